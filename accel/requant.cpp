@@ -1,0 +1,61 @@
+#include "accel/requant.h"
+
+#include <cmath>
+#include <stdexcept>
+
+namespace flipsim {
+
+int64_t wrap_to_bits(int64_t v, int bits) {
+  if (bits >= 64) return v;
+  const uint64_t mask = (uint64_t(1) << bits) - 1;
+  uint64_t u = uint64_t(v) & mask;
+  if (u >> (bits - 1)) u |= ~mask;
+  return int64_t(u);
+}
+
+int64_t saturate_to_bits(int64_t v, int bits) {
+  const int64_t hi = (int64_t(1) << (bits - 1)) - 1;
+  const int64_t lo = -(int64_t(1) << (bits - 1));
+  return v > hi ? hi : (v < lo ? lo : v);
+}
+
+int32_t requantize(int64_t acc, const Requant& rq, int data_bits) {
+  __int128 value = __int128(acc) * rq.multiplier;
+  if (rq.shift > 0) value = (value + (__int128(1) << (rq.shift - 1))) >> rq.shift;
+  value += rq.zero_point;
+  if (rq.relu && value < rq.zero_point) value = rq.zero_point;
+  const __int128 hi = (__int128(1) << (data_bits - 1)) - 1;
+  const __int128 lo = -(__int128(1) << (data_bits - 1));
+  if (value > hi) value = hi;
+  if (value < lo) value = lo;
+  return int32_t(value);
+}
+
+Requant requant_from_scale(double scale) {
+  if (!(scale > 0) || !std::isfinite(scale) || scale >= 2147483648.0)
+    throw std::invalid_argument("requantization scale must be in (0, 2^31), got " + std::to_string(scale));
+  int exponent = 0;
+  const double mantissa = std::frexp(scale, &exponent);  // scale = mantissa * 2^exponent, mantissa in [0.5, 1)
+  int64_t multiplier = std::llround(mantissa * double(int64_t(1) << 31));
+  int shift = 31 - exponent;
+  if (multiplier == (int64_t(1) << 31)) {
+    multiplier >>= 1;
+    --shift;
+  }
+  // Shifts outside the hardware's range: trade multiplier precision for range.
+  while (shift > 62) {
+    multiplier >>= 1;
+    --shift;
+  }
+  while (shift < 0) {
+    if (multiplier >= (int64_t(1) << 30)) throw std::invalid_argument("requantization scale too large");
+    multiplier <<= 1;
+    ++shift;
+  }
+  Requant rq;
+  rq.multiplier = int32_t(multiplier);
+  rq.shift = shift;
+  return rq;
+}
+
+}  // namespace flipsim

@@ -1,0 +1,23 @@
+// Bit-exact integer arithmetic of the accelerator datapath.
+#pragma once
+
+#include <cstdint>
+
+#include "accel/layer.h"
+
+namespace flipsim {
+
+/// Wraps v to a two's-complement integer of `bits` bits (the accumulator's behaviour on overflow).
+int64_t wrap_to_bits(int64_t v, int bits);
+
+/// Saturates v to the signed range of `bits` bits.
+int64_t saturate_to_bits(int64_t v, int bits);
+
+/// The post-processing unit's requantization of one accumulator value (see Requant).
+int32_t requantize(int64_t acc, const Requant& rq, int data_bits);
+
+/// Chooses multiplier and shift so that acc * multiplier >> shift approximates acc * scale (0 < scale < 2^31),
+/// with the multiplier in [2^30, 2^31) for the most precision.
+Requant requant_from_scale(double scale);
+
+}  // namespace flipsim

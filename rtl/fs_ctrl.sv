@@ -1,0 +1,235 @@
+`include "fs_macros.svh"
+// Layer controller. Executes one descriptor: for every output-channel tile (nt) and every K tile
+// (kt = (ky, kx, cb), Rows input channels at one kernel position) it loads the tile's weights into the
+// array, streams the pass's output pixels through it while the address generator walks the kernel
+// window on the stored feature map (implicit im2col: padding reads as zero), and accumulates the
+// array's outputs in the accumulator buffer (bias on the first K tile, requantization on the last).
+module fs_ctrl #(
+  parameter int unsigned Rows       = 8,
+  parameter int unsigned Cols       = 8,
+  parameter int unsigned DataWidth  = 8,
+  parameter int unsigned AccWidth   = 32,
+  parameter int unsigned AbufAw     = 12,
+  parameter int unsigned WbufAw     = 12,
+  parameter int unsigned BbufAw     = 6,
+  parameter int unsigned AccbufAw   = 10,
+  parameter int unsigned ObufAw     = 11
+) (
+  input  logic                               clk_i,
+  input  logic                               rst_ni,
+  input  logic                               start_i,
+  input  logic [fs_pkg::NumDescRegs-1:0][31:0] desc_i,
+  output logic                               busy_o,
+  output logic                               done_o,     // one-cycle pulse at the end of the layer
+  // activation buffer read
+  output logic                               abuf_re_o,
+  output logic [AbufAw-1:0]                  abuf_raddr_o,
+  input  logic [Rows-1:0][DataWidth-1:0]     abuf_rdata_i,
+  // weight buffer read
+  output logic                               wbuf_re_o,
+  output logic [WbufAw-1:0]                  wbuf_raddr_o,
+  input  logic [Cols-1:0][DataWidth-1:0]     wbuf_rdata_i,
+  // bias buffer read
+  output logic                               bbuf_re_o,
+  output logic [BbufAw-1:0]                  bbuf_raddr_o,
+  input  logic [Cols-1:0][AccWidth-1:0]      bbuf_rdata_i,
+  // accumulator buffer
+  output logic                               accbuf_re_o,
+  output logic [AccbufAw-1:0]                accbuf_raddr_o,
+  input  logic [Cols-1:0][AccWidth-1:0]      accbuf_rdata_i,
+  output logic                               accbuf_we_o,
+  output logic [AccbufAw-1:0]                accbuf_waddr_o,
+  output logic [Cols-1:0][AccWidth-1:0]      accbuf_wdata_o,
+  // output buffer write
+  output logic                               obuf_we_o,
+  output logic [ObufAw-1:0]                  obuf_waddr_o,
+  output logic [Cols-1:0][DataWidth-1:0]     obuf_wdata_o,
+  input  fs_pkg::ff_fault_t                  ff_fault_i
+);
+  import fs_pkg::*;
+
+  localparam int unsigned CntW = 16;
+  localparam int unsigned PixW = WordAddrWidth;
+
+  // ---- descriptor fields -------------------------------------------------------------------------
+  logic signed [31:0] in_h, in_w, kernel_w, stride, pad;
+  logic [CntW-1:0]    in_cb, kernel_h, out_w, n_tiles, k_tiles;
+  logic [PixW-1:0]    m_count;
+  assign in_h        = $signed(desc_i[DescInH]);
+  assign in_w        = $signed(desc_i[DescInW]);
+  assign kernel_w    = $signed(desc_i[DescKernelW]);
+  assign stride      = $signed(desc_i[DescStride]);
+  assign pad         = $signed(desc_i[DescPad]);
+  assign in_cb       = desc_i[DescInCb][CntW-1:0];
+  assign kernel_h    = desc_i[DescKernelH][CntW-1:0];
+  assign out_w       = desc_i[DescOutW][CntW-1:0];
+  assign n_tiles     = desc_i[DescNTiles][CntW-1:0];
+  assign m_count     = desc_i[DescMCount][PixW-1:0];
+  assign k_tiles     = CntW'(kernel_h * desc_i[DescKernelW][CntW-1:0] * in_cb);
+
+  // ---- state -------------------------------------------------------------------------------------
+  ctrl_state_e        state_d;
+  logic [2:0]         state_q;
+  logic [CntW-1:0]    nt_q, kt_q, ky_q, kx_q, cb_q, wl_q, oy_q, ox_q;
+  logic [CntW-1:0]    nt_d, kt_d, ky_d, kx_d, cb_d, wl_d, oy_d, ox_d;
+  logic [PixW-1:0]    m_in_q, m_in_d, m_out_q, wr_count_q;
+  logic               rd_valid_q, rd_zero_q, wrd_valid_q, bias_rd_q;
+  ctrl_state_e        state;
+  assign state = ctrl_state_e'(state_q);
+
+  logic first_k, last_k, last_n, tile_done, last_pixel, in_range;
+  assign first_k    = kt_q == '0;
+  assign last_k     = kt_q == k_tiles - 1'b1;
+  assign last_n     = nt_q == n_tiles - 1'b1;
+  assign last_pixel = m_in_q == m_count - 1'b1;
+  assign tile_done  = state == CtrlDrain && wr_count_q == m_count;
+
+  // ---- address generator: implicit im2col ---------------------------------------------------------
+  logic signed [31:0] iy, ix;
+  assign iy = $signed({16'd0, oy_q}) * stride + $signed({16'd0, ky_q}) - pad;
+  assign ix = $signed({16'd0, ox_q}) * stride + $signed({16'd0, kx_q}) - pad;
+  assign in_range = iy >= 0 && iy < in_h && ix >= 0 && ix < in_w;
+
+  assign abuf_re_o    = state == CtrlStream && in_range;
+  assign abuf_raddr_o = AbufAw'(desc_i[DescAbufBase] +
+                                32'((iy * in_w + ix) * $signed({16'd0, in_cb}) + $signed({16'd0, cb_q})));
+
+  assign wbuf_re_o    = state == CtrlLoadW;
+  assign wbuf_raddr_o = WbufAw'(desc_i[DescWbufBase] +
+                                (32'(nt_q) * 32'(k_tiles) + 32'(kt_q)) * Rows + (Rows - 1 - 32'(wl_q)));
+
+  assign bbuf_re_o    = state == CtrlBias;
+  assign bbuf_raddr_o = BbufAw'(desc_i[DescBbufBase] + 32'(nt_q));
+
+  // ---- FSM ----------------------------------------------------------------------------------------
+  always_comb begin
+    state_d = state;
+    nt_d = nt_q; kt_d = kt_q; ky_d = ky_q; kx_d = kx_q; cb_d = cb_q;
+    wl_d = wl_q; oy_d = oy_q; ox_d = ox_q; m_in_d = m_in_q;
+    done_o = 1'b0;
+    unique case (state)
+      CtrlIdle: if (start_i) begin
+        state_d = CtrlBias;
+        nt_d = '0; kt_d = '0; ky_d = '0; kx_d = '0; cb_d = '0; wl_d = '0;
+      end
+      CtrlBias: state_d = CtrlLoadW;
+      CtrlLoadW: begin
+        wl_d = wl_q + 1'b1;
+        if (32'(wl_q) == Rows - 1) begin
+          state_d = CtrlStream;
+          wl_d    = '0;
+          m_in_d  = '0;
+          oy_d    = desc_i[DescOyStart][CntW-1:0];
+          ox_d    = desc_i[DescOxStart][CntW-1:0];
+        end
+      end
+      CtrlStream: begin
+        m_in_d = m_in_q + 1'b1;
+        if (ox_q == out_w - 1'b1) begin
+          ox_d = '0;
+          oy_d = oy_q + 1'b1;
+        end else begin
+          ox_d = ox_q + 1'b1;
+        end
+        if (last_pixel) state_d = CtrlDrain;
+      end
+      CtrlDrain: if (tile_done) begin
+        // Advance the K tile in (ky, kx, cb) order, matching the weight layout.
+        kt_d = kt_q + 1'b1;
+        state_d = CtrlLoadW;
+        if (cb_q == in_cb - 1'b1) begin
+          cb_d = '0;
+          if (32'(kx_q) == 32'(kernel_w) - 1) begin
+            kx_d = '0;
+            ky_d = ky_q + 1'b1;
+          end else begin
+            kx_d = kx_q + 1'b1;
+          end
+        end else begin
+          cb_d = cb_q + 1'b1;
+        end
+        if (last_k) begin
+          kt_d = '0; ky_d = '0; kx_d = '0; cb_d = '0;
+          nt_d = nt_q + 1'b1;
+          state_d = CtrlBias;
+          if (last_n) begin
+            state_d = CtrlIdle;
+            done_o  = 1'b1;
+          end
+        end
+      end
+      default: state_d = CtrlIdle;
+    endcase
+  end
+
+  `FS_FF(state, 3, GroupCtrl + 0, 1'b1, state_d)
+  `FS_FF(nt, CntW, GroupCtrl + 1, 1'b1, nt_d)
+  `FS_FF(kt, CntW, GroupCtrl + 2, 1'b1, kt_d)
+  `FS_FF(ky, CntW, GroupCtrl + 3, 1'b1, ky_d)
+  `FS_FF(kx, CntW, GroupCtrl + 4, 1'b1, kx_d)
+  `FS_FF(cb, CntW, GroupCtrl + 5, 1'b1, cb_d)
+  `FS_FF(wl, CntW, GroupCtrl + 6, 1'b1, wl_d)
+  `FS_FF(oy, CntW, GroupCtrl + 7, 1'b1, oy_d)
+  `FS_FF(ox, CntW, GroupCtrl + 8, 1'b1, ox_d)
+  `FS_FF(m_in, PixW, GroupCtrl + 9, 1'b1, m_in_d)
+  `FS_FF(rd_valid, 1, GroupCtrl + 10, 1'b1, state == CtrlStream)
+  `FS_FF(rd_zero, 1, GroupCtrl + 11, 1'b1, !in_range)
+  `FS_FF(wrd_valid, 1, GroupCtrl + 12, 1'b1, state == CtrlLoadW)
+  `FS_FF(bias_rd, 1, GroupCtrl + 13, 1'b1, state == CtrlBias)
+
+  assign busy_o = state != CtrlIdle;
+
+  // ---- array ----------------------------------------------------------------------------------------
+  logic [Rows-1:0][DataWidth-1:0] act;
+  logic [Cols-1:0][AccWidth-1:0]  array_psum;
+  logic                           array_valid;
+  assign act = rd_zero_q ? '0 : abuf_rdata_i;
+
+  fs_array #(.Rows(Rows), .Cols(Cols), .DataWidth(DataWidth), .AccWidth(AccWidth)) u_array (
+    .clk_i, .rst_ni, .wload_i(wrd_valid_q), .w_i(wbuf_rdata_i), .act_i(act), .valid_i(rd_valid_q),
+    .psum_o(array_psum), .valid_o(array_valid), .fault_i(ff_fault_i));
+
+  // ---- accumulation: stage A registers the array row and reads the previous partial sum ------------
+  logic [PixW-1:0] m_out_d, wr_count_d, a_m_q;
+  logic            a_valid_q, tile_start;
+  logic            ppu_valid;
+  logic [ObufAw-1:0] ppu_addr;
+  assign tile_start = state == CtrlLoadW && wl_q == '0;
+  assign m_out_d    = tile_start ? '0 : m_out_q + PixW'(array_valid);
+
+  `FS_FF(m_out, PixW, GroupCtrl + 14, 1'b1, m_out_d)
+  `FS_FF(a_valid, 1, GroupCtrl + 15, 1'b1, array_valid)
+  `FS_FF(a_m, PixW, GroupCtrl + 16, 1'b1, m_out_q)
+
+  assign accbuf_re_o    = array_valid;
+  assign accbuf_raddr_o = AccbufAw'(m_out_q);
+
+  logic [Cols-1:0][AccWidth-1:0] bias_q, a_psum_q, sum;
+  for (genvar c = 0; c < Cols; c++) begin : g_lane
+    fs_ff #(.Width(AccWidth), .Group(GroupCtrl + 32 + c)) u_bias (
+      .clk_i, .rst_ni, .en_i(bias_rd_q), .d_i(bbuf_rdata_i[c]), .q_o(bias_q[c]), .fault_i(ff_fault_i));
+    fs_ff #(.Width(AccWidth), .Group(GroupCtrl + 96 + c)) u_a_psum (
+      .clk_i, .rst_ni, .en_i(1'b1), .d_i(array_psum[c]), .q_o(a_psum_q[c]), .fault_i(ff_fault_i));
+    // Stage B: add the previous partial sum (the bias on the first K tile).
+    assign sum[c] = (first_k ? bias_q[c] : accbuf_rdata_i[c]) + a_psum_q[c];
+  end
+
+  assign accbuf_we_o    = a_valid_q && !last_k;
+  assign accbuf_waddr_o = AccbufAw'(a_m_q);
+  assign accbuf_wdata_o = sum;
+
+  fs_ppu #(.Lanes(Cols), .DataWidth(DataWidth), .AccWidth(AccWidth), .AddrWidth(ObufAw)) u_ppu (
+    .clk_i, .rst_ni,
+    .valid_i(a_valid_q && last_k),
+    .addr_i(ObufAw'(desc_i[DescObufBase] + 32'(a_m_q) * 32'(n_tiles) + 32'(nt_q))),
+    .acc_i(sum),
+    .mult_i(desc_i[DescRqMult]), .shift_i(desc_i[DescRqShift][5:0]), .zero_i(desc_i[DescRqZero]),
+    .relu_i(desc_i[DescRelu][0]),
+    .valid_o(ppu_valid), .addr_o(ppu_addr), .data_o(obuf_wdata_o), .ff_fault_i);
+
+  assign obuf_we_o    = ppu_valid;
+  assign obuf_waddr_o = ppu_addr;
+
+  assign wr_count_d = tile_start ? '0 : wr_count_q + PixW'(accbuf_we_o) + PixW'(ppu_valid);
+  `FS_FF(wr_count, PixW, GroupCtrl + 17, 1'b1, wr_count_d)
+endmodule

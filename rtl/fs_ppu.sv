@@ -1,0 +1,60 @@
+`include "fs_macros.svh"
+// Post-processing unit: registers one row of accumulators, then requantizes each lane combinationally:
+//   y = sat( ((acc * mult + 2^(shift-1)) >>> shift) + zero_point ), clamped at zero_point when relu is set.
+// The product is kept exact (AccWidth + 33 bits), so rounding is half up on the exact value.
+module fs_ppu #(
+  parameter int unsigned Lanes     = 8,
+  parameter int unsigned DataWidth = 8,
+  parameter int unsigned AccWidth  = 32,
+  parameter int unsigned AddrWidth = 20
+) (
+  input  logic                              clk_i,
+  input  logic                              rst_ni,
+  input  logic                              valid_i,
+  input  logic [AddrWidth-1:0]              addr_i,
+  input  logic [Lanes-1:0][AccWidth-1:0]    acc_i,
+  input  logic [31:0]                       mult_i,
+  input  logic [5:0]                        shift_i,
+  input  logic [31:0]                       zero_i,
+  input  logic                              relu_i,
+  output logic                              valid_o,
+  output logic [AddrWidth-1:0]              addr_o,
+  output logic [Lanes-1:0][DataWidth-1:0]   data_o,
+  input  fs_pkg::ff_fault_t                 ff_fault_i
+);
+  import fs_pkg::*;
+
+  localparam int unsigned ProdWidth = AccWidth + 33;
+  localparam logic signed [ProdWidth-1:0] MaxOut = ProdWidth'((1 << (DataWidth - 1)) - 1);
+  localparam logic signed [ProdWidth-1:0] MinOut = -ProdWidth'(1 << (DataWidth - 1));
+
+  logic                   valid_q;
+  logic [AddrWidth-1:0]   addr_q;
+
+  `FS_FF(valid, 1, GroupPpu + Lanes, 1'b1, valid_i)
+  `FS_FF(addr, AddrWidth, GroupPpu + Lanes + 1, 1'b1, addr_i)
+
+  for (genvar lane = 0; lane < Lanes; lane++) begin : g_lane
+    logic [AccWidth-1:0]          acc_q;
+    logic signed [ProdWidth-1:0]  product, rounded, shifted, offset, clamped;
+
+    `FS_FF(acc, AccWidth, GroupPpu + lane, 1'b1, acc_i[lane])
+
+    assign product = ProdWidth'($signed(acc_q)) * ProdWidth'($signed({1'b0, mult_i[30:0]}));
+    assign rounded = (shift_i == 6'd0) ? product
+                                       : product + (ProdWidth'(1) <<< (shift_i - 6'd1));
+    assign shifted = rounded >>> shift_i;
+    assign offset  = shifted + ProdWidth'($signed(zero_i));
+    assign clamped = (relu_i && offset < ProdWidth'($signed(zero_i))) ? ProdWidth'($signed(zero_i))
+                                                                       : offset;
+    assign data_o[lane] = clamped > MaxOut ? DataWidth'(MaxOut)
+                        : clamped < MinOut ? DataWidth'(MinOut)
+                        : DataWidth'(clamped);
+  end
+
+  assign valid_o = valid_q;
+  assign addr_o  = addr_q;
+
+  logic unused_mult;
+  assign unused_mult = mult_i[31];
+endmodule

@@ -1,0 +1,164 @@
+`include "fs_macros.svh"
+// flipsim accelerator top: host port, descriptor registers, the five on-chip buffers and the controller
+// (which holds the systolic array and the post-processing unit).
+module fs_top #(
+  parameter int unsigned Rows        = 8,
+  parameter int unsigned Cols        = 8,
+  parameter int unsigned DataWidth   = 8,
+  parameter int unsigned AccWidth    = 32,
+  parameter int unsigned AbufDepth   = 4096,
+  parameter int unsigned WbufDepth   = 4096,
+  parameter int unsigned BbufDepth   = 64,
+  parameter int unsigned AccbufDepth = 1024,
+  parameter int unsigned ObufDepth   = 2048
+) (
+  input  logic                               clk_i,
+  input  logic                               rst_ni,
+  input  logic                               host_req_valid_i,
+  output logic                               host_req_ready_o,
+  input  logic                               host_req_write_i,
+  input  logic [fs_pkg::HostAddrWidth-1:0]   host_req_addr_i,
+  input  logic [fs_pkg::HostDataWidth-1:0]   host_req_wdata_i,
+  output logic                               host_resp_valid_o,
+  output logic [fs_pkg::HostDataWidth-1:0]   host_resp_rdata_o,
+  output logic                               busy_o,
+  input  fs_pkg::ff_fault_t                  ff_fault_i,
+  input  fs_pkg::sram_fault_t                sram_fault_i
+);
+  import fs_pkg::*;
+
+  localparam int unsigned AbufAw   = $clog2(AbufDepth);
+  localparam int unsigned WbufAw   = $clog2(WbufDepth);
+  localparam int unsigned BbufAw   = $clog2(BbufDepth);
+  localparam int unsigned AccbufAw = $clog2(AccbufDepth);
+  localparam int unsigned ObufAw   = $clog2(ObufDepth);
+
+  // ---- host request decode ------------------------------------------------------------------------
+  region_e                  region;
+  logic [WordAddrWidth-1:0] word;
+  logic [7:0]               lane;
+  logic                     busy, done_pulse, accept, wr, rd;
+  assign region = region_e'(host_req_addr_i[31:28]);
+  assign word   = host_req_addr_i[27:8];
+  assign lane   = host_req_addr_i[7:0];
+  // Buffers belong to the controller while a layer runs; registers are always reachable.
+  assign host_req_ready_o = region == RegionRegs || !busy;
+  assign accept = host_req_valid_i && host_req_ready_o;
+  assign wr     = accept && host_req_write_i;
+  assign rd     = accept && !host_req_write_i;
+
+  // ---- registers ----------------------------------------------------------------------------------
+  logic [NumDescRegs-1:0][31:0] desc_q;
+  logic                         start, done_q, resp_valid_q;
+  logic [63:0]                  cycles_q;
+  logic [31:0]                  layer_cycles_q;
+  logic [3:0]                   resp_region_q;
+  logic [7:0]                   resp_lane_q;
+  logic [63:0]                  resp_reg_q, reg_rdata;
+
+  for (genvar i = 0; i < NumDescRegs; i++) begin : g_desc
+    logic write_this;
+    assign write_this = wr && region == RegionRegs && word == WordAddrWidth'(RegDescBase + i);
+    fs_ff #(.Width(32), .Group(GroupHost + i)) u_desc (
+      .clk_i, .rst_ni, .en_i(write_this), .d_i(host_req_wdata_i[31:0]), .q_o(desc_q[i]),
+      .fault_i(ff_fault_i));
+  end
+
+  assign start = wr && region == RegionRegs && word == WordAddrWidth'(RegCtrl) && host_req_wdata_i[0] && !busy;
+
+  `FS_FF(done, 1, GroupHost + 32, 1'b1, done_pulse || (done_q && !start))
+  `FS_FF(cycles, 64, GroupHost + 33, 1'b1, cycles_q + 64'd1)
+  `FS_FF(layer_cycles, 32, GroupHost + 34, 1'b1, start ? 32'd0 : layer_cycles_q + 32'(busy))
+
+  always_comb begin
+    reg_rdata = '0;
+    unique case (word)
+      WordAddrWidth'(RegStatus):      reg_rdata = {62'd0, done_q, busy};
+      WordAddrWidth'(RegCycles):      reg_rdata = cycles_q;
+      WordAddrWidth'(RegLayerCycles): reg_rdata = {32'd0, layer_cycles_q};
+      WordAddrWidth'(RegParams):      reg_rdata = {16'(AccWidth), 16'(DataWidth), 16'(Cols), 16'(Rows)};
+      WordAddrWidth'(RegDepths0):     reg_rdata = {32'(WbufDepth), 32'(AbufDepth)};
+      WordAddrWidth'(RegDepths1):     reg_rdata = {32'(AccbufDepth), 32'(BbufDepth)};
+      WordAddrWidth'(RegDepths2):     reg_rdata = {32'd0, 32'(ObufDepth)};
+      default: begin
+        if (word >= WordAddrWidth'(RegDescBase) && word < WordAddrWidth'(RegDescBase + NumDescRegs)) begin
+          reg_rdata = {32'd0, desc_q[5'(word - WordAddrWidth'(RegDescBase))]};
+        end
+      end
+    endcase
+  end
+
+  `FS_FF(resp_valid, 1, GroupHost + 35, 1'b1, rd)
+  `FS_FF(resp_region, 4, GroupHost + 36, rd, host_req_addr_i[31:28])
+  `FS_FF(resp_lane, 8, GroupHost + 37, rd, lane)
+  `FS_FF(resp_reg, 64, GroupHost + 38, rd, reg_rdata)
+
+  // ---- buffers --------------------------------------------------------------------------------------
+  logic                                abuf_re, wbuf_re, bbuf_re, accbuf_re, accbuf_we, obuf_we;
+  logic [AbufAw-1:0]                   abuf_raddr;
+  logic [WbufAw-1:0]                   wbuf_raddr;
+  logic [BbufAw-1:0]                   bbuf_raddr;
+  logic [AccbufAw-1:0]                 accbuf_raddr, accbuf_waddr;
+  logic [ObufAw-1:0]                   obuf_waddr;
+  logic [Rows-1:0][DataWidth-1:0]      abuf_rdata;
+  logic [Cols-1:0][DataWidth-1:0]      wbuf_rdata, obuf_rdata, obuf_wdata;
+  logic [Cols-1:0][AccWidth-1:0]       bbuf_rdata, accbuf_rdata, accbuf_wdata;
+  logic [HostDataWidth-1:0]            abuf_host, wbuf_host, bbuf_host, accbuf_host, obuf_host;
+
+  // One instance per buffer; the host owns both ports while the controller is idle.
+  `define FS_BUFFER(NAME, REGION, ID, DEPTH, LANES, WIDTH, CTRL_WE, CTRL_WADDR, CTRL_WDATA, CTRL_RE, CTRL_RADDR) \
+    logic [LANES-1:0]             NAME``_hmask; \
+    logic [LANES-1:0][WIDTH-1:0]  NAME``_hdata; \
+    logic                         NAME``_hsel; \
+    assign NAME``_hsel = !busy && region == REGION; \
+    fs_host_lanes #(.Lanes(LANES), .LaneWidth(WIDTH)) u_``NAME``_lanes ( \
+      .wlane_i(lane), .wdata_i(host_req_wdata_i), .wmask_o(NAME``_hmask), .wdata_o(NAME``_hdata), \
+      .rlane_i(resp_lane_q), .rdata_i(NAME``_rdata), .rdata_o(NAME``_host)); \
+    fs_sram #(.Depth(DEPTH), .Lanes(LANES), .LaneWidth(WIDTH), .BufferId(ID)) u_``NAME ( \
+      .clk_i, \
+      .we_i(busy ? CTRL_WE : (wr && NAME``_hsel)), \
+      .waddr_i(busy ? CTRL_WADDR : $clog2(DEPTH)'(word)), \
+      .wmask_i(busy ? {LANES{1'b1}} : NAME``_hmask), \
+      .wdata_i(busy ? CTRL_WDATA : NAME``_hdata), \
+      .re_i(busy ? CTRL_RE : (rd && NAME``_hsel)), \
+      .raddr_i(busy ? CTRL_RADDR : $clog2(DEPTH)'(word)), \
+      .rdata_o(NAME``_rdata), \
+      .fault_i(sram_fault_i));
+
+  `FS_BUFFER(abuf, RegionAbuf, BufAbuf, AbufDepth, Rows, DataWidth, 1'b0, '0, '0, abuf_re, abuf_raddr)
+  `FS_BUFFER(wbuf, RegionWbuf, BufWbuf, WbufDepth, Cols, DataWidth, 1'b0, '0, '0, wbuf_re, wbuf_raddr)
+  `FS_BUFFER(bbuf, RegionBbuf, BufBbuf, BbufDepth, Cols, AccWidth, 1'b0, '0, '0, bbuf_re, bbuf_raddr)
+  `FS_BUFFER(accbuf, RegionAccbuf, BufAccbuf, AccbufDepth, Cols, AccWidth, accbuf_we, accbuf_waddr,
+             accbuf_wdata, accbuf_re, accbuf_raddr)
+  `FS_BUFFER(obuf, RegionObuf, BufObuf, ObufDepth, Cols, DataWidth, obuf_we, obuf_waddr, obuf_wdata,
+             1'b0, '0)
+  `undef FS_BUFFER
+
+  always_comb begin
+    unique case (region_e'(resp_region_q))
+      RegionAbuf:   host_resp_rdata_o = abuf_host;
+      RegionWbuf:   host_resp_rdata_o = wbuf_host;
+      RegionBbuf:   host_resp_rdata_o = bbuf_host;
+      RegionAccbuf: host_resp_rdata_o = accbuf_host;
+      RegionObuf:   host_resp_rdata_o = obuf_host;
+      default:      host_resp_rdata_o = resp_reg_q;
+    endcase
+  end
+  assign host_resp_valid_o = resp_valid_q;
+
+  // ---- controller -----------------------------------------------------------------------------------
+  fs_ctrl #(
+    .Rows(Rows), .Cols(Cols), .DataWidth(DataWidth), .AccWidth(AccWidth),
+    .AbufAw(AbufAw), .WbufAw(WbufAw), .BbufAw(BbufAw), .AccbufAw(AccbufAw), .ObufAw(ObufAw)
+  ) u_ctrl (
+    .clk_i, .rst_ni, .start_i(start), .desc_i(desc_q), .busy_o(busy), .done_o(done_pulse),
+    .abuf_re_o(abuf_re), .abuf_raddr_o(abuf_raddr), .abuf_rdata_i(abuf_rdata),
+    .wbuf_re_o(wbuf_re), .wbuf_raddr_o(wbuf_raddr), .wbuf_rdata_i(wbuf_rdata),
+    .bbuf_re_o(bbuf_re), .bbuf_raddr_o(bbuf_raddr), .bbuf_rdata_i(bbuf_rdata),
+    .accbuf_re_o(accbuf_re), .accbuf_raddr_o(accbuf_raddr), .accbuf_rdata_i(accbuf_rdata),
+    .accbuf_we_o(accbuf_we), .accbuf_waddr_o(accbuf_waddr), .accbuf_wdata_o(accbuf_wdata),
+    .obuf_we_o(obuf_we), .obuf_waddr_o(obuf_waddr), .obuf_wdata_o(obuf_wdata),
+    .ff_fault_i);
+
+  assign busy_o = busy;
+endmodule
