@@ -1,6 +1,7 @@
-// The flipsim command-line tool. SystemC owns main(); it calls sc_main.
+// The flipsim command-line tool (sc_main, started through SystemC).
 #include <systemc>
 
+#include <cstdlib>
 #include <iostream>
 
 #include "accel/config_error.h"
@@ -24,4 +25,11 @@ int sc_main(int argc, char** argv) {
     return 1;
   }
   return exit_code;
+}
+
+// Our own main instead of libsystemc's: the SystemC banner is printed before sc_main runs, and users do not
+// want it in every command's output.
+int main(int argc, char** argv) {
+  setenv("SYSTEMC_DISABLE_COPYRIGHT_MESSAGE", "1", 0);
+  return sc_core::sc_elab_and_sim(argc, argv);
 }

@@ -1,0 +1,43 @@
+// The signals around the Verilated fs_top and a variant-independent handle on the model itself.
+#pragma once
+
+#include <systemc>
+
+#include <cstdint>
+#include <memory>
+
+class VerilatedFstSc;
+
+namespace flipsim {
+
+/// Bit widths of the packed fault-port structs (fs_pkg::ff_fault_t, fs_pkg::sram_fault_t).
+constexpr int kFaultGroupBits = 24;
+constexpr int kFaultMaskBits = 64;
+constexpr int kFfFaultBits = 1 + kFaultGroupBits + 3 * kFaultMaskBits;
+constexpr int kSramFaultBits = 1 + 3 + 20 + 8 + kFaultMaskBits;
+
+/// Every port of fs_top as a SystemC signal, plus the clock.
+struct DutSignals {
+  sc_core::sc_clock clk{"clk", 10, sc_core::SC_NS};
+  sc_core::sc_signal<bool> rst_n{"rst_n"};
+  sc_core::sc_signal<bool> req_valid{"req_valid"};
+  sc_core::sc_signal<bool> req_ready{"req_ready"};
+  sc_core::sc_signal<bool> req_write{"req_write"};
+  sc_core::sc_signal<uint32_t> req_addr{"req_addr"};
+  sc_core::sc_signal<uint64_t> req_wdata{"req_wdata"};
+  sc_core::sc_signal<bool> resp_valid{"resp_valid"};
+  sc_core::sc_signal<uint64_t> resp_rdata{"resp_rdata"};
+  sc_core::sc_signal<bool> busy{"busy"};
+  sc_core::sc_signal<sc_dt::sc_bv<kFfFaultBits>> ff_fault{"ff_fault"};
+  sc_core::sc_signal<sc_dt::sc_bv<kSramFaultBits>> sram_fault{"sram_fault"};
+};
+
+/// One compiled RTL variant's model, bound to a DutSignals.
+class DutModel {
+ public:
+  virtual ~DutModel() = default;
+  virtual void trace(VerilatedFstSc* tracer, int levels) = 0;
+  virtual void final() = 0;
+};
+
+}  // namespace flipsim

@@ -1,0 +1,22 @@
+#include "sim/monitor.h"
+
+namespace flipsim {
+
+Monitor::Monitor(sc_core::sc_module_name name, DutSignals& signals) : sc_module(name), s_(signals) {
+  SC_HAS_PROCESS(Monitor);
+  // Sensitive to busy only (not the clock), so observing costs nothing per simulated cycle.
+  SC_METHOD(on_busy);
+  sensitive << s_.busy;
+  dont_initialize();
+}
+
+void Monitor::on_busy() {
+  const sc_core::sc_time now = sc_core::sc_time_stamp();
+  if (s_.busy.read()) {
+    busy_since_ = now;
+  } else {
+    busy_cycles_.push_back(uint64_t((now - busy_since_) / s_.clk.period() + 0.5));
+  }
+}
+
+}  // namespace flipsim
