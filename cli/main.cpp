@@ -11,8 +11,7 @@ int sc_main(int argc, char** argv) {
   CLI::App app{"flipsim: what soft errors do to neural networks on a systolic-array accelerator"};
   app.require_subcommand(1);
   int exit_code = 0;
-  flipsim::cli::register_gemm(app, exit_code);
-  flipsim::cli::register_infer(app, exit_code);
+  flipsim::cli::register_all(app, exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
