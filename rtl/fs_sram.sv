@@ -6,7 +6,8 @@ module fs_sram #(
   parameter int unsigned Lanes     = 8,
   parameter int unsigned LaneWidth = 8,
   parameter fs_pkg::buffer_e BufferId = fs_pkg::BufAbuf,
-  localparam int unsigned AddrWidth = $clog2(Depth)
+  localparam int unsigned AddrWidth = $clog2(Depth),
+  localparam int unsigned LsbWidth  = $clog2(Lanes * LaneWidth)
 ) (
   input  logic                              clk_i,
   input  logic                              we_i,
@@ -20,23 +21,27 @@ module fs_sram #(
 );
   import fs_pkg::*;
 
-  logic [Lanes-1:0][LaneWidth-1:0] mem [Depth];
-  logic [Lanes-1:0][LaneWidth-1:0] rdata_q;
+  // Flat words (one packed dimension) so that tools and the site-map test see one vector per address.
+  logic [Lanes*LaneWidth-1:0]      mem [Depth];
+  logic [Lanes*LaneWidth-1:0]      rdata_q;
   logic                            fault_hit;
+  logic [AddrWidth-1:0]            fault_addr;
+  logic [LsbWidth-1:0]             fault_lsb;
 
-  assign fault_hit = fault_i.valid && fault_i.buffer == BufferId &&
-                     fault_i.addr < WordAddrWidth'(Depth) && 32'(fault_i.lane) < Lanes;
+  assign fault_hit  = fault_i.valid && fault_i.buffer == BufferId &&
+                      fault_i.addr < WordAddrWidth'(Depth) && 32'(fault_i.lane) < Lanes;
+  assign fault_addr = AddrWidth'(fault_i.addr);
+  assign fault_lsb  = LsbWidth'(32'(fault_i.lane) * LaneWidth);
 
   always_ff @(posedge clk_i) begin
     if (we_i) begin
       for (int lane = 0; lane < Lanes; lane++) begin
-        if (wmask_i[lane]) mem[waddr_i][lane] <= wdata_i[lane];
+        if (wmask_i[lane]) mem[waddr_i][lane * LaneWidth +: LaneWidth] <= wdata_i[lane];
       end
     end
     if (fault_hit) begin
-      mem[AddrWidth'(fault_i.addr)][fault_i.lane[$clog2(Lanes+1)-1:0]] <=
-          mem[AddrWidth'(fault_i.addr)][fault_i.lane[$clog2(Lanes+1)-1:0]] ^
-          fault_i.flip_mask[LaneWidth-1:0];
+      mem[fault_addr][fault_lsb +: LaneWidth] <= mem[fault_addr][fault_lsb +: LaneWidth] ^
+                                                 fault_i.flip_mask[LaneWidth-1:0];
     end
     if (re_i) rdata_q <= mem[raddr_i];
   end

@@ -16,6 +16,7 @@ Harness::Harness(const AccelConfig& config, const HarnessOptions& options) : con
   dut_ = variant.make("dut", *signals_);
   driver_ = std::make_unique<HostDriver>("host_driver", *signals_);
   monitor_ = std::make_unique<Monitor>("monitor", *signals_);
+  injector_ = std::make_unique<FaultInjector>("fault_injector", *signals_);
   sc_core::sc_start(sc_core::SC_ZERO_TIME);
   if (!options.trace_file.empty()) {
     tracer_ = std::make_unique<VerilatedFstSc>();

@@ -8,6 +8,7 @@
 
 #include "accel/accel_config.h"
 #include "sim/dut.h"
+#include "sim/fault_injector.h"
 #include "sim/host_driver.h"
 #include "sim/monitor.h"
 #include "sim/variants.h"
@@ -37,6 +38,7 @@ class Harness {
   const AccelConfig& config() const { return config_; }
   DutSignals& signals() { return *signals_; }
   Monitor& monitor() { return *monitor_; }
+  FaultInjector& injector() { return *injector_; }
   uint64_t cycle() const;
 
  private:
@@ -47,6 +49,7 @@ class Harness {
   std::unique_ptr<DutModel> dut_;
   std::unique_ptr<HostDriver> driver_;
   std::unique_ptr<Monitor> monitor_;
+  std::unique_ptr<FaultInjector> injector_;
   std::unique_ptr<VerilatedFstSc> tracer_;
 };
 

@@ -34,13 +34,15 @@ std::vector<BufferWord> read_buffer(HostPort& port, Region region, size_t count,
 }
 
 PassResult run_pass(HostPort& port, const FeatureMap& input, const ConvLayer& layer, const LayerPlan& plan,
-                    const LayerPass& pass, const AccelConfig& config) {
+                    const LayerPass& pass, const AccelConfig& config, const PassHook& hook) {
   PassResult result;
   write_buffer(port, Region::kAbuf, abuf_image(input, plan, pass, config), config.data_bits);
   write_buffer(port, Region::kWbuf, wbuf_image(layer, plan, pass, config), config.data_bits);
   write_buffer(port, Region::kBbuf, bbuf_image(layer, pass, config), config.acc_bits);
   for (int f = 0; f < kNumDescFields; ++f) port.write(host_address(Region::kRegs, kRegDescBase + f), pass.desc[f]);
+  if (hook) hook(PassStage::kLoaded, port);
   port.write(host_address(Region::kRegs, kRegCtrl), 1);
+  if (hook) hook(PassStage::kStarted, port);
   if (!port.wait_idle(config.watchdog_cycles)) {
     result.hung = true;
     return result;

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <vector>
 
 #include "accel/accel_config.h"
@@ -22,8 +23,15 @@ struct PassResult {
   std::vector<BufferWord> obuf;  ///< m_count * n_tiles output words
 };
 
+/// Points in a pass where a caller (the fault injector) may act, in simulated time.
+enum class PassStage {
+  kLoaded,   ///< buffers and descriptor written, not started yet
+  kStarted,  ///< the start write was just accepted (busy from the next cycle)
+};
+using PassHook = std::function<void(PassStage stage, HostPort& port)>;
+
 /// Loads the pass's buffers, writes its descriptor, starts it, waits (watchdog) and reads the outputs.
 PassResult run_pass(HostPort& port, const FeatureMap& input, const ConvLayer& layer, const LayerPlan& plan,
-                    const LayerPass& pass, const AccelConfig& config);
+                    const LayerPass& pass, const AccelConfig& config, const PassHook& hook = {});
 
 }  // namespace flipsim

@@ -17,13 +17,19 @@ FeatureMap RtlEngine::run(const FeatureMap& input, const ConvLayer& layer, Layer
   uint64_t cycles = 0;
   for (const LayerPass& pass : plan.passes) {
     PassResult result;
-    harness_->run([&](HostPort& port) { result = run_pass(port, input, layer, plan, pass, config_); });
+    if (passes_ == 0) pass_cycles_.clear();
+    const int index = passes_++;
+    PassHook hook;
+    if (hook_) hook = [&](PassStage stage, HostPort& port) { hook_(index, stage, port); };
+    harness_->run([&](HostPort& port) { result = run_pass(port, input, layer, plan, pass, config_, hook); });
     if (result.hung) {
+      harness_->injector().clear();
       harness_->reset();
       throw HangError("layer '" + layer.name + "' did not finish within " + std::to_string(config_.watchdog_cycles) +
                       " cycles");
     }
     cycles += result.cycles;
+    pass_cycles_.push_back(result.cycles);
     scatter_obuf(result.obuf, plan, pass, config_, output);
   }
   if (run) {

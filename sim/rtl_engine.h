@@ -1,13 +1,16 @@
 // Runs layers on the Verilated accelerator through the SystemC harness and the front-door host port.
 #pragma once
 
+#include <functional>
 #include <memory>
+#include <vector>
 #include <stdexcept>
 #include <string>
 
 #include "accel/accel_config.h"
 #include "accel/engine.h"
 #include "accel/layer_plan.h"
+#include "sim/layer_driver.h"
 
 namespace flipsim {
 
@@ -32,8 +35,20 @@ class RtlEngine : public ConvEngine {
   std::string name() const override { return "rtl"; }
   Harness& harness() { return *harness_; }
 
+  /// Called at each stage of every pass with the pass's index, counted from the last reset_pass_count():
+  /// the campaign's fault injector arms itself here. An empty hook removes it.
+  using IndexedPassHook = std::function<void(int pass_index, PassStage stage, HostPort& port)>;
+  void set_pass_hook(IndexedPassHook hook) { hook_ = std::move(hook); }
+  void reset_pass_count() { passes_ = 0; }
+  int pass_count() const { return passes_; }
+  /// Busy cycles of each pass since reset_pass_count().
+  const std::vector<uint64_t>& pass_cycles() const { return pass_cycles_; }
+
  private:
   AccelConfig config_;
+  IndexedPassHook hook_;
+  int passes_ = 0;
+  std::vector<uint64_t> pass_cycles_;
   std::unique_ptr<Harness> harness_;
 };
 
