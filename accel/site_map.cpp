@@ -62,6 +62,10 @@ SiteMap::SiteMap(const AccelConfig& config) : config_(config) {
   add("host.resp_region_q", "u_resp_region", kGroupHost + 36, 4, SiteClass::kHost);
   add("host.resp_lane_q", "u_resp_lane", kGroupHost + 37, 8, SiteClass::kHost);
   add("host.resp_reg_q", "u_resp_reg", kGroupHost + 38, 64, SiteClass::kHost);
+  add("host.scrub_q", "u_scrub", kGroupHost + 39, 1, SiteClass::kHost);
+  const int max_depth = std::max({config.abuf_depth, config.wbuf_depth, config.bbuf_depth, config.accbuf_depth,
+                                  config.obuf_depth});
+  add("host.scrub_addr_q", "u_scrub_addr", kGroupHost + 40, clog2(max_depth), SiteClass::kHost);
   // Controller (fs_ctrl).
   const std::pair<const char*, int> ctrl[] = {
       {"state", 3},      {"nt", kCntBits},     {"kt", kCntBits},       {"ky", kCntBits},      {"kx", kCntBits},

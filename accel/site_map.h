@@ -66,6 +66,9 @@ class SiteMap {
   uint64_t sram_bits() const { return sram_bits_; }
   const std::vector<FfGroup>& ff_groups() const { return groups_; }
 
+  /// Id of a register's bit 0, and of a buffer's first bit.
+  uint64_t group_first_site(int group) const { return group_start_[group]; }
+  uint64_t buffer_first_site(Buffer b) const { return sram_start_[int(b)]; }
   /// Decodes a site id in [0, size()).
   Site site(uint64_t id) const;
   /// Readable name: "array.pe[3][5].psum_q[17]", "wbuf[0x1a2][46]" (bit within the whole word).

@@ -3,6 +3,8 @@
 #include <verilated.h>
 #include <verilated_fst_sc.h>
 
+#include <algorithm>
+
 #include "accel/config_error.h"
 
 namespace flipsim {
@@ -44,6 +46,15 @@ void Harness::reset() {
     port.clock(3);
     port.set_reset(false);
     port.clock(1);
+  });
+}
+
+void Harness::scrub() {
+  const uint64_t longest = uint64_t(std::max({config_.abuf_depth, config_.wbuf_depth, config_.bbuf_depth,
+                                              config_.accbuf_depth, config_.obuf_depth}));
+  run([&](HostPort& port) {
+    port.write(host_address(Region::kRegs, kRegCtrl), 2);
+    if (!port.wait_idle(2 * longest + 16)) throw std::runtime_error("memory initialisation did not finish");
   });
 }
 

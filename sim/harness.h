@@ -34,6 +34,8 @@ class Harness {
   void run(const HostDriver::Job& job);
   /// Asserts reset for a few cycles: registers clear, buffer contents persist (as in SRAM).
   void reset();
+  /// Zeroes every buffer word through the accelerator's memory-initialisation command.
+  void scrub();
 
   const AccelConfig& config() const { return config_; }
   DutSignals& signals() { return *signals_; }

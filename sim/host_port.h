@@ -13,7 +13,7 @@ constexpr uint32_t host_address(Region region, uint32_t word, uint32_t lane = 0)
 
 /// Register words inside Region::kRegs.
 enum HostReg : uint32_t {
-  kRegCtrl = 0,
+  kRegCtrl = 0,  ///< bit 0: start the descriptor; bit 1: zero every buffer word
   kRegStatus = 1,
   kRegCycles = 2,
   kRegLayerCycles = 3,

@@ -1,7 +1,5 @@
 #include "sim/layer_driver.h"
 
-#include <stdexcept>
-
 #include "accel/requant.h"
 
 namespace flipsim {
@@ -36,6 +34,7 @@ std::vector<BufferWord> read_buffer(HostPort& port, Region region, size_t count,
 PassResult run_pass(HostPort& port, const FeatureMap& input, const ConvLayer& layer, const LayerPlan& plan,
                     const LayerPass& pass, const AccelConfig& config, const PassHook& hook) {
   PassResult result;
+  if (hook) hook(PassStage::kBegin, port);
   write_buffer(port, Region::kAbuf, abuf_image(input, plan, pass, config), config.data_bits);
   write_buffer(port, Region::kWbuf, wbuf_image(layer, plan, pass, config), config.data_bits);
   write_buffer(port, Region::kBbuf, bbuf_image(layer, pass, config), config.acc_bits);
@@ -47,8 +46,12 @@ PassResult run_pass(HostPort& port, const FeatureMap& input, const ConvLayer& la
     result.hung = true;
     return result;
   }
-  if ((port.read(host_address(Region::kRegs, kRegStatus)) & 2) == 0)
-    throw std::runtime_error("accelerator went idle without reporting done");
+  // Idle without done (a corrupted controller returned to idle early) looks like a hang to the host: the
+  // done it waits for never comes.
+  if ((port.read(host_address(Region::kRegs, kRegStatus)) & 2) == 0) {
+    result.hung = true;
+    return result;
+  }
   result.cycles = port.read(host_address(Region::kRegs, kRegLayerCycles));
   result.obuf = read_buffer(port, Region::kObuf, size_t(pass.m_count) * pass.n_tiles, config.cols, config.data_bits);
   return result;

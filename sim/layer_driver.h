@@ -18,13 +18,14 @@ void write_buffer(HostPort& port, Region region, const std::vector<BufferWord>& 
 std::vector<BufferWord> read_buffer(HostPort& port, Region region, size_t count, int lanes, int lane_bits);
 
 struct PassResult {
-  bool hung = false;             ///< the watchdog expired before the accelerator went idle
+  bool hung = false;  ///< the watchdog expired, or the accelerator went idle without reporting done
   uint64_t cycles = 0;           ///< the DUT's own count of the pass's busy cycles
   std::vector<BufferWord> obuf;  ///< m_count * n_tiles output words
 };
 
 /// Points in a pass where a caller (the fault injector) may act, in simulated time.
 enum class PassStage {
+  kBegin,    ///< nothing written yet
   kLoaded,   ///< buffers and descriptor written, not started yet
   kStarted,  ///< the start write was just accepted (busy from the next cycle)
 };

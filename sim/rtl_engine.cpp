@@ -17,8 +17,12 @@ FeatureMap RtlEngine::run(const FeatureMap& input, const ConvLayer& layer, Layer
   uint64_t cycles = 0;
   for (const LayerPass& pass : plan.passes) {
     PassResult result;
-    if (passes_ == 0) pass_cycles_.clear();
+    if (passes_ == 0) {
+      pass_cycles_.clear();
+      pass_layers_.clear();
+    }
     const int index = passes_++;
+    pass_layers_.push_back(layer.name);
     PassHook hook;
     if (hook_) hook = [&](PassStage stage, HostPort& port) { hook_(index, stage, port); };
     harness_->run([&](HostPort& port) { result = run_pass(port, input, layer, plan, pass, config_, hook); });

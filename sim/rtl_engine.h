@@ -43,12 +43,15 @@ class RtlEngine : public ConvEngine {
   int pass_count() const { return passes_; }
   /// Busy cycles of each pass since reset_pass_count().
   const std::vector<uint64_t>& pass_cycles() const { return pass_cycles_; }
+  /// Layer name of each pass started since reset_pass_count() (a hung pass is the last one).
+  const std::vector<std::string>& pass_layers() const { return pass_layers_; }
 
  private:
   AccelConfig config_;
   IndexedPassHook hook_;
   int passes_ = 0;
   std::vector<uint64_t> pass_cycles_;
+  std::vector<std::string> pass_layers_;
   std::unique_ptr<Harness> harness_;
 };
 

@@ -71,3 +71,28 @@ TEST(HostPort, ConfigurationNotMatchingTheRtlIsRefused) {
 
 }  // namespace
 }  // namespace flipsim
+
+namespace flipsim {
+namespace {
+
+TEST(HostPort, ScrubZeroesEveryBuffer) {
+  const AccelConfig config = test_accel();
+  Harness harness(config);
+  const uint32_t last_abuf = uint32_t(config.abuf_depth - 1), last_obuf = uint32_t(config.obuf_depth - 1);
+  harness.run([&](HostPort& port) {
+    port.write(host_address(Region::kAbuf, last_abuf, 0), ~0ull);
+    port.write(host_address(Region::kObuf, last_obuf, 0), ~0ull);
+    port.write(host_address(Region::kAccbuf, 3, 0), 0x1234);
+    EXPECT_NE(port.read(host_address(Region::kAbuf, last_abuf, 0)), 0u);
+  });
+  harness.scrub();
+  harness.run([&](HostPort& port) {
+    EXPECT_EQ(port.read(host_address(Region::kAbuf, last_abuf, 0)), 0u);
+    EXPECT_EQ(port.read(host_address(Region::kObuf, last_obuf, 0)), 0u);
+    EXPECT_EQ(port.read(host_address(Region::kAccbuf, 3, 0)), 0u);
+    EXPECT_EQ(port.read(host_address(Region::kRegs, kRegStatus)) & 1, 0u);
+  });
+}
+
+}  // namespace
+}  // namespace flipsim
