@@ -50,7 +50,8 @@ std::pair<double, double> wilson_interval(uint64_t k, uint64_t n, double confide
   const double denom = 1 + z * z / nn;
   const double centre = (p + z * z / (2 * nn)) / denom;
   const double half = z * std::sqrt(p * (1 - p) / nn + z * z / (4 * nn * nn)) / denom;
-  return {std::max(0.0, centre - half), std::min(1.0, centre + half)};
+  // The bounds are exactly 0 and 1 at the ends; rounding must not leave 1e-17 there.
+  return {k == 0 ? 0.0 : std::max(0.0, centre - half), k == n ? 1.0 : std::min(1.0, centre + half)};
 }
 
 uint64_t leveugle_sample_size(double population, double margin, double confidence, double p) {
