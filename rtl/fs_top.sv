@@ -37,7 +37,7 @@ module fs_top #(
   region_e                  region;
   logic [WordAddrWidth-1:0] word;
   logic [7:0]               lane;
-  logic                     busy, done_pulse, accept, wr, rd;
+  logic                     busy, ctrl_busy, scrub_q, done_pulse, accept, wr, rd;
   assign region = region_e'(host_req_addr_i[31:28]);
   assign word   = host_req_addr_i[27:8];
   assign lane   = host_req_addr_i[7:0];
@@ -66,9 +66,24 @@ module fs_top #(
 
   assign start = wr && region == RegionRegs && word == WordAddrWidth'(RegCtrl) && host_req_wdata_i[0] && !busy;
 
+  // Memory initialisation: CTRL bit 1 zeroes every buffer word (all buffers in parallel, one word per cycle),
+  // so that a run's outcome never depends on what an earlier run left in unused words.
+  function automatic int unsigned max_of(int unsigned a, int unsigned b);
+    return a > b ? a : b;
+  endfunction
+  localparam int unsigned ScrubAw = $clog2(max_of(max_of(max_of(AbufDepth, WbufDepth), max_of(BbufDepth, AccbufDepth)),
+                                                  ObufDepth));
+  logic               scrub_start, scrub_last;
+  logic [ScrubAw-1:0] scrub_addr_q;
+  assign scrub_start = wr && region == RegionRegs && word == WordAddrWidth'(RegCtrl) && host_req_wdata_i[1] && !busy;
+  assign scrub_last  = scrub_addr_q == {ScrubAw{1'b1}};
+  `FS_FF(scrub, 1, GroupHost + 39, 1'b1, scrub_start || (scrub_q && !scrub_last))
+  `FS_FF(scrub_addr, ScrubAw, GroupHost + 40, 1'b1, scrub_q ? scrub_addr_q + 1'b1 : '0)
+  assign busy = ctrl_busy || scrub_q;
+
   `FS_FF(done, 1, GroupHost + 32, 1'b1, done_pulse || (done_q && !start))
   `FS_FF(cycles, 64, GroupHost + 33, 1'b1, cycles_q + 64'd1)
-  `FS_FF(layer_cycles, 32, GroupHost + 34, 1'b1, start ? 32'd0 : layer_cycles_q + 32'(busy))
+  `FS_FF(layer_cycles, 32, GroupHost + 34, 1'b1, start ? 32'd0 : layer_cycles_q + 32'(ctrl_busy))
 
   always_comb begin
     reg_rdata = '0;
@@ -116,10 +131,10 @@ module fs_top #(
       .rlane_i(resp_lane_q), .rdata_i(NAME``_rdata), .rdata_o(NAME``_host)); \
     fs_sram #(.Depth(DEPTH), .Lanes(LANES), .LaneWidth(WIDTH), .BufferId(ID)) u_``NAME ( \
       .clk_i, \
-      .we_i(busy ? CTRL_WE : (wr && NAME``_hsel)), \
-      .waddr_i(busy ? CTRL_WADDR : $clog2(DEPTH)'(word)), \
+      .we_i(scrub_q || (busy ? CTRL_WE : (wr && NAME``_hsel))), \
+      .waddr_i(scrub_q ? $clog2(DEPTH)'(scrub_addr_q) : busy ? CTRL_WADDR : $clog2(DEPTH)'(word)), \
       .wmask_i(busy ? {LANES{1'b1}} : NAME``_hmask), \
-      .wdata_i(busy ? CTRL_WDATA : NAME``_hdata), \
+      .wdata_i(scrub_q ? '0 : busy ? CTRL_WDATA : NAME``_hdata), \
       .re_i(busy ? CTRL_RE : (rd && NAME``_hsel)), \
       .raddr_i(busy ? CTRL_RADDR : $clog2(DEPTH)'(word)), \
       .rdata_o(NAME``_rdata), \
@@ -151,7 +166,7 @@ module fs_top #(
     .Rows(Rows), .Cols(Cols), .DataWidth(DataWidth), .AccWidth(AccWidth),
     .AbufAw(AbufAw), .WbufAw(WbufAw), .BbufAw(BbufAw), .AccbufAw(AccbufAw), .ObufAw(ObufAw)
   ) u_ctrl (
-    .clk_i, .rst_ni, .start_i(start), .desc_i(desc_q), .busy_o(busy), .done_o(done_pulse),
+    .clk_i, .rst_ni, .start_i(start), .desc_i(desc_q), .busy_o(ctrl_busy), .done_o(done_pulse),
     .abuf_re_o(abuf_re), .abuf_raddr_o(abuf_raddr), .abuf_rdata_i(abuf_rdata),
     .wbuf_re_o(wbuf_re), .wbuf_raddr_o(wbuf_raddr), .wbuf_rdata_i(wbuf_rdata),
     .bbuf_re_o(bbuf_re), .bbuf_raddr_o(bbuf_raddr), .bbuf_rdata_i(bbuf_rdata),
