@@ -184,3 +184,28 @@ TEST(CampaignCli, BadInputFailsLoudlyAndLeavesTheDatabaseIntact) {
 
 }  // namespace
 }  // namespace flipsim
+
+namespace flipsim {
+namespace {
+
+TEST(CampaignCli, ReportWritesTablesCsvAndPlots) {
+  const std::string config = test::write_campaign("report", kSmall);
+  const std::string db = fresh_db("report");
+  ASSERT_EQ(flipsim("campaign " + config + " --db " + db + " --json").status, 0);
+  const std::string dir = test::temp_dir() + "/report_plots", csv = test::temp_dir() + "/report.csv";
+  std::filesystem::remove_all(dir);
+  const CliRun r = flipsim("report " + db + " --csv " + csv + " --plots " + dir);
+  ASSERT_EQ(r.status, 0) << r.output;
+  for (const char* table : {"by site class", "by layer", "by bit position", "by PE"})
+    EXPECT_NE(r.output.find(table), std::string::npos) << table;
+  std::ifstream in(csv);
+  int lines = 0;
+  for (std::string line; std::getline(in, line);) ++lines;
+  EXPECT_EQ(lines, 17);  // header + 16 injections
+  for (const char* png : {"sdc_by_class.png", "sdc_by_bit.png", "pe_heatmap.png"})
+    EXPECT_GT(std::filesystem::file_size(dir + "/" + png), 1000u) << png;
+  EXPECT_NE(flipsim("report /nonexistent.db").status, 0);
+}
+
+}  // namespace
+}  // namespace flipsim
