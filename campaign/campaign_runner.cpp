@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <filesystem>
 #include <cstdio>
 #include <functional>
 #include <map>
@@ -157,11 +158,6 @@ void reap(std::vector<Child>& children, std::vector<std::string>& errors) {
   }
 }
 
-uint64_t watchdog_for(const Timeline& t, double factor) {
-  const uint64_t longest = t.pass_cycles.empty() ? 0 : *std::max_element(t.pass_cycles.begin(), t.pass_cycles.end());
-  return uint64_t(double(longest) * factor) + 1000;
-}
-
 class Progress {
  public:
   Progress(uint64_t total, uint64_t already, bool enabled)
@@ -219,8 +215,9 @@ nlohmann::json run_campaign(const std::string& config_path, const CampaignRunOpt
     const uint64_t total = config.injections ? config.injections
                                              : leveugle_sample_size(fault_population(config, *setup->space, timeline),
                                                                     config.margin, config.confidence);
-    store.create_campaign(CampaignRow{config.name, config.text, config.seed, total, timeline_json,
-                                      config.network.accel.variant(), config.network.model});
+    store.create_campaign(CampaignRow{config.name, std::filesystem::absolute(config_path).string(), config.text,
+                                      config.seed, total, timeline_json, config.network.accel.variant(),
+                                      config.network.model});
   }
 
   const CampaignRow row = store.campaign();
@@ -237,7 +234,7 @@ nlohmann::json run_campaign(const std::string& config_path, const CampaignRunOpt
   if (!remaining.empty()) {
     for (int w = 0; w < workers; ++w) {
       children.push_back(spawn([&, w](const auto& write_line) {
-        InjectionRunner runner(*setup, watchdog_for(timeline, config.watchdog_factor));
+        InjectionRunner runner(*setup, watchdog_cycles(timeline, config.watchdog_factor));
         for (size_t i = size_t(w); i < remaining.size(); i += size_t(workers)) {
           const Injection inj = draw_injection(remaining[i], config, *setup->space, *setup->map, timeline);
           write_line(to_json(runner.run(inj)).dump());

@@ -137,6 +137,11 @@ Injection draw_injection(uint64_t id, const CampaignConfig& config, const Target
   return inj;
 }
 
+uint64_t watchdog_cycles(const Timeline& t, double factor) {
+  const uint64_t longest = t.pass_cycles.empty() ? 0 : *std::max_element(t.pass_cycles.begin(), t.pass_cycles.end());
+  return uint64_t(double(longest) * factor) + 1000;
+}
+
 double fault_population(const CampaignConfig& config, const TargetSpace& space, const Timeline& timeline) {
   return double(space.size()) * double(std::max<uint64_t>(1, timeline.total())) * double(config.images.size());
 }

@@ -77,6 +77,9 @@ class SplitMix64 {
 Injection draw_injection(uint64_t id, const CampaignConfig& config, const TargetSpace& space, const SiteMap& map,
                          const Timeline& timeline);
 
+/// Per-pass watchdog: `factor` times the longest fault-free pass, plus slack for short passes.
+uint64_t watchdog_cycles(const Timeline& timeline, double factor);
+
 /// Population for statistical sizing: selected sites x busy cycles x images.
 double fault_population(const CampaignConfig& config, const TargetSpace& space, const Timeline& timeline);
 

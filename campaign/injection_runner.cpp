@@ -39,8 +39,8 @@ AccelConfig with_watchdog(AccelConfig c, uint64_t cycles) {
 
 }  // namespace
 
-InjectionRunner::InjectionRunner(const CampaignSetup& setup, uint64_t watchdog_cycles, const std::string& trace_file)
-    : setup_(setup), engine_(with_watchdog(setup.config.network.accel, watchdog_cycles), RtlOptions{trace_file}) {}
+InjectionRunner::InjectionRunner(const CampaignSetup& setup, uint64_t watchdog_cycles, const RtlOptions& rtl)
+    : setup_(setup), engine_(with_watchdog(setup.config.network.accel, watchdog_cycles), rtl) {}
 
 const std::vector<FeatureMap>& InjectionRunner::golden(int image) {
   auto it = golden_.find(image);
@@ -65,6 +65,13 @@ Timeline InjectionRunner::probe() {
   t.pass_cycles = engine_.pass_cycles();
   t.pass_layer = engine_.pass_layers();
   return t;
+}
+
+void InjectionRunner::run_fault_free(int image) {
+  engine_.harness().reset();
+  engine_.harness().scrub();
+  engine_.reset_pass_count();
+  setup_.net.run(setup_.net.quantize_image(setup_.test.image(size_t(image))), engine_);
 }
 
 void InjectionRunner::arm(const Injection& inj, int pass, PassStage stage, HostPort& port, int& flips) {

@@ -31,10 +31,12 @@ std::unique_ptr<CampaignSetup> load_campaign_setup(const std::string& config_pat
 class InjectionRunner {
  public:
   /// `watchdog_cycles` bounds each pass (0: the accelerator config's own watchdog).
-  InjectionRunner(const CampaignSetup& setup, uint64_t watchdog_cycles, const std::string& trace_file = "");
+  InjectionRunner(const CampaignSetup& setup, uint64_t watchdog_cycles, const RtlOptions& rtl = {});
 
   /// Fault-free RTL run of the campaign's first image; throws if it differs from the golden model.
   Timeline probe();
+  /// Fault-free RTL run of one test image from the same starting state as every injection.
+  void run_fault_free(int image);
   InjectionRecord run(const Injection& injection);
   RtlEngine& engine() { return engine_; }
 

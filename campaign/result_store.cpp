@@ -10,6 +10,7 @@ constexpr const char* kSchema = R"sql(
 CREATE TABLE IF NOT EXISTS campaign (
   id INTEGER PRIMARY KEY CHECK (id = 1),
   name TEXT NOT NULL,
+  config_path TEXT NOT NULL,
   config TEXT NOT NULL,
   seed INTEGER NOT NULL,
   total INTEGER NOT NULL,
@@ -155,7 +156,8 @@ bool ResultStore::has_campaign() const {
 }
 
 CampaignRow ResultStore::campaign() const {
-  Statement s(db_, "SELECT name, config, seed, total, timeline, accelerator, network FROM campaign", path_);
+  Statement s(db_, "SELECT name, config, seed, total, timeline, accelerator, network, config_path FROM campaign",
+              path_);
   if (!s.step(path_)) throw ConfigError(path_ + ": holds no campaign");
   CampaignRow r;
   r.name = s.text(0);
@@ -165,13 +167,14 @@ CampaignRow ResultStore::campaign() const {
   r.timeline_json = s.text(4);
   r.accelerator = s.text(5);
   r.network = s.text(6);
+  r.config_path = s.text(7);
   return r;
 }
 
 void ResultStore::create_campaign(const CampaignRow& row) {
   Statement s(db_,
-              "INSERT INTO campaign (id, name, config, seed, total, timeline, accelerator, network) "
-              "VALUES (1, ?, ?, ?, ?, ?, ?, ?)",
+              "INSERT INTO campaign (id, name, config, seed, total, timeline, accelerator, network, config_path) "
+              "VALUES (1, ?, ?, ?, ?, ?, ?, ?, ?)",
               path_);
   sqlite3_bind_text(s.get(), 1, row.name.c_str(), -1, SQLITE_TRANSIENT);
   sqlite3_bind_text(s.get(), 2, row.config_text.c_str(), -1, SQLITE_TRANSIENT);
@@ -180,6 +183,7 @@ void ResultStore::create_campaign(const CampaignRow& row) {
   sqlite3_bind_text(s.get(), 5, row.timeline_json.c_str(), -1, SQLITE_TRANSIENT);
   sqlite3_bind_text(s.get(), 6, row.accelerator.c_str(), -1, SQLITE_TRANSIENT);
   sqlite3_bind_text(s.get(), 7, row.network.c_str(), -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text(s.get(), 8, row.config_path.c_str(), -1, SQLITE_TRANSIENT);
   s.step(path_);
 }
 

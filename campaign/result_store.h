@@ -37,6 +37,7 @@ struct InjectionRecord {
 
 struct CampaignRow {
   std::string name;
+  std::string config_path;  ///< absolute path of the YAML (replay reloads it; its text must be unchanged)
   std::string config_text;
   uint64_t seed = 0;
   uint64_t total = 0;  ///< injections planned

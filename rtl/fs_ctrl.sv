@@ -183,7 +183,9 @@ module fs_ctrl #(
   logic [Rows-1:0][DataWidth-1:0] act;
   logic [Cols-1:0][AccWidth-1:0]  array_psum;
   logic                           array_valid;
-  assign act = rd_zero_q ? '0 : abuf_rdata_i;
+  // Only data actually read enters the array: the SRAM's output register keeps whatever was read last, and a
+  // run must not depend on what an earlier run left there.
+  assign act = (rd_zero_q || !rd_valid_q) ? '0 : abuf_rdata_i;
 
   fs_array #(.Rows(Rows), .Cols(Cols), .DataWidth(DataWidth), .AccWidth(AccWidth)) u_array (
     .clk_i, .rst_ni, .wload_i(wrd_valid_q), .w_i(wbuf_rdata_i), .act_i(act), .valid_i(rd_valid_q),

@@ -38,7 +38,7 @@ module fs_ppu #(
     logic [AccWidth-1:0]          acc_q;
     logic signed [ProdWidth-1:0]  product, rounded, shifted, offset, clamped;
 
-    `FS_FF(acc, AccWidth, GroupPpu + lane, 1'b1, acc_i[lane])
+    `FS_FF(acc, AccWidth, GroupPpu + lane, valid_i, acc_i[lane])
 
     assign product = ProdWidth'($signed(acc_q)) * ProdWidth'($signed({1'b0, mult_i[30:0]}));
     assign rounded = (shift_i == 6'd0) ? product

@@ -13,17 +13,18 @@ Harness::Harness(const AccelConfig& config, const HarnessOptions& options) : con
   if (sc_core::sc_get_status() != sc_core::SC_ELABORATION)
     throw std::logic_error("only one SystemC harness per process (SystemC elaborates once)");
   const VariantInfo& variant = find_variant(config);
-  if (!options.trace_file.empty()) Verilated::traceEverOn(true);
+  const bool tracing = !options.trace_file.empty() || options.trace_on_demand;
+  if (tracing) Verilated::traceEverOn(true);
   signals_ = std::make_unique<DutSignals>();
   dut_ = variant.make("dut", *signals_);
   driver_ = std::make_unique<HostDriver>("host_driver", *signals_);
   monitor_ = std::make_unique<Monitor>("monitor", *signals_);
   injector_ = std::make_unique<FaultInjector>("fault_injector", *signals_);
   sc_core::sc_start(sc_core::SC_ZERO_TIME);
-  if (!options.trace_file.empty()) {
+  if (tracing) {
     tracer_ = std::make_unique<VerilatedFstSc>();
     dut_->trace(tracer_.get(), 99);
-    tracer_->open(options.trace_file.c_str());
+    if (!options.trace_file.empty()) tracer_->open(options.trace_file.c_str());
   }
   reset();
   check_parameters();
@@ -31,7 +32,16 @@ Harness::Harness(const AccelConfig& config, const HarnessOptions& options) : con
 
 Harness::~Harness() {
   if (dut_) dut_->final();
-  if (tracer_) tracer_->close();
+  close_trace();
+}
+
+void Harness::open_trace(const std::string& file) {
+  if (!tracer_) throw std::logic_error("harness built without tracing");
+  tracer_->open(file.c_str());
+}
+
+void Harness::close_trace() {
+  if (tracer_ && tracer_->isOpen()) tracer_->close();
 }
 
 void Harness::run(const HostDriver::Job& job) {

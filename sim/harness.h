@@ -19,6 +19,7 @@ namespace flipsim {
 
 struct HarnessOptions {
   std::string trace_file;  ///< FST waveform of the whole run when not empty
+  bool trace_on_demand = false;  ///< prepare tracing so that open_trace() can start it later
 };
 
 class Harness {
@@ -42,6 +43,9 @@ class Harness {
   Monitor& monitor() { return *monitor_; }
   FaultInjector& injector() { return *injector_; }
   uint64_t cycle() const;
+  /// Starts / stops writing an FST waveform (needs trace_on_demand or a trace_file at construction).
+  void open_trace(const std::string& file);
+  void close_trace();
 
  private:
   void check_parameters();

@@ -4,6 +4,7 @@
 #include <systemc>
 
 #include <cstdint>
+#include <functional>
 #include <vector>
 
 #include "sim/dut.h"
@@ -18,12 +19,19 @@ class Monitor : public sc_core::sc_module {
   const std::vector<uint64_t>& busy_cycles() const { return busy_cycles_; }
   void clear() { busy_cycles_.clear(); }
 
+  /// Calls `callback` at every falling clock edge (registers are stable there) until it is reset to empty.
+  /// Costs nothing while unset: the process is then only woken by this call.
+  void set_cycle_callback(std::function<void()> callback);
+
  private:
   void on_busy();
+  void on_cycle();
 
   DutSignals& s_;
   sc_core::sc_time busy_since_;
   std::vector<uint64_t> busy_cycles_;
+  std::function<void()> cycle_callback_;
+  sc_core::sc_event callback_changed_;
 };
 
 }  // namespace flipsim

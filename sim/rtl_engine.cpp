@@ -7,7 +7,7 @@ namespace flipsim {
 
 
 RtlEngine::RtlEngine(const AccelConfig& config, const RtlOptions& options)
-    : config_(config), harness_(std::make_unique<Harness>(config, HarnessOptions{options.trace_file})) {}
+    : config_(config), harness_(std::make_unique<Harness>(config, HarnessOptions{options.trace_file, options.trace_on_demand})) {}
 
 RtlEngine::~RtlEngine() = default;
 

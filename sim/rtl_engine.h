@@ -18,6 +18,7 @@ class Harness;
 
 struct RtlOptions {
   std::string trace_file;  ///< FST waveform of everything the engine runs, when not empty
+  bool trace_on_demand = false;  ///< let Harness::open_trace() start a waveform later
 };
 
 /// The accelerator did not finish a layer within the watchdog's cycle budget.
