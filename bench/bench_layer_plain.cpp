@@ -6,6 +6,7 @@
 
 #include "Vplain_16x16.h"
 #include "Vplain_8x8.h"
+#include "Vplain_8x8_noport.h"
 #include "bench_layer.h"
 #include "sim/layer_driver.h"
 
@@ -81,14 +82,21 @@ nlohmann::json run(const AccelConfig& config, int repeats) {
 }  // namespace flipsim::bench
 
 int main(int argc, char** argv) {
-  if (argc != 3) {
-    std::cerr << "usage: bench_layer_plain ACCEL.yaml REPEATS\n";
+  if (argc != 3 && !(argc == 4 && std::string(argv[3]) == "--no-fault-port")) {
+    std::cerr << "usage: bench_layer_plain ACCEL.yaml REPEATS [--no-fault-port]\n";
     return 2;
   }
+  const bool no_port = argc == 4;
   const flipsim::AccelConfig config = flipsim::load_accel_config(argv[1]);
   const int repeats = std::stoi(argv[2]);
   nlohmann::json result;
-  if (config.rows == 8 && config.cols == 8 && config.data_bits == 8) {
+  if (config.rows == 8 && config.cols == 8 && config.data_bits == 8 && no_port) {
+    result = flipsim::bench::run<Vplain_8x8_noport>(config, repeats);
+    result["driver"] = "plain, no fault port";
+  } else if (no_port) {
+    std::cerr << "bench_layer_plain: the build without fault port is configs/accel/default.yaml only\n";
+    return 2;
+  } else if (config.rows == 8 && config.cols == 8 && config.data_bits == 8) {
     result = flipsim::bench::run<Vplain_8x8>(config, repeats);
   } else if (config.rows == 16 && config.cols == 16 && config.data_bits == 8) {
     result = flipsim::bench::run<Vplain_16x16>(config, repeats);

@@ -16,3 +16,10 @@ for accel in default bench_16x16; do
   done
   /usr/bin/python3 -c 'import json,sys; a=json.loads(sys.argv[1]); b=json.loads(sys.argv[2]); print("| %s | SystemC / plain speed | %.2f | | | |" % (a["accelerator"], a["cycles_per_second"]/b["cycles_per_second"]))' "$sc" "$plain"
 done
+# The fault port's cost: the same plain loop on RTL built with and without it (+define+FS_NO_FAULT_PORT).
+with=$("$build/bench/bench_layer_plain" configs/accel/default.yaml "$repeats")
+without=$("$build/bench/bench_layer_plain" configs/accel/default.yaml "$repeats" --no-fault-port)
+for json in "$with" "$without"; do
+  /usr/bin/python3 -c 'import json,sys; r=json.loads(sys.argv[1]); print("| %s | %s | %.0f | %.3f | %.2f | %d |" % (r["accelerator"], r["driver"], r["cycles_per_second"], r["utilization"], r["wall_seconds"], r["mismatches"]))' "$json"
+done
+/usr/bin/python3 -c 'import json,sys; a=json.loads(sys.argv[1]); b=json.loads(sys.argv[2]); print("| %s | with port / without port speed | %.2f | | | |" % (a["accelerator"], a["cycles_per_second"]/b["cycles_per_second"]))' "$with" "$without"

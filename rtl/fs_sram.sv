@@ -28,8 +28,12 @@ module fs_sram #(
   logic [AddrWidth-1:0]            fault_addr;
   logic [LsbWidth-1:0]             fault_lsb;
 
+`ifdef FS_NO_FAULT_PORT
+  assign fault_hit  = 1'b0;
+`else
   assign fault_hit  = fault_i.valid && fault_i.buffer == BufferId &&
                       fault_i.addr < WordAddrWidth'(Depth) && 32'(fault_i.lane) < Lanes;
+`endif
   assign fault_addr = AddrWidth'(fault_i.addr);
   assign fault_lsb  = LsbWidth'(32'(fault_i.lane) * LaneWidth);
 
