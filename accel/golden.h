@@ -6,6 +6,9 @@
 
 namespace flipsim {
 
+/// One output's accumulator before requantization (bias included, wrapped to acc_bits).
+int64_t golden_accumulator(const FeatureMap& input, const ConvLayer& layer, int oy, int ox, int o, int acc_bits);
+
 /// Direct convolution: accumulators wrap at acc_bits, outputs are requantized by the PPU rules.
 FeatureMap golden_conv(const FeatureMap& input, const ConvLayer& layer, int data_bits, int acc_bits);
 

@@ -19,16 +19,36 @@ int64_t saturate_to_bits(int64_t v, int bits) {
   return v > hi ? hi : (v < lo ? lo : v);
 }
 
+namespace {
+__int128 rounded_product(int64_t acc, const Requant& rq);
+}  // namespace
+
 int32_t requantize(int64_t acc, const Requant& rq, int data_bits) {
-  __int128 value = __int128(acc) * rq.multiplier;
-  if (rq.shift > 0) value = (value + (__int128(1) << (rq.shift - 1))) >> rq.shift;
-  value += rq.zero_point;
+  __int128 value = rounded_product(acc, rq) + rq.zero_point;
   if (rq.relu && value < rq.zero_point) value = rq.zero_point;
   const __int128 hi = (__int128(1) << (data_bits - 1)) - 1;
   const __int128 lo = -(__int128(1) << (data_bits - 1));
   if (value > hi) value = hi;
   if (value < lo) value = lo;
   return int32_t(value);
+}
+
+namespace {
+
+__int128 rounded_product(int64_t acc, const Requant& rq) {
+  __int128 value = __int128(acc) * rq.multiplier;
+  if (rq.shift > 0) value = (value + (__int128(1) << (rq.shift - 1))) >> rq.shift;
+  return value;
+}
+
+}  // namespace
+
+const char* requant_masking_stage(int64_t a, int64_t b, const Requant& rq, int data_bits) {
+  const __int128 ra = rounded_product(a, rq) + rq.zero_point, rb = rounded_product(b, rq) + rq.zero_point;
+  if (ra == rb) return "rounding";
+  if (rq.relu && ra <= rq.zero_point && rb <= rq.zero_point) return "relu";
+  if (requantize(a, rq, data_bits) == requantize(b, rq, data_bits)) return "saturation";
+  return "";
 }
 
 Requant requant_from_scale(double scale) {

@@ -40,7 +40,11 @@ AccelConfig with_watchdog(AccelConfig c, uint64_t cycles) {
 }  // namespace
 
 InjectionRunner::InjectionRunner(const CampaignSetup& setup, uint64_t watchdog_cycles, const RtlOptions& rtl)
-    : setup_(setup), engine_(with_watchdog(setup.config.network.accel, watchdog_cycles), rtl) {}
+    : setup_(setup),
+      engine_(with_watchdog(setup.config.network.accel, watchdog_cycles), rtl),
+      ppu_(setup.config.network.accel.cols, setup.config.network.accel.acc_bits) {
+  if (!ppu_.available()) throw std::runtime_error("the RTL build has no PPU observation taps (fs_ppu obs_*)");
+}
 
 const std::vector<FeatureMap>& InjectionRunner::golden(int image) {
   auto it = golden_.find(image);
@@ -153,7 +157,18 @@ InjectionRecord InjectionRunner::run(const Injection& inj) {
   harness.scrub();
   engine_.reset_pass_count();
   int flips = 0;
-  engine_.set_pass_hook([&](int pass, PassStage stage, HostPort& port) { arm(inj, pass, stage, port, flips); });
+  // From the pass the fault starts in, record every row the PPU requantizes (masking analysis).
+  const int first_observed = inj.hold == 0 || inj.model == FaultModel::kSramBer ? 0 : inj.pass;
+  int current_pass = -1;
+  ObservedRows observed;
+  engine_.set_pass_hook([&](int pass, PassStage stage, HostPort& port) {
+    arm(inj, pass, stage, port, flips);
+    if (stage == PassStage::kBegin) current_pass = pass;
+    if (stage == PassStage::kBegin && pass == first_observed)
+      harness.monitor().set_cycle_callback([&] {
+        if (ppu_.valid()) observed[{current_pass, ppu_.addr()}] = ppu_.acc();
+      });
+  });
   const uint64_t start = harness.cycle();
   std::vector<FeatureMap> values;
   bool hung = false;
@@ -163,6 +178,7 @@ InjectionRecord InjectionRunner::run(const Injection& inj) {
     hung = true;
   }
   harness.injector().clear();
+  harness.monitor().set_cycle_callback({});
   engine_.set_pass_hook({});
   r.cycles_simulated = harness.cycle() - start;
   r.flips = flips;
@@ -171,7 +187,9 @@ InjectionRecord InjectionRunner::run(const Injection& inj) {
   const Classification c =
       classify(setup_.net, golden(inj.image), hung ? nullptr : &values, layers.empty() ? "" : layers.back());
   r.outcome = c.outcome;
-  r.masked_at = c.masked_at;
+  r.masked_at = c.masked_at == "inside_accelerator"
+                    ? accelerator_masking_stage(setup_.net, golden(inj.image), setup_.config.network.accel, observed)
+                    : c.masked_at;
   r.first_diff = c.first_diff;
   r.max_logit_dev = c.max_logit_dev;
   r.golden_top1 = c.golden_top1;

@@ -12,6 +12,7 @@
 #include "campaign/result_store.h"
 #include "nn/idx_dataset.h"
 #include "nn/qnetwork.h"
+#include "sim/ppu_observer.h"
 #include "sim/rtl_engine.h"
 
 namespace flipsim {
@@ -46,6 +47,7 @@ class InjectionRunner {
 
   const CampaignSetup& setup_;
   RtlEngine engine_;
+  PpuObserver ppu_;
   std::map<int, std::vector<FeatureMap>> golden_;
 };
 

@@ -3,6 +3,10 @@
 #include <cmath>
 #include <cstdlib>
 
+#include "accel/golden.h"
+#include "accel/layer_plan.h"
+#include "accel/requant.h"
+
 namespace flipsim {
 
 int top1(const FeatureMap& logits) {
@@ -19,7 +23,7 @@ const char* stage_of(nn::QOpType type) {
     case nn::QOpType::kMaxPool:
     case nn::QOpType::kAvgPool:
     case nn::QOpType::kGlobalAvgPool: return "pooling";
-    case nn::QOpType::kRelu: return "relu";
+    case nn::QOpType::kRelu: return "relu_op";
     case nn::QOpType::kAccel: return "next_layer";
     case nn::QOpType::kAdd: return "residual_add";
     default: return "later";
@@ -27,6 +31,41 @@ const char* stage_of(nn::QOpType type) {
 }
 
 }  // namespace
+
+std::string accelerator_masking_stage(const nn::QNetwork& net, const std::vector<FeatureMap>& golden,
+                                      const AccelConfig& accel, const ObservedRows& observed) {
+  static constexpr const char* kOrder[] = {"array", "rounding", "relu", "saturation"};
+  int latest = 0;
+  int pass_index = 0;
+  for (size_t op_index : net.accel_ops()) {
+    const nn::QOp& op = net.ops[op_index];
+    const FeatureMap& input = golden[size_t(op.inputs[0])];
+    const LayerPlan plan = plan_layer(input.height, input.width, op.layer, accel);
+    for (const LayerPass& pass : plan.passes) {
+      for (auto it = observed.lower_bound({pass_index, 0}); it != observed.end() && it->first.first == pass_index;
+           ++it) {
+        const uint32_t addr = it->first.second;
+        const int m = int(addr) / pass.n_tiles, nt = int(addr) % pass.n_tiles;
+        if (m >= pass.m_count) continue;
+        const int pixel = pass.m_begin + m;
+        for (int c = 0; c < accel.cols; ++c) {
+          const int o = (pass.n_tile_begin + nt) * accel.cols + c;
+          const int64_t expected =
+              o < op.layer.out_channels
+                  ? golden_accumulator(input, op.layer, pixel / plan.out_w, pixel % plan.out_w, o, accel.acc_bits)
+                  : 0;
+          const int64_t seen = it->second[size_t(c)];
+          if (seen == expected) continue;
+          const std::string stage = requant_masking_stage(expected, seen, op.layer.requant, accel.data_bits);
+          for (int k = 1; k < 4; ++k)
+            if (stage == kOrder[k]) latest = std::max(latest, k);
+        }
+      }
+      ++pass_index;
+    }
+  }
+  return kOrder[latest];
+}
 
 Classification classify(const nn::QNetwork& net, const std::vector<FeatureMap>& golden,
                         const std::vector<FeatureMap>* faulty, const std::string& hung_layer) {

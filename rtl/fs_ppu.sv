@@ -31,6 +31,14 @@ module fs_ppu #(
   logic                   valid_q;
   logic [AddrWidth-1:0]   addr_q;
 
+  // Observation taps: campaigns read the PPU's inputs through Verilator's symbol table to tell where a fault
+  // that reached the accumulators was masked (rounding, ReLU, saturation). No logic reads them.
+  logic                       obs_valid /* verilator public_flat_rd */;
+  logic [AddrWidth-1:0]       obs_addr /* verilator public_flat_rd */;
+  logic [Lanes*AccWidth-1:0]  obs_acc /* verilator public_flat_rd */;
+  assign obs_valid = valid_q;
+  assign obs_addr  = addr_q;
+
   `FS_FF(valid, 1, GroupPpu + Lanes, 1'b1, valid_i)
   `FS_FF(addr, AddrWidth, GroupPpu + Lanes + 1, 1'b1, addr_i)
 
@@ -39,6 +47,7 @@ module fs_ppu #(
     logic signed [ProdWidth-1:0]  product, rounded, shifted, offset, clamped;
 
     `FS_FF(acc, AccWidth, GroupPpu + lane, valid_i, acc_i[lane])
+    assign obs_acc[lane * AccWidth +: AccWidth] = acc_q;
 
     assign product = ProdWidth'($signed(acc_q)) * ProdWidth'($signed({1'b0, mult_i[30:0]}));
     assign rounded = (shift_i == 6'd0) ? product

@@ -48,3 +48,22 @@ TEST(Requant, FromScaleApproximatesScale) {
 
 }  // namespace
 }  // namespace flipsim
+
+namespace flipsim {
+namespace {
+
+TEST(Requant, MaskingStages) {
+  Requant rq;
+  rq.multiplier = 1;
+  rq.shift = 4;  // divide by 16, rounding half up
+  EXPECT_STREQ(requant_masking_stage(100, 100, rq, 8), "rounding");
+  EXPECT_STREQ(requant_masking_stage(97, 103, rq, 8), "rounding");  // both round to 6
+  EXPECT_STREQ(requant_masking_stage(97, 140, rq, 8), "");
+  EXPECT_STREQ(requant_masking_stage(5000, 9000, rq, 8), "saturation");  // 313 and 563 both clamp to 127
+  rq.relu = true;
+  EXPECT_STREQ(requant_masking_stage(-100, -900, rq, 8), "relu");
+  EXPECT_STREQ(requant_masking_stage(-100, 900, rq, 8), "");
+}
+
+}  // namespace
+}  // namespace flipsim

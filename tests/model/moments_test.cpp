@@ -134,14 +134,13 @@ TEST(NormalMath, RoundedClampedNormalMatchesSampling) {
   } cases[] = {{3.3, 0.2, -128, 127}, {0.4, 0.7, 0, 127}, {-2.0, 3.0, 0, 127}, {120.0, 10.0, -128, 127},
                {10.5, 50.0, 0, 127}, {0.49, 0.01, -128, 127}};
   for (const Case& c : cases) {
-    double m1 = 0, m2 = 0, cov = 0;
+    double m1 = 0, m2 = 0;
     const int n = 1000000;
     for (int i = 0; i < n; ++i) {
       const double z = normal(rng), t = c.c + c.s * z;
       const double y = std::clamp(std::floor(t + 0.5), c.lo, c.hi);
       m1 += y;
       m2 += y * y;
-      cov += y * z;
     }
     m1 /= n;
     m2 /= n;
@@ -151,8 +150,6 @@ TEST(NormalMath, RoundedClampedNormalMatchesSampling) {
     // The continuous treatment above 1 LSB adds the rounding noise as 1/12: allow a few percent there.
     EXPECT_NEAR(got.mean, m1, 4 * sd / std::sqrt(double(n)) + (c.s > 1 ? 0.02 * c.s : 1e-3));
     EXPECT_NEAR(got.var, m2 - m1 * m1, 0.03 * (m2 - m1 * m1) + 0.01);
-    // The slope is Cov(Y, T) / Var(T).
-    EXPECT_NEAR(rounded_clamped_slope(c.c, c.s, c.lo, c.hi), cov / n / c.s, 0.02 + 0.02 * std::abs(cov / n / c.s));
   }
 }
 
