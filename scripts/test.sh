@@ -16,11 +16,12 @@ cmake --build "$build" -j "$jobs"
 echo "== tests"
 ctest --test-dir "$build" -j "$jobs" --output-on-failure --timeout 900
 
+# The accuracy suites (label "slow": thousands of images) already ran above; under ASan they only cost time.
 echo "== AddressSanitizer + UBSan on the non-Verilated code"
 cmake -S . -B "$build-asan" -G Ninja -DCMAKE_BUILD_TYPE=Debug -DFLIPSIM_RTL=OFF -DFLIPSIM_SANITIZE=ON
 cmake --build "$build-asan" -j "$jobs"
 ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
-  ctest --test-dir "$build-asan" -j "$jobs" --output-on-failure --timeout 1800
+  ctest --test-dir "$build-asan" -j "$jobs" --output-on-failure --timeout 1800 --label-exclude slow
 
 if [ -x fuzz/run.sh ]; then
   echo "== fuzzing (bounded)"
