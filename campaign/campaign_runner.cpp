@@ -16,7 +16,7 @@
 
 #include "accel/config_error.h"
 #include "campaign/injection_runner.h"
-#include "campaign/stats.h"
+#include "accel/stats.h"
 
 namespace flipsim {
 

@@ -4,7 +4,7 @@
 #include <map>
 
 #include "accel/config_error.h"
-#include "campaign/stats.h"
+#include "accel/stats.h"
 
 namespace flipsim {
 

@@ -12,6 +12,9 @@ double normal_quantile_two_sided(double confidence);
 /// Wilson score interval for k successes out of n at the given confidence; {0, 1} when n == 0.
 std::pair<double, double> wilson_interval(uint64_t k, uint64_t n, double confidence = 0.95);
 
+/// The same for a given standard-normal quantile z (1.96 for 95 %).
+std::pair<double, double> wilson_interval_z(uint64_t k, uint64_t n, double z);
+
 /// Statistical fault-injection sample size (Leveugle et al., DATE 2009) for a population of `population`
 /// possible faults, error margin e and confidence, with the worst-case p = 0.5:
 ///   n = N / (1 + e^2 (N - 1) / (t^2 p (1 - p))).

@@ -1,4 +1,4 @@
-#include "campaign/stats.h"
+#include "accel/stats.h"
 
 #include <cmath>
 #include <stdexcept>
@@ -44,8 +44,11 @@ double normal_quantile_two_sided(double confidence) {
 }
 
 std::pair<double, double> wilson_interval(uint64_t k, uint64_t n, double confidence) {
+  return wilson_interval_z(k, n, normal_quantile_two_sided(confidence));
+}
+
+std::pair<double, double> wilson_interval_z(uint64_t k, uint64_t n, double z) {
   if (n == 0) return {0.0, 1.0};
-  const double z = normal_quantile_two_sided(confidence);
   const double p = double(k) / double(n), nn = double(n);
   const double denom = 1 + z * z / nn;
   const double centre = (p + z * z / (2 * nn)) / denom;

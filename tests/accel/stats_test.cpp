@@ -1,4 +1,4 @@
-#include "campaign/stats.h"
+#include "accel/stats.h"
 
 #include <gtest/gtest.h>
 

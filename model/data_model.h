@@ -1,0 +1,136 @@
+// The data-level soft-error model: predicted accuracy of a network under per-bit flips of its stored weights and
+// layer-input activations, per image and per error rate, in two variants.
+//
+//  - "normal": the seed paper's view with exact sums: every neuron's disturbance is a normal with exact moments,
+//    propagated layer to layer through requantization, ReLU, saturation and pooling with neurons independent
+//    (moment_model.h); accuracy from the image's golden logit margins (p_correct_normal()).
+//  - "improved": a compound-Poisson mixture over the number K of flipped bits (Binomial(N, p), N the stored bits
+//    in scope): K = 0 is the golden run exactly; K = 1 is measured by bit-exact simulation of sampled single flips
+//    (rare, large errors such as a sign-bit flip are exactly where a normal fails); for many flips (N p above
+//    poisson_limit) the logit disturbance is a normal whose covariance comes from the correlated model
+//    (correlated_model.h: coherent disturbances, linear downstream) and whose mean comes from the layer-to-layer
+//    model (its non-linear mean shifts: ReLU rectifying noise, saturation clipping it, max pooling picking up
+//    positive noise, which accumulate with depth); K >= 2 below that uses the correlated normal at
+//    N p = poisson_limit with mean and covariance scaled by k / poisson_limit (a sum of k flips).
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <random>
+#include <vector>
+
+#include "accel/accel_config.h"
+#include "model/bit_flip.h"
+#include "model/correlated_model.h"
+#include "model/fault_rates.h"
+#include "model/fault_space.h"
+#include "model/moment_model.h"
+#include "model/sw_fault_sim.h"
+#include "nn/qnetwork.h"
+
+namespace flipsim::model {
+
+/// Model knobs (defaults are what docs/model.md and the shipped results use).
+struct ModelOptions {
+  int single_flip_samples = 32;  ///< exact single-flip simulations per image for the K = 1 term
+  int draw_pairs = 512;          ///< antithetic normal draw pairs for the correlated normal's accuracy
+  double poisson_limit = 40;     ///< above this expected flip count, use the correlated normal at p directly
+  bool plain_normal = true;      ///< also evaluate the plain normal model (the slower of the two)
+  uint64_t seed = 1;
+};
+
+/// Predictions for one image (index = rate in the sweep).
+struct ImagePrediction {
+  std::vector<double> normal;             ///< plain normal model: P(correct)
+  std::vector<double> improved;           ///< compound-Poisson + correlated normal: P(correct)
+  std::vector<double> improved_unchanged; ///< same model: P(top-1 unchanged from the golden run)
+};
+
+class DataModel;
+
+/// Everything the improved model knows about one image: its golden logits, the rate-independent part of the
+/// correlated model and the outcomes of sampled single flips. Also draws faulty top-1 classes for accelerated
+/// fault simulation.
+class ImageModel {
+ public:
+  /// `sim` must hold the image (SwFaultSim::load_image); it is used for the single-flip samples.
+  ImageModel(const DataModel& model, SwFaultSim& sim, int label, uint64_t image_seed);
+
+  /// P(correct) and P(top-1 unchanged) of the improved model at per-bit rate `ber`.
+  TopOneOdds improved(double ber) const;
+  /// P(correct) of the plain normal model (per-neuron normals, independent neurons) at `ber`.
+  double plain_normal(double ber) const;
+  /// The logit disturbance the improved model uses at rate `ber` when many bits flip: the mean of the
+  /// layer-to-layer model and the covariance of the correlated model.
+  LogitGaussian gaussian(double ber) const;
+  /// One accelerated-simulation trial: K ~ Binomial(N, ber) while N ber is small; K = 0 gives the golden class,
+  /// K = 1 one of the sampled single-flip outcomes, K >= 2 a draw from the k-flip normal; for large N ber a draw
+  /// from gaussian(ber). Not thread-safe (results are cached per rate): one ImageModel per thread.
+  int sample_top1(double ber, std::mt19937_64& rng) const;
+
+  int label() const { return label_; }
+  const CorrelatedImage& correlated() const { return *correlated_; }
+  int golden_top1() const { return golden_top1_; }
+  const std::vector<int32_t>& golden_logits() const { return logits_; }
+
+ private:
+  struct Cached {
+    LogitGaussian g;
+    std::vector<double> normal_mean, normal_var;  ///< the layer-to-layer (plain) model's logit moments
+    Eigen::MatrixXd root;
+    mutable TopOneOdds odds;
+    mutable bool has_odds = false;  ///< odds are integrated only when the model asks (sampling does not need them)
+  };
+  const TopOneOdds& odds_of(const Cached& c) const;
+  const Cached& at_rate(double rate) const;  // the many-flip normal at `rate` (and the plain model's moments)
+  const Cached& few(uint64_t k) const;       // the normal for exactly k >= 2 flips (few-flip regime), cached
+  TopOneOdds few_flips(uint64_t k) const;
+
+  const DataModel& model_;
+  int label_;
+  int golden_top1_;
+  std::vector<int32_t> logits_;
+  std::vector<FeatureMap> golden_;
+  std::unique_ptr<CorrelatedImage> correlated_;
+  std::vector<int> single_top1_;  ///< faulty top-1 after each sampled single flip
+  mutable std::map<double, Cached> cache_;
+  mutable std::map<uint64_t, Cached> few_cache_;
+  mutable std::unique_ptr<Cached> anchor_;  ///< the correlated normal at N p = poisson_limit (few-flip regime)
+};
+
+class DataModel {
+ public:
+  /// `target` and `layers` (accelerator layer positions; empty: all) fix the stored bits in scope.
+  DataModel(const nn::QNetwork& net, const AccelConfig& accel, FaultTarget target, std::vector<int> layers,
+            ModelOptions options = {});
+
+  const nn::QNetwork& network() const { return net_; }
+  const FaultSpace& space() const { return space_; }
+  const ModelOptions& options() const { return options_; }
+  FaultTarget target() const { return target_; }
+  /// Per-layer rates for a uniform per-bit rate in scope.
+  FaultRates rates(double ber) const;
+
+  /// Both model variants for the image loaded in `sim`, at every rate of `bers`.
+  ImagePrediction predict(SwFaultSim& sim, int label, const std::vector<double>& bers, uint64_t image_index) const;
+
+  /// The plain normal model's P(correct) for the image loaded in `sim` at one rate.
+  double plain_normal(const SwFaultSim& sim, int label, double ber) const;
+
+ private:
+  friend class ImageModel;
+  const nn::QNetwork& net_;
+  FaultTarget target_;
+  std::vector<int> layers_;
+  FaultSpace space_;
+  ModelOptions options_;
+  FlipSumTable sums_;
+  MomentModel moments_;
+  Eigen::MatrixXd draws_;
+};
+
+/// P(K = k) for K ~ Binomial(n, p), computed in logs (n up to billions, p small).
+double binomial_pmf(uint64_t n, double p, uint64_t k);
+
+}  // namespace flipsim::model

@@ -1,0 +1,310 @@
+#include "model/moment_model.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+#include "accel/requant.h"
+
+namespace flipsim::model {
+namespace {
+
+constexpr double kInf = std::numeric_limits<double>::infinity();
+
+double lowest(int bits) { return -std::ldexp(1.0, bits - 1); }
+double highest(int bits) { return std::ldexp(1.0, bits - 1) - 1; }
+
+bool all_zero(const MapMoments& m) {
+  if (m.empty()) return true;
+  for (size_t k = 0; k < m.mean.size(); ++k)
+    if (m.mean[k] != 0 || m.var[k] != 0) return false;
+  return true;
+}
+
+}  // namespace
+
+WeightTerms weight_terms(const ConvLayer& l, const FlipSumTable& sums, double pw) {
+  WeightTerms t;
+  t.mean.resize(l.weights.size());
+  t.square.resize(l.weights.size());
+  for (size_t k = 0; k < l.weights.size(); ++k) {
+    t.mean[k] = l.weights[k] + pw * sums(l.weights[k]).s1;
+    t.square[k] = t.mean[k] * t.mean[k];
+  }
+  return t;
+}
+
+MapMoments accumulator_moments(const ConvLayer& l, const FeatureMap& input, const MapMoments& in,
+                               const FlipSumTable& sums, double pw, double pa, std::vector<int64_t>* golden_acc,
+                               const std::vector<int64_t>* known_acc, const WeightTerms* weights) {
+  const size_t n_in = input.data.size();
+  std::vector<double> y(n_in), sy(n_in), q(n_in);
+  for (size_t i = 0; i < n_in; ++i) {
+    const int32_t x = input.data[i];
+    const FlipSums& f = sums(x);
+    const double m = in.empty() ? 0.0 : in.mean[i], v = in.empty() ? 0.0 : in.var[i];
+    y[i] = x + m + pa * f.s1;
+    sy[i] = v + pa * (1 - pa) * f.s2;
+    q[i] = y[i] * y[i] + sy[i];
+  }
+  WeightTerms own;
+  if (!weights) {
+    own = weight_terms(l, sums, pw);
+    weights = &own;
+  }
+  const std::vector<double>& wb = weights->mean;
+  const std::vector<double>& wb2 = weights->square;
+  // S2 is the same for every stored value (bit_flip.h), so the weights' own variance term
+  // sum_i (Y_i^2 + sy_i) pw (1 - pw) S2 is a plain window sum, the same for every output channel.
+  const double sw = pw * (1 - pw) * sums(0).s2;
+  const int oh = l.out_height(input.height), ow = l.out_width(input.width), oc = l.out_channels;
+  const int c = l.in_channels;
+  MapMoments out;
+  out.mean.assign(size_t(oh) * ow * oc, 0.0);
+  out.var.assign(out.mean.size(), 0.0);
+  if (golden_acc) golden_acc->assign(out.mean.size(), 0);
+  const bool weight_var = pw > 0;
+  size_t k = 0;
+  for (int oy = 0; oy < oh; ++oy) {
+    for (int ox = 0; ox < ow; ++ox) {
+      const int ix0 = ox * l.stride - l.pad;
+      const int kx_lo = std::max(0, -ix0), kx_hi = std::min(l.kernel_w, input.width - ix0);
+      const int run = std::max(0, kx_hi - kx_lo) * c;
+      double window_q = 0;
+      if (weight_var)
+        for (int ky = 0; ky < l.kernel_h && run > 0; ++ky) {
+          const int iy = oy * l.stride - l.pad + ky;
+          if (iy < 0 || iy >= input.height) continue;
+          const double* qq = &q[(size_t(iy) * input.width + size_t(ix0 + kx_lo)) * size_t(c)];
+          for (int t = 0; t < run; ++t) window_q += qq[t];
+        }
+      for (int o = 0; o < oc; ++o, ++k) {
+        const int64_t bias = l.bias.empty() ? 0 : l.bias[size_t(o)];
+        int64_t acc = bias;
+        double mean = 0, var = 0;
+        for (int ky = 0; ky < l.kernel_h && run > 0; ++ky) {
+          const int iy = oy * l.stride - l.pad + ky;
+          if (iy < 0 || iy >= input.height) continue;
+          const size_t xi = (size_t(iy) * input.width + size_t(ix0 + kx_lo)) * size_t(c);
+          const size_t wi = ((size_t(o) * l.kernel_h + ky) * l.kernel_w + size_t(kx_lo)) * size_t(c);
+          if (!known_acc) {
+            const int32_t* xs = &input.data[xi];
+            const int32_t* ws = &l.weights[wi];
+            for (int t = 0; t < run; ++t) acc += int64_t(xs[t]) * ws[t];
+          }
+          // Kept as separate loops over contiguous doubles so that they vectorize.
+          const double* yy = &y[xi];
+          const double* ss = &sy[xi];
+          const double* wb_ = &wb[wi];
+          const double* wb2_ = &wb2[wi];
+          for (int t = 0; t < run; ++t) mean += yy[t] * wb_[t];
+          for (int t = 0; t < run; ++t) var += ss[t] * wb2_[t];
+        }
+        var += sw * window_q;
+        if (known_acc) acc = (*known_acc)[k];
+        // sum W Y - sum w x, with sum w x = acc - bias exactly.
+        out.mean[k] = mean - double(acc - bias);
+        out.var[k] = var;
+        if (golden_acc) (*golden_acc)[k] = acc;
+      }
+    }
+  }
+  return out;
+}
+
+RequantPoint requant_point(int64_t golden_acc, const Requant& rq, int data_bits) {
+  const __int128 scaled = __int128(golden_acc) * rq.multiplier + (rq.shift > 0 ? __int128(1) << (rq.shift - 1) : 0);
+  const __int128 unit = __int128(1) << rq.shift;
+  // Golden value before clamping, split exactly into its integer result and the position u in [0, 1) within
+  // that integer's rounding interval, so that "no disturbance" reproduces the integer datapath exactly.
+  const __int128 whole = scaled >= 0 ? scaled / unit : -((-scaled + unit - 1) / unit);
+  const double u = std::min(double(scaled - whole * unit) / double(unit), 1.0 - 1e-12);
+  RequantPoint p;
+  p.lo = rq.relu ? double(rq.zero_point) : lowest(data_bits);
+  p.hi = highest(data_bits);
+  p.golden = std::clamp(double(whole) + rq.zero_point, p.lo, p.hi);
+  p.centre = double(whole) + rq.zero_point - 0.5 + u;
+  p.scale = std::ldexp(double(rq.multiplier), -rq.shift);
+  return p;
+}
+
+MeanVar requantized_moments(const RequantPoint& at, double mean, double var) {
+  if (mean == 0 && var == 0) return {0.0, 0.0};
+  MeanVar y = rounded_clamped_normal(at.centre + at.scale * mean, at.scale * std::sqrt(var), at.lo, at.hi);
+  y.mean -= at.golden;
+  return y;
+}
+
+MeanVar requantized_moments(int64_t golden_acc, double mean, double var, const Requant& rq, int data_bits) {
+  return requantized_moments(requant_point(golden_acc, rq, data_bits), mean, var);
+}
+
+MomentModel::MomentModel(const nn::QNetwork& net, const AccelConfig& accel)
+    : net_(net), accel_(accel), sums_(net.data_bits), layer_of_op_(net.ops.size(), -1) {
+  const std::vector<size_t> accel_ops = net.accel_ops();
+  for (size_t l = 0; l < accel_ops.size(); ++l) layer_of_op_[accel_ops[l]] = int(l);
+}
+
+std::vector<MapMoments> MomentModel::propagate(const std::vector<FeatureMap>& golden, const FaultRates& rates,
+                                               std::vector<MapMoments>* acc_out,
+                                               const std::vector<std::vector<int64_t>>* golden_acc) const {
+
+  const int bits = net_.data_bits;
+  std::vector<MapMoments> mom(net_.values.size());
+  if (acc_out) acc_out->assign(rates.size(), MapMoments());
+  for (size_t i = 0; i < net_.ops.size(); ++i) {
+    const nn::QOp& op = net_.ops[i];
+    const MapMoments& a = mom[size_t(op.inputs[0])];
+    const FeatureMap& ga = golden[size_t(op.inputs[0])];
+    const FeatureMap& gout = golden[size_t(op.output)];
+    MapMoments out;
+    const size_t n = gout.data.size();
+    auto alloc = [&] {
+      out.mean.assign(n, 0.0);
+      out.var.assign(n, 0.0);
+    };
+    switch (op.type) {
+      case nn::QOpType::kAccel: {
+        const LayerRates& r = rates[size_t(layer_of_op_[i])];
+        if (a.empty() && r.weight == 0 && r.activation == 0) break;
+        std::vector<int64_t> acc;
+        const int layer = layer_of_op_[i];
+        auto cached = weight_cache_.find({layer, r.weight});
+        if (cached == weight_cache_.end())
+          cached = weight_cache_.emplace(std::pair{layer, r.weight}, weight_terms(op.layer, sums_, r.weight)).first;
+        out = accumulator_moments(op.layer, ga, a, sums_, r.weight, r.activation, &acc,
+                                  golden_acc ? &(*golden_acc)[size_t(layer)] : nullptr, &cached->second);
+        if (acc_out) (*acc_out)[size_t(layer)] = out;
+        for (size_t k = 0; k < n; ++k) {
+          const MeanVar y = requantized_moments(acc[k], out.mean[k], out.var[k], op.layer.requant, bits);
+          out.mean[k] = y.mean;
+          out.var[k] = y.var;
+        }
+        break;
+      }
+      case nn::QOpType::kMaxPool:
+      case nn::QOpType::kAvgPool: {
+        if (a.empty()) break;
+        alloc();
+        const nn::PoolParams& p = op.pool;
+        const bool is_max = op.type == nn::QOpType::kMaxPool;
+        std::vector<MeanVar> window;
+        for (int oy = 0; oy < gout.height; ++oy)
+          for (int ox = 0; ox < gout.width; ++ox)
+            for (int ch = 0; ch < gout.channels; ++ch) {
+              window.clear();
+              double gsum = 0, msum = 0, vsum = 0;
+              bool disturbed = false;
+              for (int ky = 0; ky < p.kernel_h; ++ky) {
+                const int iy = oy * p.stride_h + ky - p.pads[0];
+                if (iy < 0 || iy >= ga.height) continue;
+                for (int kx = 0; kx < p.kernel_w; ++kx) {
+                  const int ix = ox * p.stride_w + kx - p.pads[1];
+                  if (ix < 0 || ix >= ga.width) continue;
+                  const size_t idx = (size_t(iy) * ga.width + ix) * ga.channels + ch;
+                  window.push_back({ga.data[idx] + a.mean[idx], a.var[idx]});
+                  gsum += ga.data[idx];
+                  msum += a.mean[idx];
+                  vsum += a.var[idx];
+                  disturbed = disturbed || a.mean[idx] != 0 || a.var[idx] != 0;
+                }
+              }
+              if (!disturbed) continue;
+              const size_t k = (size_t(oy) * gout.width + ox) * gout.channels + ch;
+              MeanVar y;
+              if (is_max) {
+                y = max_of_normals(window);
+              } else {
+                const double cnt = p.count_include_pad ? double(p.kernel_h * p.kernel_w) : double(window.size());
+                y = rounded_clamped_normal((gsum + msum) / cnt, std::sqrt(vsum) / cnt, -kInf, kInf);
+              }
+              out.mean[k] = y.mean - gout.data[k];
+              out.var[k] = y.var;
+            }
+        break;
+      }
+      case nn::QOpType::kGlobalAvgPool: {
+        if (a.empty()) break;
+        alloc();
+        const size_t hw = size_t(ga.height) * ga.width;
+        for (int ch = 0; ch < ga.channels; ++ch) {
+          double gsum = 0, msum = 0, vsum = 0;
+          for (size_t pix = 0; pix < hw; ++pix) {
+            const size_t idx = pix * size_t(ga.channels) + size_t(ch);
+            gsum += ga.data[idx];
+            msum += a.mean[idx];
+            vsum += a.var[idx];
+          }
+          if (msum == 0 && vsum == 0) continue;
+          const MeanVar y = rounded_clamped_normal((gsum + msum) / double(hw), std::sqrt(vsum) / double(hw), -kInf, kInf);
+          out.mean[size_t(ch)] = y.mean - gout.data[size_t(ch)];
+          out.var[size_t(ch)] = y.var;
+        }
+        break;
+      }
+      case nn::QOpType::kPad: {
+        if (a.empty()) break;
+        alloc();
+        for (int y = 0; y < ga.height; ++y)
+          for (int x = 0; x < ga.width; ++x)
+            for (int ch = 0; ch < ga.channels; ++ch) {
+              const size_t src = (size_t(y) * ga.width + x) * ga.channels + ch;
+              const size_t dst = (size_t(y + op.pads[0]) * gout.width + size_t(x + op.pads[1])) * gout.channels + ch;
+              out.mean[dst] = a.mean[src];
+              out.var[dst] = a.var[src];
+            }
+        break;
+      }
+      case nn::QOpType::kRelu: {
+        if (a.empty()) break;
+        alloc();
+        for (size_t k = 0; k < n; ++k) {
+          if (a.mean[k] == 0 && a.var[k] == 0) continue;
+          const MeanVar y = clamped_normal(ga.data[k] + a.mean[k], std::sqrt(a.var[k]), 0.0, kInf);
+          out.mean[k] = y.mean - gout.data[k];
+          out.var[k] = y.var;
+        }
+        break;
+      }
+      case nn::QOpType::kAdd: {
+        const MapMoments& b = mom[size_t(op.inputs[1])];
+        if (a.empty() && b.empty()) break;
+        alloc();
+        const FeatureMap& gb = golden[size_t(op.inputs[1])];
+        const double ra = std::ldexp(double(op.add.a.multiplier), -op.add.a.shift);
+        const double rb = std::ldexp(double(op.add.b.multiplier), -op.add.b.shift);
+        const double lo = op.add.relu ? 0.0 : lowest(bits), hi = highest(bits);
+        for (size_t k = 0; k < n; ++k) {
+          const double ma = a.empty() ? 0 : a.mean[k], va = a.empty() ? 0 : a.var[k];
+          const double mb = b.empty() ? 0 : b.mean[k], vb = b.empty() ? 0 : b.var[k];
+          if (ma == 0 && va == 0 && mb == 0 && vb == 0) continue;
+          const double sum = double(nn::rescale(ga.data[k], op.add.a) + nn::rescale(gb.data[k], op.add.b));
+          const MeanVar y = rounded_clamped_normal(sum + ra * ma + rb * mb, std::sqrt(ra * ra * va + rb * rb * vb), lo, hi);
+          out.mean[k] = y.mean - gout.data[k];
+          out.var[k] = y.var;
+        }
+        break;
+      }
+      case nn::QOpType::kFlatten:
+        out = a;
+        break;
+    }
+    if (all_zero(out)) out = MapMoments();
+    mom[size_t(op.output)] = std::move(out);
+  }
+  return mom;
+}
+
+MapMoments MomentModel::logit_moments(const std::vector<FeatureMap>& golden, const FaultRates& rates,
+                                      const std::vector<std::vector<int64_t>>* golden_acc) const {
+  std::vector<MapMoments> all = propagate(golden, rates, nullptr, golden_acc);
+  MapMoments logits = std::move(all[size_t(net_.output_value)]);
+  if (logits.empty()) {
+    const size_t n = golden[size_t(net_.output_value)].data.size();
+    logits.mean.assign(n, 0.0);
+    logits.var.assign(n, 0.0);
+  }
+  return logits;
+}
+
+}  // namespace flipsim::model
