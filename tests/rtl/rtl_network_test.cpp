@@ -1,0 +1,46 @@
+// Every shipped network runs on the RTL bit-exactly: each accelerator layer's output equals the golden
+// model's on sample test images (int8 networks on the int8 variant, int16 networks on the int16 one).
+#include <gtest/gtest.h>
+
+#include "accel/golden.h"
+#include "nn/idx_dataset.h"
+#include "nn/infer_config.h"
+#include "nn/onnx_import.h"
+#include "nn/quantize.h"
+#include "rtl_fixture.h"
+
+namespace flipsim {
+namespace {
+
+class RtlNetwork : public ::testing::TestWithParam<const char*> {};
+
+TEST_P(RtlNetwork, EqualsGoldenOnTestImages) {
+  const AccelConfig accel = test_accel();
+  const std::string suffix = accel.data_bits == 16 ? "_int16" : "";
+  if (accel.rows != 8 || accel.cols != 8) GTEST_SKIP() << "the shipped networks target the 8x8 variants";
+  const nn::InferConfig config =
+      nn::load_infer_config(std::string(FLIPSIM_SOURCE_DIR) + "/configs/infer/" + GetParam() + suffix + ".yaml");
+  ASSERT_TRUE(config.accel.same_hardware(accel));
+  const nn::ImageSet train = nn::load_fashion_mnist(config.dataset_dir, nn::Split::kTrain);
+  const nn::ImageSet test = nn::load_fashion_mnist(config.dataset_dir, nn::Split::kTest);
+  const nn::QNetwork net = nn::quantize_network(nn::import_onnx_file(config.model), train,
+                                                size_t(config.calibration_images), {config.data_bits, accel.acc_bits});
+  RtlEngine rtl(accel, {});
+  GoldenEngine golden(accel);
+  for (size_t image : {size_t(0), size_t(1)}) {
+    const FeatureMap input = net.quantize_image(test.image(image));
+    const auto expected = net.run(input, golden);
+    nn::NetworkRun run;
+    const auto actual = net.run(input, rtl, &run);
+    for (size_t op = 0; op < net.ops.size(); ++op)
+      EXPECT_EQ(actual[size_t(net.ops[op].output)], expected[size_t(net.ops[op].output)])
+          << GetParam() << suffix << " image " << image << " op " << net.ops[op].name;
+    EXPECT_GT(run.cycles, 0u);
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Shipped, RtlNetwork, ::testing::Values("mlp", "lenet5", "cnn", "resnet"),
+                         [](const auto& info) { return std::string(info.param); });
+
+}  // namespace
+}  // namespace flipsim
