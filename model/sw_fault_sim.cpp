@@ -159,21 +159,7 @@ bool SwFaultSim::run_host_sparse(const nn::QOp& op, const FeatureMap& in, const 
       for (uint32_t k : outs) {
         const int c = int(k % uint32_t(gold.channels)), ox = int((k / uint32_t(gold.channels)) % uint32_t(gold.width));
         const int oy = int(k / uint32_t(gold.channels * gold.width));
-        int64_t acc = is_max ? std::numeric_limits<int64_t>::min() : 0;
-        int count = 0;
-        for (int ky = 0; ky < p.kernel_h; ++ky) {
-          const int iy = oy * p.stride_h + ky - p.pads[0];
-          if (iy < 0 || iy >= in.height) continue;
-          for (int kx = 0; kx < p.kernel_w; ++kx) {
-            const int ix = ox * p.stride_w + kx - p.pads[1];
-            if (ix < 0 || ix >= in.width) continue;
-            const int32_t v = in.at(iy, ix, c);
-            acc = is_max ? std::max<int64_t>(acc, v) : acc + v;
-            ++count;
-          }
-        }
-        if (!is_max) acc = nn::div_round_half_up(acc, p.count_include_pad ? p.kernel_h * p.kernel_w : count);
-        set(k, int32_t(acc));
+        set(k, nn::pool_output(in, p, is_max, oy, ox, c));
       }
       break;
     }

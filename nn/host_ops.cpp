@@ -18,33 +18,6 @@ int pooled_size(int in, int pad_before, int pad_after, int kernel, int stride) {
   return (in + pad_before + pad_after - kernel) / stride + 1;
 }
 
-// Visits the valid input positions of each output window: fn(channel-major accumulate).
-template <typename Init, typename Step, typename Finish>
-FeatureMap windowed(const FeatureMap& in, const PoolParams& p, Init init, Step step, Finish finish) {
-  FeatureMap out(pooled_size(in.height, p.pads[0], p.pads[2], p.kernel_h, p.stride_h),
-                 pooled_size(in.width, p.pads[1], p.pads[3], p.kernel_w, p.stride_w), in.channels);
-  for (int oy = 0; oy < out.height; ++oy) {
-    for (int ox = 0; ox < out.width; ++ox) {
-      for (int c = 0; c < in.channels; ++c) {
-        int64_t acc = init();
-        int count = 0;
-        for (int ky = 0; ky < p.kernel_h; ++ky) {
-          const int iy = oy * p.stride_h + ky - p.pads[0];
-          if (iy < 0 || iy >= in.height) continue;
-          for (int kx = 0; kx < p.kernel_w; ++kx) {
-            const int ix = ox * p.stride_w + kx - p.pads[1];
-            if (ix < 0 || ix >= in.width) continue;
-            acc = step(acc, in.at(iy, ix, c));
-            ++count;
-          }
-        }
-        out.at(oy, ox, c) = int32_t(finish(acc, count));
-      }
-    }
-  }
-  return out;
-}
-
 }  // namespace
 
 int64_t rescale(int64_t v, const Requant& rq) {
@@ -55,18 +28,40 @@ int64_t rescale(int64_t v, const Requant& rq) {
 
 int64_t div_round_half_up(int64_t num, int64_t den) { return floor_div(2 * num + den, 2 * den); }
 
-FeatureMap max_pool(const FeatureMap& in, const PoolParams& p) {
-  return windowed(
-      in, p, [] { return std::numeric_limits<int64_t>::min(); },
-      [](int64_t acc, int32_t v) { return std::max<int64_t>(acc, v); }, [](int64_t acc, int) { return acc; });
+int32_t pool_output(const FeatureMap& in, const PoolParams& p, bool is_max, int oy, int ox, int c) {
+  int64_t acc = is_max ? std::numeric_limits<int64_t>::min() : 0;
+  int count = 0;
+  for (int ky = 0; ky < p.kernel_h; ++ky) {
+    const int iy = oy * p.stride_h + ky - p.pads[0];
+    if (iy < 0 || iy >= in.height) continue;
+    for (int kx = 0; kx < p.kernel_w; ++kx) {
+      const int ix = ox * p.stride_w + kx - p.pads[1];
+      if (ix < 0 || ix >= in.width) continue;
+      const int32_t v = in.at(iy, ix, c);
+      acc = is_max ? std::max<int64_t>(acc, v) : acc + v;
+      ++count;
+    }
+  }
+  if (!is_max) acc = div_round_half_up(acc, p.count_include_pad ? p.kernel_h * p.kernel_w : count);
+  return int32_t(acc);
 }
 
-FeatureMap avg_pool(const FeatureMap& in, const PoolParams& p) {
-  const int window = p.kernel_h * p.kernel_w;
-  return windowed(
-      in, p, [] { return int64_t(0); }, [](int64_t acc, int32_t v) { return acc + v; },
-      [&](int64_t acc, int count) { return div_round_half_up(acc, p.count_include_pad ? window : count); });
+namespace {
+
+FeatureMap pool(const FeatureMap& in, const PoolParams& p, bool is_max) {
+  FeatureMap out(pooled_size(in.height, p.pads[0], p.pads[2], p.kernel_h, p.stride_h),
+                 pooled_size(in.width, p.pads[1], p.pads[3], p.kernel_w, p.stride_w), in.channels);
+  for (int oy = 0; oy < out.height; ++oy)
+    for (int ox = 0; ox < out.width; ++ox)
+      for (int c = 0; c < in.channels; ++c) out.at(oy, ox, c) = pool_output(in, p, is_max, oy, ox, c);
+  return out;
 }
+
+}  // namespace
+
+FeatureMap max_pool(const FeatureMap& in, const PoolParams& p) { return pool(in, p, true); }
+
+FeatureMap avg_pool(const FeatureMap& in, const PoolParams& p) { return pool(in, p, false); }
 
 FeatureMap global_avg_pool(const FeatureMap& in) {
   FeatureMap out(1, 1, in.channels);

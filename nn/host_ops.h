@@ -26,6 +26,9 @@ int64_t rescale(int64_t v, const Requant& rq);
 /// round(num / den) with halves rounded up (towards +infinity): floor((2 * num + den) / (2 * den)); den > 0.
 int64_t div_round_half_up(int64_t num, int64_t den);
 
+/// One output of max (is_max) or average pooling at (oy, ox, c), by the rules of max_pool / avg_pool.
+int32_t pool_output(const FeatureMap& in, const PoolParams& p, bool is_max, int oy, int ox, int c);
+
 /// Max pooling; padded positions are ignored (they act as -infinity, as in ONNX).
 FeatureMap max_pool(const FeatureMap& in, const PoolParams& p);
 
