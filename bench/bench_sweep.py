@@ -11,10 +11,10 @@ Needs Debian's python3-torch, python3-onnx and python3-numpy (run with /usr/bin/
 """
 
 import argparse
-import gzip
 import json
 import os
 import random
+import sys
 import time
 
 import numpy as np
@@ -26,23 +26,9 @@ import torch.nn as nn
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 DATA = "/usr/share/datasets/fashion-mnist"
 
-
-def read_idx(path):
-    with gzip.open(path, "rb") as f:
-        data = f.read()
-    ndim = data[3]
-    dims = [int.from_bytes(data[4 + 4 * i:8 + 4 * i], "big") for i in range(ndim)]
-    return np.frombuffer(data, dtype=np.uint8, offset=4 + 4 * ndim).reshape(dims)
-
-
-def lenet5():
-    return nn.Sequential(
-        nn.Conv2d(1, 6, 5, padding=2), nn.ReLU(), nn.MaxPool2d(2),
-        nn.Conv2d(6, 16, 5), nn.ReLU(), nn.MaxPool2d(2),
-        nn.Flatten(),
-        nn.Linear(400, 120), nn.ReLU(),
-        nn.Linear(120, 84), nn.ReLU(),
-        nn.Linear(84, 10))
+# The network definition and the IDX reader are the training script's: the baseline runs the same LeNet-5.
+sys.path.insert(0, os.path.join(REPO, "tools"))
+from train_models import make_lenet5 as lenet5, read_idx  # noqa: E402
 
 
 def load_weights(model, path):
