@@ -30,32 +30,30 @@ void conv_sum(const ConvLayer& l, int in_h, int in_w, const std::vector<double>&
     }
 }
 
+/// Per stored value v: v, the flip sums s1 and s2 of its bits, v^2, v*s1 and s1^2 (the factors of the terms).
+struct ValueSeries {
+  ValueSeries(const std::vector<int32_t>& values, const FlipSumTable& sums) {
+    for (int32_t value : values) {
+      const FlipSums& f = sums(value);
+      v.push_back(value);
+      s1.push_back(f.s1);
+      s2.push_back(f.s2);
+      v2.push_back(double(value) * value);
+      v_s1.push_back(value * f.s1);
+      s1_2.push_back(f.s1 * f.s1);
+    }
+  }
+  std::vector<double> v, s1, s2, v2, v_s1, s1_2;
+};
+
 }  // namespace
 
 LocalMoments::LocalMoments(const ConvLayer& l, const FeatureMap& in, const FlipSumTable& sums, bool weights,
                            bool activations)
     : size_(size_t(l.out_height(in.height)) * l.out_width(in.width) * l.out_channels), terms_(kTerms) {
-  const size_t n = in.data.size(), m = l.weights.size();
-  std::vector<double> x(n), s1x(n), s2x(n), x2(n), xs1x(n), s1x2(n);
-  for (size_t i = 0; i < n; ++i) {
-    const FlipSums& f = sums(in.data[i]);
-    x[i] = in.data[i];
-    s1x[i] = f.s1;
-    s2x[i] = f.s2;
-    x2[i] = x[i] * x[i];
-    xs1x[i] = x[i] * f.s1;
-    s1x2[i] = f.s1 * f.s1;
-  }
-  std::vector<double> w(m), s1w(m), s2w(m), w2(m), ws1w(m), s1w2(m);
-  for (size_t i = 0; i < m; ++i) {
-    const FlipSums& f = sums(l.weights[i]);
-    w[i] = l.weights[i];
-    s1w[i] = f.s1;
-    s2w[i] = f.s2;
-    w2[i] = w[i] * w[i];
-    ws1w[i] = w[i] * f.s1;
-    s1w2[i] = f.s1 * f.s1;
-  }
+  const ValueSeries xs(in.data, sums), ws(l.weights, sums);
+  const std::vector<double>&x = xs.v, &s1x = xs.s1, &s2x = xs.s2, &x2 = xs.v2, &xs1x = xs.v_s1, &s1x2 = xs.s1_2;
+  const std::vector<double>&w = ws.v, &s1w = ws.s1, &s2w = ws.s2, &w2 = ws.v2, &ws1w = ws.v_s1, &s1w2 = ws.s1_2;
   auto term = [&](Term t, const std::vector<double>& a, const std::vector<double>& b) {
     conv_sum(l, in.height, in.width, a, b, terms_[t]);
   };
