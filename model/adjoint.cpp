@@ -129,7 +129,8 @@ Sensitivity conv_weight_sensitivity(const ConvLayer& l, const FeatureMap& in, co
 }
 
 std::vector<Sensitivity> output_sensitivities(const nn::QNetwork& net, const std::vector<FeatureMap>& golden,
-                                              const std::vector<std::vector<int64_t>>& golden_acc) {
+                                              const std::vector<std::vector<int64_t>>& golden_acc,
+                                              const LayerGates* gates) {
   const Eigen::Index d = Eigen::Index(golden[size_t(net.output_value)].data.size());
   std::vector<Sensitivity> sens(net.values.size());
   auto at = [&](int v) -> Sensitivity& {
@@ -156,7 +157,9 @@ std::vector<Sensitivity> output_sensitivities(const nn::QNetwork& net, const std
         out[size_t(layer)] = so;
         Sensitivity acc = so;
         const std::vector<int64_t>& a = golden_acc[size_t(layer)];
-        for (Eigen::Index k = 0; k < acc.rows(); ++k) acc.row(k) *= requant_gate(a[size_t(k)], op.layer.requant, net.data_bits);
+        for (Eigen::Index k = 0; k < acc.rows(); ++k)
+          acc.row(k) *= gates ? (*gates)[size_t(layer)][size_t(k)]
+                              : requant_gate(a[size_t(k)], op.layer.requant, net.data_bits);
         at(op.inputs[0]) += conv_input_sensitivity(op.layer, gin.height, gin.width, acc);
         break;
       }

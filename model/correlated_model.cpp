@@ -15,11 +15,11 @@ Eigen::MatrixXd weighted_gram(const Sensitivity& rows, const Eigen::VectorXd& s)
 }  // namespace
 
 CorrelatedImage::CorrelatedImage(const nn::QNetwork& net, const std::vector<FeatureMap>& golden,
-                                 const FlipSumTable& sums, bool weights, bool activations)
+                                 const FlipSumTable& sums, bool weights, bool activations, const LayerGates* gates)
     : net_(net), accel_ops_(net.accel_ops()) {
   classes_ = Eigen::Index(golden[size_t(net.output_value)].data.size());
   acc_ = golden_accumulators(net, golden);
-  out_sens_ = model::output_sensitivities(net, golden, acc_);
+  out_sens_ = model::output_sensitivities(net, golden, acc_, gates);
   layers_.resize(accel_ops_.size());
   for (size_t l = 0; l < accel_ops_.size(); ++l) {
     const nn::QOp& op = net.ops[accel_ops_[l]];
@@ -30,7 +30,7 @@ CorrelatedImage::CorrelatedImage(const nn::QNetwork& net, const std::vector<Feat
     L.requant.resize(acc_[l].size());
     Sensitivity acc_sens = out_sens_[l];
     for (size_t k = 0; k < L.gate.size(); ++k) {
-      L.gate[k] = requant_gate(acc_[l][k], op.layer.requant, net.data_bits);
+      L.gate[k] = gates ? (*gates)[l][k] : requant_gate(acc_[l][k], op.layer.requant, net.data_bits);
       L.requant[k] = requant_point(acc_[l][k], op.layer.requant, net.data_bits);
       acc_sens.row(Eigen::Index(k)) *= L.gate[k];
     }

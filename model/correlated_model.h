@@ -33,9 +33,10 @@ namespace flipsim::model {
 class CorrelatedImage {
  public:
   /// `golden`: every value of the image's golden run. Only layers and kinds with `weights` / `activations` set are
-  /// prepared (a rate for a kind not prepared is ignored).
+  /// prepared (a rate for a kind not prepared is ignored). `gates`: the requantizers' derivatives to linearize
+  /// around (default: the golden ones; see effective_gate() for many flips).
   CorrelatedImage(const nn::QNetwork& net, const std::vector<FeatureMap>& golden, const FlipSumTable& sums,
-                  bool weights, bool activations);
+                  bool weights, bool activations, const LayerGates* gates = nullptr);
 
   /// Logit disturbance at per-layer rates.
   LogitGaussian logits(const FaultRates& rates) const;

@@ -52,105 +52,94 @@ ImagePrediction DataModel::predict(SwFaultSim& sim, int label, const std::vector
 }
 
 ImageModel::ImageModel(const DataModel& model, SwFaultSim& sim, int label, uint64_t image_seed)
-    : model_(model), label_(label), logits_(sim.golden_logits()), golden_(sim.golden()) {
-  golden_top1_ = top1_of(logits_);
-  const bool weights = model.target_ != FaultTarget::kActivations;
-  const bool activations = model.target_ != FaultTarget::kWeights;
-  correlated_ = std::make_unique<CorrelatedImage>(model.net_, golden_, model.sums_, weights, activations);
-  std::mt19937_64 rng(image_seed);
-  FaultModel single;
-  single.mode = FaultModel::Mode::kSingle;
-  for (int s = 0; s < model.options_.single_flip_samples; ++s)
-    single_top1_.push_back(sim.inject(sample_faults(model.space_, single, rng)).top1);
+    : model_(model),
+      label_(label),
+      golden_top1_(top1_of(sim.golden_logits())),
+      logits_(sim.golden_logits()),
+      golden_(sim.golden()),
+      jumps_(model.space_, sim, label, model.options_.single_flip_samples, model.options_.compound_draws,
+             image_seed) {}
+
+bool ImageModel::dense(double ber) const {
+  return double(model_.space_.total_bits()) * ber > model_.options_.poisson_limit;
 }
 
-const ImageModel::Cached& ImageModel::at_rate(double rate) const {
-  auto it = cache_.find(rate);
-  if (it != cache_.end()) return it->second;
-  Cached c;
+const ImageModel::Cached& ImageModel::at_rate(double rate, bool gaussian) const {
+  Cached& c = cache_[rate];
+  const nn::QNetwork& net = model_.net_;
   const FaultRates rates = model_.rates(rate);
-  c.g = correlated_->logits(rates);
-  // The mean from the layer-to-layer model (its non-linear shifts), the covariance from the correlated model.
-  const MapMoments fwd = model_.moments_.logit_moments(golden_, rates, &correlated_->accumulators());
-  c.normal_mean = fwd.mean;
-  c.normal_var = fwd.var;
-  for (Eigen::Index k = 0; k < c.g.mean.size(); ++k) c.g.mean[k] = fwd.mean[size_t(k)];
+  if (golden_acc_.empty()) golden_acc_ = golden_accumulators(net, golden_);
+  const auto logit_moments = [&](bool sparse, std::vector<MapMoments>* acc) {
+    MapMoments m = std::move(model_.moments_.propagate(golden_, rates, acc, &golden_acc_, sparse)[size_t(net.output_value)]);
+    m.mean.resize(logits_.size(), 0.0);
+    m.var.resize(logits_.size(), 0.0);
+    return m;
+  };
+  if (!gaussian) {
+    if (c.normal_mean.empty()) {
+      const MapMoments m = logit_moments(false, nullptr);
+      c.normal_mean = m.mean;
+      c.normal_var = m.var;
+    }
+    return c;
+  }
+  if (c.has_gaussian) return c;
+  std::vector<MapMoments> acc;
+  const MapMoments sparse = logit_moments(true, &acc);
+  // The covariance from the correlated model, linearized around where the flips put each requantizer on average
+  // (its expected slope under the layer-to-layer model's accumulator disturbance) instead of the golden point:
+  // with many flips, neurons that noise drives into ReLU or saturation stop passing further disturbance.
+  const std::vector<size_t> ops = net.accel_ops();
+  LayerGates gates(ops.size());
+  for (size_t l = 0; l < ops.size(); ++l) {
+    const Requant& rq = net.ops[ops[l]].layer.requant;
+    const MapMoments& a = acc[l];
+    for (size_t k = 0; k < golden_acc_[l].size(); ++k) {
+      const bool quiet = a.empty() || (a.mean[k] == 0 && a.var[k] == 0);
+      gates[l].push_back(quiet ? requant_gate(golden_acc_[l][k], rq, net.data_bits)
+                               : effective_gate(requant_point(golden_acc_[l][k], rq, net.data_bits), a.mean[k],
+                                                a.var[k]));
+    }
+  }
+  const bool weights = model_.target_ != FaultTarget::kActivations;
+  const bool activations = model_.target_ != FaultTarget::kWeights;
+  c.g = CorrelatedImage(net, golden_, model_.sums_, weights, activations, &gates).logits(rates);
+  // The mean from the layer-to-layer model with sparse disturbances (its non-linear shifts).
+  for (Eigen::Index k = 0; k < c.g.mean.size(); ++k) c.g.mean[k] = sparse.mean[size_t(k)];
   c.root = covariance_root(c.g.cov);
-  return cache_.emplace(rate, std::move(c)).first->second;
+  c.has_gaussian = true;
+  return c;
 }
 
-LogitGaussian ImageModel::gaussian(double ber) const { return at_rate(ber).g; }
+LogitGaussian ImageModel::gaussian(double ber) const { return at_rate(ber, true).g; }
 
 double ImageModel::plain_normal(double ber) const {
   // The plain model is the same layer-to-layer pass the improved model takes its mean from: computed once.
-  const Cached& c = at_rate(ber);
+  const Cached& c = at_rate(ber, false);
   return p_correct_normal(logits_, c.normal_mean, c.normal_var, label_);
 }
 
 TopOneOdds ImageModel::improved(double ber) const {
   const uint64_t n = model_.space_.total_bits();
+  if (n == 0 || ber <= 0) return jumps_.given(0);
+  if (dense(ber)) return odds_of(at_rate(ber, true));
+  // Sum over the flip count K up to far into the binomial's upper tail (beyond it the mass is below 1e-12); the
+  // probabilities by the recurrence P(k + 1) = P(k) (n - k) / (k + 1) * p / (1 - p), in logs.
   const double lambda = double(n) * ber;
-  if (lambda > model_.options_.poisson_limit || n == 0) return odds_of(at_rate(ber));
-
+  const uint64_t k_max = std::min<uint64_t>(n, uint64_t(lambda + 8 * std::sqrt(lambda) + 8));
+  const double log_odds = std::log(ber) - std::log1p(-ber);
+  double log_pk = double(n) * std::log1p(-ber);
   TopOneOdds out;
-  const double p0 = binomial_pmf(n, ber, 0), p1 = binomial_pmf(n, ber, 1);
-  out.correct += p0 * (golden_top1_ == label_ ? 1.0 : 0.0);
-  out.unchanged += p0;
-  if (!single_top1_.empty()) {
-    double c = 0, u = 0;
-    for (int t : single_top1_) {
-      c += t == label_;
-      u += t == golden_top1_;
-    }
-    out.correct += p1 * c / double(single_top1_.size());
-    out.unchanged += p1 * u / double(single_top1_.size());
-  }
-  // K >= 2: a normal whose moments grow linearly with k (a compound Poisson sum of k flips has k times the mean and
-  // covariance of one), anchored at the correlated normal at the rate where the count stops being small
-  // (N p = poisson_limit). Evaluated on a grid of k (every k up to 4, then steps of ~50 %) and interpolated.
-  const uint64_t k_max = uint64_t(lambda + 8 * std::sqrt(lambda) + 8);
-  std::vector<uint64_t> grid;
-  for (uint64_t k = 2; k <= k_max; k = k < 4 ? k + 1 : uint64_t(std::ceil(double(k) * 1.5))) grid.push_back(k);
-  if (grid.empty() || grid.back() < k_max) grid.push_back(k_max);
-  std::vector<TopOneOdds> at;
-  for (uint64_t k : grid) at.push_back(few_flips(k));
-  size_t g = 0;
-  for (uint64_t k = 2; k <= k_max; ++k) {
-    while (g + 1 < grid.size() && grid[g + 1] <= k) ++g;
-    TopOneOdds o = at[g];
-    if (grid[g] != k && g + 1 < grid.size()) {
-      const double t = double(k - grid[g]) / double(grid[g + 1] - grid[g]);
-      o.correct = (1 - t) * at[g].correct + t * at[g + 1].correct;
-      o.unchanged = (1 - t) * at[g].unchanged + t * at[g + 1].unchanged;
-    }
-    const double pk = binomial_pmf(n, ber, k);
+  for (uint64_t k = 0; k <= k_max; ++k) {
+    if (k > 0) log_pk += std::log(double(n - k + 1) / double(k)) + log_odds;
+    const double pk = std::exp(log_pk);
+    if (pk < 1e-300) continue;
+    const TopOneOdds& o = jumps_.given(k);
     out.correct += pk * o.correct;
     out.unchanged += pk * o.unchanged;
   }
   return out;
 }
-
-const ImageModel::Cached& ImageModel::few(uint64_t k) const {
-  auto it = few_cache_.find(k);
-  if (it != few_cache_.end()) return it->second;
-  if (!anchor_) {
-    // Few flips barely move the operating point, so the linear (correlated) model's own mean serves here and the
-    // layer-to-layer pass is not needed.
-    const uint64_t n = model_.space_.total_bits();
-    const double anchor_k = std::max(2.0, model_.options_.poisson_limit);
-    anchor_ = std::make_unique<Cached>();
-    anchor_->g = correlated_->logits(model_.rates(anchor_k / double(n)));
-    anchor_->root = covariance_root(anchor_->g.cov);
-  }
-  const double f = double(k) / std::max(2.0, model_.options_.poisson_limit);
-  Cached c;
-  c.g.mean = f * anchor_->g.mean;
-  c.g.cov = f * anchor_->g.cov;
-  c.root = std::sqrt(f) * anchor_->root;
-  return few_cache_.emplace(k, std::move(c)).first->second;
-}
-
-TopOneOdds ImageModel::few_flips(uint64_t k) const { return odds_of(few(k)); }
 
 const TopOneOdds& ImageModel::odds_of(const Cached& c) const {
   if (!c.has_odds) {
@@ -161,17 +150,11 @@ const TopOneOdds& ImageModel::odds_of(const Cached& c) const {
 }
 
 int ImageModel::sample_top1(double ber, std::mt19937_64& rng) const {
-  const uint64_t n = model_.space_.total_bits();
-  const double lambda = double(n) * ber;
-  uint64_t k = 0;
-  double rate = ber;
-  if (lambda <= model_.options_.poisson_limit) {
-    k = std::binomial_distribution<uint64_t>(n, ber)(rng);
-    if (k == 0) return golden_top1_;
-    if (k == 1 && !single_top1_.empty())
-      return single_top1_[std::uniform_int_distribution<size_t>(0, single_top1_.size() - 1)(rng)];
+  if (!dense(ber)) {
+    const uint64_t k = std::binomial_distribution<uint64_t>(model_.space_.total_bits(), ber)(rng);
+    return jumps_.sample_top1(k, rng);
   }
-  const Cached& c = k >= 2 ? few(k) : at_rate(rate);
+  const Cached& c = at_rate(ber, true);
   Eigen::VectorXd xi(c.root.cols());
   std::normal_distribution<double> normal;
   for (Eigen::Index i = 0; i < xi.size(); ++i) xi[i] = normal(rng);

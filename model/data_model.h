@@ -4,14 +4,14 @@
 //  - "normal": the seed paper's view with exact sums: every neuron's disturbance is a normal with exact moments,
 //    propagated layer to layer through requantization, ReLU, saturation and pooling with neurons independent
 //    (moment_model.h); accuracy from the image's golden logit margins (p_correct_normal()).
-//  - "improved": a compound-Poisson mixture over the number K of flipped bits (Binomial(N, p), N the stored bits
-//    in scope): K = 0 is the golden run exactly; K = 1 is measured by bit-exact simulation of sampled single flips
-//    (rare, large errors such as a sign-bit flip are exactly where a normal fails); for many flips (N p above
-//    poisson_limit) the logit disturbance is a normal whose covariance comes from the correlated model
+//  - "improved": a mixture over the number K of flipped bits (Binomial(N, p), N the stored bits in scope). While
+//    the expected count N p is at most poisson_limit, the disturbance of K flips is the sum of K jumps drawn from
+//    bit-exactly simulated single flips of the image (compound_poisson.h: keeps the heavy tail of rare, large
+//    errors such as a sign-bit flip, exactly where a normal fails). Above it the flips are dense and meet in the same
+//    neurons, and the logit disturbance is a normal whose covariance comes from the correlated model
 //    (correlated_model.h: coherent disturbances, linear downstream) and whose mean comes from the layer-to-layer
 //    model (its non-linear mean shifts: ReLU rectifying noise, saturation clipping it, max pooling picking up
-//    positive noise, which accumulate with depth); K >= 2 below that uses the correlated normal at
-//    N p = poisson_limit with mean and covariance scaled by k / poisson_limit (a sum of k flips).
+//    positive noise, which accumulate with depth).
 #pragma once
 
 #include <cstdint>
@@ -22,6 +22,7 @@
 
 #include "accel/accel_config.h"
 #include "model/bit_flip.h"
+#include "model/compound_poisson.h"
 #include "model/correlated_model.h"
 #include "model/fault_rates.h"
 #include "model/fault_space.h"
@@ -33,9 +34,10 @@ namespace flipsim::model {
 
 /// Model knobs (defaults are what docs/model.md and the shipped results use).
 struct ModelOptions {
-  int single_flip_samples = 32;  ///< exact single-flip simulations per image for the K = 1 term
-  int draw_pairs = 512;          ///< antithetic normal draw pairs for the correlated normal's accuracy
-  double poisson_limit = 40;     ///< above this expected flip count, use the correlated normal at p directly
+  int single_flip_samples = 128;  ///< simulated single flips per image: the compound-Poisson jumps
+  int compound_draws = 256;       ///< Monte Carlo paths of summed jumps per image (K >= 2 flips)
+  int draw_pairs = 512;           ///< antithetic normal draw pairs for the correlated normal's accuracy
+  double poisson_limit = 10;      ///< above this expected flip count, the correlated normal instead of the jumps
   bool plain_normal = true;      ///< also evaluate the plain normal model (the slower of the two)
   uint64_t seed = 1;
 };
@@ -43,15 +45,15 @@ struct ModelOptions {
 /// Predictions for one image (index = rate in the sweep).
 struct ImagePrediction {
   std::vector<double> normal;             ///< plain normal model: P(correct)
-  std::vector<double> improved;           ///< compound-Poisson + correlated normal: P(correct)
+  std::vector<double> improved;           ///< compound Poisson / correlated normal: P(correct)
   std::vector<double> improved_unchanged; ///< same model: P(top-1 unchanged from the golden run)
 };
 
 class DataModel;
 
-/// Everything the improved model knows about one image: its golden logits, the rate-independent part of the
-/// correlated model and the outcomes of sampled single flips. Also draws faulty top-1 classes for accelerated
-/// fault simulation.
+/// Everything the improved model knows about one image: its golden logits, the jumps of simulated single flips
+/// and (prepared only when a rate needs it) the rate-independent part of the correlated model. Also draws faulty
+/// top-1 classes for accelerated fault simulation.
 class ImageModel {
  public:
   /// `sim` must hold the image (SwFaultSim::load_image); it is used for the single-flip samples.
@@ -64,39 +66,37 @@ class ImageModel {
   /// The logit disturbance the improved model uses at rate `ber` when many bits flip: the mean of the
   /// layer-to-layer model and the covariance of the correlated model.
   LogitGaussian gaussian(double ber) const;
-  /// One accelerated-simulation trial: K ~ Binomial(N, ber) while N ber is small; K = 0 gives the golden class,
-  /// K = 1 one of the sampled single-flip outcomes, K >= 2 a draw from the k-flip normal; for large N ber a draw
-  /// from gaussian(ber). Not thread-safe (results are cached per rate): one ImageModel per thread.
+  /// One accelerated-simulation trial: while N ber <= poisson_limit, K ~ Binomial(N, ber) and the top-1 class
+  /// after the sum of K jumps; above, a draw from gaussian(ber). Not thread-safe (results are cached per rate):
+  /// one ImageModel per thread.
   int sample_top1(double ber, std::mt19937_64& rng) const;
 
   int label() const { return label_; }
-  const CorrelatedImage& correlated() const { return *correlated_; }
   int golden_top1() const { return golden_top1_; }
   const std::vector<int32_t>& golden_logits() const { return logits_; }
 
  private:
   struct Cached {
-    LogitGaussian g;
     std::vector<double> normal_mean, normal_var;  ///< the layer-to-layer (plain) model's logit moments
+    bool has_gaussian = false;
+    LogitGaussian g;
     Eigen::MatrixXd root;
     mutable TopOneOdds odds;
     mutable bool has_odds = false;  ///< odds are integrated only when the model asks (sampling does not need them)
   };
   const TopOneOdds& odds_of(const Cached& c) const;
-  const Cached& at_rate(double rate) const;  // the many-flip normal at `rate` (and the plain model's moments)
-  const Cached& few(uint64_t k) const;       // the normal for exactly k >= 2 flips (few-flip regime), cached
-  TopOneOdds few_flips(uint64_t k) const;
+  // The plain model's logit moments at `rate` and, when `gaussian`, the many-flip normal.
+  const Cached& at_rate(double rate, bool gaussian) const;
+  bool dense(double ber) const;              // N ber above poisson_limit: the normal, not the jumps
 
   const DataModel& model_;
   int label_;
   int golden_top1_;
   std::vector<int32_t> logits_;
   std::vector<FeatureMap> golden_;
-  std::unique_ptr<CorrelatedImage> correlated_;
-  std::vector<int> single_top1_;  ///< faulty top-1 after each sampled single flip
+  CompoundPoisson jumps_;
+  mutable std::vector<std::vector<int64_t>> golden_acc_;  ///< computed when a dense rate is first asked for
   mutable std::map<double, Cached> cache_;
-  mutable std::map<uint64_t, Cached> few_cache_;
-  mutable std::unique_ptr<Cached> anchor_;  ///< the correlated normal at N p = poisson_limit (few-flip regime)
 };
 
 class DataModel {

@@ -5,6 +5,7 @@
 #include <limits>
 
 #include "accel/requant.h"
+#include "model/flip_reach.h"
 
 namespace flipsim::model {
 namespace {
@@ -13,6 +14,76 @@ constexpr double kInf = std::numeric_limits<double>::infinity();
 
 double lowest(int bits) { return -std::ldexp(1.0, bits - 1); }
 double highest(int bits) { return std::ldexp(1.0, bits - 1) - 1; }
+
+// Above this many flips within reach the compound Poisson sum is close enough to its normal.
+constexpr double kDenseHits = 12;
+
+// Moments of f(D) - f(0) for a disturbance D that is a compound Poisson sum: N ~ Poisson(hits) independent
+// flips each add a normal jump, with E[D] = mean and Var[D] = var. `given(m, v)` is the output disturbance's
+// moments for D ~ N(m, v). Few hits make D sparse: most of the time exactly 0, now and then large. A normal with
+// the same variance spreads that over every element, which gets a non-linearity wrong: a rare large negative
+// jump into a ReLU costs at most the golden value, a small spread around it rectifies to a positive mean. With
+// many hits the sum is normal and `given(mean, var)` is used.
+template <typename Given>
+MeanVar compound_moments(double mean, double var, double hits, Given given) {
+  if (mean == 0 && var == 0) return {0.0, 0.0};
+  if (!(hits > 0) || hits >= kDenseHits) return given(mean, var);
+  // One jump: mean mean/hits and second moment var/hits (a compound Poisson sum's variance is hits E[J^2]).
+  const double m1 = mean / hits, v1 = std::max(0.0, var / hits - m1 * m1);
+  const int n_max = int(hits + 6 * std::sqrt(hits) + 4);
+  double pn = std::exp(-hits), ey = 0, ey2 = 0;
+  for (int n = 1; n <= n_max; ++n) {
+    pn *= hits / n;
+    const MeanVar y = given(n * m1, n * v1);
+    ey += pn * y.mean;
+    ey2 += pn * (y.var + y.mean * y.mean);
+  }
+  return {ey, std::max(0.0, ey2 - ey * ey)};
+}
+
+// A max-pooling window (golden values g, disturbances with moments d) that few flips reach: `hits` flips reach
+// the window, `element_hits` each element. With none the golden maximum; with one, one element (each alike) takes a
+// normal jump with its per-flip moments and the others keep their golden values; with more, Clark's maximum of
+// the elements' normals scaled to that many flips. Clark on the full normals spreads a rare jump over every
+// element and overstates how much the maximum rises.
+MeanVar sparse_max(const std::vector<double>& g, const std::vector<MeanVar>& d, double hits, double element_hits) {
+  if (!(hits > 0) || !(element_hits > 0) || hits >= kDenseHits) {
+    std::vector<MeanVar> xs(g.size());
+    for (size_t e = 0; e < g.size(); ++e) xs[e] = {g[e] + d[e].mean, d[e].var};
+    return max_of_normals(xs);
+  }
+  const double golden_max = *std::max_element(g.begin(), g.end());
+  const int n_max = int(hits + 6 * std::sqrt(hits) + 4);
+  double pn = std::exp(-hits), ey = pn * golden_max, ey2 = pn * golden_max * golden_max;
+  std::vector<MeanVar> xs(g.size());
+  for (int n = 1; n <= n_max; ++n) {
+    pn *= hits / n;
+    MeanVar y{0, 0};
+    if (n == 1) {
+      double m = 0, m2 = 0;
+      for (size_t e = 0; e < g.size(); ++e) {
+        double others = -kInf;
+        for (size_t f = 0; f < g.size(); ++f)
+          if (f != e) others = std::max(others, g[f]);
+        const double mu = d[e].mean / element_hits;
+        const double sd = std::sqrt(std::max(0.0, d[e].var / element_hits - mu * mu));
+        const MeanVar z = sd > 0 ? clamped_normal(g[e] + mu, sd, others, kInf)
+                                 : MeanVar{std::max(g[e] + mu, others), 0.0};
+        m += z.mean;
+        m2 += z.var + z.mean * z.mean;
+      }
+      y.mean = m / double(g.size());
+      y.var = m2 / double(g.size()) - y.mean * y.mean;
+    } else {
+      const double f = double(n) / hits;
+      for (size_t e = 0; e < g.size(); ++e) xs[e] = {g[e] + f * d[e].mean, f * d[e].var};
+      y = max_of_normals(xs);
+    }
+    ey += pn * y.mean;
+    ey2 += pn * (y.var + y.mean * y.mean);
+  }
+  return {ey, std::max(0.0, ey2 - ey * ey)};
+}
 
 bool all_zero(const MapMoments& m) {
   if (m.empty()) return true;
@@ -135,6 +206,12 @@ MeanVar requantized_moments(const RequantPoint& at, double mean, double var) {
   return y;
 }
 
+double effective_gate(const RequantPoint& at, double mean, double var) {
+  const double c = at.centre + at.scale * mean, s = at.scale * std::sqrt(var);
+  if (s <= 0) return c > at.lo && c < at.hi ? at.scale : (c == at.lo || c == at.hi ? at.scale / 2 : 0.0);
+  return at.scale * (normal_cdf((at.hi - c) / s) - normal_cdf((at.lo - c) / s));
+}
+
 MeanVar requantized_moments(int64_t golden_acc, double mean, double var, const Requant& rq, int data_bits) {
   return requantized_moments(requant_point(golden_acc, rq, data_bits), mean, var);
 }
@@ -147,7 +224,9 @@ MomentModel::MomentModel(const nn::QNetwork& net, const AccelConfig& accel)
 
 std::vector<MapMoments> MomentModel::propagate(const std::vector<FeatureMap>& golden, const FaultRates& rates,
                                                std::vector<MapMoments>* acc_out,
-                                               const std::vector<std::vector<int64_t>>* golden_acc) const {
+                                               const std::vector<std::vector<int64_t>>* golden_acc,
+                                               bool sparse) const {
+  const std::vector<double> hits = sparse ? expected_hits(net_, golden, rates) : std::vector<double>();
 
   const int bits = net_.data_bits;
   std::vector<MapMoments> mom(net_.values.size());
@@ -176,7 +255,10 @@ std::vector<MapMoments> MomentModel::propagate(const std::vector<FeatureMap>& go
                                   golden_acc ? &(*golden_acc)[size_t(layer)] : nullptr, &cached->second);
         if (acc_out) (*acc_out)[size_t(layer)] = out;
         for (size_t k = 0; k < n; ++k) {
-          const MeanVar y = requantized_moments(acc[k], out.mean[k], out.var[k], op.layer.requant, bits);
+          const RequantPoint at = requant_point(acc[k], op.layer.requant, bits);
+          const auto given = [&](double m, double v) { return requantized_moments(at, m, v); };
+          const MeanVar y = sparse ? compound_moments(out.mean[k], out.var[k], hits[size_t(op.output)], given)
+                                   : given(out.mean[k], out.var[k]);
           out.mean[k] = y.mean;
           out.var[k] = y.var;
         }
@@ -188,11 +270,14 @@ std::vector<MapMoments> MomentModel::propagate(const std::vector<FeatureMap>& go
         alloc();
         const nn::PoolParams& p = op.pool;
         const bool is_max = op.type == nn::QOpType::kMaxPool;
-        std::vector<MeanVar> window;
+        std::vector<MeanVar> window, window_dist;
+        std::vector<double> window_golden;
         for (int oy = 0; oy < gout.height; ++oy)
           for (int ox = 0; ox < gout.width; ++ox)
             for (int ch = 0; ch < gout.channels; ++ch) {
               window.clear();
+              window_golden.clear();
+              window_dist.clear();
               double gsum = 0, msum = 0, vsum = 0;
               bool disturbed = false;
               for (int ky = 0; ky < p.kernel_h; ++ky) {
@@ -203,6 +288,8 @@ std::vector<MapMoments> MomentModel::propagate(const std::vector<FeatureMap>& go
                   if (ix < 0 || ix >= ga.width) continue;
                   const size_t idx = (size_t(iy) * ga.width + ix) * ga.channels + ch;
                   window.push_back({ga.data[idx] + a.mean[idx], a.var[idx]});
+                  window_golden.push_back(ga.data[idx]);
+                  window_dist.push_back({a.mean[idx], a.var[idx]});
                   gsum += ga.data[idx];
                   msum += a.mean[idx];
                   vsum += a.var[idx];
@@ -212,7 +299,9 @@ std::vector<MapMoments> MomentModel::propagate(const std::vector<FeatureMap>& go
               if (!disturbed) continue;
               const size_t k = (size_t(oy) * gout.width + ox) * gout.channels + ch;
               MeanVar y;
-              if (is_max) {
+              if (is_max && sparse) {
+                y = sparse_max(window_golden, window_dist, hits[size_t(op.output)], hits[size_t(op.inputs[0])]);
+              } else if (is_max) {
                 y = max_of_normals(window);
               } else {
                 const double cnt = p.count_include_pad ? double(p.kernel_h * p.kernel_w) : double(window.size());
@@ -260,8 +349,14 @@ std::vector<MapMoments> MomentModel::propagate(const std::vector<FeatureMap>& go
         alloc();
         for (size_t k = 0; k < n; ++k) {
           if (a.mean[k] == 0 && a.var[k] == 0) continue;
-          const MeanVar y = clamped_normal(ga.data[k] + a.mean[k], std::sqrt(a.var[k]), 0.0, kInf);
-          out.mean[k] = y.mean - gout.data[k];
+          const auto given = [&](double m, double v) {
+            MeanVar y = clamped_normal(ga.data[k] + m, std::sqrt(v), 0.0, kInf);
+            y.mean -= gout.data[k];
+            return y;
+          };
+          const MeanVar y = sparse ? compound_moments(a.mean[k], a.var[k], hits[size_t(op.inputs[0])], given)
+                                   : given(a.mean[k], a.var[k]);
+          out.mean[k] = y.mean;
           out.var[k] = y.var;
         }
         break;

@@ -67,6 +67,12 @@ RequantPoint requant_point(int64_t golden_acc, const Requant& rq, int data_bits)
 /// Disturbance moments of a requantized output: the faulty accumulator ~ N(golden_acc + mean, var) through the
 /// layer's requantizer (scale, round half up, fused ReLU, saturation), minus the golden output.
 MeanVar requantized_moments(const RequantPoint& at, double mean, double var);
+/// The expected derivative of the requantized output with respect to the accumulator when the accumulator is
+/// disturbed by N(mean, var): scale times the chance of landing inside the clamping bounds. Statistical
+/// linearization: a neuron that noise pushes against ReLU or saturation passes less of a further change than its
+/// golden slope says, one that noise lifts off a bound passes some.
+double effective_gate(const RequantPoint& at, double mean, double var);
+
 MeanVar requantized_moments(int64_t golden_acc, double mean, double var, const Requant& rq, int data_bits);
 
 /// The layer-to-layer normal model of one network.
@@ -79,9 +85,13 @@ class MomentModel {
   /// QNetwork::run returns) under per-layer flip rates.
   /// `acc`, when given, receives every accelerator layer's accumulator moments (accel_ops() order; empty = none).
   /// `golden_acc`, when given, are the image's golden accumulators (golden_accumulators() in adjoint.h).
+  /// `sparse`: where few flips can reach an element (flip_reach.h), treat its disturbance at requantizers and
+  /// ReLUs as a compound Poisson sum of that many flips instead of one normal (compound_moments() in
+  /// moment_model.cpp).
   std::vector<MapMoments> propagate(const std::vector<FeatureMap>& golden, const FaultRates& rates,
                                     std::vector<MapMoments>* acc = nullptr,
-                                    const std::vector<std::vector<int64_t>>* golden_acc = nullptr) const;
+                                    const std::vector<std::vector<int64_t>>* golden_acc = nullptr,
+                                    bool sparse = false) const;
   /// Only the logits' moments.
   MapMoments logit_moments(const std::vector<FeatureMap>& golden, const FaultRates& rates,
                            const std::vector<std::vector<int64_t>>* golden_acc = nullptr) const;
