@@ -5,20 +5,6 @@
 
 namespace flipsim {
 
-int64_t wrap_to_bits(int64_t v, int bits) {
-  if (bits >= 64) return v;
-  const uint64_t mask = (uint64_t(1) << bits) - 1;
-  uint64_t u = uint64_t(v) & mask;
-  if (u >> (bits - 1)) u |= ~mask;
-  return int64_t(u);
-}
-
-int64_t saturate_to_bits(int64_t v, int bits) {
-  const int64_t hi = (int64_t(1) << (bits - 1)) - 1;
-  const int64_t lo = -(int64_t(1) << (bits - 1));
-  return v > hi ? hi : (v < lo ? lo : v);
-}
-
 namespace {
 __int128 rounded_product(int64_t acc, const Requant& rq);
 }  // namespace

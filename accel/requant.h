@@ -7,11 +7,23 @@
 
 namespace flipsim {
 
+// Inline: the simulators call these once per output value.
+
 /// Wraps v to a two's-complement integer of `bits` bits (the accumulator's behaviour on overflow).
-int64_t wrap_to_bits(int64_t v, int bits);
+inline int64_t wrap_to_bits(int64_t v, int bits) {
+  if (bits >= 64) return v;
+  const uint64_t mask = (uint64_t(1) << bits) - 1;
+  uint64_t u = uint64_t(v) & mask;
+  if (u >> (bits - 1)) u |= ~mask;
+  return int64_t(u);
+}
 
 /// Saturates v to the signed range of `bits` bits.
-int64_t saturate_to_bits(int64_t v, int bits);
+inline int64_t saturate_to_bits(int64_t v, int bits) {
+  const int64_t hi = (int64_t(1) << (bits - 1)) - 1;
+  const int64_t lo = -(int64_t(1) << (bits - 1));
+  return v > hi ? hi : (v < lo ? lo : v);
+}
 
 /// The post-processing unit's requantization of one accumulator value (see Requant).
 int32_t requantize(int64_t acc, const Requant& rq, int data_bits);

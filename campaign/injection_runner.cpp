@@ -18,7 +18,7 @@ std::unique_ptr<CampaignSetup> load_campaign_setup(const std::string& config_pat
   setup->config = load_campaign_config(config_path);
   const nn::InferConfig& net = setup->config.network;
   const nn::FloatGraph graph = nn::import_onnx_file(net.model);
-  const nn::ImageSet train = nn::load_fashion_mnist(net.dataset_dir, nn::Split::kTrain);
+  const nn::ImageSet train = nn::load_fashion_mnist(net.dataset_dir, nn::Split::kTrain, size_t(net.calibration_images));
   setup->test = nn::load_fashion_mnist(net.dataset_dir, nn::Split::kTest);
   setup->net = nn::quantize_network(graph, train, size_t(net.calibration_images), {net.data_bits, net.accel.acc_bits});
   for (int image : setup->config.images)

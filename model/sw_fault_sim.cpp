@@ -47,6 +47,8 @@ SwFaultSim::SwFaultSim(const nn::QNetwork& net, const AccelConfig& accel)
   if (accel.data_bits != net.data_bits)
     throw std::invalid_argument("SwFaultSim: network is int" + std::to_string(net.data_bits) +
                                 ", accelerator int" + std::to_string(accel.data_bits));
+  if (net.data_bits > 16)  // run_accel forms weight x input-change products in int32
+    throw std::invalid_argument("SwFaultSim: at most 16 data bits, got " + std::to_string(net.data_bits));
   convs_.reserve(accel_ops_.size());
   for (size_t l = 0; l < accel_ops_.size(); ++l) {
     layer_of_op_[accel_ops_[l]] = int(l);
@@ -56,9 +58,10 @@ SwFaultSim::SwFaultSim(const nn::QNetwork& net, const AccelConfig& accel)
 }
 
 void SwFaultSim::load_image(const FeatureMap& input) {
-  golden_.assign(net_.values.size(), FeatureMap());
+  // The maps keep their storage from image to image (every image has the same shapes): only the values change.
+  golden_.resize(net_.values.size());
   golden_[size_t(net_.input_value)] = input;
-  golden_acc_.assign(convs_.size(), {});
+  golden_acc_.resize(convs_.size());
   GoldenEngine host_only(accel_);  // run_op() wants an engine; host ops never call it
   for (size_t i = 0; i < net_.ops.size(); ++i) {
     const nn::QOp& op = net_.ops[i];
@@ -69,11 +72,18 @@ void SwFaultSim::load_image(const FeatureMap& input) {
     }
     const IntConv& conv = convs_[size_t(layer)];
     const FeatureMap& in = golden_[size_t(op.inputs[0])];
-    FeatureMap out(conv.out_height(in.height), conv.out_width(in.width), conv.layer().out_channels);
+    FeatureMap& out = golden_[size_t(op.output)];
+    out.height = conv.out_height(in.height);
+    out.width = conv.out_width(in.width);
+    out.channels = conv.layer().out_channels;
     std::vector<int64_t>& acc = golden_acc_[size_t(layer)];
     conv.accumulators(in, acc);
+    out.data.resize(acc.size());
     for (size_t k = 0; k < acc.size(); ++k) out.data[k] = conv.requantize(conv.wrap(acc[k]));
-    golden_[size_t(op.output)] = std::move(out);
+    // Scratch of the sparse updates, all zero between injections.
+    if (delta_.size() < acc.size()) delta_.assign(acc.size(), 0);
+    if (mark_.size() < size_t(out.height) * out.width) mark_.assign(size_t(out.height) * out.width, 0);
+    if (flipped_channel_.size() < size_t(out.channels)) flipped_channel_.assign(size_t(out.channels), 0);
   }
   work_ = golden_;
   for (auto& d : diff_) d.clear();
@@ -143,7 +153,8 @@ bool SwFaultSim::run_host_sparse(const nn::QOp& op, const FeatureMap& in, const 
       // positions; average rounded half up over the valid positions or the whole window).
       const nn::PoolParams& p = op.pool;
       const bool is_max = op.type == nn::QOpType::kMaxPool;
-      std::vector<uint32_t> outs;
+      std::vector<uint32_t>& outs = pool_outputs_;
+      outs.clear();
       for (uint32_t k : changed) {
         const int c = int(k % uint32_t(in.channels)), x = int((k / uint32_t(in.channels)) % uint32_t(in.width));
         const int y = int(k / uint32_t(in.channels * in.width));
@@ -187,41 +198,38 @@ void SwFaultSim::run_accel(size_t op_index, int layer, const BitFlip* begin, con
   // flipped weight. The flips are applied in place and undone before returning (other readers of the same
   // value, e.g. a residual branch, see it unflipped).
   candidates_.assign(diff_[size_t(in_value)].begin(), diff_[size_t(in_value)].end());
-  std::vector<int> weight_channels;
+  weight_channels_.clear();
   for (const BitFlip* f = begin; f != end; ++f) {
     if (f->kind == SiteKind::kActivation) {
       in.data[f->index] = flip_bit(in.data[f->index], f->bit, bits);
       candidates_.push_back(f->index);
     } else {
       conv.set_weight(f->index, flip_bit(conv.weight(f->index), f->bit, bits));
-      weight_channels.push_back(int(f->index / (size_t(l.kernel_h) * l.kernel_w * l.in_channels)));
+      weight_channels_.push_back(int(f->index / (size_t(l.kernel_h) * l.kernel_w * l.in_channels)));
     }
   }
   std::sort(candidates_.begin(), candidates_.end());
   candidates_.erase(std::unique(candidates_.begin(), candidates_.end()), candidates_.end());
-  std::sort(weight_channels.begin(), weight_channels.end());
-  weight_channels.erase(std::unique(weight_channels.begin(), weight_channels.end()), weight_channels.end());
+  std::sort(weight_channels_.begin(), weight_channels_.end());
+  weight_channels_.erase(std::unique(weight_channels_.begin(), weight_channels_.end()), weight_channels_.end());
 
   const size_t out_size = gold_out.data.size();
   const size_t fan_in = size_t(l.kernel_h) * l.kernel_w * l.in_channels;
   const size_t scatter_cost = candidates_.size() * size_t(l.kernel_h * l.kernel_w) * size_t(oc) +
-                              weight_channels.size() * size_t(oh) * size_t(ow) * fan_in;
+                              weight_channels_.size() * size_t(oh) * size_t(ow) * fan_in;
   if (scatter_cost >= out_size * fan_in) {
     record(op.output, conv.run(in));
   } else {
-    // Positions (all channels) that can change; channels with a flipped weight are recomputed whole instead.
-    const size_t positions = size_t(oh) * ow;
-    mark_.assign(positions, 0);
-    delta_.assign(out_size, 0);
-    std::vector<uint8_t> flipped_channel(size_t(oc), 0);
-    for (int o : weight_channels) flipped_channel[size_t(o)] = 1;
-    std::vector<uint32_t> touched_pos;
-    // Changed inputs: add w * (x' - x) to each output whose window holds them.
+    // Changed inputs: add w * (x' - x) to each output whose window holds them. delta_ and mark_ are all zero on
+    // entry and are cleared again position by position below, so a sparse update costs what it touches.
+    touched_positions_.clear();
     const int c_in = in.channels, w_in = in.width;
-    const size_t w_stride = size_t(l.kernel_h) * l.kernel_w * size_t(c_in);  // next output channel's weight
     for (uint32_t idx : candidates_) {
       const int64_t dx = int64_t(in.data[idx]) - gold_in.data[idx];
       if (dx == 0) continue;
+      // |dx| < 2^B and |w| <= 2^(B-1), so for B <= 16 data bits each product fits in int32 (cheaper to form);
+      // the sums stay 64-bit.
+      const int32_t dx32 = int32_t(dx);
       const int iy = int(idx / uint32_t(w_in * c_in)), ix = int((idx / uint32_t(c_in)) % uint32_t(w_in));
       const int ci = int(idx % uint32_t(c_in));
       const int oy_lo = std::max(0, floor_div(iy + l.pad - l.kernel_h, l.stride) + 1);
@@ -235,33 +243,35 @@ void SwFaultSim::run_accel(size_t op_index, int layer, const BitFlip* begin, con
           const size_t pos = size_t(oy) * ow + ox;
           if (!mark_[pos]) {
             mark_[pos] = 1;
-            touched_pos.push_back(uint32_t(pos));
+            touched_positions_.push_back(uint32_t(pos));
           }
-          const int32_t* w = &l.weights[(size_t(ky) * l.kernel_w + size_t(kx)) * size_t(c_in) + size_t(ci)];
+          const int32_t* w = conv.tap_weights(ky, kx, ci);
           int64_t* dst = &delta_[pos * size_t(oc)];
-          for (int o = 0; o < oc; ++o) dst[o] += dx * w[size_t(o) * w_stride];
+          for (int o = 0; o < oc; ++o) dst[o] += dx32 * w[o];
         }
       }
     }
-    std::vector<uint32_t> outs;
-    for (uint32_t pos : touched_pos)
-      for (int o = 0; o < oc; ++o)
-        if (!flipped_channel[size_t(o)]) outs.push_back(uint32_t(pos * size_t(oc) + size_t(o)));
-    for (int o : weight_channels)
-      for (size_t pos = 0; pos < positions; ++pos) outs.push_back(uint32_t(pos * size_t(oc) + size_t(o)));
+    // Requantize the touched outputs; channels with a flipped weight are recomputed whole instead.
+    for (int o : weight_channels_) flipped_channel_[size_t(o)] = 1;
     FeatureMap& out = work_[size_t(op.output)];
     std::vector<uint32_t>& d = diff_[size_t(op.output)];
     d.clear();
-    for (uint32_t k : outs) {
-      int32_t v;
-      if (flipped_channel[k % uint32_t(oc)]) {
-        const int o = int(k % uint32_t(oc)), p = int(k / uint32_t(oc));
-        v = conv.output(in, p / ow, p % ow, o);
-      } else {
-        v = conv.requantize(conv.wrap(gold_acc[k] + delta_[k]));
-      }
+    const auto store = [&](size_t k, int32_t v) {
       out.data[k] = v;
-      if (v != gold_out.data[k]) d.push_back(k);
+      if (v != gold_out.data[k]) d.push_back(uint32_t(k));
+    };
+    for (uint32_t pos : touched_positions_) {
+      mark_[pos] = 0;
+      const size_t first = size_t(pos) * size_t(oc);
+      for (int o = 0; o < oc; ++o) {
+        const size_t k = first + size_t(o);
+        if (!flipped_channel_[size_t(o)]) store(k, conv.requantize(conv.wrap(gold_acc[k] + delta_[k])));
+        delta_[k] = 0;
+      }
+    }
+    for (int o : weight_channels_) {
+      for (int p = 0; p < oh * ow; ++p) store(size_t(p) * size_t(oc) + size_t(o), conv.output(in, p / ow, p % ow, o));
+      flipped_channel_[size_t(o)] = 0;
     }
     touch(op.output);
   }
@@ -277,7 +287,8 @@ void SwFaultSim::run_accel(size_t op_index, int layer, const BitFlip* begin, con
 Injection SwFaultSim::inject(const std::vector<BitFlip>& flips) {
   Injection r;
   r.golden_top1 = top1_of(golden_logits());
-  std::vector<BitFlip> sorted = flips;
+  std::vector<BitFlip>& sorted = sorted_flips_;
+  sorted.assign(flips.begin(), flips.end());
   std::sort(sorted.begin(), sorted.end());
   size_t next = 0;
   for (size_t i = 0; i < net_.ops.size(); ++i) {

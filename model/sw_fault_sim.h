@@ -72,13 +72,21 @@ class SwFaultSim {
 
   std::vector<FeatureMap> golden_;
   std::vector<std::vector<int64_t>> golden_acc_;  ///< per accelerator layer, bias included, not wrapped
-  std::vector<int64_t> delta_;                    ///< scratch: accumulator changes of one layer
   std::vector<FeatureMap> work_;                  ///< equals golden_ except at diff_[v]
   std::vector<std::vector<uint32_t>> diff_;       ///< indices where work_[v] differs from golden_[v]
   std::vector<int> touched_;                      ///< values written by the current injection
-  std::vector<uint8_t> mark_;                     ///< scratch: output positions a sparse convolution touched
-  std::vector<uint32_t> candidates_;              ///< scratch: changed input elements of a convolution
   std::vector<int32_t> last_logits_;
+
+  // Scratch reused by every injection, so that one costs what it changes rather than allocations and clears.
+  // delta_, mark_ and flipped_channel_ are all zero between uses (sized by load_image for the largest layer).
+  std::vector<int64_t> delta_;               ///< accumulator changes of one layer
+  std::vector<uint8_t> mark_;                ///< output positions a sparse convolution touched
+  std::vector<uint8_t> flipped_channel_;     ///< output channels with a flipped weight
+  std::vector<uint32_t> touched_positions_;  ///< the positions marked in mark_
+  std::vector<uint32_t> candidates_;         ///< changed input elements of a convolution
+  std::vector<int> weight_channels_;         ///< output channels with a flipped weight, sorted
+  std::vector<uint32_t> pool_outputs_;       ///< pooling outputs whose window holds a changed input
+  std::vector<BitFlip> sorted_flips_;        ///< the current injection's flips in site order
 };
 
 }  // namespace flipsim::model

@@ -81,12 +81,13 @@ SweepConfig load_sweep_config(const std::string& path) {
 LoadedNetwork load_network(const nn::InferConfig& infer, int images) {
   LoadedNetwork n;
   n.graph = nn::import_onnx_file(infer.model);
-  n.test = nn::load_fashion_mnist(infer.dataset_dir, nn::Split::kTest);
+  n.test = nn::load_fashion_mnist(infer.dataset_dir, nn::Split::kTest, size_t(images));
   nn::check_model_fits_images(n.graph, n.test);
   if (size_t(images) > n.test.size())
     throw ConfigError(infer.file + ": asked for " + std::to_string(images) + " images, the test set has " +
                       std::to_string(n.test.size()));
-  const nn::ImageSet train = nn::load_fashion_mnist(infer.dataset_dir, nn::Split::kTrain);
+  const nn::ImageSet train =
+      nn::load_fashion_mnist(infer.dataset_dir, nn::Split::kTrain, size_t(infer.calibration_images));
   n.net = nn::quantize_network(n.graph, train, size_t(infer.calibration_images),
                                {infer.data_bits, infer.accel.acc_bits});
   return n;

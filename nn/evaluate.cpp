@@ -25,8 +25,9 @@ size_t float_correct(const FloatGraph& graph, const ImageSet& images, size_t cou
   check_model_fits_images(graph, images);
   count = std::min(count, images.size());
   size_t correct = 0;
+  std::vector<FloatTensor> acts;
   for (size_t n = 0; n < count; ++n) {
-    const auto acts = run_float_graph(graph, image_to_tensor(images.image(n), images.image_bytes()));
+    run_float_graph(graph, image_to_tensor(images.image(n), images.image_bytes()), acts);
     const FloatTensor& logits = acts[size_t(graph.output_value)];
     correct += argmax(logits.data(), logits.size()) == images.labels[n] ? 1 : 0;
   }

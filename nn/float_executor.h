@@ -18,6 +18,9 @@ FloatTensor image_to_tensor(const uint8_t* pixels, size_t count);
 /// `input` must hold graph.input().size() elements.
 std::vector<FloatTensor> run_float_graph(const FloatGraph& graph, FloatTensor input);
 
+/// The same into `values`, whose tensors are reused: a caller running many images allocates only for the first.
+void run_float_graph(const FloatGraph& graph, const FloatTensor& input, std::vector<FloatTensor>& values);
+
 /// Index of the largest element (the first one on ties).
 int argmax(const float* data, size_t count);
 

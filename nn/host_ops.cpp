@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <limits>
+#include <vector>
 
 #include "accel/requant.h"
 
@@ -28,36 +29,64 @@ int64_t rescale(int64_t v, const Requant& rq) {
 
 int64_t div_round_half_up(int64_t num, int64_t den) { return floor_div(2 * num + den, 2 * den); }
 
-int32_t pool_output(const FeatureMap& in, const PoolParams& p, bool is_max, int oy, int ox, int c) {
-  int64_t acc = is_max ? std::numeric_limits<int64_t>::min() : 0;
-  int count = 0;
-  for (int ky = 0; ky < p.kernel_h; ++ky) {
-    const int iy = oy * p.stride_h + ky - p.pads[0];
-    if (iy < 0 || iy >= in.height) continue;
-    for (int kx = 0; kx < p.kernel_w; ++kx) {
-      const int ix = ox * p.stride_w + kx - p.pads[1];
-      if (ix < 0 || ix >= in.width) continue;
-      const int32_t v = in.at(iy, ix, c);
-      acc = is_max ? std::max<int64_t>(acc, v) : acc + v;
-      ++count;
-    }
-  }
-  if (!is_max) acc = div_round_half_up(acc, p.count_include_pad ? p.kernel_h * p.kernel_w : count);
-  return int32_t(acc);
+namespace {
+
+// The part of the window of output (oy, ox) inside the map, [y0, y1) x [x0, x1), and what an average divides by:
+// the one statement of the window rule, used for whole maps and for single outputs alike.
+struct PoolWindow {
+  int y0, y1, x0, x1;
+  int64_t divisor;
+};
+
+PoolWindow pool_window(const FeatureMap& in, const PoolParams& p, int oy, int ox) {
+  const int top = oy * p.stride_h - p.pads[0], left = ox * p.stride_w - p.pads[1];
+  PoolWindow w;
+  w.y0 = std::max(0, top);
+  w.y1 = std::max(w.y0, std::min(in.height, top + p.kernel_h));
+  w.x0 = std::max(0, left);
+  w.x1 = std::max(w.x0, std::min(in.width, left + p.kernel_w));
+  w.divisor = p.count_include_pad ? int64_t(p.kernel_h) * p.kernel_w : int64_t(w.y1 - w.y0) * (w.x1 - w.x0);
+  return w;
 }
 
-namespace {
+int64_t pool_start(bool is_max) { return is_max ? std::numeric_limits<int64_t>::min() : 0; }
+
+int64_t pool_step(bool is_max, int64_t acc, int32_t v) { return is_max ? std::max<int64_t>(acc, v) : acc + v; }
+
+int32_t pool_finish(bool is_max, int64_t acc, const PoolWindow& w) {
+  return int32_t(is_max ? acc : div_round_half_up(acc, w.divisor));
+}
 
 FeatureMap pool(const FeatureMap& in, const PoolParams& p, bool is_max) {
   FeatureMap out(pooled_size(in.height, p.pads[0], p.pads[2], p.kernel_h, p.stride_h),
                  pooled_size(in.width, p.pads[1], p.pads[3], p.kernel_w, p.stride_w), in.channels);
+  // A whole position at a time: the window is found once and its pixels' channels are consecutive in HWC.
+  const size_t channels = size_t(in.channels);
+  std::vector<int64_t> acc(channels);
   for (int oy = 0; oy < out.height; ++oy)
-    for (int ox = 0; ox < out.width; ++ox)
-      for (int c = 0; c < in.channels; ++c) out.at(oy, ox, c) = pool_output(in, p, is_max, oy, ox, c);
+    for (int ox = 0; ox < out.width; ++ox) {
+      const PoolWindow w = pool_window(in, p, oy, ox);
+      std::fill(acc.begin(), acc.end(), pool_start(is_max));
+      for (int iy = w.y0; iy < w.y1; ++iy)
+        for (int ix = w.x0; ix < w.x1; ++ix) {
+          const int32_t* pixel = &in.data[(size_t(iy) * in.width + size_t(ix)) * channels];
+          for (size_t c = 0; c < channels; ++c) acc[c] = pool_step(is_max, acc[c], pixel[c]);
+        }
+      int32_t* dst = &out.data[(size_t(oy) * out.width + size_t(ox)) * channels];
+      for (size_t c = 0; c < channels; ++c) dst[c] = pool_finish(is_max, acc[c], w);
+    }
   return out;
 }
 
 }  // namespace
+
+int32_t pool_output(const FeatureMap& in, const PoolParams& p, bool is_max, int oy, int ox, int c) {
+  const PoolWindow w = pool_window(in, p, oy, ox);
+  int64_t acc = pool_start(is_max);
+  for (int iy = w.y0; iy < w.y1; ++iy)
+    for (int ix = w.x0; ix < w.x1; ++ix) acc = pool_step(is_max, acc, in.at(iy, ix, c));
+  return pool_finish(is_max, acc, w);
+}
 
 FeatureMap max_pool(const FeatureMap& in, const PoolParams& p) { return pool(in, p, true); }
 

@@ -81,9 +81,9 @@ std::vector<double> calibrate(const FloatGraph& graph, const ImageSet& images, s
     throw ConfigError(graph.source + ": calibration needs between 1 and " + std::to_string(images.size()) +
                       " images, asked for " + std::to_string(count));
   std::vector<double> max_abs(graph.values.size(), 0.0);
+  std::vector<FloatTensor> acts;
   for (size_t n = 0; n < count; ++n) {
-    const std::vector<FloatTensor> acts =
-        run_float_graph(graph, image_to_tensor(images.image(n), images.image_bytes()));
+    run_float_graph(graph, image_to_tensor(images.image(n), images.image_bytes()), acts);
     for (size_t v = 0; v < acts.size(); ++v) {
       for (float x : acts[v]) max_abs[v] = std::max(max_abs[v], double(std::fabs(x)));
     }

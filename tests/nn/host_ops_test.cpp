@@ -70,6 +70,35 @@ TEST(HostOps, AvgPoolRoundingAndPadCounting) {
   EXPECT_EQ(avg_pool(in, p).at(1, 0, 0), 1);  // (1 + 4) / 4 = 1.25 -> 1
 }
 
+// Whole maps are pooled a position at a time, all channels together; the incremental fault simulator recomputes
+// single outputs with pool_output(). Both must give the same values for any window, stride and padding.
+TEST(HostOps, WholeMapPoolingEqualsSingleOutputs) {
+  FeatureMap in(7, 6, 3);
+  for (size_t k = 0; k < in.data.size(); ++k) in.data[k] = int32_t((k * 37 + 11) % 255) - 128;
+  for (int kernel : {1, 2, 3})
+    for (int stride : {1, 2, 3})
+      for (int pad : {0, 1})
+        for (bool include_pad : {false, true}) {
+          if (pad >= kernel) continue;
+          PoolParams p;
+          p.kernel_h = kernel;
+          p.kernel_w = kernel == 3 ? 2 : kernel;
+          p.stride_h = stride;
+          p.stride_w = stride == 1 ? 2 : stride;
+          p.pads = {pad, pad, 0, pad};
+          p.count_include_pad = include_pad;
+          for (bool is_max : {true, false}) {
+            const FeatureMap out = is_max ? max_pool(in, p) : avg_pool(in, p);
+            for (int oy = 0; oy < out.height; ++oy)
+              for (int ox = 0; ox < out.width; ++ox)
+                for (int c = 0; c < out.channels; ++c)
+                  ASSERT_EQ(out.at(oy, ox, c), pool_output(in, p, is_max, oy, ox, c))
+                      << (is_max ? "max" : "avg") << " kernel " << kernel << " stride " << stride << " pad " << pad
+                      << " include_pad " << include_pad << " at " << oy << "," << ox << "," << c;
+          }
+        }
+}
+
 TEST(HostOps, GlobalAvgPoolPerChannel) {
   FeatureMap in(2, 2, 2);
   in.data = {1, -1, 2, -2, 3, -3, 4, -4};  // channel 0: 1+2+3+4 = 10, channel 1: -10

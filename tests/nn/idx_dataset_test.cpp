@@ -4,6 +4,7 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 
@@ -154,6 +155,116 @@ TEST(IdxDataset, TruncatedCopyOfTheRealFileIsAnError) {
     FAIL();
   } catch (const ConfigError& e) {
     EXPECT_NE(std::string(e.what()).find(images + ": truncated gzip stream"), std::string::npos) << e.what();
+  }
+}
+
+// Loading only the first images: the same images and labels as a full load, and only their part of the file is
+// inflated, so damage after them goes unnoticed while damage within them is an error naming the file.
+TEST(IdxDataset, FirstImagesEqualTheStartOfAFullLoad) {
+  const ImageSet full = load_fashion_mnist(kDatasetDir, Split::kTest);
+  for (size_t n : {size_t(1), size_t(500), size_t(9999), size_t(10000), size_t(20000)}) {
+    const ImageSet first = load_fashion_mnist(kDatasetDir, Split::kTest, n);
+    const size_t expected = std::min(n, full.size());
+    ASSERT_EQ(first.size(), expected) << n;
+    EXPECT_EQ(first.rows, full.rows);
+    EXPECT_EQ(first.cols, full.cols);
+    EXPECT_TRUE(std::equal(first.pixels.begin(), first.pixels.end(), full.pixels.begin()) &&
+                first.pixels.size() == expected * full.image_bytes())
+        << n;
+    EXPECT_TRUE(std::equal(first.labels.begin(), first.labels.end(), full.labels.begin())) << n;
+  }
+}
+
+TEST(IdxDataset, FirstImagesOfSmallFilesAndBuffers) {
+  TempDir dir;
+  const std::string images = dir.write("i.gz", gzip(tiny_images())), labels = dir.write("l.gz", gzip(tiny_labels()));
+  const ImageSet two = load_idx_pair(images, labels, 2);
+  EXPECT_EQ(two.labels, (std::vector<uint8_t>{1, 9}));
+  EXPECT_EQ(two.pixels.size(), 8u);
+  EXPECT_EQ(parse_idx_images(tiny_images(), "raw", 1).pixels, std::vector<uint8_t>(4, 0x7f));
+  EXPECT_EQ(load_idx_pair(images, labels, 0).size(), 0u);
+}
+
+// The real test-set file cut to its first 20,000 compressed bytes: 47 whole images survive.
+std::string real_images_cut_short() {
+  return read_file_bytes(kDatasetDir + "/t10k-images-idx3-ubyte.gz").substr(0, 20000);
+}
+
+TEST(IdxDataset, DamageAfterTheFirstImagesIsNotRead) {
+  TempDir dir;
+  const std::string images = dir.write("t10k-images.gz", real_images_cut_short());
+  const std::string labels = dir.write("labels.gz", read_file_bytes(kDatasetDir + "/t10k-labels-idx1-ubyte.gz"));
+  const ImageSet first = load_idx_pair(images, labels, 10);
+  const ImageSet full_first = load_fashion_mnist(kDatasetDir, Split::kTest, 10);
+  EXPECT_EQ(first.pixels, full_first.pixels);
+  EXPECT_EQ(first.labels, full_first.labels);
+}
+
+TEST(IdxDataset, FileTruncatedWithinTheFirstImagesIsAnErrorNamingIt) {
+  TempDir dir;
+  const std::string labels = dir.write("labels.gz", read_file_bytes(kDatasetDir + "/t10k-labels-idx1-ubyte.gz"));
+  // The compressed file ends inside image 1,000.
+  const std::string cut = dir.write("t10k-images.gz", real_images_cut_short());
+  try {
+    load_idx_pair(cut, labels, 1000);
+    FAIL() << "no error";
+  } catch (const ConfigError& e) {
+    EXPECT_NE(std::string(e.what()).find(cut + ": truncated gzip stream"), std::string::npos) << e.what();
+  }
+  // A complete gzip stream whose IDX data stops after 2 of the 3 images the header announces.
+  const std::string short_idx = dir.write("short.gz", gzip(tiny_images().substr(0, 16 + 8)));
+  try {
+    load_idx_pair(short_idx, dir.write("l.gz", gzip(tiny_labels())), 3);
+    FAIL() << "no error";
+  } catch (const ConfigError& e) {
+    EXPECT_NE(std::string(e.what()).find(short_idx + ": truncated IDX image file"), std::string::npos) << e.what();
+  }
+}
+
+TEST(IdxDataset, FirstImagesStillCheckTheHeaders) {
+  TempDir dir;
+  const std::string good_images = dir.write("i.gz", gzip(tiny_images()));
+  const std::string bad_magic = dir.write("m.gz", gzip(be32(0x801) + tiny_images().substr(4)));
+  const std::string two_labels = dir.write("l2.gz", gzip(be32(0x801) + be32(2) + "\x01\x02"));
+  const std::string good_labels = dir.write("l.gz", gzip(tiny_labels()));
+  EXPECT_THROW(load_idx_pair(bad_magic, good_labels, 1), ConfigError);
+  try {
+    load_idx_pair(good_images, two_labels, 1);
+    FAIL() << "no error";
+  } catch (const ConfigError& e) {
+    EXPECT_NE(std::string(e.what()).find(two_labels + ": 2 labels but the image file has 3"), std::string::npos)
+        << e.what();
+  }
+}
+
+TEST(Gzip, ReaderGivesTheStreamInPiecesOfAnySize) {
+  std::string raw;
+  for (int i = 0; i < 100000; ++i) raw += char(i * 7 % 251);
+  const std::string compressed = gzip(raw);
+  for (size_t piece : {size_t(1), size_t(1000), size_t(65536), size_t(1) << 20}) {
+    GzipReader reader(compressed, "x");
+    std::string out;
+    std::vector<char> buffer(piece);
+    while (const size_t n = reader.read(buffer.data(), piece)) out.append(buffer.data(), n);
+    EXPECT_EQ(out, raw) << piece;
+    EXPECT_EQ(reader.read(buffer.data(), piece), 0u);
+  }
+}
+
+TEST(Gzip, ReaderNeedsOnlyTheInputForWhatItReads) {
+  const std::string raw(200000, 'a');
+  std::string compressed = gzip(std::string("header") + raw);
+  compressed.resize(compressed.size() - 8);  // no CRC-32 / length trailer
+  GzipReader reader(compressed, "cut.gz");
+  char head[6];
+  EXPECT_EQ(reader.read(head, 6), 6u);
+  EXPECT_EQ(std::string(head, 6), "header");
+  std::vector<char> rest(raw.size() + 1);
+  try {
+    reader.read(rest.data(), rest.size());
+    FAIL() << "no error";
+  } catch (const ConfigError& e) {
+    EXPECT_NE(std::string(e.what()).find("cut.gz: truncated gzip stream"), std::string::npos) << e.what();
   }
 }
 
