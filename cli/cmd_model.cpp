@@ -1,5 +1,7 @@
 // flipsim model: predicted accuracy of a network under per-bit flips of its stored weights or activations, from
 // the data-level statistical model (plain normal and improved), overall and per accelerator layer.
+#include <algorithm>
+#include <thread>
 #include <fmt/core.h>
 
 #include <filesystem>
@@ -23,7 +25,7 @@ struct ModelCmdOptions {
   bool layers = false;
   bool no_normal = false;
   int images = 0;
-  int threads = 1;
+  int threads = int(std::max(1u, std::thread::hardware_concurrency()));
 };
 
 int run_model_command(const ModelCmdOptions& o) {

@@ -1,5 +1,7 @@
 // flipsim sweep: accuracy against per-bit error rate by software-level fault simulation, the data-level model and
 // accelerated (model-sampled) fault simulation.
+#include <algorithm>
+#include <thread>
 #include <fmt/core.h>
 
 #include <filesystem>
@@ -24,7 +26,7 @@ struct SweepOptions {
   std::string plots;
   int images = 0;      ///< 0: the config's
   int injections = 0;  ///< 0: the config's
-  int threads = 1;
+  int threads = int(std::max(1u, std::thread::hardware_concurrency()));
 };
 
 model::Method parse_method(const std::string& m) {

@@ -14,24 +14,37 @@ Eigen::MatrixXd weighted_gram(const Sensitivity& rows, const Eigen::VectorXd& s)
 
 }  // namespace
 
+CorrelatedBasis::CorrelatedBasis(const nn::QNetwork& net, const std::vector<FeatureMap>& golden,
+                                 const FlipSumTable& sums, bool weights, bool activations)
+    : acc(golden_accumulators(net, golden)), weights(weights), activations(activations) {
+  for (size_t op : net.accel_ops())
+    local.emplace_back(net.ops[op].layer, golden[size_t(net.ops[op].inputs[0])], sums, weights, activations);
+}
+
 CorrelatedImage::CorrelatedImage(const nn::QNetwork& net, const std::vector<FeatureMap>& golden,
                                  const FlipSumTable& sums, bool weights, bool activations, const LayerGates* gates)
-    : net_(net), accel_ops_(net.accel_ops()) {
+    : CorrelatedImage(net, golden, sums, std::make_shared<CorrelatedBasis>(net, golden, sums, weights, activations),
+                      gates) {}
+
+CorrelatedImage::CorrelatedImage(const nn::QNetwork& net, const std::vector<FeatureMap>& golden,
+                                 const FlipSumTable& sums, std::shared_ptr<const CorrelatedBasis> basis,
+                                 const LayerGates* gates)
+    : net_(net), accel_ops_(net.accel_ops()), basis_(std::move(basis)) {
   classes_ = Eigen::Index(golden[size_t(net.output_value)].data.size());
-  acc_ = golden_accumulators(net, golden);
-  out_sens_ = model::output_sensitivities(net, golden, acc_, gates);
+  const std::vector<std::vector<int64_t>>& golden_acc = basis_->acc;
+  const bool weights = basis_->weights, activations = basis_->activations;
+  out_sens_ = model::output_sensitivities(net, golden, golden_acc, gates);
   layers_.resize(accel_ops_.size());
   for (size_t l = 0; l < accel_ops_.size(); ++l) {
     const nn::QOp& op = net.ops[accel_ops_[l]];
     const FeatureMap& in = golden[size_t(op.inputs[0])];
     Layer& L = layers_[l];
-    L.local = LocalMoments(op.layer, in, sums, weights, activations);
-    L.gate.resize(acc_[l].size());
-    L.requant.resize(acc_[l].size());
+    L.gate.resize(golden_acc[l].size());
+    L.requant.resize(golden_acc[l].size());
     Sensitivity acc_sens = out_sens_[l];
     for (size_t k = 0; k < L.gate.size(); ++k) {
-      L.gate[k] = gates ? (*gates)[l][k] : requant_gate(acc_[l][k], op.layer.requant, net.data_bits);
-      L.requant[k] = requant_point(acc_[l][k], op.layer.requant, net.data_bits);
+      L.gate[k] = gates ? (*gates)[l][k] : requant_gate(golden_acc[l][k], op.layer.requant, net.data_bits);
+      L.requant[k] = requant_point(golden_acc[l][k], op.layer.requant, net.data_bits);
       acc_sens.row(Eigen::Index(k)) *= L.gate[k];
     }
     if (activations) {
@@ -42,7 +55,7 @@ CorrelatedImage::CorrelatedImage(const nn::QNetwork& net, const std::vector<Feat
     }
     if (weights) {
       const ConvLayer& cl = op.layer;
-      if (acc_[l].size() == size_t(cl.out_channels)) {
+      if (golden_acc[l].size() == size_t(cl.out_channels)) {
         // One output position (a fully-connected layer): weight (o, i) reaches the logits as x_i g_o, so
         // sum_w S2(w) H_w H_w^T = sum_o (sum_i S2(w_oi) x_i^2) g_o g_o^T.
         const size_t fan_in = cl.weights.size() / size_t(cl.out_channels);
@@ -73,7 +86,7 @@ LogitGaussian CorrelatedImage::logits(const FaultRates& rates) const {
     const double pw = L.gram_weight.size() ? rates[l].weight : 0.0;
     const double pa = L.gram_act.size() ? rates[l].activation : 0.0;
     if (pw == 0 && pa == 0) continue;
-    const MapMoments acc = L.local.at(pw, pa);
+    const MapMoments acc = basis_->local[l].at(pw, pa);
     const Sensitivity& js = out_sens_[l];
     Eigen::VectorXd mean_y(js.rows()), resid(js.rows());
     for (Eigen::Index k = 0; k < js.rows(); ++k) {

@@ -17,6 +17,7 @@
 #pragma once
 
 #include <Eigen/Dense>
+#include <memory>
 #include <vector>
 
 #include "model/adjoint.h"
@@ -29,7 +30,17 @@
 
 namespace flipsim::model {
 
-/// The rate-independent part of the correlated model for one image.
+/// What the correlated model needs of one image at any rate and any linearization point: the golden accumulators
+/// and each accelerator layer's moment convolutions.
+struct CorrelatedBasis {
+  CorrelatedBasis(const nn::QNetwork& net, const std::vector<FeatureMap>& golden, const FlipSumTable& sums,
+                  bool weights, bool activations);
+  std::vector<std::vector<int64_t>> acc;
+  std::vector<LocalMoments> local;
+  bool weights, activations;
+};
+
+/// The rate-independent part of the correlated model for one image and one linearization point.
 class CorrelatedImage {
  public:
   /// `golden`: every value of the image's golden run. Only layers and kinds with `weights` / `activations` set are
@@ -37,18 +48,20 @@ class CorrelatedImage {
   /// around (default: the golden ones; see effective_gate() for many flips).
   CorrelatedImage(const nn::QNetwork& net, const std::vector<FeatureMap>& golden, const FlipSumTable& sums,
                   bool weights, bool activations, const LayerGates* gates = nullptr);
+  /// The same from a basis computed once for the image (several linearization points share it).
+  CorrelatedImage(const nn::QNetwork& net, const std::vector<FeatureMap>& golden, const FlipSumTable& sums,
+                  std::shared_ptr<const CorrelatedBasis> basis, const LayerGates* gates = nullptr);
 
   /// Logit disturbance at per-layer rates.
   LogitGaussian logits(const FaultRates& rates) const;
 
   /// Golden accumulators of every accelerator layer (accel_ops() order).
-  const std::vector<std::vector<int64_t>>& accumulators() const { return acc_; }
+  const std::vector<std::vector<int64_t>>& accumulators() const { return basis_->acc; }
   /// dz/dy of every accelerator layer's output.
   const std::vector<Sensitivity>& output_sensitivities() const { return out_sens_; }
 
  private:
   struct Layer {
-    LocalMoments local;
     Eigen::MatrixXd gram_act;     ///< sum_i S2(x_i) G_i G_i^T
     Eigen::MatrixXd gram_weight;  ///< sum_w S2(w) H_w H_w^T
     std::vector<double> gate;     ///< golden dy/dacc per output
@@ -56,7 +69,7 @@ class CorrelatedImage {
   };
   const nn::QNetwork& net_;
   std::vector<size_t> accel_ops_;
-  std::vector<std::vector<int64_t>> acc_;
+  std::shared_ptr<const CorrelatedBasis> basis_;
   std::vector<Sensitivity> out_sens_;
   std::vector<Layer> layers_;
   Eigen::Index classes_ = 0;

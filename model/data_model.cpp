@@ -6,6 +6,12 @@
 #include "model/logit_accuracy.h"
 
 namespace flipsim::model {
+namespace {
+
+// Mean change of the requantizer gates (relative to their scale) below which the golden linearization is kept.
+constexpr double kGoldenGateTolerance = 0.01;
+
+}  // namespace
 
 double binomial_pmf(uint64_t n, double p, uint64_t k) {
   if (k > n) return 0.0;
@@ -68,9 +74,9 @@ const ImageModel::Cached& ImageModel::at_rate(double rate, bool gaussian) const 
   Cached& c = cache_[rate];
   const nn::QNetwork& net = model_.net_;
   const FaultRates rates = model_.rates(rate);
-  if (golden_acc_.empty()) golden_acc_ = golden_accumulators(net, golden_);
+  const std::vector<std::vector<int64_t>>& golden_acc = basis()->acc;
   const auto logit_moments = [&](bool sparse, std::vector<MapMoments>* acc) {
-    MapMoments m = std::move(model_.moments_.propagate(golden_, rates, acc, &golden_acc_, sparse)[size_t(net.output_value)]);
+    MapMoments m = std::move(model_.moments_.propagate(golden_, rates, acc, &golden_acc, sparse)[size_t(net.output_value)]);
     m.mean.resize(logits_.size(), 0.0);
     m.var.resize(logits_.size(), 0.0);
     return m;
@@ -91,24 +97,43 @@ const ImageModel::Cached& ImageModel::at_rate(double rate, bool gaussian) const 
   // with many flips, neurons that noise drives into ReLU or saturation stop passing further disturbance.
   const std::vector<size_t> ops = net.accel_ops();
   LayerGates gates(ops.size());
+  double moved = 0, neurons = 0;  // how far the gates moved from the golden ones, in units of each scale
   for (size_t l = 0; l < ops.size(); ++l) {
     const Requant& rq = net.ops[ops[l]].layer.requant;
     const MapMoments& a = acc[l];
-    for (size_t k = 0; k < golden_acc_[l].size(); ++k) {
+    for (size_t k = 0; k < golden_acc[l].size(); ++k) {
       const bool quiet = a.empty() || (a.mean[k] == 0 && a.var[k] == 0);
-      gates[l].push_back(quiet ? requant_gate(golden_acc_[l][k], rq, net.data_bits)
-                               : effective_gate(requant_point(golden_acc_[l][k], rq, net.data_bits), a.mean[k],
-                                                a.var[k]));
+      const double golden_gate = requant_gate(golden_acc[l][k], rq, net.data_bits);
+      if (quiet) {
+        gates[l].push_back(golden_gate);
+        continue;
+      }
+      const RequantPoint at = requant_point(golden_acc[l][k], rq, net.data_bits);
+      gates[l].push_back(effective_gate(at, a.mean[k], a.var[k]));
+      moved += std::abs(gates[l].back() - golden_gate) / at.scale;
+      neurons += 1;
     }
   }
-  const bool weights = model_.target_ != FaultTarget::kActivations;
-  const bool activations = model_.target_ != FaultTarget::kWeights;
-  c.g = CorrelatedImage(net, golden_, model_.sums_, weights, activations, &gates).logits(rates);
+  // Where the flips barely move the linearization point, the golden one (computed once per image) serves.
+  const bool golden_point = moved < kGoldenGateTolerance * std::max(neurons, 1.0);
+  if (golden_point && !golden_image_)
+    golden_image_ = std::make_unique<CorrelatedImage>(net, golden_, model_.sums_, basis());
+  c.g = golden_point ? golden_image_->logits(rates)
+                     : CorrelatedImage(net, golden_, model_.sums_, basis(), &gates).logits(rates);
   // The mean from the layer-to-layer model with sparse disturbances (its non-linear shifts).
   for (Eigen::Index k = 0; k < c.g.mean.size(); ++k) c.g.mean[k] = sparse.mean[size_t(k)];
   c.root = covariance_root(c.g.cov);
   c.has_gaussian = true;
   return c;
+}
+
+std::shared_ptr<const CorrelatedBasis> ImageModel::basis() const {
+  if (!basis_) {
+    const bool weights = model_.target_ != FaultTarget::kActivations;
+    const bool activations = model_.target_ != FaultTarget::kWeights;
+    basis_ = std::make_shared<CorrelatedBasis>(model_.net_, golden_, model_.sums_, weights, activations);
+  }
+  return basis_;
 }
 
 LogitGaussian ImageModel::gaussian(double ber) const { return at_rate(ber, true).g; }

@@ -87,7 +87,8 @@ class ImageModel {
   const TopOneOdds& odds_of(const Cached& c) const;
   // The plain model's logit moments at `rate` and, when `gaussian`, the many-flip normal.
   const Cached& at_rate(double rate, bool gaussian) const;
-  bool dense(double ber) const;              // N ber above poisson_limit: the normal, not the jumps
+  bool dense(double ber) const;
+  std::shared_ptr<const CorrelatedBasis> basis() const;              // N ber above poisson_limit: the normal, not the jumps
 
   const DataModel& model_;
   int label_;
@@ -95,7 +96,8 @@ class ImageModel {
   std::vector<int32_t> logits_;
   std::vector<FeatureMap> golden_;
   CompoundPoisson jumps_;
-  mutable std::vector<std::vector<int64_t>> golden_acc_;  ///< computed when a dense rate is first asked for
+  mutable std::shared_ptr<const CorrelatedBasis> basis_;  ///< prepared when a dense rate is first asked for
+  mutable std::unique_ptr<CorrelatedImage> golden_image_;  ///< linearized at the golden point, when one serves
   mutable std::map<double, Cached> cache_;
 };
 
