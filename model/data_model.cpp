@@ -9,7 +9,7 @@ namespace flipsim::model {
 namespace {
 
 // Mean change of the requantizer gates (relative to their scale) below which the golden linearization is kept.
-constexpr double kGoldenGateTolerance = 0.01;
+constexpr double kGoldenGateTolerance = 0.05;
 
 }  // namespace
 

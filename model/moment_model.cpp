@@ -30,9 +30,9 @@ MeanVar compound_moments(double mean, double var, double hits, Given given) {
   if (!(hits > 0) || hits >= kDenseHits) return given(mean, var);
   // One jump: mean mean/hits and second moment var/hits (a compound Poisson sum's variance is hits E[J^2]).
   const double m1 = mean / hits, v1 = std::max(0.0, var / hits - m1 * m1);
-  // Up to where the Poisson tail holds less than 1e-7 of the mass.
+  // Up to where the Poisson tail holds less than 1e-5 of the mass.
   double pn = std::exp(-hits), ey = 0, ey2 = 0, covered = pn;
-  for (int n = 1; covered < 1 - 1e-7 && n < 4 * kDenseHits; ++n) {
+  for (int n = 1; covered < 1 - 1e-5 && n < 4 * kDenseHits; ++n) {
     pn *= hits / n;
     covered += pn;
     const MeanVar y = given(n * m1, n * v1);
@@ -56,7 +56,7 @@ MeanVar sparse_max(const std::vector<double>& g, const std::vector<MeanVar>& d, 
   const double golden_max = *std::max_element(g.begin(), g.end());
   double pn = std::exp(-hits), ey = pn * golden_max, ey2 = pn * golden_max * golden_max, covered = pn;
   std::vector<MeanVar> xs(g.size());
-  for (int n = 1; covered < 1 - 1e-7 && n < 4 * kDenseHits; ++n) {
+  for (int n = 1; covered < 1 - 1e-5 && n < 4 * kDenseHits; ++n) {
     pn *= hits / n;
     covered += pn;
     MeanVar y{0, 0};
