@@ -37,7 +37,7 @@ struct ModelOptions {
   int single_flip_samples = 128;  ///< simulated single flips per image: the compound-Poisson jumps
   int compound_draws = 256;       ///< Monte Carlo paths of summed jumps per image (K >= 2 flips)
   int draw_pairs = 512;           ///< antithetic normal draw pairs for the correlated normal's accuracy
-  double poisson_limit = 10;      ///< above this expected flip count, the correlated normal instead of the jumps
+  double poisson_limit = 5;       ///< above this expected flip count, the correlated normal instead of the jumps
   bool plain_normal = true;      ///< also evaluate the plain normal model (the slower of the two)
   uint64_t seed = 1;
 };

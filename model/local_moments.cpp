@@ -30,48 +30,50 @@ void conv_sum(const ConvLayer& l, int in_h, int in_w, const std::vector<double>&
     }
 }
 
-/// Per stored value v: v, the flip sums s1 and s2 of its bits, v^2, v*s1 and s1^2 (the factors of the terms).
-struct ValueSeries {
-  ValueSeries(const std::vector<int32_t>& values, const FlipSumTable& sums) {
-    for (int32_t value : values) {
-      const FlipSums& f = sums(value);
-      v.push_back(value);
-      s1.push_back(f.s1);
-      s2.push_back(f.s2);
-      v2.push_back(double(value) * value);
-      v_s1.push_back(value * f.s1);
-      s1_2.push_back(f.s1 * f.s1);
-    }
-  }
-  std::vector<double> v, s1, s2, v2, v_s1, s1_2;
-};
+// f(v, flip sums of v) for every stored value: one factor of the terms.
+template <typename F>
+std::vector<double> series(const std::vector<int32_t>& values, const FlipSumTable& sums, F f) {
+  std::vector<double> out;
+  out.reserve(values.size());
+  for (int32_t v : values) out.push_back(f(double(v), sums(v)));
+  return out;
+}
 
 }  // namespace
 
 LocalMoments::LocalMoments(const ConvLayer& l, const FeatureMap& in, const FlipSumTable& sums, bool weights,
                            bool activations)
     : size_(size_t(l.out_height(in.height)) * l.out_width(in.width) * l.out_channels), terms_(kTerms) {
-  const ValueSeries xs(in.data, sums), ws(l.weights, sums);
-  const std::vector<double>&x = xs.v, &s1x = xs.s1, &s2x = xs.s2, &x2 = xs.v2, &xs1x = xs.v_s1, &s1x2 = xs.s1_2;
-  const std::vector<double>&w = ws.v, &s1w = ws.s1, &s2w = ws.s2, &w2 = ws.v2, &ws1w = ws.v_s1, &s1w2 = ws.s1_2;
+  // Only the factors the requested terms use: the weight series are as long as the layer's weights.
+  const auto x_series = [&](auto f) { return series(in.data, sums, f); };
+  const auto w_series = [&](auto f) { return series(l.weights, sums, f); };
+  const auto value = [](double v, const FlipSums&) { return v; };
+  const auto square = [](double v, const FlipSums&) { return v * v; };
+  const auto s1 = [](double, const FlipSums& f) { return f.s1; };
+  const auto s2 = [](double, const FlipSums& f) { return f.s2; };
+  const auto v_s1 = [](double v, const FlipSums& f) { return v * f.s1; };
+  const auto s1_squared = [](double, const FlipSums& f) { return f.s1 * f.s1; };
   auto term = [&](Term t, const std::vector<double>& a, const std::vector<double>& b) {
     conv_sum(l, in.height, in.width, a, b, terms_[t]);
   };
+  const std::vector<double> s2x = activations ? x_series(s2) : std::vector<double>();
+  const std::vector<double> s2w = weights ? w_series(s2) : std::vector<double>();
   if (activations) {
-    term(kS1xW, s1x, w);
-    term(kS2xW2, s2x, w2);
+    const std::vector<double> s1x = x_series(s1);
+    term(kS1xW, s1x, w_series(value));
+    term(kS2xW2, s2x, w_series(square));
+    if (weights) {
+      term(kS1xS1w, s1x, w_series(s1));
+      term(kS2xWS1w, s2x, w_series(v_s1));
+      term(kS2xS1w2, s2x, w_series(s1_squared));
+      term(kXS1xS2w, x_series(v_s1), s2w);
+      term(kS1x2S2w, x_series(s1_squared), s2w);
+      term(kS2xS2w, s2x, s2w);
+    }
   }
   if (weights) {
-    term(kXS1w, x, s1w);
-    term(kX2S2w, x2, s2w);
-  }
-  if (weights && activations) {
-    term(kS1xS1w, s1x, s1w);
-    term(kS2xWS1w, s2x, ws1w);
-    term(kS2xS1w2, s2x, s1w2);
-    term(kXS1xS2w, xs1x, s2w);
-    term(kS1x2S2w, s1x2, s2w);
-    term(kS2xS2w, s2x, s2w);
+    term(kXS1w, x_series(value), w_series(s1));
+    term(kX2S2w, x_series(square), s2w);
   }
 }
 

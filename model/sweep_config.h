@@ -8,7 +8,7 @@
 //     images: 100                     # first N test images
 //     injections: 100                 # per image and rate (software and accelerated methods)
 //     seed: 1
-//     model: {single_flip_samples: 128, compound_draws: 256, draw_pairs: 512, poisson_limit: 1000}   # optional
+//     model: {single_flip_samples: 128, compound_draws: 256, draw_pairs: 512, poisson_limit: 5}   # optional
 #pragma once
 
 #include <cstdint>
