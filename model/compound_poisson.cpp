@@ -37,6 +37,7 @@ CompoundPoisson::CompoundPoisson(const FaultSpace& space, SwFaultSim& sim, int l
   double total = 0;
   for (double w : weights) cumulative_.push_back(total += w);
   for (double& c : cumulative_) c /= total;
+  for (double w : weights) weights_.push_back(w / total);
 
   TopOneOdds one;
   for (size_t s = 0; s < top1_.size(); ++s) {
@@ -89,6 +90,35 @@ const TopOneOdds& CompoundPoisson::given(uint64_t k) const {
     odds_.push_back(o);
   }
   return odds_[size_t(k)];
+}
+
+JumpTail CompoundPoisson::tail(double lambda, double per_trial) const {
+  JumpTail t;
+  t.mean = Eigen::VectorXd::Zero(Eigen::Index(classes_));
+  t.second = Eigen::MatrixXd::Zero(Eigen::Index(classes_), Eigen::Index(classes_));
+  std::vector<std::pair<int64_t, size_t>> by_size;
+  for (size_t s = 0; s < top1_.size(); ++s) {
+    int64_t largest = 0;
+    for (size_t c = 0; c < classes_; ++c) largest = std::max<int64_t>(largest, std::abs(jumps_[s * classes_ + c]));
+    if (largest > 0) by_size.push_back({largest, s});
+  }
+  std::sort(by_size.begin(), by_size.end(), std::greater<>());
+  double share = 0;
+  std::vector<double> w;
+  for (const auto& [largest, s] : by_size) {
+    if (lambda * (share + weights_[s]) > per_trial) break;
+    share += weights_[s];
+    Eigen::VectorXd j = Eigen::VectorXd::Zero(Eigen::Index(classes_));
+    for (size_t c = 0; c < classes_; ++c) j[Eigen::Index(c)] = jumps_[s * classes_ + c];
+    t.mean += lambda * weights_[s] * j;
+    t.second += lambda * weights_[s] * j * j.transpose();
+    t.jumps.push_back(std::move(j));
+    w.push_back(weights_[s]);
+  }
+  t.rate = lambda * share;
+  double c = 0;
+  for (double x : w) t.cumulative.push_back((c += x) / share);
+  return t;
 }
 
 int CompoundPoisson::sample_top1(uint64_t k, std::mt19937_64& rng) const {

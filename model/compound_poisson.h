@@ -14,6 +14,8 @@
 // stored bits it stands for.
 #pragma once
 
+#include <Eigen/Dense>
+#include <algorithm>
 #include <cstdint>
 #include <random>
 #include <vector>
@@ -23,6 +25,25 @@
 #include "model/sw_fault_sim.h"
 
 namespace flipsim::model {
+
+/// The largest jumps of a pool at one flip rate: they arrive as a Poisson stream of `rate` per trial.
+struct JumpTail {
+  double rate = 0;                    ///< expected tail jumps per trial
+  std::vector<Eigen::VectorXd> jumps; ///< their logit changes
+  std::vector<double> cumulative;     ///< cumulative probabilities among them (last = 1)
+  Eigen::VectorXd mean;               ///< rate * E[J]: their contribution to the logits' mean
+  Eigen::MatrixXd second;             ///< rate * E[J J^T]: their contribution to the logits' covariance
+  /// Sum of `count` tail jumps picked by uniforms u(j) in [0, 1).
+  template <typename Uniform>
+  Eigen::VectorXd sum(int count, Uniform u) const {
+    Eigen::VectorXd e = Eigen::VectorXd::Zero(mean.size());
+    for (int j = 0; j < count; ++j) {
+      const size_t i = size_t(std::upper_bound(cumulative.begin(), cumulative.end(), u(j)) - cumulative.begin());
+      e += jumps[std::min(i, jumps.size() - 1)];
+    }
+    return e;
+  }
+};
 
 class CompoundPoisson {
  public:
@@ -41,6 +62,10 @@ class CompoundPoisson {
 
   size_t pool_size() const { return top1_.size(); }
 
+  /// The pool's largest jumps (by their largest logit change) at `lambda` expected flips per trial: as many of the
+  /// largest as arrive at most `per_trial` times per trial on average.
+  JumpTail tail(double lambda, double per_trial) const;
+
  private:
   size_t pick(double u) const;  // sample index with probability equal to its weight, u uniform in [0, 1)
   int top1_of_sum(const int64_t* sum) const;
@@ -52,6 +77,7 @@ class CompoundPoisson {
   size_t classes_ = 0;
   std::vector<int32_t> jumps_;      ///< pool_size() x classes_ logit changes
   std::vector<double> cumulative_;  ///< cumulative sample weights (last = 1)
+  std::vector<double> weights_;     ///< sample weights (sum 1)
   std::vector<int> top1_;           ///< faulty top-1 of each sample
   int64_t lo_ = 0, hi_ = 0;
   int draws_ = 0;

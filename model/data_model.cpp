@@ -8,6 +8,20 @@
 namespace flipsim::model {
 namespace {
 
+double unit_uniform(uint64_t h) { return double(h >> 11) * 0x1.0p-53; }
+
+// The smallest n with P(Poisson(rate) <= n) >= u.
+int poisson_quantile(double rate, double u) {
+  if (rate <= 0) return 0;
+  double p = std::exp(-rate), cdf = p;
+  int n = 0;
+  while (u > cdf && n < 1000) {
+    p *= rate / ++n;
+    cdf += p;
+  }
+  return n;
+}
+
 // Mean change of the requantizer gates (relative to their scale) below which the golden linearization is kept.
 constexpr double kGoldenGateTolerance = 0.05;
 
@@ -122,7 +136,12 @@ const ImageModel::Cached& ImageModel::at_rate(double rate, bool gaussian) const 
                      : CorrelatedImage(net, golden_, model_.sums_, basis(), &gates).logits(rates);
   // The mean from the layer-to-layer model with sparse disturbances (its non-linear shifts).
   for (Eigen::Index k = 0; k < c.g.mean.size(); ++k) c.g.mean[k] = sparse.mean[size_t(k)];
-  c.root = covariance_root(c.g.cov);
+  // The few largest single-flip jumps stay jumps (a Poisson number of them per trial) on top of a normal for the
+  // rest, whose mean and covariance lose what the jumps carry: tens of flips still include a rare large one, and a
+  // normal with its variance has too thin a tail.
+  c.tail = jumps_.tail(double(model_.space_.total_bits()) * rate, model_.options_.tail_jumps);
+  c.bulk_mean = c.g.mean - c.tail.mean;
+  c.root = covariance_root(c.g.cov - c.tail.second);
   c.has_gaussian = true;
   return c;
 }
@@ -168,7 +187,19 @@ TopOneOdds ImageModel::improved(double ber) const {
 
 const TopOneOdds& ImageModel::odds_of(const Cached& c) const {
   if (!c.has_odds) {
-    c.odds = top1_odds_gaussian(logits_, c.g, label_, model_.draws_);
+    // Monte Carlo with the fixed normal draws and, for the tail jumps, uniforms that depend only on (draw, jump):
+    // common random numbers for every image and rate.
+    const Eigen::MatrixXd bulk = c.root * model_.draws_;
+    const uint64_t seed = stream_seed(model_.options_.seed, 0x7461696cull);
+    int ok = 0, same = 0;
+    for (Eigen::Index s = 0; s < bulk.cols(); ++s) {
+      const auto u = [&](int j) { return unit_uniform(stream_seed(seed, uint64_t(s), uint64_t(j) + 1)); };
+      const int n = poisson_quantile(c.tail.rate, u(-1));
+      const int t = faulty_top1(logits_, c.bulk_mean + bulk.col(s) + c.tail.sum(n, u));
+      ok += t == label_;
+      same += t == golden_top1_;
+    }
+    c.odds = {double(ok) / double(bulk.cols()), double(same) / double(bulk.cols())};
     c.has_odds = true;
   }
   return c.odds;
@@ -183,7 +214,9 @@ int ImageModel::sample_top1(double ber, std::mt19937_64& rng) const {
   Eigen::VectorXd xi(c.root.cols());
   std::normal_distribution<double> normal;
   for (Eigen::Index i = 0; i < xi.size(); ++i) xi[i] = normal(rng);
-  return faulty_top1(logits_, c.g.mean + c.root * xi);
+  std::uniform_real_distribution<double> uniform(0.0, 1.0);
+  const int n = c.tail.rate > 0 ? int(std::poisson_distribution<int>(c.tail.rate)(rng)) : 0;
+  return faulty_top1(logits_, c.bulk_mean + c.root * xi + c.tail.sum(n, [&](int) { return uniform(rng); }));
 }
 
 }  // namespace flipsim::model

@@ -38,6 +38,7 @@ struct ModelOptions {
   int compound_draws = 256;       ///< Monte Carlo paths of summed jumps per image (K >= 2 flips)
   int draw_pairs = 512;           ///< antithetic normal draw pairs for the correlated normal's accuracy
   double poisson_limit = 5;       ///< above this expected flip count, the correlated normal instead of the jumps
+  double tail_jumps = 0.5;        ///< above it, the largest jumps arriving this often per trial stay jumps
   bool plain_normal = true;      ///< also evaluate the plain normal model (the slower of the two)
   uint64_t seed = 1;
 };
@@ -79,7 +80,9 @@ class ImageModel {
   struct Cached {
     std::vector<double> normal_mean, normal_var;  ///< the layer-to-layer (plain) model's logit moments
     bool has_gaussian = false;
-    LogitGaussian g;
+    LogitGaussian g;                ///< the whole disturbance's mean and covariance
+    JumpTail tail;                  ///< its largest single-flip jumps, kept as jumps
+    Eigen::VectorXd bulk_mean;      ///< the rest: g minus the tail's mean (root: of its covariance)
     Eigen::MatrixXd root;
     mutable TopOneOdds odds;
     mutable bool has_odds = false;  ///< odds are integrated only when the model asks (sampling does not need them)

@@ -49,6 +49,33 @@ TEST(CompoundPoisson, OddsAreThePoolsAndSamplingAgreesWithThem) {
   }
 }
 
+// The tail holds the pool's largest jumps, largest first, arriving at most as often as asked; its mean and second
+// moment are what those jumps contribute at that rate.
+TEST(CompoundPoisson, TailHoldsTheLargestJumpsAtTheRequestedRate) {
+  const nn::QNetwork net = make_network("tiny_cnn", 8);
+  SwFaultSim sim(net, accel_for(8));
+  sim.load_image(net.quantize_image(test_images().image(5)));
+  const FaultSpace space(net, FaultTarget::kBoth);
+  const CompoundPoisson pool(space, sim, test_images().labels[5], 96, 16, 3);
+  const double lambda = 40;
+  const JumpTail few = pool.tail(lambda, 0.5), more = pool.tail(lambda, 3);
+  ASSERT_FALSE(more.jumps.empty());
+  EXPECT_LE(few.rate, 0.5 + 1e-12);
+  EXPECT_LE(more.rate, 3 + 1e-12);
+  EXPECT_GE(more.jumps.size(), few.jumps.size());
+  double previous = 1e300, last = 0;
+  Eigen::VectorXd mean = Eigen::VectorXd::Zero(10);
+  for (size_t i = 0; i < more.jumps.size(); ++i) {
+    const double size = more.jumps[i].cwiseAbs().maxCoeff();
+    EXPECT_LE(size, previous);
+    previous = size;
+    mean += more.rate * (more.cumulative[i] - last) * more.jumps[i];
+    last = more.cumulative[i];
+  }
+  EXPECT_NEAR(last, 1.0, 1e-12);
+  EXPECT_LT((mean - more.mean).norm(), 1e-9 * (1 + more.mean.norm()));
+}
+
 // A single flip's pool entry is exactly what the simulator does with that flip: the K = 1 odds of a pool made of
 // every bit of a one-layer space (samples = all bits) equal enumerating every single flip.
 TEST(CompoundPoisson, SingleFlipOddsMatchEnumeration) {
