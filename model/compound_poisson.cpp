@@ -4,12 +4,6 @@
 #include <cmath>
 
 namespace flipsim::model {
-namespace {
-
-double unit_interval(uint64_t h) { return double(h >> 11) * 0x1.0p-53; }
-
-}  // namespace
-
 CompoundPoisson::CompoundPoisson(const FaultSpace& space, SwFaultSim& sim, int label, int samples, int draws,
                                  uint64_t seed)
     : logits_(sim.golden_logits()), label_(label), classes_(logits_.size()), draws_(std::max(1, draws)), seed_(seed) {
@@ -51,7 +45,7 @@ CompoundPoisson::CompoundPoisson(const FaultSpace& space, SwFaultSim& sim, int l
 
 void CompoundPoisson::add_jump(int path, uint64_t j) const {
   int64_t* sum = paths_.data() + size_t(path) * classes_;
-  const int32_t* jump = jumps_.data() + pick(unit_interval(stream_seed(seed_, uint64_t(path), j))) * classes_;
+  const int32_t* jump = jumps_.data() + pick(unit_uniform(stream_seed(seed_, uint64_t(path), j))) * classes_;
   for (size_t c = 0; c < classes_; ++c) sum[c] += jump[c];
 }
 

@@ -8,8 +8,6 @@
 namespace flipsim::model {
 namespace {
 
-double unit_uniform(uint64_t h) { return double(h >> 11) * 0x1.0p-53; }
-
 // The smallest n with P(Poisson(rate) <= n) >= u.
 int poisson_quantile(double rate, double u) {
   if (rate <= 0) return 0;
@@ -90,7 +88,8 @@ const ImageModel::Cached& ImageModel::at_rate(double rate, bool gaussian) const 
   const FaultRates rates = model_.rates(rate);
   const std::vector<std::vector<int64_t>>& golden_acc = basis()->acc;
   const auto logit_moments = [&](bool sparse, std::vector<MapMoments>* acc) {
-    MapMoments m = std::move(model_.moments_.propagate(golden_, rates, acc, &golden_acc, sparse)[size_t(net.output_value)]);
+    std::vector<MapMoments> all = model_.moments_.propagate(golden_, rates, acc, &golden_acc, sparse);
+    MapMoments m = std::move(all[size_t(net.output_value)]);
     m.mean.resize(logits_.size(), 0.0);
     m.var.resize(logits_.size(), 0.0);
     return m;
@@ -158,7 +157,7 @@ std::shared_ptr<const CorrelatedBasis> ImageModel::basis() const {
 LogitGaussian ImageModel::gaussian(double ber) const { return at_rate(ber, true).g; }
 
 double ImageModel::plain_normal(double ber) const {
-  // The plain model is the same layer-to-layer pass the improved model takes its mean from: computed once.
+  // The layer-to-layer pass without the sparse treatment, cached per rate.
   const Cached& c = at_rate(ber, false);
   return p_correct_normal(logits_, c.normal_mean, c.normal_var, label_);
 }

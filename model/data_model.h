@@ -9,9 +9,10 @@
 //    bit-exactly simulated single flips of the image (compound_poisson.h: keeps the heavy tail of rare, large
 //    errors such as a sign-bit flip, exactly where a normal fails). Above it the flips are dense and meet in the same
 //    neurons, and the logit disturbance is a normal whose covariance comes from the correlated model
-//    (correlated_model.h: coherent disturbances, linear downstream) and whose mean comes from the layer-to-layer
-//    model (its non-linear mean shifts: ReLU rectifying noise, saturation clipping it, max pooling picking up
-//    positive noise, which accumulate with depth).
+//    (correlated_model.h: coherent disturbances, linear downstream, linearized at the requantizers' expected slopes
+//    under the disturbance) and whose mean comes from the layer-to-layer model run with sparse disturbances (its
+//    non-linear mean shifts: ReLU rectifying noise, saturation clipping it, max pooling picking up positive noise,
+//    which accumulate with depth), plus the largest single-flip jumps kept as jumps (JumpTail).
 #pragma once
 
 #include <cstdint>
@@ -90,8 +91,8 @@ class ImageModel {
   const TopOneOdds& odds_of(const Cached& c) const;
   // The plain model's logit moments at `rate` and, when `gaussian`, the many-flip normal.
   const Cached& at_rate(double rate, bool gaussian) const;
-  bool dense(double ber) const;
-  std::shared_ptr<const CorrelatedBasis> basis() const;              // N ber above poisson_limit: the normal, not the jumps
+  bool dense(double ber) const;  // N ber above poisson_limit: the normal, not the jumps
+  std::shared_ptr<const CorrelatedBasis> basis() const;  // prepared on the first dense rate
 
   const DataModel& model_;
   int label_;

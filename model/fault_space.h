@@ -81,4 +81,7 @@ std::vector<BitFlip> sample_faults(const FaultSpace& space, const FaultModel& mo
 /// that every injection's faults depend only on (seed, point, image, injection), not on run order or threads.
 uint64_t stream_seed(uint64_t seed, uint64_t a, uint64_t b = 0, uint64_t c = 0);
 
+/// A uniform number in [0, 1) from a stream_seed() value: counter-based draws, the same whatever the order.
+inline double unit_uniform(uint64_t h) { return double(h >> 11) * 0x1.0p-53; }
+
 }  // namespace flipsim::model
