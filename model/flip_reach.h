@@ -1,5 +1,5 @@
 // How many flipped bits can reach one element of a value: the receptive field of the element over every stored
-// map and weight set that can flip, times the bits there and their rate.
+// map and weight set that can flip, times the significant bits there (the top 8 of each value) and their rate.
 //
 // The improved model needs it to tell a sparse disturbance (an element hit now and then by one of a few flips)
 // from a dense one (many flips, close to normal): see compound_moments() in moment_model.cpp. Receptive fields
@@ -16,7 +16,7 @@
 
 namespace flipsim::model {
 
-/// Per value id: the expected number of distinct flipped bits that can reach one of its elements.
+/// Per value id: the expected number of distinct flipped significant bits that can reach one of its elements.
 std::vector<double> expected_hits(const nn::QNetwork& net, const std::vector<FeatureMap>& golden,
                                   const FaultRates& rates);
 
