@@ -25,13 +25,22 @@ constexpr double kGoldenGateTolerance = 0.05;
 
 }  // namespace
 
-double binomial_pmf(uint64_t n, double p, uint64_t k) {
-  if (k > n) return 0.0;
-  if (p <= 0) return k == 0 ? 1.0 : 0.0;
-  if (p >= 1) return k == n ? 1.0 : 0.0;
-  const double ln = std::lgamma(double(n) + 1) - std::lgamma(double(k) + 1) - std::lgamma(double(n - k) + 1) +
-                    double(k) * std::log(p) + double(n - k) * std::log1p(-p);
-  return std::exp(ln);
+std::vector<double> binomial_pmfs(uint64_t n, double p, uint64_t k_max) {
+  k_max = std::min(k_max, n);
+  std::vector<double> pmf(size_t(k_max) + 1, 0.0);
+  if (p <= 0 || p >= 1) {
+    if (p <= 0) pmf[0] = 1.0;
+    else if (k_max == n) pmf[size_t(n)] = 1.0;
+    return pmf;
+  }
+  // P(k + 1) = P(k) (n - k) / (k + 1) * p / (1 - p), in logs (P(0) underflows for large n p).
+  const double log_odds = std::log(p) - std::log1p(-p);
+  double log_pk = double(n) * std::log1p(-p);
+  for (uint64_t k = 0; k <= k_max; ++k) {
+    if (k > 0) log_pk += std::log(double(n - k + 1) / double(k)) + log_odds;
+    pmf[size_t(k)] = std::exp(log_pk);
+  }
+  return pmf;
 }
 
 DataModel::DataModel(const nn::QNetwork& net, const AccelConfig& accel, FaultTarget target, std::vector<int> layers,
@@ -166,20 +175,15 @@ TopOneOdds ImageModel::improved(double ber) const {
   const uint64_t n = model_.space_.total_bits();
   if (n == 0 || ber <= 0) return jumps_.given(0);
   if (dense(ber)) return odds_of(at_rate(ber, true));
-  // Sum over the flip count K up to far into the binomial's upper tail (beyond it the mass is below 1e-12); the
-  // probabilities by the recurrence P(k + 1) = P(k) (n - k) / (k + 1) * p / (1 - p), in logs.
+  // Sum over the flip count K up to far into the binomial's upper tail (beyond it the mass is below 1e-12).
   const double lambda = double(n) * ber;
-  const uint64_t k_max = std::min<uint64_t>(n, uint64_t(lambda + 8 * std::sqrt(lambda) + 8));
-  const double log_odds = std::log(ber) - std::log1p(-ber);
-  double log_pk = double(n) * std::log1p(-ber);
+  const std::vector<double> pmf = binomial_pmfs(n, ber, uint64_t(lambda + 8 * std::sqrt(lambda) + 8));
   TopOneOdds out;
-  for (uint64_t k = 0; k <= k_max; ++k) {
-    if (k > 0) log_pk += std::log(double(n - k + 1) / double(k)) + log_odds;
-    const double pk = std::exp(log_pk);
-    if (pk < 1e-300) continue;
+  for (size_t k = 0; k < pmf.size(); ++k) {
+    if (pmf[k] < 1e-300) continue;
     const TopOneOdds& o = jumps_.given(k);
-    out.correct += pk * o.correct;
-    out.unchanged += pk * o.unchanged;
+    out.correct += pmf[k] * o.correct;
+    out.unchanged += pmf[k] * o.unchanged;
   }
   return out;
 }

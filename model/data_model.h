@@ -136,7 +136,7 @@ class DataModel {
   Eigen::MatrixXd draws_;
 };
 
-/// P(K = k) for K ~ Binomial(n, p), computed in logs (n up to billions, p small).
-double binomial_pmf(uint64_t n, double p, uint64_t k);
+/// P(K = k) for K ~ Binomial(n, p) and k = 0 .. min(k_max, n), computed in logs (n up to billions, p small).
+std::vector<double> binomial_pmfs(uint64_t n, double p, uint64_t k_max);
 
 }  // namespace flipsim::model

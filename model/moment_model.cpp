@@ -24,22 +24,30 @@ constexpr double kDenseHits = 12;
 // the same variance spreads that over every element, which gets a non-linearity wrong: a rare large negative
 // jump into a ReLU costs at most the golden value, a small spread around it rectifies to a positive mean. With
 // many hits the sum is normal and `given(mean, var)` is used.
+// Mean and variance of a quantity whose moments given n ~ Poisson(hits) are given(n), summed over n up to where the
+// Poisson tail holds less than 1e-5 of the mass.
+template <typename GivenCount>
+MeanVar poisson_mixture(double hits, GivenCount given) {
+  double pn = std::exp(-hits), covered = pn;
+  const MeanVar none = given(0);
+  double ey = pn * none.mean, ey2 = pn * none.mean * none.mean + pn * none.var;
+  for (int n = 1; covered < 1 - 1e-5 && n < 4 * kDenseHits; ++n) {
+    pn *= hits / n;
+    covered += pn;
+    const MeanVar y = given(n);
+    ey += pn * y.mean;
+    ey2 += pn * (y.var + y.mean * y.mean);
+  }
+  return {ey, std::max(0.0, ey2 - ey * ey)};
+}
+
 template <typename Given>
 MeanVar compound_moments(double mean, double var, double hits, Given given) {
   if (mean == 0 && var == 0) return {0.0, 0.0};
   if (!(hits > 0) || hits >= kDenseHits) return given(mean, var);
   // One jump: mean mean/hits and second moment var/hits (a compound Poisson sum's variance is hits E[J^2]).
   const double m1 = mean / hits, v1 = std::max(0.0, var / hits - m1 * m1);
-  // Up to where the Poisson tail holds less than 1e-5 of the mass.
-  double pn = std::exp(-hits), ey = 0, ey2 = 0, covered = pn;
-  for (int n = 1; covered < 1 - 1e-5 && n < 4 * kDenseHits; ++n) {
-    pn *= hits / n;
-    covered += pn;
-    const MeanVar y = given(n * m1, n * v1);
-    ey += pn * y.mean;
-    ey2 += pn * (y.var + y.mean * y.mean);
-  }
-  return {ey, std::max(0.0, ey2 - ey * ey)};
+  return poisson_mixture(hits, [&](int n) { return n == 0 ? MeanVar{0.0, 0.0} : given(n * m1, n * v1); });
 }
 
 // A max-pooling window (golden values g, disturbances with moments d) that few flips reach: `hits` flips reach
@@ -54,36 +62,28 @@ MeanVar sparse_max(const std::vector<double>& g, const std::vector<MeanVar>& d, 
     return max_of_normals(xs);
   }
   const double golden_max = *std::max_element(g.begin(), g.end());
-  double pn = std::exp(-hits), ey = pn * golden_max, ey2 = pn * golden_max * golden_max, covered = pn;
   std::vector<MeanVar> xs(g.size());
-  for (int n = 1; covered < 1 - 1e-5 && n < 4 * kDenseHits; ++n) {
-    pn *= hits / n;
-    covered += pn;
-    MeanVar y{0, 0};
-    if (n == 1) {
-      double m = 0, m2 = 0;
-      for (size_t e = 0; e < g.size(); ++e) {
-        double others = -kInf;
-        for (size_t f = 0; f < g.size(); ++f)
-          if (f != e) others = std::max(others, g[f]);
-        const double mu = d[e].mean / element_hits;
-        const double sd = std::sqrt(std::max(0.0, d[e].var / element_hits - mu * mu));
-        const MeanVar z = sd > 0 ? clamped_normal(g[e] + mu, sd, others, kInf)
-                                 : MeanVar{std::max(g[e] + mu, others), 0.0};
-        m += z.mean;
-        m2 += z.var + z.mean * z.mean;
-      }
-      y.mean = m / double(g.size());
-      y.var = m2 / double(g.size()) - y.mean * y.mean;
-    } else {
+  return poisson_mixture(hits, [&](int n) {
+    if (n == 0) return MeanVar{golden_max, 0.0};
+    if (n > 1) {
       const double f = double(n) / hits;
       for (size_t e = 0; e < g.size(); ++e) xs[e] = {g[e] + f * d[e].mean, f * d[e].var};
-      y = max_of_normals(xs);
+      return max_of_normals(xs);
     }
-    ey += pn * y.mean;
-    ey2 += pn * (y.var + y.mean * y.mean);
-  }
-  return {ey, std::max(0.0, ey2 - ey * ey)};
+    double m = 0, m2 = 0;
+    for (size_t e = 0; e < g.size(); ++e) {
+      double others = -kInf;
+      for (size_t f = 0; f < g.size(); ++f)
+        if (f != e) others = std::max(others, g[f]);
+      const double mu = d[e].mean / element_hits;
+      const double sd = std::sqrt(std::max(0.0, d[e].var / element_hits - mu * mu));
+      const MeanVar z = sd > 0 ? clamped_normal(g[e] + mu, sd, others, kInf) : MeanVar{std::max(g[e] + mu, others), 0.0};
+      m += z.mean;
+      m2 += z.var + z.mean * z.mean;
+    }
+    const double mean = m / double(g.size());
+    return MeanVar{mean, m2 / double(g.size()) - mean * mean};
+  });
 }
 
 bool all_zero(const MapMoments& m) {
