@@ -193,6 +193,14 @@ def curve_figure(path, panels, title):
     plt.close(fig)
 
 
+def measured_and_model(res, stem, label, color):
+    """The software points and the improved model's line of one sweep, in one colour (none if not run)."""
+    if stem not in res:
+        return []
+    return [(f"{label} software", res[stem]["software"], dict(color=color, marker="o", linestyle="none")),
+            (f"{label} model", res[stem]["model"], dict(color=color))]
+
+
 def drop_figure(path, results):
     """Accuracy loss (golden - accuracy) on a log scale: where the plain normal model breaks."""
     fig, axes = plt.subplots(1, len(results), figsize=(4.6 * len(results), 3.8), squeeze=False)
@@ -242,22 +250,14 @@ def generate(a):
         for t in TARGETS:
             series = []
             for bits, color in ((8, "tab:blue"), (16, "tab:red")):
-                stem = f"{net}_int{bits}_{t}"
-                if stem in res:
-                    series.append((f"int{bits} software", res[stem]["software"], dict(color=color, marker="o",
-                                                                                       linestyle="none")))
-                    series.append((f"int{bits} model", res[stem]["model"], dict(color=color)))
+                series += measured_and_model(res, f"{net}_int{bits}_{t}", f"int{bits}", color)
             panels.append((f"{name}: {t}", series))
         curve_figure(os.path.join(figdir, f"width_{net}.png"), panels, f"Bit width: {name}")
     panels = []
     for t in TARGETS:
         series = []
         for (net, name), color in zip(NETS, ("tab:green", "tab:blue", "tab:red")):
-            stem = f"{net}_int8_{t}"
-            if stem in res:
-                series.append((f"{net} software", res[stem]["software"], dict(color=color, marker="o",
-                                                                               linestyle="none")))
-                series.append((f"{net} model", res[stem]["model"], dict(color=color)))
+            series += measured_and_model(res, f"{net}_int8_{t}", net, color)
         panels.append((f"int8 {t}", series))
     curve_figure(os.path.join(figdir, "depth.png"), panels, "Depth: MLP vs LeNet-5 vs deep CNN (int8)")
     drop_figure(os.path.join(figdir, "normal_breaks.png"),
