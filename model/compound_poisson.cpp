@@ -119,12 +119,12 @@ int CompoundPoisson::sample_top1(uint64_t k, std::mt19937_64& rng) const {
   if (k == 0 || top1_.empty()) return golden_top1_;
   std::uniform_real_distribution<double> u(0.0, 1.0);
   if (k == 1) return top1_[pick(u(rng))];
-  std::vector<int64_t> sum(classes_, 0);
+  scratch_.assign(classes_, 0);
   for (uint64_t j = 0; j < k; ++j) {
     const int32_t* jump = jumps_.data() + pick(u(rng)) * classes_;
-    for (size_t c = 0; c < classes_; ++c) sum[c] += jump[c];
+    for (size_t c = 0; c < classes_; ++c) scratch_[c] += jump[c];
   }
-  return top1_of_sum(sum.data());
+  return top1_of_sum(scratch_.data());
 }
 
 }  // namespace flipsim::model

@@ -33,14 +33,19 @@ struct JumpTail {
   std::vector<double> cumulative;     ///< cumulative probabilities among them (last = 1)
   Eigen::VectorXd mean;               ///< rate * E[J]: their contribution to the logits' mean
   Eigen::MatrixXd second;             ///< rate * E[J J^T]: their contribution to the logits' covariance
-  /// Sum of `count` tail jumps picked by uniforms u(j) in [0, 1).
+  /// Adds `count` tail jumps picked by uniforms u(j) in [0, 1) to `e`.
   template <typename Uniform>
-  Eigen::VectorXd sum(int count, Uniform u) const {
-    Eigen::VectorXd e = Eigen::VectorXd::Zero(mean.size());
+  void add(int count, Uniform u, Eigen::VectorXd& e) const {
     for (int j = 0; j < count; ++j) {
       const size_t i = size_t(std::upper_bound(cumulative.begin(), cumulative.end(), u(j)) - cumulative.begin());
       e += jumps[std::min(i, jumps.size() - 1)];
     }
+  }
+  /// Sum of `count` tail jumps picked by uniforms u(j) in [0, 1).
+  template <typename Uniform>
+  Eigen::VectorXd sum(int count, Uniform u) const {
+    Eigen::VectorXd e = Eigen::VectorXd::Zero(mean.size());
+    add(count, u, e);
     return e;
   }
 };
@@ -57,7 +62,8 @@ class CompoundPoisson {
   /// thread-safe.
   const TopOneOdds& given(uint64_t k) const;
 
-  /// The faulty top-1 class of one trial with exactly k flipped bits, drawn with `rng`.
+  /// The faulty top-1 class of one trial with exactly k flipped bits, drawn with `rng`. Not thread-safe (a
+  /// scratch sum).
   int sample_top1(uint64_t k, std::mt19937_64& rng) const;
 
   size_t pool_size() const { return top1_.size(); }
@@ -84,6 +90,7 @@ class CompoundPoisson {
   uint64_t seed_ = 0;
   mutable std::vector<TopOneOdds> odds_;  ///< index k
   mutable std::vector<int64_t> paths_;    ///< draws_ x classes_: sums of the first odds_.size() - 1 jumps
+  mutable std::vector<int64_t> scratch_;  ///< sample_top1()'s sum of jumps
 };
 
 }  // namespace flipsim::model

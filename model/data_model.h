@@ -44,6 +44,13 @@ struct ModelOptions {
   uint64_t seed = 1;
 };
 
+/// Outcomes of a number of accelerated-simulation trials.
+struct TrialCounts {
+  uint64_t trials = 0;
+  uint64_t correct = 0;    ///< top-1 == label
+  uint64_t unchanged = 0;  ///< top-1 == golden top-1
+};
+
 /// Predictions for one image (index = rate in the sweep).
 struct ImagePrediction {
   std::vector<double> normal;             ///< plain normal model: P(correct)
@@ -68,10 +75,11 @@ class ImageModel {
   /// The logit disturbance the improved model uses at rate `ber` when many bits flip: the mean of the
   /// layer-to-layer model and the covariance of the correlated model.
   LogitGaussian gaussian(double ber) const;
-  /// One accelerated-simulation trial: while N ber <= poisson_limit, K ~ Binomial(N, ber) and the top-1 class
-  /// after the sum of K jumps; above, a draw from gaussian(ber). Not thread-safe (results are cached per rate):
-  /// one ImageModel per thread.
-  int sample_top1(double ber, std::mt19937_64& rng) const;
+  /// Accelerated fault simulation: `trials` independent trials at `ber`, each drawing the faulty top-1 class
+  /// from the model. While N ber <= poisson_limit a trial has K ~ Binomial(N, ber) flips and the top-1 class after
+  /// the sum of K jumps; above, a draw from gaussian(ber) plus the jump tail. Not thread-safe (results are cached
+  /// per rate): one ImageModel per thread.
+  TrialCounts sample(double ber, uint64_t trials, std::mt19937_64& rng) const;
 
   int label() const { return label_; }
   int golden_top1() const { return golden_top1_; }

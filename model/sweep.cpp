@@ -71,12 +71,10 @@ void run_images(const SweepConfig& c, const LoadedNetwork& ln, Method method, co
         const ImageModel image(model, sim, label, stream_seed(c.seed, uint64_t(i)));
         for (size_t b = 0; b < c.bers.size(); ++b) {
           std::mt19937_64 rng(stream_seed(c.seed ^ 0xacce1ull, b, uint64_t(i)));
-          for (int m = 0; m < c.injections; ++m) {
-            const int top1 = image.sample_top1(c.bers[b], rng);
-            t.correct[b] += top1 == label;
-            t.unchanged[b] += top1 == golden;
-            ++t.trials[b];
-          }
+          const TrialCounts n = image.sample(c.bers[b], uint64_t(c.injections), rng);
+          t.correct[b] += n.correct;
+          t.unchanged[b] += n.unchanged;
+          t.trials[b] += n.trials;
         }
         break;
       }

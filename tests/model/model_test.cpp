@@ -116,6 +116,39 @@ TEST(DataModel, LowRateLimitMatchesEnumeratedSingleFlips) {
   EXPECT_NEAR(predicted, exact, 3 * std::sqrt(exact / (400.0 * images)) + 1e-3);
 }
 
+// Accelerated trials draw from the improved model's own distribution: their counts land on its P(top-1 unchanged)
+// within binomial bounds, at a rate with few flips (a multinomial split of the flip counts, then jumps) and at one
+// with many (the correlated normal plus the jump tail).
+TEST(DataModel, AcceleratedTrialsAgreeWithTheModelsOdds) {
+  const nn::QNetwork net = make_network("tiny_cnn", 8);
+  SwFaultSim sim(net, accel_for(8));
+  ModelOptions options;
+  options.compound_draws = 4000;
+  options.draw_pairs = 2000;
+  const DataModel model(net, accel_for(8), FaultTarget::kBoth, {}, options);
+  const double n = double(model.space().total_bits());
+  const uint64_t trials = 20000;
+  std::mt19937_64 rng(11);
+  int moved = 0;
+  for (int i = 0; i < 6; ++i) {
+    sim.load_image(net.quantize_image(test_images().image(size_t(i))));
+    const ImageModel image(model, sim, test_images().labels[size_t(i)], uint64_t(i));
+    for (double flips : {2.0, 60.0}) {
+      const double ber = flips / n;
+      const double p = image.improved(ber).unchanged;
+      const TrialCounts c = image.sample(ber, trials, rng);
+      const double sampled = double(c.unchanged) / double(trials);
+      const double model_draws = flips < options.poisson_limit ? options.compound_draws : 2.0 * options.draw_pairs;
+      const double var = std::max(p * (1 - p), 1e-3);
+      EXPECT_NEAR(sampled, p, 4 * (std::sqrt(var / double(trials)) + std::sqrt(var / model_draws)))
+          << "image " << i << ", " << flips << " expected flips";
+      EXPECT_EQ(c.trials, trials);
+      moved += p < 0.999;
+    }
+  }
+  EXPECT_GE(moved, 3);  // the check is not only of images nothing can change
+}
+
 // Flips in the inputs of the last layer reach every logit at once: the correlated model's logit covariance (not
 // only the variances) matches the bit-exact simulator's.
 TEST(CorrelatedModel, LogitCovarianceOfLastLayerInputFlips) {
