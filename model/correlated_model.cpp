@@ -16,9 +16,14 @@ Eigen::MatrixXd weighted_gram(const Sensitivity& rows, const Eigen::VectorXd& s)
 
 CorrelatedBasis::CorrelatedBasis(const nn::QNetwork& net, const std::vector<FeatureMap>& golden,
                                  const FlipSumTable& sums, bool weights, bool activations)
-    : acc(golden_accumulators(net, golden)), weights(weights), activations(activations) {
-  for (size_t op : net.accel_ops())
-    local.emplace_back(net.ops[op].layer, golden[size_t(net.ops[op].inputs[0])], sums, weights, activations);
+    : golden(net, golden_accumulators(net, golden)), weights(weights), activations(activations) {
+  const std::vector<size_t> ops = net.accel_ops();
+  for (size_t l = 0; l < ops.size(); ++l) {
+    const nn::QOp& op = net.ops[ops[l]];
+    local.emplace_back(op.layer, golden[size_t(op.inputs[0])], sums, weights, activations);
+    gates.emplace_back();
+    for (int64_t a : this->golden.acc[l]) gates[l].push_back(requant_gate(a, op.layer.requant, net.data_bits));
+  }
 }
 
 CorrelatedImage::CorrelatedImage(const nn::QNetwork& net, const std::vector<FeatureMap>& golden,
@@ -31,7 +36,7 @@ CorrelatedImage::CorrelatedImage(const nn::QNetwork& net, const std::vector<Feat
                                  const LayerGates* gates)
     : net_(net), accel_ops_(net.accel_ops()), basis_(std::move(basis)) {
   classes_ = Eigen::Index(golden[size_t(net.output_value)].data.size());
-  const std::vector<std::vector<int64_t>>& golden_acc = basis_->acc;
+  const std::vector<std::vector<int64_t>>& golden_acc = basis_->golden.acc;
   const bool weights = basis_->weights, activations = basis_->activations;
   out_sens_ = model::output_sensitivities(net, golden, golden_acc, gates);
   layers_.resize(accel_ops_.size());
@@ -39,14 +44,9 @@ CorrelatedImage::CorrelatedImage(const nn::QNetwork& net, const std::vector<Feat
     const nn::QOp& op = net.ops[accel_ops_[l]];
     const FeatureMap& in = golden[size_t(op.inputs[0])];
     Layer& L = layers_[l];
-    L.gate.resize(golden_acc[l].size());
-    L.requant.resize(golden_acc[l].size());
+    L.gate = gates ? (*gates)[l] : basis_->gates[l];
     Sensitivity acc_sens = out_sens_[l];
-    for (size_t k = 0; k < L.gate.size(); ++k) {
-      L.gate[k] = gates ? (*gates)[l][k] : requant_gate(golden_acc[l][k], op.layer.requant, net.data_bits);
-      L.requant[k] = requant_point(golden_acc[l][k], op.layer.requant, net.data_bits);
-      acc_sens.row(Eigen::Index(k)) *= L.gate[k];
-    }
+    for (size_t k = 0; k < L.gate.size(); ++k) acc_sens.row(Eigen::Index(k)) *= L.gate[k];
     if (activations) {
       const Sensitivity g = conv_input_sensitivity(op.layer, in.height, in.width, acc_sens);
       Eigen::VectorXd s2(g.rows());
@@ -91,7 +91,7 @@ LogitGaussian CorrelatedImage::logits(const FaultRates& rates) const {
     Eigen::VectorXd mean_y(js.rows()), resid(js.rows());
     for (Eigen::Index k = 0; k < js.rows(); ++k) {
       const double m = acc.mean[size_t(k)], v = acc.var[size_t(k)];
-      const MeanVar y = requantized_moments(L.requant[size_t(k)], m, v);
+      const MeanVar y = requantized_moments(basis_->golden.points[l][size_t(k)], m, v);
       mean_y[k] = y.mean;
       // Signed: where the requantizer clips, its output varies less than the linear part says.
       resid[k] = y.var - L.gate[size_t(k)] * L.gate[size_t(k)] * v;

@@ -35,7 +35,8 @@ namespace flipsim::model {
 struct CorrelatedBasis {
   CorrelatedBasis(const nn::QNetwork& net, const std::vector<FeatureMap>& golden, const FlipSumTable& sums,
                   bool weights, bool activations);
-  std::vector<std::vector<int64_t>> acc;
+  GoldenRequant golden;
+  std::vector<std::vector<double>> gates;  ///< golden requantizer slopes (requant_gate())
   std::vector<LocalMoments> local;
   bool weights, activations;
 };
@@ -56,7 +57,7 @@ class CorrelatedImage {
   LogitGaussian logits(const FaultRates& rates) const;
 
   /// Golden accumulators of every accelerator layer (accel_ops() order).
-  const std::vector<std::vector<int64_t>>& accumulators() const { return basis_->acc; }
+  const std::vector<std::vector<int64_t>>& accumulators() const { return basis_->golden.acc; }
   /// dz/dy of every accelerator layer's output.
   const std::vector<Sensitivity>& output_sensitivities() const { return out_sens_; }
 
@@ -64,8 +65,7 @@ class CorrelatedImage {
   struct Layer {
     Eigen::MatrixXd gram_act;     ///< sum_i S2(x_i) G_i G_i^T
     Eigen::MatrixXd gram_weight;  ///< sum_w S2(w) H_w H_w^T
-    std::vector<double> gate;     ///< golden dy/dacc per output
-    std::vector<RequantPoint> requant;  ///< per output
+    std::vector<double> gate;     ///< dy/dacc per output at the linearization point
   };
   const nn::QNetwork& net_;
   std::vector<size_t> accel_ops_;

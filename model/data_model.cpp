@@ -96,7 +96,7 @@ const ImageModel::Cached& ImageModel::at_rate(double rate, bool gaussian) const 
   Cached& c = cache_[rate];
   const nn::QNetwork& net = model_.net_;
   const FaultRates rates = model_.rates(rate);
-  const std::vector<std::vector<int64_t>>& golden_acc = basis()->acc;
+  const GoldenRequant& golden_acc = basis()->golden;
   const auto logit_moments = [&](bool sparse, std::vector<MapMoments>* acc) {
     std::vector<MapMoments> all = model_.moments_.propagate(golden_, rates, acc, &golden_acc, sparse);
     MapMoments m = std::move(all[size_t(net.output_value)]);
@@ -122,16 +122,15 @@ const ImageModel::Cached& ImageModel::at_rate(double rate, bool gaussian) const 
   LayerGates gates(ops.size());
   double moved = 0, neurons = 0;  // how far the gates moved from the golden ones, in units of each scale
   for (size_t l = 0; l < ops.size(); ++l) {
-    const Requant& rq = net.ops[ops[l]].layer.requant;
     const MapMoments& a = acc[l];
-    for (size_t k = 0; k < golden_acc[l].size(); ++k) {
+    for (size_t k = 0; k < golden_acc.acc[l].size(); ++k) {
       const bool quiet = a.empty() || (a.mean[k] == 0 && a.var[k] == 0);
-      const double golden_gate = requant_gate(golden_acc[l][k], rq, net.data_bits);
+      const double golden_gate = basis()->gates[l][k];
       if (quiet) {
         gates[l].push_back(golden_gate);
         continue;
       }
-      const RequantPoint at = requant_point(golden_acc[l][k], rq, net.data_bits);
+      const RequantPoint& at = golden_acc.points[l][k];
       gates[l].push_back(effective_gate(at, a.mean[k], a.var[k]));
       moved += std::abs(gates[l].back() - golden_gate) / at.scale;
       neurons += 1;

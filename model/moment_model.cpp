@@ -99,10 +99,14 @@ WeightTerms weight_terms(const ConvLayer& l, const FlipSumTable& sums, double pw
   WeightTerms t;
   t.mean.resize(l.weights.size());
   t.square.resize(l.weights.size());
-  for (size_t k = 0; k < l.weights.size(); ++k) {
-    t.mean[k] = l.weights[k] + pw * sums(l.weights[k]).s1;
-    t.square[k] = t.mean[k] * t.mean[k];
-  }
+  const size_t oc = size_t(l.out_channels), taps = l.weights.size() / oc;
+  for (size_t o = 0; o < oc; ++o)
+    for (size_t tap = 0; tap < taps; ++tap) {
+      const int32_t w = l.weights[o * taps + tap];
+      const double m = w + pw * sums(w).s1;
+      t.mean[tap * oc + o] = m;
+      t.square[tap * oc + o] = m * m;
+    }
   return t;
 }
 
@@ -136,6 +140,7 @@ MapMoments accumulator_moments(const ConvLayer& l, const FeatureMap& input, cons
   out.var.assign(out.mean.size(), 0.0);
   if (golden_acc) golden_acc->assign(out.mean.size(), 0);
   const bool weight_var = pw > 0;
+  std::vector<double> mean(size_t(oc), 0.0), var(size_t(oc), 0.0);
   size_t k = 0;
   for (int oy = 0; oy < oh; ++oy) {
     for (int ox = 0; ox < ow; ++ox) {
@@ -143,40 +148,40 @@ MapMoments accumulator_moments(const ConvLayer& l, const FeatureMap& input, cons
       const int kx_lo = std::max(0, -ix0), kx_hi = std::min(l.kernel_w, input.width - ix0);
       const int run = std::max(0, kx_hi - kx_lo) * c;
       double window_q = 0;
-      if (weight_var)
-        for (int ky = 0; ky < l.kernel_h && run > 0; ++ky) {
-          const int iy = oy * l.stride - l.pad + ky;
-          if (iy < 0 || iy >= input.height) continue;
-          const double* qq = &q[(size_t(iy) * input.width + size_t(ix0 + kx_lo)) * size_t(c)];
-          for (int t = 0; t < run; ++t) window_q += qq[t];
+      std::fill(mean.begin(), mean.end(), 0.0);
+      std::fill(var.begin(), var.end(), 0.0);
+      for (int ky = 0; ky < l.kernel_h && run > 0; ++ky) {
+        const int iy = oy * l.stride - l.pad + ky;
+        if (iy < 0 || iy >= input.height) continue;
+        const size_t xi = (size_t(iy) * input.width + size_t(ix0 + kx_lo)) * size_t(c);
+        const size_t tap0 = (size_t(ky) * l.kernel_w + size_t(kx_lo)) * size_t(c);
+        if (weight_var)
+          for (int t = 0; t < run; ++t) window_q += q[xi + size_t(t)];
+        for (int t = 0; t < run; ++t) {
+          const double yt = y[xi + size_t(t)], st = sy[xi + size_t(t)];
+          const double* wm = &wb[(tap0 + size_t(t)) * size_t(oc)];
+          const double* w2 = &wb2[(tap0 + size_t(t)) * size_t(oc)];
+          for (int o = 0; o < oc; ++o) mean[size_t(o)] += yt * wm[o];
+          for (int o = 0; o < oc; ++o) var[size_t(o)] += st * w2[o];
         }
+      }
       for (int o = 0; o < oc; ++o, ++k) {
         const int64_t bias = l.bias.empty() ? 0 : l.bias[size_t(o)];
         int64_t acc = bias;
-        double mean = 0, var = 0;
-        for (int ky = 0; ky < l.kernel_h && run > 0; ++ky) {
-          const int iy = oy * l.stride - l.pad + ky;
-          if (iy < 0 || iy >= input.height) continue;
-          const size_t xi = (size_t(iy) * input.width + size_t(ix0 + kx_lo)) * size_t(c);
-          const size_t wi = ((size_t(o) * l.kernel_h + ky) * l.kernel_w + size_t(kx_lo)) * size_t(c);
-          if (!known_acc) {
-            const int32_t* xs = &input.data[xi];
-            const int32_t* ws = &l.weights[wi];
+        if (known_acc) {
+          acc = (*known_acc)[k];
+        } else {
+          for (int ky = 0; ky < l.kernel_h && run > 0; ++ky) {
+            const int iy = oy * l.stride - l.pad + ky;
+            if (iy < 0 || iy >= input.height) continue;
+            const int32_t* xs = &input.data[(size_t(iy) * input.width + size_t(ix0 + kx_lo)) * size_t(c)];
+            const int32_t* ws = &l.weights[((size_t(o) * l.kernel_h + ky) * l.kernel_w + size_t(kx_lo)) * size_t(c)];
             for (int t = 0; t < run; ++t) acc += int64_t(xs[t]) * ws[t];
           }
-          // Kept as separate loops over contiguous doubles so that they vectorize.
-          const double* yy = &y[xi];
-          const double* ss = &sy[xi];
-          const double* wb_ = &wb[wi];
-          const double* wb2_ = &wb2[wi];
-          for (int t = 0; t < run; ++t) mean += yy[t] * wb_[t];
-          for (int t = 0; t < run; ++t) var += ss[t] * wb2_[t];
         }
-        var += sw * window_q;
-        if (known_acc) acc = (*known_acc)[k];
         // sum W Y - sum w x, with sum w x = acc - bias exactly.
-        out.mean[k] = mean - double(acc - bias);
-        out.var[k] = var;
+        out.mean[k] = mean[size_t(o)] - double(acc - bias);
+        out.var[k] = var[size_t(o)] + sw * window_q;
         if (golden_acc) (*golden_acc)[k] = acc;
       }
     }
@@ -217,6 +222,14 @@ MeanVar requantized_moments(int64_t golden_acc, double mean, double var, const R
   return requantized_moments(requant_point(golden_acc, rq, data_bits), mean, var);
 }
 
+GoldenRequant::GoldenRequant(const nn::QNetwork& net, std::vector<std::vector<int64_t>> accumulators)
+    : acc(std::move(accumulators)) {
+  const std::vector<size_t> ops = net.accel_ops();
+  points.resize(acc.size());
+  for (size_t l = 0; l < acc.size(); ++l)
+    for (int64_t a : acc[l]) points[l].push_back(requant_point(a, net.ops[ops[l]].layer.requant, net.data_bits));
+}
+
 MomentModel::MomentModel(const nn::QNetwork& net, const AccelConfig& accel)
     : net_(net), accel_(accel), sums_(net.data_bits), layer_of_op_(net.ops.size(), -1) {
   const std::vector<size_t> accel_ops = net.accel_ops();
@@ -225,8 +238,7 @@ MomentModel::MomentModel(const nn::QNetwork& net, const AccelConfig& accel)
 
 std::vector<MapMoments> MomentModel::propagate(const std::vector<FeatureMap>& golden, const FaultRates& rates,
                                                std::vector<MapMoments>* acc_out,
-                                               const std::vector<std::vector<int64_t>>* golden_acc,
-                                               bool sparse) const {
+                                               const GoldenRequant* golden_acc, bool sparse) const {
   const std::vector<double> hits = sparse ? expected_hits(net_, golden, rates) : std::vector<double>();
 
   const int bits = net_.data_bits;
@@ -252,11 +264,12 @@ std::vector<MapMoments> MomentModel::propagate(const std::vector<FeatureMap>& go
         auto cached = weight_cache_.find({layer, r.weight});
         if (cached == weight_cache_.end())
           cached = weight_cache_.emplace(std::pair{layer, r.weight}, weight_terms(op.layer, sums_, r.weight)).first;
-        out = accumulator_moments(op.layer, ga, a, sums_, r.weight, r.activation, &acc,
-                                  golden_acc ? &(*golden_acc)[size_t(layer)] : nullptr, &cached->second);
+        out = accumulator_moments(op.layer, ga, a, sums_, r.weight, r.activation, golden_acc ? nullptr : &acc,
+                                  golden_acc ? &golden_acc->acc[size_t(layer)] : nullptr, &cached->second);
         if (acc_out) (*acc_out)[size_t(layer)] = out;
         for (size_t k = 0; k < n; ++k) {
-          const RequantPoint at = requant_point(acc[k], op.layer.requant, bits);
+          const RequantPoint at =
+              golden_acc ? golden_acc->points[size_t(layer)][k] : requant_point(acc[k], op.layer.requant, bits);
           const auto given = [&](double m, double v) { return requantized_moments(at, m, v); };
           const MeanVar y = sparse ? compound_moments(out.mean[k], out.var[k], hits[size_t(op.output)], given)
                                    : given(out.mean[k], out.var[k]);
@@ -392,7 +405,7 @@ std::vector<MapMoments> MomentModel::propagate(const std::vector<FeatureMap>& go
 }
 
 MapMoments MomentModel::logit_moments(const std::vector<FeatureMap>& golden, const FaultRates& rates,
-                                      const std::vector<std::vector<int64_t>>* golden_acc) const {
+                                      const GoldenRequant* golden_acc) const {
   std::vector<MapMoments> all = propagate(golden, rates, nullptr, golden_acc);
   MapMoments logits = std::move(all[size_t(net_.output_value)]);
   if (logits.empty()) {

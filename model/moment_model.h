@@ -38,6 +38,8 @@ struct MapMoments {
 };
 
 /// A layer's weights with their mean flip error at rate pw: W = w + pw S1(w), and W^2 (the same for every image).
+/// Tap-major, output channel fastest: index ((ky * kernel_w + kx) * in_channels + c) * out_channels + o, so that
+/// the moment sums run over output channels in the innermost loop (independent sums, which vectorize).
 struct WeightTerms {
   std::vector<double> mean;
   std::vector<double> square;
@@ -75,6 +77,14 @@ double effective_gate(const RequantPoint& at, double mean, double var);
 
 MeanVar requantized_moments(int64_t golden_acc, double mean, double var, const Requant& rq, int data_bits);
 
+/// One image's golden accumulators (bias included) and where each requantizer sits, per accelerator layer in
+/// accel_ops() order: every pass of a rate sweep reuses them.
+struct GoldenRequant {
+  GoldenRequant(const nn::QNetwork& net, std::vector<std::vector<int64_t>> accumulators);
+  std::vector<std::vector<int64_t>> acc;
+  std::vector<std::vector<RequantPoint>> points;
+};
+
 /// The layer-to-layer normal model of one network.
 class MomentModel {
  public:
@@ -84,17 +94,17 @@ class MomentModel {
   /// Disturbance moments of every value (index = value id) of one image's golden run `golden` (every value, as
   /// QNetwork::run returns) under per-layer flip rates.
   /// `acc`, when given, receives every accelerator layer's accumulator moments (accel_ops() order; empty = none).
-  /// `golden_acc`, when given, are the image's golden accumulators (golden_accumulators() in adjoint.h).
+  /// `golden_acc`, when given, are the image's golden accumulators and requantizer points (from
+  /// golden_accumulators() in adjoint.h).
   /// `sparse`: where few flips can reach an element (flip_reach.h), treat its disturbance at requantizers and
   /// ReLUs as a compound Poisson sum of that many flips instead of one normal (compound_moments() in
   /// moment_model.cpp).
   std::vector<MapMoments> propagate(const std::vector<FeatureMap>& golden, const FaultRates& rates,
                                     std::vector<MapMoments>* acc = nullptr,
-                                    const std::vector<std::vector<int64_t>>* golden_acc = nullptr,
-                                    bool sparse = false) const;
+                                    const GoldenRequant* golden_acc = nullptr, bool sparse = false) const;
   /// Only the logits' moments.
   MapMoments logit_moments(const std::vector<FeatureMap>& golden, const FaultRates& rates,
-                           const std::vector<std::vector<int64_t>>* golden_acc = nullptr) const;
+                           const GoldenRequant* golden_acc = nullptr) const;
 
  private:
 
