@@ -185,6 +185,9 @@ TopOneOdds ImageModel::improved(double ber) const {
     out.correct += pmf[k] * o.correct;
     out.unchanged += pmf[k] * o.unchanged;
   }
+  // The probabilities sum to 1 only up to rounding.
+  out.correct = std::min(out.correct, 1.0);
+  out.unchanged = std::min(out.unchanged, 1.0);
   return out;
 }
 

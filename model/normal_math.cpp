@@ -42,19 +42,29 @@ inline double lookup(const double* v, double x, double below, double above) {
 double normal_pdf(double x) { return lookup(table().pdf, x, 0.0, 0.0); }
 double normal_cdf(double x) { return lookup(table().cdf, x, 0.0, 1.0); }
 
-MeanVar clamped_normal(double c, double s, double lo, double hi) {
-  if (s <= 0) return {std::clamp(c, lo, hi), 0.0};
+namespace {
+
+// clamped_normal(), also giving the probability `inside` of landing between the bounds.
+MeanVar clamped_normal_inside(double c, double s, double lo, double hi, double& inside) {
   const double a = (lo - c) / s, b = (hi - c) / s;
   const double pa = std::isfinite(a) ? normal_cdf(a) : (a < 0 ? 0.0 : 1.0);
   const double pb = std::isfinite(b) ? normal_cdf(b) : (b < 0 ? 0.0 : 1.0);
   const double fa = std::isfinite(a) ? normal_pdf(a) : 0.0, fb = std::isfinite(b) ? normal_pdf(b) : 0.0;
   const double afa = std::isfinite(a) ? a * fa : 0.0, bfb = std::isfinite(b) ? b * fb : 0.0;
-  const double mid = pb - pa;
+  const double mid = inside = pb - pa;
   const double lo_part = pa > 0 ? lo * pa : 0.0, hi_part = pb < 1 ? hi * (1 - pb) : 0.0;
   const double lo2 = pa > 0 ? lo * lo * pa : 0.0, hi2 = pb < 1 ? hi * hi * (1 - pb) : 0.0;
   const double m1 = lo_part + hi_part + c * mid + s * (fa - fb);
   const double m2 = lo2 + hi2 + (c * c + s * s) * mid + 2 * c * s * (fa - fb) + s * s * (afa - bfb);
   return {m1, std::max(0.0, m2 - m1 * m1)};
+}
+
+}  // namespace
+
+MeanVar clamped_normal(double c, double s, double lo, double hi) {
+  if (s <= 0) return {std::clamp(c, lo, hi), 0.0};
+  double inside;
+  return clamped_normal_inside(c, s, lo, hi, inside);
 }
 
 MeanVar rounded_clamped_normal(double c, double s, double lo, double hi) {
@@ -67,9 +77,9 @@ MeanVar rounded_clamped_normal(double c, double s, double lo, double hi) {
     if (to_edge > 8.5 * s || (c + 8.5 * s < lo) || (c - 8.5 * s > hi)) return {y, 0.0};
   }
   if (s > 1) {
-    MeanVar m = clamped_normal(c, s, lo, hi);
     // Rounding noise only where the value is not pinned to a bound.
-    const double inside = normal_cdf((hi - c) / s) - normal_cdf((lo - c) / s);
+    double inside;
+    MeanVar m = clamped_normal_inside(c, s, lo, hi, inside);
     m.var += inside / 12.0;
     return m;
   }

@@ -1,5 +1,6 @@
 #include "model/sweep.h"
 
+#include <atomic>
 #include <chrono>
 #include <thread>
 
@@ -30,15 +31,18 @@ struct Tally {
   }
 };
 
+// Runs the images that `next` hands out (one at a time, so that threads finish together), each into its own
+// tally.
 void run_images(const SweepConfig& c, const LoadedNetwork& ln, Method method, const RunOptions& options,
-                const std::vector<int>& layers, int first, int last, Tally& t) {
+                const std::vector<int>& layers, std::atomic<int>& next, std::vector<Tally>& per_image) {
   const nn::QNetwork& net = ln.net;
   SwFaultSim sim(net, c.infer.accel);
   ModelOptions mo = c.model;
   mo.plain_normal = options.plain_normal;
   const DataModel model(net, c.infer.accel, c.target, layers, mo);
   const FaultSpace& space = model.space();
-  for (int i = first; i < last; ++i) {
+  for (int i = next++; i < c.images; i = next++) {
+    Tally& t = per_image[size_t(i)];
     const int label = ln.test.labels[size_t(i)];
     sim.load_image(net.quantize_image(ln.test.image(size_t(i))));
     const int golden = top1_of(sim.golden_logits());
@@ -100,15 +104,15 @@ SweepResult run_sweep(const SweepConfig& c, const LoadedNetwork& ln, Method meth
       layers_override && !layers_override->empty() ? *layers_override : resolve_layers(ln.net, c.layer_names, c.file);
   const size_t n = c.bers.size();
   const int threads = std::max(1, std::min(options.threads, c.images));
-  std::vector<Tally> parts(size_t(threads), Tally{n});
+  std::vector<Tally> per_image(size_t(c.images), Tally{n});
+  std::atomic<int> next{0};
   std::vector<std::thread> pool;
-  for (int w = 0; w < threads; ++w) {
-    const int first = int(int64_t(c.images) * w / threads), last = int(int64_t(c.images) * (w + 1) / threads);
-    pool.emplace_back([&, w, first, last] { run_images(c, ln, method, options, layers, first, last, parts[size_t(w)]); });
-  }
+  for (int w = 0; w < threads; ++w)
+    pool.emplace_back([&] { run_images(c, ln, method, options, layers, next, per_image); });
   for (auto& th : pool) th.join();
+  // Summed in image order: the result does not depend on the thread count.
   Tally t(n);
-  for (const Tally& p : parts) t.add(p);
+  for (const Tally& p : per_image) t.add(p);
 
   SweepResult r;
   r.method = method;

@@ -144,7 +144,7 @@ def layer_results(a, stem):
     f = os.path.join(a.cache, f"{stem}.layers.json")
     if not os.path.exists(f):
         cfg = os.path.join(REPO, "configs", "sweeps", stem + ".yaml")
-        r = run([a.flipsim, "model", cfg, "--layers", "--no-normal", "--json"])
+        r = run([a.flipsim, "model", cfg, "--layers", "--json"])
         with open(f, "w") as out:
             json.dump(r, out, indent=1)
     return load(f)
