@@ -151,10 +151,11 @@ std::vector<Sensitivity> output_sensitivities(const nn::QNetwork& net, const std
       if (op.type == nn::QOpType::kAccel) out[size_t(layer)] = Sensitivity::Zero(Eigen::Index(gout.data.size()), d);
       continue;  // nothing downstream reads it
     }
-    const Sensitivity so = sens[size_t(op.output)];
+    const Sensitivity& so = sens[size_t(op.output)];
     switch (op.type) {
       case nn::QOpType::kAccel: {
         out[size_t(layer)] = so;
+        if (op.inputs[0] == net.input_value) break;  // nothing reads the sensitivity of the image itself
         Sensitivity acc = so;
         const std::vector<int64_t>& a = golden_acc[size_t(layer)];
         for (Eigen::Index k = 0; k < acc.rows(); ++k)

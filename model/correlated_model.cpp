@@ -38,7 +38,7 @@ CorrelatedImage::CorrelatedImage(const nn::QNetwork& net, const std::vector<Feat
   classes_ = Eigen::Index(golden[size_t(net.output_value)].data.size());
   const std::vector<std::vector<int64_t>>& golden_acc = basis_->golden.acc;
   const bool weights = basis_->weights, activations = basis_->activations;
-  out_sens_ = model::output_sensitivities(net, golden, golden_acc, gates);
+  out_sens_ = model::output_sensitivities(net, golden, golden_acc, gates ? gates : &basis_->gates);
   layers_.resize(accel_ops_.size());
   for (size_t l = 0; l < accel_ops_.size(); ++l) {
     const nn::QOp& op = net.ops[accel_ops_[l]];
