@@ -15,8 +15,11 @@ Eigen::MatrixXd weighted_gram(const Sensitivity& rows, const Eigen::VectorXd& s)
 }  // namespace
 
 CorrelatedBasis::CorrelatedBasis(const nn::QNetwork& net, const std::vector<FeatureMap>& golden,
-                                 const FlipSumTable& sums, bool weights, bool activations)
-    : golden(net, golden_accumulators(net, golden)), weights(weights), activations(activations) {
+                                 const FlipSumTable& sums, bool weights, bool activations,
+                                 std::vector<std::vector<int64_t>> acc)
+    : golden(net, acc.empty() ? golden_accumulators(net, golden) : std::move(acc)),
+      weights(weights),
+      activations(activations) {
   const std::vector<size_t> ops = net.accel_ops();
   for (size_t l = 0; l < ops.size(); ++l) {
     const nn::QOp& op = net.ops[ops[l]];

@@ -33,8 +33,9 @@ namespace flipsim::model {
 /// What the correlated model needs of one image at any rate and any linearization point: the golden accumulators
 /// and each accelerator layer's moment convolutions.
 struct CorrelatedBasis {
+  /// `acc`: the golden accumulators when known already (empty: computed here).
   CorrelatedBasis(const nn::QNetwork& net, const std::vector<FeatureMap>& golden, const FlipSumTable& sums,
-                  bool weights, bool activations);
+                  bool weights, bool activations, std::vector<std::vector<int64_t>> acc = {});
   GoldenRequant golden;
   std::vector<std::vector<double>> gates;  ///< golden requantizer slopes (requant_gate())
   std::vector<LocalMoments> local;

@@ -85,6 +85,7 @@ ImageModel::ImageModel(const DataModel& model, SwFaultSim& sim, int label, uint6
       golden_top1_(top1_of(sim.golden_logits())),
       logits_(sim.golden_logits()),
       golden_(sim.golden()),
+      golden_acc_(sim.golden_accumulators()),
       jumps_(model.space_, sim, label, model.options_.single_flip_samples, model.options_.compound_draws,
              image_seed) {}
 
@@ -158,7 +159,8 @@ std::shared_ptr<const CorrelatedBasis> ImageModel::basis() const {
   if (!basis_) {
     const bool weights = model_.target_ != FaultTarget::kActivations;
     const bool activations = model_.target_ != FaultTarget::kWeights;
-    basis_ = std::make_shared<CorrelatedBasis>(model_.net_, golden_, model_.sums_, weights, activations);
+    basis_ = std::make_shared<CorrelatedBasis>(model_.net_, golden_, model_.sums_, weights, activations,
+                                               std::move(golden_acc_));
   }
   return basis_;
 }

@@ -45,6 +45,8 @@ class SwFaultSim {
   void load_image(const FeatureMap& input);
   /// Every value of the golden run of the loaded image (index = value id).
   const std::vector<FeatureMap>& golden() const { return golden_; }
+  /// The golden accumulators of every accelerator layer (accel_ops() order), bias included, not wrapped.
+  const std::vector<std::vector<int64_t>>& golden_accumulators() const { return golden_acc_; }
   const std::vector<int32_t>& golden_logits() const { return golden_[size_t(net_.output_value)].data; }
 
   /// Applies `flips` (sites of the loaded image's run, any order, no duplicates) and recomputes what they change.
