@@ -24,20 +24,24 @@ constexpr double kDenseHits = 12;
 // the same variance spreads that over every element, which gets a non-linearity wrong: a rare large negative
 // jump into a ReLU costs at most the golden value, a small spread around it rectifies to a positive mean. With
 // many hits the sum is normal and `given(mean, var)` is used.
-// Mean and variance of a quantity whose moments given n ~ Poisson(hits) are given(n), summed over n up to where the
-// Poisson tail holds less than 1e-5 of the mass.
+// Mean and variance of a quantity whose moments given n ~ Poisson(hits) are given(n), summed over n until the
+// Poisson tail holds less than 1e-4 of the mass; that tail is counted at the last n summed (given() changes
+// slowly with n, so this is closer than dropping it).
 template <typename GivenCount>
 MeanVar poisson_mixture(double hits, GivenCount given) {
   double pn = std::exp(-hits), covered = pn;
-  const MeanVar none = given(0);
-  double ey = pn * none.mean, ey2 = pn * none.mean * none.mean + pn * none.var;
-  for (int n = 1; covered < 1 - 1e-5 && n < 4 * kDenseHits; ++n) {
+  MeanVar y = given(0);
+  double ey = pn * y.mean, ey2 = pn * (y.var + y.mean * y.mean);
+  for (int n = 1; covered < 1 - 1e-4 && n < 4 * kDenseHits; ++n) {
     pn *= hits / n;
     covered += pn;
-    const MeanVar y = given(n);
+    y = given(n);
     ey += pn * y.mean;
     ey2 += pn * (y.var + y.mean * y.mean);
   }
+  const double rest = std::max(0.0, 1 - covered);
+  ey += rest * y.mean;
+  ey2 += rest * (y.var + y.mean * y.mean);
   return {ey, std::max(0.0, ey2 - ey * ey)};
 }
 
