@@ -32,7 +32,7 @@ MeanVar poisson_mixture(double hits, GivenCount given) {
   double pn = std::exp(-hits), covered = pn;
   MeanVar y = given(0);
   double ey = pn * y.mean, ey2 = pn * (y.var + y.mean * y.mean);
-  for (int n = 1; covered < 1 - 1e-4 && n < 4 * kDenseHits; ++n) {
+  for (int n = 1; covered < 1 - 1e-3 && n < 4 * kDenseHits; ++n) {
     pn *= hits / n;
     covered += pn;
     y = given(n);
