@@ -13,24 +13,14 @@
 
 #include "campaign/result_store.h"
 #include "campaign_test_util.h"
+#include "tests/cli_run.h"
 
 namespace flipsim {
 namespace {
 
-struct CliRun {
-  int status;
-  std::string output;
-};
+using test::CliRun;
 
-CliRun flipsim(const std::string& args) {
-  const std::string cmd = std::string(FLIPSIM_BINARY) + " " + args + " 2>&1";
-  FILE* pipe = popen(cmd.c_str(), "r");
-  std::string out;
-  char buf[4096];
-  while (size_t n = fread(buf, 1, sizeof(buf), pipe)) out.append(buf, n);
-  const int status = pclose(pipe);
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
-}
+CliRun flipsim(const std::string& args) { return test::run_flipsim(args); }
 
 /// Every column of every row, as text (the whole observable result of a campaign).
 std::vector<std::string> rows(const std::string& db) {

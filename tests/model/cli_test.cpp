@@ -2,7 +2,6 @@
 // JSON keys, the plain normal model only when asked, every method on one plot, and a bad config that fails with
 // the file, line and key.
 #include <gtest/gtest.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -10,23 +9,14 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "tests/cli_run.h"
+
 namespace flipsim {
 namespace {
 
-struct CliRun {
-  int status;
-  std::string output;
-};
+using test::CliRun;
 
-CliRun flipsim(const std::string& args) {
-  const std::string cmd = std::string(FLIPSIM_BINARY) + " " + args + " 2>&1";
-  FILE* pipe = popen(cmd.c_str(), "r");
-  std::string out;
-  char buf[4096];
-  while (size_t n = fread(buf, 1, sizeof(buf), pipe)) out.append(buf, n);
-  const int status = pclose(pipe);
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
-}
+CliRun flipsim(const std::string& args) { return test::run_flipsim(args); }
 
 std::filesystem::path scratch() {
   const auto dir = std::filesystem::temp_directory_path() / ("flipsim_model_cli_" + std::to_string(::getpid()));

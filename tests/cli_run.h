@@ -1,0 +1,26 @@
+// Runs the flipsim binary under test (FLIPSIM_BINARY) with arguments and captures what it prints.
+#pragma once
+
+#include <sys/wait.h>
+
+#include <cstdio>
+#include <string>
+
+namespace flipsim::test {
+
+struct CliRun {
+  int status;          ///< exit code (-1: did not exit normally)
+  std::string output;  ///< stdout and stderr
+};
+
+inline CliRun run_flipsim(const std::string& args) {
+  const std::string cmd = std::string(FLIPSIM_BINARY) + " " + args + " 2>&1";
+  FILE* pipe = popen(cmd.c_str(), "r");
+  std::string out;
+  char buf[4096];
+  while (size_t n = fread(buf, 1, sizeof(buf), pipe)) out.append(buf, n);
+  const int status = pclose(pipe);
+  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
+}
+
+}  // namespace flipsim::test
