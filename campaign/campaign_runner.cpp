@@ -15,6 +15,7 @@
 #include <set>
 
 #include "accel/config_error.h"
+#include "accel/progress.h"
 #include "campaign/injection_runner.h"
 #include "accel/stats.h"
 
@@ -158,30 +159,6 @@ void reap(std::vector<Child>& children, std::vector<std::string>& errors) {
   }
 }
 
-class Progress {
- public:
-  Progress(uint64_t total, uint64_t already, bool enabled)
-      : total_(total), done_(already), start_done_(already), enabled_(enabled && isatty(2)),
-        start_(std::chrono::steady_clock::now()) {}
-  void add() {
-    ++done_;
-    const auto now = std::chrono::steady_clock::now();
-    if (!enabled_ || (now - last_ < std::chrono::milliseconds(250) && done_ != total_)) return;
-    last_ = now;
-    const double s = std::chrono::duration<double>(now - start_).count();
-    const double rate = s > 0 ? double(done_ - start_done_) / s : 0;
-    const double eta = rate > 0 ? double(total_ - done_) / rate : 0;
-    std::fprintf(stderr, "\r  %llu / %llu injections  %.1f/s  ETA %.0f s   ", (unsigned long long)done_,
-                 (unsigned long long)total_, rate, eta);
-    if (done_ == total_) std::fprintf(stderr, "\n");
-  }
-
- private:
-  uint64_t total_, done_, start_done_;
-  bool enabled_;
-  std::chrono::steady_clock::time_point start_, last_;
-};
-
 }  // namespace
 
 nlohmann::json run_campaign(const std::string& config_path, const CampaignRunOptions& options) {
@@ -243,7 +220,7 @@ nlohmann::json run_campaign(const std::string& config_path, const CampaignRunOpt
     }
   }
 
-  Progress progress(row.total, done.size(), options.progress);
+  ProgressLine progress("injections", row.total, done.size(), options.progress);
   std::vector<InjectionRecord> batch;
   std::vector<std::string> errors;
   auto last_flush = std::chrono::steady_clock::now();

@@ -36,6 +36,7 @@ int run_model_command(const ModelCmdOptions& o) {
   model::RunOptions run;
   run.threads = o.threads;
   run.plain_normal = o.normal;
+  run.progress = !o.json;
   const model::SweepResult total = model::run_sweep(config, loaded, model::Method::kModel, run);
 
   // Per-layer sensitivity: the same rates with only one layer's bits in scope at a time.

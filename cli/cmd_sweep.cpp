@@ -63,6 +63,7 @@ int run_sweep_command(const SweepOptions& o) {
   const model::LoadedNetwork loaded = model::load_network(config.infer, config.images);
   model::RunOptions run;
   run.threads = o.threads;
+  run.progress = !o.json;
 
   std::vector<model::SweepResult> results;
   for (const std::string& m : o.methods) results.push_back(model::run_sweep(config, loaded, parse_method(m), run));

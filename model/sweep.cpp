@@ -4,6 +4,7 @@
 #include <chrono>
 #include <thread>
 
+#include "accel/progress.h"
 #include "model/data_model.h"
 #include "model/sw_fault_sim.h"
 
@@ -34,7 +35,8 @@ struct Tally {
 // Runs the images that `next` hands out (one at a time, so that threads finish together), each into its own
 // tally.
 void run_images(const SweepConfig& c, const LoadedNetwork& ln, Method method, const RunOptions& options,
-                const std::vector<int>& layers, std::atomic<int>& next, std::vector<Tally>& per_image) {
+                const std::vector<int>& layers, std::atomic<int>& next, std::vector<Tally>& per_image,
+                ProgressLine& progress) {
   const nn::QNetwork& net = ln.net;
   SwFaultSim sim(net, c.infer.accel);
   ModelOptions mo = c.model;
@@ -83,6 +85,7 @@ void run_images(const SweepConfig& c, const LoadedNetwork& ln, Method method, co
         break;
       }
     }
+    progress.add();
   }
 }
 
@@ -106,9 +109,10 @@ SweepResult run_sweep(const SweepConfig& c, const LoadedNetwork& ln, Method meth
   const int threads = std::max(1, std::min(options.threads, c.images));
   std::vector<Tally> per_image(size_t(c.images), Tally{n});
   std::atomic<int> next{0};
+  ProgressLine progress(std::string("images (") + method_name(method) + ")", uint64_t(c.images), 0, options.progress);
   std::vector<std::thread> pool;
   for (int w = 0; w < threads; ++w)
-    pool.emplace_back([&] { run_images(c, ln, method, options, layers, next, per_image); });
+    pool.emplace_back([&] { run_images(c, ln, method, options, layers, next, per_image, progress); });
   for (auto& th : pool) th.join();
   // Summed in image order: the result does not depend on the thread count.
   Tally t(n);

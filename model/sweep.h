@@ -50,6 +50,7 @@ struct SweepResult {
 struct RunOptions {
   int threads = 1;         ///< images are split across threads; results do not depend on the count
   bool plain_normal = true;  ///< model: also evaluate the plain normal model
+  bool progress = false;     ///< images done, rate and ETA on stderr when it is a terminal
 };
 
 /// Runs one method over the config's rates on `images` test images of a loaded network, for the config's layers
