@@ -41,13 +41,6 @@ struct JumpTail {
       e += jumps[std::min(i, jumps.size() - 1)];
     }
   }
-  /// Sum of `count` tail jumps picked by uniforms u(j) in [0, 1).
-  template <typename Uniform>
-  Eigen::VectorXd sum(int count, Uniform u) const {
-    Eigen::VectorXd e = Eigen::VectorXd::Zero(mean.size());
-    add(count, u, e);
-    return e;
-  }
 };
 
 class CompoundPoisson {

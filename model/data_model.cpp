@@ -200,10 +200,14 @@ const TopOneOdds& ImageModel::odds_of(const Cached& c) const {
     const Eigen::MatrixXd bulk = c.root * model_.draws_;
     const uint64_t seed = stream_seed(model_.options_.seed, 0x7461696cull);
     int ok = 0, same = 0;
+    Eigen::VectorXd tail(c.bulk_mean.size()), e(c.bulk_mean.size());
     for (Eigen::Index s = 0; s < bulk.cols(); ++s) {
       const auto u = [&](int j) { return unit_uniform(stream_seed(seed, uint64_t(s), uint64_t(j) + 1)); };
       const int n = poisson_quantile(c.tail.rate, u(-1));
-      const int t = faulty_top1(logits_, c.bulk_mean + bulk.col(s) + c.tail.sum(n, u));
+      tail.setZero();
+      c.tail.add(n, u, tail);
+      e.noalias() = c.bulk_mean + bulk.col(s) + tail;
+      const int t = faulty_top1(logits_, e);
       ok += t == label_;
       same += t == golden_top1_;
     }
