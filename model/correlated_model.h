@@ -57,11 +57,6 @@ class CorrelatedImage {
   /// Logit disturbance at per-layer rates.
   LogitGaussian logits(const FaultRates& rates) const;
 
-  /// Golden accumulators of every accelerator layer (accel_ops() order).
-  const std::vector<std::vector<int64_t>>& accumulators() const { return basis_->golden.acc; }
-  /// dz/dy of every accelerator layer's output.
-  const std::vector<Sensitivity>& output_sensitivities() const { return out_sens_; }
-
  private:
   struct Layer {
     Eigen::MatrixXd gram_act;     ///< sum_i S2(x_i) G_i G_i^T

@@ -61,11 +61,6 @@ FaultRates DataModel::rates(double ber) const {
   return uniform_rates(net_.accel_ops().size(), target_, ber, layers_);
 }
 
-double DataModel::plain_normal(const SwFaultSim& sim, int label, double ber) const {
-  const MapMoments m = moments_.logit_moments(sim.golden(), rates(ber));
-  return p_correct_normal(sim.golden_logits(), m.mean, m.var, label);
-}
-
 ImagePrediction DataModel::predict(SwFaultSim& sim, int label, const std::vector<double>& bers,
                                    uint64_t image_index) const {
   ImagePrediction p;
@@ -98,16 +93,9 @@ const ImageModel::Cached& ImageModel::at_rate(double rate, bool gaussian) const 
   const nn::QNetwork& net = model_.net_;
   const FaultRates rates = model_.rates(rate);
   const GoldenRequant& golden_acc = basis()->golden;
-  const auto logit_moments = [&](bool sparse, std::vector<MapMoments>* acc) {
-    std::vector<MapMoments> all = model_.moments_.propagate(golden_, rates, acc, &golden_acc, sparse);
-    MapMoments m = std::move(all[size_t(net.output_value)]);
-    m.mean.resize(logits_.size(), 0.0);
-    m.var.resize(logits_.size(), 0.0);
-    return m;
-  };
   if (!gaussian) {
     if (c.normal_mean.empty()) {
-      const MapMoments m = logit_moments(false, nullptr);
+      const MapMoments m = model_.moments_.logit_moments(golden_, rates, nullptr, &golden_acc);
       c.normal_mean = m.mean;
       c.normal_var = m.var;
     }
@@ -115,7 +103,7 @@ const ImageModel::Cached& ImageModel::at_rate(double rate, bool gaussian) const 
   }
   if (c.has_gaussian) return c;
   std::vector<MapMoments> acc;
-  const MapMoments sparse = logit_moments(true, &acc);
+  const MapMoments sparse = model_.moments_.logit_moments(golden_, rates, &acc, &golden_acc, true);
   // The covariance from the correlated model, linearized around where the flips put each requantizer on average
   // (its expected slope under the layer-to-layer model's accumulator disturbance) instead of the golden point:
   // with many flips, neurons that noise drives into ReLU or saturation stop passing further disturbance.

@@ -130,9 +130,6 @@ class DataModel {
   /// Both model variants for the image loaded in `sim`, at every rate of `bers`.
   ImagePrediction predict(SwFaultSim& sim, int label, const std::vector<double>& bers, uint64_t image_index) const;
 
-  /// The plain normal model's P(correct) for the image loaded in `sim` at one rate.
-  double plain_normal(const SwFaultSim& sim, int label, double ber) const;
-
  private:
   friend class ImageModel;
   const nn::QNetwork& net_;

@@ -409,8 +409,9 @@ std::vector<MapMoments> MomentModel::propagate(const std::vector<FeatureMap>& go
 }
 
 MapMoments MomentModel::logit_moments(const std::vector<FeatureMap>& golden, const FaultRates& rates,
-                                      const GoldenRequant* golden_acc) const {
-  std::vector<MapMoments> all = propagate(golden, rates, nullptr, golden_acc);
+                                      std::vector<MapMoments>* acc, const GoldenRequant* golden_acc,
+                                      bool sparse) const {
+  std::vector<MapMoments> all = propagate(golden, rates, acc, golden_acc, sparse);
   MapMoments logits = std::move(all[size_t(net_.output_value)]);
   if (logits.empty()) {
     const size_t n = golden[size_t(net_.output_value)].data.size();

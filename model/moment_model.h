@@ -102,9 +102,10 @@ class MomentModel {
   std::vector<MapMoments> propagate(const std::vector<FeatureMap>& golden, const FaultRates& rates,
                                     std::vector<MapMoments>* acc = nullptr,
                                     const GoldenRequant* golden_acc = nullptr, bool sparse = false) const;
-  /// Only the logits' moments.
+  /// Only the logits' moments (zero where no flip reaches them); the arguments as for propagate().
   MapMoments logit_moments(const std::vector<FeatureMap>& golden, const FaultRates& rates,
-                           const GoldenRequant* golden_acc = nullptr) const;
+                           std::vector<MapMoments>* acc = nullptr, const GoldenRequant* golden_acc = nullptr,
+                           bool sparse = false) const;
 
  private:
 
