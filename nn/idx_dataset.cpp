@@ -86,18 +86,26 @@ template <class Reader>
   throw ConfigError(message);
 }
 
+// Reads the `size`-byte header of an IDX `kind` file into `header` and checks its magic number.
+template <class Reader>
+std::string_view read_header(Reader& in, char* header, size_t size, const std::string& kind, uint32_t magic,
+                             const std::string& holds) {
+  const size_t got = in.read(header, size);
+  if (got < size)
+    fail(in, in.name() + ": truncated IDX " + kind + " file (" + std::to_string(got) + " bytes, the header alone is " +
+                 std::to_string(size) + ")");
+  const std::string_view h(header, size);
+  const uint32_t found = read_be32(h, 0);
+  if (found != magic)
+    fail(in, in.name() + ": bad IDX magic number " + hex(found) + " (expected " + hex(magic) + " for " + holds + ")");
+  return h;
+}
+
 template <class Reader>
 ImageSet read_idx_images(Reader& in, size_t max_images, uint32_t& file_count) {
   const std::string& name = in.name();
   char header[16];
-  const size_t got = in.read(header, sizeof(header));
-  if (got < sizeof(header))
-    fail(in, name + ": truncated IDX image file (" + std::to_string(got) + " bytes, the header alone is 16)");
-  const std::string_view h(header, sizeof(header));
-  const uint32_t magic = read_be32(h, 0);
-  if (magic != kImagesMagic)
-    fail(in, name + ": bad IDX magic number " + hex(magic) + " (expected " + hex(kImagesMagic) +
-                 " for 3-D unsigned-byte images)");
+  const std::string_view h = read_header(in, header, sizeof(header), "image", kImagesMagic, "3-D unsigned-byte images");
   const uint32_t count = read_be32(h, 4);
   const uint32_t rows = read_be32(h, 8);
   const uint32_t cols = read_be32(h, 12);
@@ -132,14 +140,7 @@ template <class Reader>
 void read_idx_labels(Reader& in, size_t file_images, ImageSet& images) {
   const std::string& name = in.name();
   char header[8];
-  const size_t got = in.read(header, sizeof(header));
-  if (got < sizeof(header))
-    fail(in, name + ": truncated IDX label file (" + std::to_string(got) + " bytes, the header alone is 8)");
-  const std::string_view h(header, sizeof(header));
-  const uint32_t magic = read_be32(h, 0);
-  if (magic != kLabelsMagic)
-    fail(in, name + ": bad IDX magic number " + hex(magic) + " (expected " + hex(kLabelsMagic) +
-                 " for 1-D unsigned-byte labels)");
+  const std::string_view h = read_header(in, header, sizeof(header), "label", kLabelsMagic, "1-D unsigned-byte labels");
   const uint32_t count = read_be32(h, 4);
   if (count != file_images)
     fail(in, name + ": " + std::to_string(count) + " labels but the image file has " + std::to_string(file_images) +
