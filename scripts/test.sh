@@ -23,8 +23,8 @@ cmake --build "$build-asan" -j "$jobs"
 ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
   ctest --test-dir "$build-asan" -j "$jobs" --output-on-failure --timeout 1800 --label-exclude slow
 
-if [ -x fuzz/run.sh ]; then
+if [ -x tests/fuzz/run.sh ]; then
   echo "== fuzzing (bounded)"
-  fuzz/run.sh
+  tests/fuzz/run.sh
 fi
 echo "== all checks passed"

@@ -1,7 +1,7 @@
 #include "sim/rtl_engine.h"
 
-#include "sim/harness.h"
-#include "sim/layer_driver.h"
+#include "testbench/harness.h"
+#include "testbench/layer_driver.h"
 
 namespace flipsim {
 

@@ -7,10 +7,10 @@
 #include <stdexcept>
 #include <string>
 
-#include "accel/accel_config.h"
-#include "accel/engine.h"
-#include "accel/layer_plan.h"
-#include "sim/layer_driver.h"
+#include "model/accel/accel_config.h"
+#include "model/accel/engine.h"
+#include "model/accel/layer_plan.h"
+#include "testbench/layer_driver.h"
 
 namespace flipsim {
 

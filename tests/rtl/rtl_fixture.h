@@ -3,7 +3,7 @@
 
 #include <memory>
 
-#include "accel/accel_config.h"
+#include "model/accel/accel_config.h"
 #include "sim/rtl_engine.h"
 
 namespace flipsim {

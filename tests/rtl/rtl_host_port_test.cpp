@@ -2,10 +2,10 @@
 // and a configuration that does not match the compiled RTL is refused.
 #include <gtest/gtest.h>
 
-#include "accel/config_error.h"
-#include "accel/requant.h"
+#include "model/common/config_error.h"
+#include "model/accel/requant.h"
 #include "rtl_fixture.h"
-#include "sim/harness.h"
+#include "testbench/harness.h"
 
 namespace flipsim {
 namespace {

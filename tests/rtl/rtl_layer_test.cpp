@@ -3,10 +3,10 @@
 
 #include <random>
 
-#include "accel/golden.h"
-#include "accel/random_layer.h"
+#include "model/accel/golden.h"
+#include "testbench/random_layer.h"
 #include "rtl_fixture.h"
-#include "sim/harness.h"
+#include "testbench/harness.h"
 
 namespace flipsim {
 namespace {

@@ -2,11 +2,11 @@
 // model's on sample test images (int8 networks on the int8 variant, int16 networks on the int16 one).
 #include <gtest/gtest.h>
 
-#include "accel/golden.h"
-#include "nn/idx_dataset.h"
-#include "nn/infer_config.h"
-#include "nn/onnx_import.h"
-#include "nn/quantize.h"
+#include "model/accel/golden.h"
+#include "model/nn/idx_dataset.h"
+#include "model/nn/infer_config.h"
+#include "model/nn/onnx_import.h"
+#include "model/nn/quantize.h"
 #include "rtl_fixture.h"
 
 namespace flipsim {

@@ -9,9 +9,9 @@
 #include <map>
 #include <random>
 
-#include "accel/site_map.h"
+#include "testbench/site_map.h"
 #include "rtl_fixture.h"
-#include "sim/harness.h"
+#include "testbench/harness.h"
 
 namespace flipsim {
 namespace {

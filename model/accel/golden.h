@@ -1,0 +1,26 @@
+// Functional golden model: direct integer convolution with the accelerator's arithmetic.
+#pragma once
+
+#include "model/accel/accel_config.h"
+#include "model/accel/engine.h"
+
+namespace flipsim {
+
+/// One output's accumulator before requantization (bias included, wrapped to acc_bits).
+int64_t golden_accumulator(const FeatureMap& input, const ConvLayer& layer, int oy, int ox, int o, int acc_bits);
+
+/// Direct convolution: accumulators wrap at acc_bits, outputs are requantized by the PPU rules.
+FeatureMap golden_conv(const FeatureMap& input, const ConvLayer& layer, int data_bits, int acc_bits);
+
+/// Golden engine for a given accelerator configuration (no timing).
+class GoldenEngine : public ConvEngine {
+ public:
+  explicit GoldenEngine(const AccelConfig& config) : config_(config) {}
+  FeatureMap run(const FeatureMap& input, const ConvLayer& layer, LayerRun* run = nullptr) override;
+  std::string name() const override { return "golden"; }
+
+ private:
+  AccelConfig config_;
+};
+
+}  // namespace flipsim

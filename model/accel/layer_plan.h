@@ -1,0 +1,82 @@
+// How the host driver splits a layer into passes that fit the accelerator, and the exact buffer images
+// (word by word, lane by lane) each pass loads. The RTL driver and the architectural model both use it,
+// so "what is in the weight buffer at address a during pass p" has one answer.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <vector>
+
+#include "model/accel/accel_config.h"
+#include "model/accel/layer.h"
+
+namespace flipsim {
+
+/// Descriptor register indices; must match fs_pkg::desc_field_e in rtl/fs_pkg.sv.
+enum DescField : int {
+  kDescInH = 0,
+  kDescInW,
+  kDescInCb,
+  kDescKernelH,
+  kDescKernelW,
+  kDescStride,
+  kDescPad,
+  kDescOutW,
+  kDescOyStart,
+  kDescOxStart,
+  kDescMCount,
+  kDescNTiles,
+  kDescAbufBase,
+  kDescWbufBase,
+  kDescBbufBase,
+  kDescObufBase,
+  kDescRqMult,
+  kDescRqShift,
+  kDescRqZero,
+  kDescRelu,
+  kNumDescFields
+};
+
+using Descriptor = std::array<uint32_t, kNumDescFields>;
+
+/// One run of the controller: a range of output pixels for a range of output-channel tiles.
+struct LayerPass {
+  int n_tile_begin = 0;  ///< first output-channel tile (of cols channels)
+  int n_tiles = 0;
+  int m_begin = 0;       ///< first output pixel (row-major)
+  int m_count = 0;
+  /// Input pixels (row-major) held in the activation buffer: [in_pixel_begin, in_pixel_begin + in_pixels).
+  /// The descriptor's abuf base is -in_pixel_begin * channel_blocks, modulo the depth.
+  int in_pixel_begin = 0;
+  int in_pixels = 0;
+  Descriptor desc{};
+};
+
+/// A word of a buffer: one value per lane (data or accumulator width, sign-extended into int64).
+using BufferWord = std::vector<int64_t>;
+
+struct LayerPlan {
+  int in_h = 0, in_w = 0;
+  int out_h = 0, out_w = 0;
+  int channel_blocks = 0;  ///< ceil(in_channels / rows)
+  int k_tiles = 0;         ///< kernel_h * kernel_w * channel_blocks
+  int n_tiles = 0;         ///< ceil(out_channels / cols)
+  std::vector<LayerPass> passes;
+};
+
+/// Splits a layer over output-channel tiles and output pixels so that every pass fits the buffers.
+/// Throws ConfigError when the layer cannot be run (e.g. one output-channel tile's weights exceed wbuf).
+LayerPlan plan_layer(int in_h, int in_w, const ConvLayer& layer, const AccelConfig& config);
+
+/// Buffer images for one pass (word index = address, starting at 0).
+std::vector<BufferWord> abuf_image(const FeatureMap& input, const LayerPlan& plan, const LayerPass& pass,
+                                   const AccelConfig& config);
+std::vector<BufferWord> wbuf_image(const ConvLayer& layer, const LayerPlan& plan, const LayerPass& pass,
+                                   const AccelConfig& config);
+std::vector<BufferWord> bbuf_image(const ConvLayer& layer, const LayerPass& pass, const AccelConfig& config);
+
+/// Scatters a pass's output-buffer words (m_count * n_tiles words of cols lanes) into the output map.
+void scatter_obuf(const std::vector<BufferWord>& obuf, const LayerPlan& plan, const LayerPass& pass,
+                  const AccelConfig& config, FeatureMap& output);
+
+}  // namespace flipsim

@@ -1,0 +1,254 @@
+#include "model/soft_error/data_model.h"
+
+#include <algorithm>
+#include <boost/random/normal_distribution.hpp>
+#include <cmath>
+
+#include "model/soft_error/logit_accuracy.h"
+
+namespace flipsim::model {
+namespace {
+
+// The smallest n with P(Poisson(rate) <= n) >= u.
+int poisson_quantile(double rate, double u) {
+  if (rate <= 0) return 0;
+  double p = std::exp(-rate), cdf = p;
+  int n = 0;
+  while (u > cdf && n < 1000) {
+    p *= rate / ++n;
+    cdf += p;
+  }
+  return n;
+}
+
+// Mean change of the requantizer gates (relative to their scale) below which the golden linearization is kept.
+constexpr double kGoldenGateTolerance = 0.05;
+
+}  // namespace
+
+std::vector<double> binomial_pmfs(uint64_t n, double p, uint64_t k_max) {
+  k_max = std::min(k_max, n);
+  std::vector<double> pmf(size_t(k_max) + 1, 0.0);
+  if (p <= 0 || p >= 1) {
+    if (p <= 0) pmf[0] = 1.0;
+    else if (k_max == n) pmf[size_t(n)] = 1.0;
+    return pmf;
+  }
+  // P(k + 1) = P(k) (n - k) / (k + 1) * p / (1 - p), in logs (P(0) underflows for large n p).
+  const double log_odds = std::log(p) - std::log1p(-p);
+  double log_pk = double(n) * std::log1p(-p);
+  for (uint64_t k = 0; k <= k_max; ++k) {
+    if (k > 0) log_pk += std::log(double(n - k + 1) / double(k)) + log_odds;
+    pmf[size_t(k)] = std::exp(log_pk);
+  }
+  return pmf;
+}
+
+DataModel::DataModel(const nn::QNetwork& net, const AccelConfig& accel, FaultTarget target, std::vector<int> layers,
+                     ModelOptions options)
+    : net_(net),
+      target_(target),
+      layers_(std::move(layers)),
+      space_(net, target, layers_),
+      options_(options),
+      sums_(net.data_bits),
+      moments_(net, accel) {
+  const Eigen::Index classes = Eigen::Index(net.values[size_t(net.output_value)].channels);
+  draws_ = standard_normal_draws(classes, options_.draw_pairs, stream_seed(options_.seed, 0x6d6f64656cull));
+}
+
+FaultRates DataModel::rates(double ber) const {
+  return uniform_rates(net_.accel_ops().size(), target_, ber, layers_);
+}
+
+ImagePrediction DataModel::predict(SwFaultSim& sim, int label, const std::vector<double>& bers,
+                                   uint64_t image_index) const {
+  ImagePrediction p;
+  const ImageModel image(*this, sim, label, stream_seed(options_.seed, image_index));
+  for (double ber : bers) {
+    const TopOneOdds odds = image.improved(ber);
+    p.improved.push_back(odds.correct);
+    p.improved_unchanged.push_back(odds.unchanged);
+    if (options_.plain_normal) p.normal.push_back(image.plain_normal(ber));
+  }
+  return p;
+}
+
+ImageModel::ImageModel(const DataModel& model, SwFaultSim& sim, int label, uint64_t image_seed)
+    : model_(model),
+      label_(label),
+      golden_top1_(top1_of(sim.golden_logits())),
+      logits_(sim.golden_logits()),
+      golden_(sim.golden()),
+      golden_acc_(sim.golden_accumulators()),
+      jumps_(model.space_, sim, label, model.options_.single_flip_samples, model.options_.compound_draws,
+             image_seed) {}
+
+bool ImageModel::dense(double ber) const {
+  return double(model_.space_.total_bits()) * ber > model_.options_.poisson_limit;
+}
+
+const ImageModel::Cached& ImageModel::at_rate(double rate, bool gaussian) const {
+  Cached& c = cache_[rate];
+  const nn::QNetwork& net = model_.net_;
+  const FaultRates rates = model_.rates(rate);
+  const GoldenRequant& golden_acc = basis()->golden;
+  if (!gaussian) {
+    if (c.normal_mean.empty()) {
+      const MapMoments m = model_.moments_.logit_moments(golden_, rates, nullptr, &golden_acc);
+      c.normal_mean = m.mean;
+      c.normal_var = m.var;
+    }
+    return c;
+  }
+  if (c.has_gaussian) return c;
+  std::vector<MapMoments> acc;
+  const MapMoments sparse = model_.moments_.logit_moments(golden_, rates, &acc, &golden_acc, true);
+  // The covariance from the correlated model, linearized around where the flips put each requantizer on average
+  // (its expected slope under the layer-to-layer model's accumulator disturbance) instead of the golden point:
+  // with many flips, neurons that noise drives into ReLU or saturation stop passing further disturbance.
+  const std::vector<size_t> ops = net.accel_ops();
+  LayerGates gates(ops.size());
+  double moved = 0, neurons = 0;  // how far the gates moved from the golden ones, in units of each scale
+  for (size_t l = 0; l < ops.size(); ++l) {
+    const MapMoments& a = acc[l];
+    for (size_t k = 0; k < golden_acc.acc[l].size(); ++k) {
+      const bool quiet = a.empty() || (a.mean[k] == 0 && a.var[k] == 0);
+      const double golden_gate = basis()->gates[l][k];
+      if (quiet) {
+        gates[l].push_back(golden_gate);
+        continue;
+      }
+      const RequantPoint& at = golden_acc.points[l][k];
+      gates[l].push_back(effective_gate(at, a.mean[k], a.var[k]));
+      moved += std::abs(gates[l].back() - golden_gate) / at.scale;
+      neurons += 1;
+    }
+  }
+  // Where the flips barely move the linearization point, the golden one (computed once per image) serves.
+  const bool golden_point = moved < kGoldenGateTolerance * std::max(neurons, 1.0);
+  if (golden_point && !golden_image_)
+    golden_image_ = std::make_unique<CorrelatedImage>(net, golden_, model_.sums_, basis());
+  c.g = golden_point ? golden_image_->logits(rates)
+                     : CorrelatedImage(net, golden_, model_.sums_, basis(), &gates).logits(rates);
+  // The mean from the layer-to-layer model with sparse disturbances (its non-linear shifts).
+  for (Eigen::Index k = 0; k < c.g.mean.size(); ++k) c.g.mean[k] = sparse.mean[size_t(k)];
+  // The few largest single-flip jumps stay jumps (a Poisson number of them per trial) on top of a normal for the
+  // rest, whose mean and covariance lose what the jumps carry: tens of flips still include a rare large one, and a
+  // normal with its variance has too thin a tail.
+  c.tail = jumps_.tail(double(model_.space_.total_bits()) * rate, model_.options_.tail_jumps);
+  c.bulk_mean = c.g.mean - c.tail.mean;
+  c.root = covariance_root(c.g.cov - c.tail.second);
+  c.has_gaussian = true;
+  return c;
+}
+
+std::shared_ptr<const CorrelatedBasis> ImageModel::basis() const {
+  if (!basis_) {
+    const bool weights = model_.target_ != FaultTarget::kActivations;
+    const bool activations = model_.target_ != FaultTarget::kWeights;
+    basis_ = std::make_shared<CorrelatedBasis>(model_.net_, golden_, model_.sums_, weights, activations,
+                                               std::move(golden_acc_));
+  }
+  return basis_;
+}
+
+LogitGaussian ImageModel::gaussian(double ber) const { return at_rate(ber, true).g; }
+
+double ImageModel::plain_normal(double ber) const {
+  // The layer-to-layer pass without the sparse treatment, cached per rate.
+  const Cached& c = at_rate(ber, false);
+  return p_correct_normal(logits_, c.normal_mean, c.normal_var, label_);
+}
+
+TopOneOdds ImageModel::improved(double ber) const {
+  const uint64_t n = model_.space_.total_bits();
+  if (n == 0 || ber <= 0) return jumps_.given(0);
+  if (dense(ber)) return odds_of(at_rate(ber, true));
+  // Sum over the flip count K up to far into the binomial's upper tail (beyond it the mass is below 1e-12).
+  const double lambda = double(n) * ber;
+  const std::vector<double> pmf = binomial_pmfs(n, ber, uint64_t(lambda + 8 * std::sqrt(lambda) + 8));
+  TopOneOdds out;
+  for (size_t k = 0; k < pmf.size(); ++k) {
+    if (pmf[k] < 1e-300) continue;
+    const TopOneOdds& o = jumps_.given(k);
+    out.correct += pmf[k] * o.correct;
+    out.unchanged += pmf[k] * o.unchanged;
+  }
+  // The probabilities sum to 1 only up to rounding.
+  out.correct = std::min(out.correct, 1.0);
+  out.unchanged = std::min(out.unchanged, 1.0);
+  return out;
+}
+
+const TopOneOdds& ImageModel::odds_of(const Cached& c) const {
+  if (!c.has_odds) {
+    // Monte Carlo with the fixed normal draws and, for the tail jumps, uniforms that depend only on (draw, jump):
+    // common random numbers for every image and rate.
+    const Eigen::MatrixXd bulk = c.root * model_.draws_;
+    const uint64_t seed = stream_seed(model_.options_.seed, 0x7461696cull);
+    int ok = 0, same = 0;
+    Eigen::VectorXd tail(c.bulk_mean.size()), e(c.bulk_mean.size());
+    for (Eigen::Index s = 0; s < bulk.cols(); ++s) {
+      const auto u = [&](int j) { return unit_uniform(stream_seed(seed, uint64_t(s), uint64_t(j) + 1)); };
+      const int n = poisson_quantile(c.tail.rate, u(-1));
+      tail.setZero();
+      c.tail.add(n, u, tail);
+      e.noalias() = c.bulk_mean + bulk.col(s) + tail;
+      const int t = faulty_top1(logits_, e);
+      ok += t == label_;
+      same += t == golden_top1_;
+    }
+    c.odds = {double(ok) / double(bulk.cols()), double(same) / double(bulk.cols())};
+    c.has_odds = true;
+  }
+  return c.odds;
+}
+
+TrialCounts ImageModel::sample(double ber, uint64_t trials, std::mt19937_64& rng) const {
+  TrialCounts out;
+  const auto tally = [&](int top1, uint64_t times) {
+    out.trials += times;
+    out.correct += top1 == label_ ? times : 0;
+    out.unchanged += top1 == golden_top1_ ? times : 0;
+  };
+  const uint64_t n = model_.space_.total_bits();
+  if (n == 0 || ber <= 0) {
+    tally(golden_top1_, trials);
+    return out;
+  }
+  if (!dense(ber)) {
+    // The trials' flip counts K as one multinomial draw (a binomial per k, conditioned on the trials left), so
+    // that the many trials without a flip cost nothing; the trials with k flips each draw their k jumps.
+    const double lambda = double(n) * ber;
+    const std::vector<double> pmf = binomial_pmfs(n, ber, uint64_t(lambda + 8 * std::sqrt(lambda) + 8));
+    uint64_t left = trials;
+    double mass = 1.0;
+    for (size_t k = 0; k < pmf.size() && left > 0; ++k) {
+      const double p = k + 1 == pmf.size() || mass <= pmf[k] ? 1.0 : pmf[k] / mass;
+      const uint64_t count = std::binomial_distribution<uint64_t>(left, p)(rng);
+      left -= count;
+      mass -= pmf[k];
+      if (k == 0) tally(golden_top1_, count);
+      for (uint64_t t = 0; k > 0 && t < count; ++t) tally(jumps_.sample_top1(k, rng), 1);
+    }
+    return out;
+  }
+  const Cached& c = at_rate(ber, true);
+  Eigen::VectorXd xi(c.root.cols()), e(c.root.rows());
+  // Boost's ziggurat normal: several times faster than the standard library's polar method, which dominated
+  // accelerated sampling at thousands of trials per image.
+  boost::random::normal_distribution<double> normal;
+  std::uniform_real_distribution<double> uniform(0.0, 1.0);
+  std::poisson_distribution<int> arrivals(c.tail.rate > 0 ? c.tail.rate : 1.0);
+  for (uint64_t t = 0; t < trials; ++t) {
+    for (Eigen::Index i = 0; i < xi.size(); ++i) xi[i] = normal(rng);
+    e.noalias() = c.root * xi;
+    e += c.bulk_mean;
+    if (c.tail.rate > 0) c.tail.add(arrivals(rng), [&](int) { return uniform(rng); }, e);
+    tally(faulty_top1(logits_, e), 1);
+  }
+  return out;
+}
+
+}  // namespace flipsim::model

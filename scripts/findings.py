@@ -1,0 +1,373 @@
+#!/usr/bin/python3
+"""Plots of flipsim sweeps, and the generator of docs/findings.md.
+
+Uses Debian's matplotlib: run with /usr/bin/python3 (the flipsim binary calls it that way).
+
+    findings.py plot OUT.png RESULT.json...        accuracy vs per-bit error rate, every method on one axes
+    findings.py plot-layers OUT.png MODEL.json     per-layer sensitivity from `flipsim model --layers --json`
+    findings.py generate [--flipsim BIN] [--out docs/findings.md] [--cache DIR] [--threads N]
+                                                   run every configs/sweeps/*.yaml with all three methods and
+                                                   write the findings page with its tables and plots
+"""
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+STYLE = {
+    "software": dict(color="black", marker="o", label="software fault simulation (95% CI)"),
+    "accelerated": dict(color="tab:green", marker="s", label="accelerated fault simulation (95% CI)"),
+    "model": dict(color="tab:blue", label="model, improved"),
+    "normal": dict(color="tab:orange", linestyle="--", label="model, plain normal (paper)"),
+}
+
+
+def load(path):
+    with open(path) as f:
+        return json.load(f)
+
+
+def draw_result(ax, r, offset=1.0):
+    xs = [p["ber"] * offset for p in r["points"]]
+    ys = [p["accuracy"] for p in r["points"]]
+    m = r["method"]
+    if m == "model":
+        ax.plot(xs, ys, **STYLE["model"])
+        normal = [p.get("accuracy_normal") for p in r["points"]]
+        if all(v is not None for v in normal):
+            ax.plot(xs, normal, **STYLE["normal"])
+    else:
+        lo = [p["accuracy"] - p["ci_low"] for p in r["points"]]
+        hi = [p["ci_high"] - p["accuracy"] for p in r["points"]]
+        ax.errorbar(xs, ys, yerr=[lo, hi], linestyle="none", capsize=2, markersize=4, **STYLE[m])
+
+
+def title_of(r):
+    net = os.path.splitext(os.path.basename(r["network"]))[0]
+    layers = "" if not r.get("layers") or len(r["layers"]) == 0 else ""
+    return f"{net}, int{r['data_bits']}, {r['target']}{layers}"
+
+
+def plot(out, files):
+    results = [load(f) for f in files]
+    fig, ax = plt.subplots(figsize=(6.4, 4.2))
+    # Measured methods are nudged apart on the log axis so that their intervals do not hide each other.
+    for r in results:
+        draw_result(ax, r, offset={"software": 0.94, "accelerated": 1.06}.get(r["method"], 1.0))
+    if results:
+        ax.axhline(results[0]["golden_accuracy"], color="grey", linewidth=0.8, linestyle=":", label="fault-free")
+        ax.set_title(title_of(results[0]))
+    ax.set_xscale("log")
+    ax.set_xlabel("per-bit error rate (BER)")
+    ax.set_ylabel("top-1 accuracy")
+    ax.set_ylim(0, 1)
+    ax.grid(True, which="both", alpha=0.3)
+    ax.legend(fontsize=8, loc="lower left")
+    fig.tight_layout()
+    fig.savefig(out, dpi=110)
+    plt.close(fig)
+
+
+def plot_layers(out, path):
+    r = load(path)
+    fig, ax = plt.subplots(figsize=(6.4, 4.2))
+    for layer in r.get("per_layer", []):
+        ax.plot([p["ber"] for p in layer["points"]], [p["accuracy"] for p in layer["points"]],
+                marker=".", label=f"{layer['name']} ({layer['bits']} bits)")
+    ax.plot([p["ber"] for p in r["points"]], [p["accuracy"] for p in r["points"]], color="black",
+            linewidth=2, label="all layers")
+    ax.set_xscale("log")
+    ax.set_xlabel("per-bit error rate (BER)")
+    ax.set_ylabel("predicted top-1 accuracy")
+    ax.set_ylim(0, 1)
+    ax.set_title(title_of(r) + ": one layer at a time")
+    ax.grid(True, which="both", alpha=0.3)
+    ax.legend(fontsize=7, loc="lower left")
+    fig.tight_layout()
+    fig.savefig(out, dpi=110)
+    plt.close(fig)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = ap.add_subparsers(dest="cmd", required=True)
+    p = sub.add_parser("plot")
+    p.add_argument("out")
+    p.add_argument("files", nargs="+")
+    p = sub.add_parser("plot-layers")
+    p.add_argument("out")
+    p.add_argument("file")
+    p = sub.add_parser("generate")
+    p.add_argument("--flipsim", default=os.path.join(REPO, "build", "cli", "flipsim"))
+    p.add_argument("--out", default=os.path.join(REPO, "docs", "findings.md"))
+    p.add_argument("--cache", default=None, help="directory of result JSON (reused when present)")
+    p.add_argument("--threads", type=int, default=1)
+    a = ap.parse_args()
+    if a.cmd == "plot":
+        plot(a.out, a.files)
+    elif a.cmd == "plot-layers":
+        plot_layers(a.out, a.file)
+    else:
+        generate(a)
+
+
+NETS = [("mlp", "MLP (3 FC layers)"), ("lenet5", "LeNet-5 (2 conv + 3 FC)"), ("cnn", "deep CNN (6 conv + 1 FC)")]
+TARGETS = ["weights", "activations"]
+WIDTHS = [8, 16]
+
+
+def run(cmd):
+    print("+", " ".join(cmd), flush=True)
+    out = subprocess.run(cmd, check=True, stdout=subprocess.PIPE, text=True).stdout
+    return json.loads(out)
+
+
+def sweep_results(a, stem):
+    """Software, model and accelerated results of configs/sweeps/<stem>.yaml (cached in a.cache)."""
+    files = {m: os.path.join(a.cache, f"{stem}.{m}.json") for m in ("software", "model", "accelerated")}
+    if not all(os.path.exists(f) for f in files.values()):
+        cfg = os.path.join(REPO, "configs", "sweeps", stem + ".yaml")
+        run([a.flipsim, "sweep", cfg, "--method", "software,model,accelerated", "--json", "--plots", a.cache,
+             "--threads", str(a.threads)])
+    return {m: load(f) for m, f in files.items()}
+
+
+def layer_results(a, stem):
+    f = os.path.join(a.cache, f"{stem}.layers.json")
+    if not os.path.exists(f):
+        cfg = os.path.join(REPO, "configs", "sweeps", stem + ".yaml")
+        r = run([a.flipsim, "model", cfg, "--layers", "--json"])
+        with open(f, "w") as out:
+            json.dump(r, out, indent=1)
+    return load(f)
+
+
+def narrow(p):
+    return p["ci_high"] - p["ci_low"] <= 0.02  # interval within +-1 percentage point
+
+
+def worst(sw, other, key="accuracy", max_ber=1.0):
+    """Largest |other - software| in percentage points over the rates (up to max_ber) where software's interval is
+    narrow."""
+    diffs = [abs(o[key] - s["accuracy"]) for s, o in zip(sw["points"], other["points"])
+             if narrow(s) and key in o and s["ber"] <= max_ber]
+    return 100 * max(diffs) if diffs else float("nan")
+
+
+def fmt_pp(x):
+    return "n/a" if x != x else f"{x:.1f}"
+
+
+def curve_figure(path, panels, title):
+    """panels: list of (subplot title, [(label, result, style)])."""
+    cols = len(panels)
+    fig, axes = plt.subplots(1, cols, figsize=(4.6 * cols, 3.8), squeeze=False)
+    for ax, (sub, series) in zip(axes[0], panels):
+        for label, r, style in series:
+            xs = [p["ber"] for p in r["points"]]
+            ys = [p["accuracy"] for p in r["points"]]
+            if r["method"] == "model":
+                ax.plot(xs, ys, label=label, **style)
+            else:
+                lo = [p["accuracy"] - p["ci_low"] for p in r["points"]]
+                hi = [p["ci_high"] - p["accuracy"] for p in r["points"]]
+                ax.errorbar(xs, ys, yerr=[lo, hi], label=label, capsize=2, markersize=3, **style)
+        ax.set_xscale("log")
+        ax.set_ylim(0, 1)
+        ax.set_title(sub, fontsize=10)
+        ax.set_xlabel("per-bit error rate")
+        ax.grid(True, which="both", alpha=0.3)
+        ax.legend(fontsize=7, loc="lower left")
+    axes[0][0].set_ylabel("top-1 accuracy")
+    fig.suptitle(title, fontsize=11)
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+
+
+def measured_and_model(res, stem, label, color):
+    """The software points and the improved model's line of one sweep, in one colour (none if not run)."""
+    if stem not in res:
+        return []
+    return [(f"{label} software", res[stem]["software"], dict(color=color, marker="o", linestyle="none")),
+            (f"{label} model", res[stem]["model"], dict(color=color))]
+
+
+def drop_figure(path, results):
+    """Accuracy loss (golden - accuracy) on a log scale: where the plain normal model breaks."""
+    fig, axes = plt.subplots(1, len(results), figsize=(4.6 * len(results), 3.8), squeeze=False)
+    for ax, (sub, rs) in zip(axes[0], results):
+        sw, model = rs["software"], rs["model"]
+        g = sw["golden_accuracy"]
+        xs = [p["ber"] for p in sw["points"]]
+        ax.plot(xs, [max(g - p["accuracy"], 1e-5) for p in sw["points"]], "ko", label="software (measured)")
+        ax.plot(xs, [max(g - p["accuracy"], 1e-5) for p in model["points"]], color="tab:blue", label="model, improved")
+        ax.plot(xs, [max(g - p["accuracy_normal"], 1e-5) for p in model["points"]], color="tab:orange",
+                linestyle="--", label="model, plain normal")
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+        ax.set_ylim(1e-5, 1)
+        ax.set_title(sub, fontsize=10)
+        ax.set_xlabel("per-bit error rate")
+        ax.grid(True, which="both", alpha=0.3)
+        ax.legend(fontsize=7, loc="upper left")
+    axes[0][0].set_ylabel("accuracy loss (golden - faulty), floor 1e-5")
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+
+
+def generate(a):
+    a.cache = a.cache or os.path.join(REPO, "docs", "findings")
+    os.makedirs(a.cache, exist_ok=True)
+    figdir = os.path.join(os.path.dirname(a.out), "findings")
+    os.makedirs(figdir, exist_ok=True)
+    rel = os.path.relpath(figdir, os.path.dirname(a.out))
+    res = {}
+    for net, _ in NETS:
+        for bits in WIDTHS:
+            for t in TARGETS:
+                stem = f"{net}_int{bits}_{t}"
+                if os.path.exists(os.path.join(REPO, "configs", "sweeps", stem + ".yaml")):
+                    res[stem] = sweep_results(a, stem)
+    layers = {stem: layer_results(a, stem) for stem in ("lenet5_int8_weights", "lenet5_int8_activations",
+                                                         "cnn_int8_weights", "cnn_int8_activations")
+              if stem in res}
+    for stem, r in layers.items():
+        plot_layers(os.path.join(figdir, f"{stem}.layers.png"), os.path.join(a.cache, f"{stem}.layers.json"))
+
+    # Figures: bit width, depth, the plain normal's failure.
+    for net, name in NETS:
+        panels = []
+        for t in TARGETS:
+            series = []
+            for bits, color in ((8, "tab:blue"), (16, "tab:red")):
+                series += measured_and_model(res, f"{net}_int{bits}_{t}", f"int{bits}", color)
+            panels.append((f"{name}: {t}", series))
+        curve_figure(os.path.join(figdir, f"width_{net}.png"), panels, f"Bit width: {name}")
+    panels = []
+    for t in TARGETS:
+        series = []
+        for (net, name), color in zip(NETS, ("tab:green", "tab:blue", "tab:red")):
+            series += measured_and_model(res, f"{net}_int8_{t}", net, color)
+        panels.append((f"int8 {t}", series))
+    curve_figure(os.path.join(figdir, "depth.png"), panels, "Depth: MLP vs LeNet-5 vs deep CNN (int8)")
+    drop_figure(os.path.join(figdir, "normal_breaks.png"),
+                [(f"{net} int8 {t}", res[f"{net}_int8_{t}"]) for net in ("lenet5", "cnn") for t in TARGETS
+                 if f"{net}_int8_{t}" in res])
+    for stem in res:
+        src = os.path.join(a.cache, stem + ".png")
+        if os.path.exists(src) and os.path.abspath(a.cache) != os.path.abspath(figdir):
+            import shutil
+            shutil.copy(src, os.path.join(figdir, stem + ".png"))
+
+    write_markdown(a, res, layers, rel)
+
+
+def write_markdown(a, res, layers, rel):
+    L = []
+    w = L.append
+    w("# Findings: soft errors at the data level (model vs fault simulation)")
+    w("")
+    w("Generated by `/usr/bin/python3 scripts/findings.py generate --flipsim <build>/cli/flipsim` from the sweeps in")
+    w("`configs/sweeps/` (Fashion-MNIST test images, per-bit error rate on stored weights or layer-input")
+    w("activations, see [model.md](model.md)). Every number below comes from the JSON results in")
+    w(f"`{rel}/` (delete them to recompute). Measured accuracies carry 95% Wilson intervals;")
+    w("\"within ±1 point\" means the software interval's half-width is at most one percentage point.")
+    w("")
+    w("## Summary: model and accelerated simulation against software fault simulation")
+    w("")
+    w("Worst absolute difference in accuracy (percentage points) over the rates whose software interval is within")
+    w("±1 point (13 rates, 1e-7 … 1e-3); *drop* is the measured accuracy loss at 1e-3. Seconds are single-thread")
+    w("wall times of each method on the same images (network loading excluded; the machine was shared, compare")
+    w("within a row); *speed-up* = software seconds / accelerated seconds.")
+    w("")
+    w("| sweep | golden | narrow rates | improved model | plain normal | accelerated | drop at 1e-3 | software s | "
+      "model s | accel. s | speed-up |")
+    w("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+    for stem, r in res.items():
+        sw, m, ac = r["software"], r["model"], r["accelerated"]
+        n_narrow = sum(narrow(p) for p in sw["points"])
+        w(f"| {stem} | {sw['golden_accuracy']:.2f} | {n_narrow}/{len(sw['points'])} | "
+          f"{fmt_pp(worst(sw, m))} | {fmt_pp(worst(sw, m, 'accuracy_normal'))} | {fmt_pp(worst(sw, ac))} | "
+          f"{100 * (sw['golden_accuracy'] - sw['points'][-1]['accuracy']):.1f} | {sw['seconds']:.1f} | "
+          f"{m['seconds']:.2f} | {ac['seconds']:.2f} | {sw['seconds'] / ac['seconds']:.0f}x |")
+    w("")
+    w("PLACEHOLDER_DISCUSSION")
+    w("")
+    for title, fig in (("Bit width (int8 vs int16)", [f"width_{n}.png" for n, _ in NETS]),
+                       ("Depth (MLP vs LeNet-5 vs deep CNN)", ["depth.png"]),
+                       ("Where the plain normal model breaks", ["normal_breaks.png"])):
+        w(f"## {title}")
+        w("")
+        w(f"PLACEHOLDER_{title.split()[0].upper()}")
+        w("")
+        for f in fig:
+            w(f"![{f}]({rel}/{f})")
+        w("")
+    w("## Per-layer sensitivity (improved model, one layer's bits flipping at a time)")
+    w("")
+    w("PLACEHOLDER_LAYERS")
+    w("")
+    for stem, r in layers.items():
+        w(f"**{stem}**")
+        w("")
+        names = [l["name"] for l in r["per_layer"]]
+        w("| ber | " + " | ".join(f"{n} ({l['bits']} bits)" for n, l in zip(names, r["per_layer"])) + " | all |")
+        w("| ---: | " + " | ".join("---:" for _ in names) + " | ---: |")
+        for b, p in enumerate(r["points"]):
+            if p["ber"] < 1e-6:
+                continue
+            w(f"| {p['ber']:.1e} | " + " | ".join(f"{l['points'][b]['accuracy']:.3f}" for l in r["per_layer"]) +
+              f" | {p['accuracy']:.3f} |")
+        w("")
+        w(f"![{stem} layers]({rel}/{stem}.layers.png)")
+        w("")
+    w("## Every sweep")
+    w("")
+    for stem, r in res.items():
+        sw, m, ac = r["software"], r["model"], r["accelerated"]
+        w(f"### {stem}")
+        w("")
+        w(f"{sw['images']} images x {sw['injections']} injections per rate, {sw['bits']} stored bits in scope, "
+          f"golden accuracy {sw['golden_accuracy']:.3f}.")
+        w("")
+        w("| ber | expected flips | software [95% CI] | accelerated [95% CI] | improved model | plain normal | sw SDC |")
+        w("| ---: | ---: | --- | --- | ---: | ---: | ---: |")
+        for s, mm, aa in zip(sw["points"], m["points"], ac["points"]):
+            w(f"| {s['ber']:.2e} | {s['expected_flips']:.3g} | {s['accuracy']:.4f} [{s['ci_low']:.4f}, "
+              f"{s['ci_high']:.4f}] | {aa['accuracy']:.4f} [{aa['ci_low']:.4f}, {aa['ci_high']:.4f}] | "
+              f"{mm['accuracy']:.4f} | {mm.get('accuracy_normal', float('nan')):.4f} | {s.get('sdc', 0):.4f} |")
+        w("")
+        w(f"![{stem}]({rel}/{stem}.png)")
+        w("")
+    text = "\n".join(L) + "\n"
+    notes = os.path.join(REPO, "tools", "findings_notes.md")
+    if os.path.exists(notes):
+        # Hand-written discussion, keyed by the placeholders above (kept out of the generator so that numbers and
+        # prose are easy to tell apart).
+        sections = {}
+        key = None
+        for line in open(notes):
+            if line.startswith("@@ "):
+                key = line[3:].strip()
+                sections[key] = []
+            elif key:
+                sections[key].append(line)
+        for k, v in sections.items():
+            text = text.replace(k, "".join(v).strip())
+    with open(a.out, "w") as f:
+        f.write(text)
+    print("wrote", a.out)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,127 @@
+#include "sim/campaign/campaign_config.h"
+
+#include <fstream>
+#include <sstream>
+
+#include "model/common/config_error.h"
+#include "model/common/yaml_fields.h"
+
+namespace flipsim {
+
+const char* fault_model_name(FaultModel m) {
+  switch (m) {
+    case FaultModel::kFlip: return "flip";
+    case FaultModel::kMultiBit: return "multi_bit";
+    case FaultModel::kStuckAt0: return "stuck_at_0";
+    case FaultModel::kStuckAt1: return "stuck_at_1";
+    case FaultModel::kSramFlip: return "sram_flip";
+    case FaultModel::kSramBer: return "sram_ber";
+  }
+  return "?";
+}
+
+namespace {
+
+std::pair<int, int> read_range(const YamlFields& f, const std::string& key, int lo, int hi) {
+  const YAML::Node n = f.node(key);
+  if (!n.IsSequence() || n.size() != 2)
+    throw ConfigError(f.where(key) + ": expected [min, max] (two integers)");
+  int a = 0, b = 0;
+  if (!YAML::convert<int>::decode(n[0], a) || !YAML::convert<int>::decode(n[1], b) || a < lo || b > hi || a > b)
+    throw ConfigError(f.where(key) + ": expected [min, max] with " + std::to_string(lo) + " <= min <= max <= " +
+                      std::to_string(hi));
+  return {a, b};
+}
+
+}  // namespace
+
+CampaignConfig load_campaign_config(const std::string& path) {
+  const YAML::Node root = load_yaml_file(path);
+  CampaignConfig c;
+  c.file = path;
+  {
+    std::ifstream in(path);
+    std::ostringstream text;
+    text << in.rdbuf();
+    c.text = text.str();
+  }
+  const YamlFields top(root, path);
+  top.allow_only({"campaign"});
+  const YamlFields f = top.child("campaign");
+  f.allow_only({"name", "network", "images", "targets", "fault", "injections", "margin", "confidence", "seed",
+                "workers", "watchdog_factor"});
+  c.name = f.get_string("name", "campaign");
+  c.network = nn::load_infer_config(f.get_path("network"));
+
+  const YAML::Node images = f.node("images");
+  if (images.IsSequence()) {
+    for (const auto& n : images) {
+      int i = -1;
+      if (!YAML::convert<int>::decode(n, i) || i < 0 || i >= 10000)
+        throw ConfigError(f.where("images") + ": expected test-image indices in [0, 9999]");
+      c.images.push_back(i);
+    }
+    if (c.images.empty()) throw ConfigError(f.where("images") + ": expected at least one image");
+  } else {
+    const int count = int(f.get_int("images", 1, 10000));
+    for (int i = 0; i < count; ++i) c.images.push_back(i);
+  }
+
+  if (f.has("targets")) {
+    const YamlFields t = f.child("targets");
+    t.allow_only({"classes", "pattern", "rows", "cols", "bits"});
+    if (t.has("classes")) {
+      const YAML::Node classes = t.node("classes");
+      if (!classes.IsSequence()) throw ConfigError(t.where("classes") + ": expected a list of site classes");
+      for (const auto& n : classes) {
+        SiteClass cls;
+        if (!n.IsScalar() || !parse_site_class(n.Scalar(), &cls)) {
+          std::string known;
+          for (int i = 0; i < kNumSiteClasses; ++i) known += std::string(i ? ", " : "") + site_class_name(SiteClass(i));
+          throw ConfigError(t.where("classes") + ": unknown site class '" + (n.IsScalar() ? n.Scalar() : "?") +
+                            "' (known: " + known + ")");
+        }
+        c.targets.classes.push_back(cls);
+      }
+    }
+    c.targets.pattern = t.get_string("pattern", "*");
+    if (t.has("rows")) std::tie(c.targets.row_min, c.targets.row_max) = read_range(t, "rows", 0, 1 << 20);
+    if (t.has("cols")) std::tie(c.targets.col_min, c.targets.col_max) = read_range(t, "cols", 0, 1 << 20);
+    if (t.has("bits")) std::tie(c.targets.bit_min, c.targets.bit_max) = read_range(t, "bits", 0, 63);
+  }
+
+  const YamlFields fault = f.child("fault");
+  fault.allow_only({"model", "bits", "duration", "ber"});
+  const std::string model =
+      fault.get_choice("model", {"flip", "multi_bit", "stuck_at_0", "stuck_at_1", "sram_flip", "sram_ber"}, "flip");
+  for (FaultModel m : {FaultModel::kFlip, FaultModel::kMultiBit, FaultModel::kStuckAt0, FaultModel::kStuckAt1,
+                       FaultModel::kSramFlip, FaultModel::kSramBer})
+    if (model == fault_model_name(m)) c.fault = m;
+  c.fault_bits = int(fault.get_int("bits", 2, 16, 2));
+  c.duration = uint64_t(fault.get_int("duration", 0, 1LL << 40, 0));
+  c.ber = fault.get_double("ber", 1e-12, 0.1, 1e-6);
+
+  const bool by_count = f.has("injections");
+  if (by_count && (f.has("margin") || f.has("confidence")))
+    throw ConfigError(f.where("injections") + ": give either injections or margin/confidence, not both");
+  c.injections = uint64_t(f.get_int("injections", 1, 100000000, 0));
+  c.margin = f.get_double("margin", 1e-4, 0.5, 0.05);
+  c.confidence = f.get_double("confidence", 0.5, 0.9999, 0.95);
+  c.seed = uint64_t(f.get_int("seed", 0, (1LL << 62), 1));
+  c.workers = int(f.get_int("workers", 1, 256, 1));
+  c.watchdog_factor = f.get_double("watchdog_factor", 1.5, 1000, 4.0);
+
+  const bool sram_only = c.fault == FaultModel::kSramFlip || c.fault == FaultModel::kSramBer;
+  const bool ff_only = c.fault == FaultModel::kStuckAt0 || c.fault == FaultModel::kStuckAt1;
+  for (SiteClass cls : c.targets.classes) {
+    if (sram_only && !is_sram_class(cls))
+      throw ConfigError(f.where("targets") + ": fault model " + model + " reaches SRAM buffers only, not '" +
+                        site_class_name(cls) + "'");
+    if (ff_only && is_sram_class(cls))
+      throw ConfigError(f.where("targets") + ": fault model " + model + " reaches flip-flops only, not '" +
+                        site_class_name(cls) + "'");
+  }
+  return c;
+}
+
+}  // namespace flipsim

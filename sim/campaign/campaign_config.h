@@ -1,0 +1,54 @@
+// configs/campaigns/*.yaml: what a fault campaign injects, where, when, how often and with which seed.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "testbench/site_map.h"
+#include "model/nn/infer_config.h"
+
+namespace flipsim {
+
+enum class FaultModel {
+  kFlip,      ///< single-bit upset: flip-flops at one cycle; SRAM bits stored until the word is rewritten
+  kMultiBit,  ///< `bits` adjacent bits upset together
+  kStuckAt0,  ///< flip-flop bit forced to 0 for `duration` cycles (0: the whole inference)
+  kStuckAt1,
+  kSramFlip,  ///< as kFlip, restricted to SRAM sites
+  kSramBer,   ///< every stored bit flips with probability `ber`, at the start of every pass
+};
+const char* fault_model_name(FaultModel m);
+
+/// Which sites a campaign samples from (all conditions must hold).
+struct TargetFilter {
+  std::vector<SiteClass> classes;  ///< empty: every class
+  std::string pattern = "*";       ///< glob on the register name ("array.pe[*].psum_q") or the buffer name
+  int row_min = 0, row_max = 1 << 20;  ///< PE / skew rows (sites without a row always pass)
+  int col_min = 0, col_max = 1 << 20;
+  int bit_min = 0, bit_max = 63;   ///< bit within the register, or within the SRAM lane
+};
+
+struct CampaignConfig {
+  std::string file;
+  std::string text;  ///< the YAML as read, stored with the results
+  std::string name;
+  nn::InferConfig network;
+  std::vector<int> images;  ///< test-set indices
+  TargetFilter targets;
+  FaultModel fault = FaultModel::kFlip;
+  int fault_bits = 2;
+  uint64_t duration = 0;
+  double ber = 1e-6;
+  uint64_t injections = 0;  ///< 0: sized from margin and confidence
+  double margin = 0.05;
+  double confidence = 0.95;
+  uint64_t seed = 1;
+  int workers = 1;
+  double watchdog_factor = 4.0;  ///< a pass running longer than this times its golden length is a hang
+};
+
+/// Loads and validates a campaign; ConfigError names the file, line and key.
+CampaignConfig load_campaign_config(const std::string& path);
+
+}  // namespace flipsim

@@ -1,0 +1,149 @@
+#include "sim/campaign/fault_plan.h"
+
+#include <fnmatch.h>
+
+#include <algorithm>
+#include <nlohmann/json.hpp>
+
+#include "model/common/config_error.h"
+
+namespace flipsim {
+
+namespace {
+
+bool in(int v, int lo, int hi) { return v < 0 || (v >= lo && v <= hi); }
+
+bool class_selected(const TargetFilter& t, SiteClass c) {
+  return t.classes.empty() || std::find(t.classes.begin(), t.classes.end(), c) != t.classes.end();
+}
+
+bool model_reaches(FaultModel m, bool sram) {
+  switch (m) {
+    case FaultModel::kStuckAt0:
+    case FaultModel::kStuckAt1: return !sram;
+    case FaultModel::kSramFlip:
+    case FaultModel::kSramBer: return sram;
+    default: return true;
+  }
+}
+
+}  // namespace
+
+TargetSpace::TargetSpace(const SiteMap& map, const CampaignConfig& config) : map_(map) {
+  const TargetFilter& t = config.targets;
+  for (size_t g = 0; g < map.ff_groups().size(); ++g) {
+    const FfGroup& group = map.ff_groups()[g];
+    if (!model_reaches(config.fault, false) || !class_selected(t, group.cls)) continue;
+    if (!in(group.row, t.row_min, t.row_max) || !in(group.col, t.col_min, t.col_max)) continue;
+    if (fnmatch(t.pattern.c_str(), group.name.c_str(), 0) != 0) continue;
+    const int hi = std::min(t.bit_max, group.width - 1);
+    if (t.bit_min > hi) continue;
+    ranges_.push_back(Range{false, int(g), Buffer::kAbuf, t.bit_min, hi, uint64_t(hi - t.bit_min + 1)});
+  }
+  for (int b = 0; b < kNumBuffers; ++b) {
+    const Buffer buffer = Buffer(b);
+    const SiteClass cls = SiteClass(int(SiteClass::kAbuf) + b);
+    if (!model_reaches(config.fault, true) || !class_selected(t, cls)) continue;
+    if (fnmatch(t.pattern.c_str(), buffer_name(buffer), 0) != 0) continue;
+    const int hi = std::min(t.bit_max, map.lane_bits(buffer) - 1);
+    if (t.bit_min > hi) continue;
+    buffers_.push_back(buffer);
+    ranges_.push_back(Range{true, 0, buffer, t.bit_min, hi,
+                            uint64_t(map.depth(buffer)) * map.lanes(buffer) * uint64_t(hi - t.bit_min + 1)});
+  }
+  for (const Range& r : ranges_) {
+    starts_.push_back(total_);
+    total_ += r.count;
+  }
+  if (total_ == 0)
+    throw ConfigError(config.file + ": campaign.targets select no fault site for fault model " +
+                      fault_model_name(config.fault));
+}
+
+Site TargetSpace::pick(uint64_t index) const {
+  const size_t r = size_t(std::upper_bound(starts_.begin(), starts_.end(), index) - starts_.begin()) - 1;
+  const Range& range = ranges_[r];
+  const uint64_t within = index - starts_[r];
+  const uint64_t bits = uint64_t(range.bit_hi - range.bit_lo + 1);
+  if (!range.sram) {
+    return map_.site(map_.group_first_site(range.group) + uint64_t(range.bit_lo) + within);
+  }
+  const int lanes = map_.lanes(range.buffer), lane_bits = map_.lane_bits(range.buffer);
+  const uint64_t word = within / (uint64_t(lanes) * bits);
+  const uint64_t lane = (within / bits) % uint64_t(lanes);
+  const uint64_t bit = uint64_t(range.bit_lo) + within % bits;
+  return map_.site(map_.buffer_first_site(range.buffer) + (word * uint64_t(lanes) + lane) * uint64_t(lane_bits) + bit);
+}
+
+uint64_t Timeline::total() const {
+  uint64_t t = 0;
+  for (uint64_t c : pass_cycles) t += c;
+  return t;
+}
+
+std::string Timeline::to_json() const {
+  return nlohmann::json{{"pass_cycles", pass_cycles}, {"pass_layer", pass_layer}}.dump();
+}
+
+Timeline Timeline::from_json(const std::string& text) {
+  const auto j = nlohmann::json::parse(text);
+  Timeline t;
+  t.pass_cycles = j.at("pass_cycles").get<std::vector<uint64_t>>();
+  t.pass_layer = j.at("pass_layer").get<std::vector<std::string>>();
+  return t;
+}
+
+uint64_t SplitMix64::next() {
+  uint64_t z = (state_ += 0x9e3779b97f4a7c15ull);
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+  return z ^ (z >> 31);
+}
+
+uint64_t SplitMix64::below(uint64_t n) {
+  const uint64_t limit = ~uint64_t(0) - (~uint64_t(0) % n);
+  uint64_t x;
+  do x = next();
+  while (x >= limit);
+  return x % n;
+}
+
+double SplitMix64::unit() { return double(next() >> 11) * 0x1.0p-53; }
+
+Injection draw_injection(uint64_t id, const CampaignConfig& config, const TargetSpace& space, const SiteMap& map,
+                         const Timeline& timeline) {
+  SplitMix64 rng(config.seed * 0x2545f4914f6cdd1dull + id);
+  rng.next();
+  Injection inj;
+  inj.id = id;
+  inj.model = config.fault;
+  inj.image = config.images[rng.below(config.images.size())];
+  inj.stream = rng.next();
+  const bool permanent =
+      (config.fault == FaultModel::kStuckAt0 || config.fault == FaultModel::kStuckAt1) && config.duration == 0;
+  inj.cycle = (permanent || config.fault == FaultModel::kSramBer) ? 0 : rng.below(timeline.total());
+  uint64_t rest = inj.cycle;
+  while (inj.pass + 1 < int(timeline.pass_cycles.size()) && rest >= timeline.pass_cycles[inj.pass])
+    rest -= timeline.pass_cycles[inj.pass++];
+  inj.offset = rest;
+  if (config.fault == FaultModel::kSramBer) return inj;
+
+  inj.has_site = true;
+  inj.site = space.pick(rng.below(space.size()));
+  const int width = inj.site.sram ? map.lane_bits(inj.site.buffer) : map.ff_groups()[inj.site.ff_group].width;
+  const int bits = config.fault == FaultModel::kMultiBit ? config.fault_bits : 1;
+  for (int b = inj.site.bit; b < inj.site.bit + bits && b < width; ++b) inj.mask |= uint64_t(1) << b;
+  if (config.fault == FaultModel::kStuckAt0 || config.fault == FaultModel::kStuckAt1) inj.hold = config.duration;
+  return inj;
+}
+
+uint64_t watchdog_cycles(const Timeline& t, double factor) {
+  const uint64_t longest = t.pass_cycles.empty() ? 0 : *std::max_element(t.pass_cycles.begin(), t.pass_cycles.end());
+  return uint64_t(double(longest) * factor) + 1000;
+}
+
+double fault_population(const CampaignConfig& config, const TargetSpace& space, const Timeline& timeline) {
+  return double(space.size()) * double(std::max<uint64_t>(1, timeline.total())) * double(config.images.size());
+}
+
+}  // namespace flipsim

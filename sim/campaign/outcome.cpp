@@ -1,0 +1,113 @@
+#include "sim/campaign/outcome.h"
+
+#include <cmath>
+#include <cstdlib>
+
+#include "model/accel/golden.h"
+#include "model/accel/layer_plan.h"
+#include "model/accel/requant.h"
+
+namespace flipsim {
+
+int top1(const FeatureMap& logits) {
+  int best = 0;
+  for (size_t i = 1; i < logits.data.size(); ++i)
+    if (logits.data[i] > logits.data[best]) best = int(i);
+  return best;
+}
+
+namespace {
+
+const char* stage_of(nn::QOpType type) {
+  switch (type) {
+    case nn::QOpType::kMaxPool:
+    case nn::QOpType::kAvgPool:
+    case nn::QOpType::kGlobalAvgPool: return "pooling";
+    case nn::QOpType::kRelu: return "relu_op";
+    case nn::QOpType::kAccel: return "next_layer";
+    case nn::QOpType::kAdd: return "residual_add";
+    default: return "later";
+  }
+}
+
+}  // namespace
+
+std::string accelerator_masking_stage(const nn::QNetwork& net, const std::vector<FeatureMap>& golden,
+                                      const AccelConfig& accel, const ObservedRows& observed) {
+  static constexpr const char* kOrder[] = {"array", "rounding", "relu", "saturation"};
+  int latest = 0;
+  int pass_index = 0;
+  for (size_t op_index : net.accel_ops()) {
+    const nn::QOp& op = net.ops[op_index];
+    const FeatureMap& input = golden[size_t(op.inputs[0])];
+    const LayerPlan plan = plan_layer(input.height, input.width, op.layer, accel);
+    for (const LayerPass& pass : plan.passes) {
+      for (auto it = observed.lower_bound({pass_index, 0}); it != observed.end() && it->first.first == pass_index;
+           ++it) {
+        const uint32_t addr = it->first.second;
+        const int m = int(addr) / pass.n_tiles, nt = int(addr) % pass.n_tiles;
+        if (m >= pass.m_count) continue;
+        const int pixel = pass.m_begin + m;
+        for (int c = 0; c < accel.cols; ++c) {
+          const int o = (pass.n_tile_begin + nt) * accel.cols + c;
+          const int64_t expected =
+              o < op.layer.out_channels
+                  ? golden_accumulator(input, op.layer, pixel / plan.out_w, pixel % plan.out_w, o, accel.acc_bits)
+                  : 0;
+          const int64_t seen = it->second[size_t(c)];
+          if (seen == expected) continue;
+          const std::string stage = requant_masking_stage(expected, seen, op.layer.requant, accel.data_bits);
+          for (int k = 1; k < 4; ++k)
+            if (stage == kOrder[k]) latest = std::max(latest, k);
+        }
+      }
+      ++pass_index;
+    }
+  }
+  return kOrder[latest];
+}
+
+Classification classify(const nn::QNetwork& net, const std::vector<FeatureMap>& golden,
+                        const std::vector<FeatureMap>* faulty, const std::string& hung_layer) {
+  Classification c;
+  const FeatureMap& golden_logits = golden[net.output_value];
+  c.golden_top1 = top1(golden_logits);
+  if (!faulty) {
+    c.outcome = "hang";
+    c.first_diff = hung_layer;
+    return c;
+  }
+  const std::vector<FeatureMap>& f = *faulty;
+  std::vector<bool> differs(golden.size(), false);
+  for (const nn::QOp& op : net.ops) {
+    differs[op.output] = !(f[op.output] == golden[op.output]);
+    if (differs[op.output] && c.first_diff.empty()) c.first_diff = op.name;
+  }
+  const FeatureMap& logits = f[net.output_value];
+  c.faulty_top1 = top1(logits);
+  const double scale = net.values[net.output_value].scale;
+  for (size_t i = 0; i < logits.data.size() && i < golden_logits.data.size(); ++i)
+    c.max_logit_dev = std::max(c.max_logit_dev, std::abs(double(logits.data[i]) - golden_logits.data[i]) * scale);
+
+  if (!differs[net.output_value]) {
+    c.outcome = "masked";
+    if (c.first_diff.empty()) {
+      c.masked_at = "inside_accelerator";
+    } else {
+      // The first op whose output is golden again although one of its inputs was not.
+      for (const nn::QOp& op : net.ops) {
+        bool input_differs = false;
+        for (int in : op.inputs) input_differs = input_differs || differs[in];
+        if (input_differs && !differs[op.output]) {
+          c.masked_at = stage_of(op.type);
+          break;
+        }
+      }
+    }
+  } else {
+    c.outcome = c.faulty_top1 == c.golden_top1 ? "sdc" : "sdc_critical";
+  }
+  return c;
+}
+
+}  // namespace flipsim

@@ -1,0 +1,95 @@
+#include "testbench/fault_injector.h"
+
+#include <algorithm>
+
+namespace flipsim {
+
+namespace {
+
+template <int N>
+void put(sc_dt::sc_bv<N>& bv, int lsb, int width, uint64_t value) {
+  for (int i = 0; i < width; ++i) bv[lsb + i] = bool((value >> i) & 1);
+}
+
+}  // namespace
+
+// Bit positions follow the packed structs in rtl/fs_pkg.sv (first field at the top).
+sc_dt::sc_bv<kFfFaultBits> encode(const FfFault& f) {
+  sc_dt::sc_bv<kFfFaultBits> bv;
+  put(bv, 0, 64, f.force_value);
+  put(bv, 64, 64, f.force_mask);
+  put(bv, 128, 64, f.flip_mask);
+  put(bv, 192, kFaultGroupBits, f.group);
+  bv[kFfFaultBits - 1] = true;
+  return bv;
+}
+
+sc_dt::sc_bv<kSramFaultBits> encode(const SramFault& f) {
+  sc_dt::sc_bv<kSramFaultBits> bv;
+  put(bv, 0, 64, f.flip_mask);
+  put(bv, 64, 8, uint64_t(f.lane));
+  put(bv, 72, 20, f.word);
+  put(bv, 92, 3, uint64_t(f.buffer));
+  bv[kSramFaultBits - 1] = true;
+  return bv;
+}
+
+FaultInjector::FaultInjector(sc_core::sc_module_name name, DutSignals& signals) : sc_module(name), s_(signals) {
+  SC_HAS_PROCESS(FaultInjector);
+  SC_THREAD(thread);
+}
+
+void FaultInjector::add(Action a) {
+  actions_.insert(std::upper_bound(actions_.begin(), actions_.end(), a,
+                                   [](const Action& x, const Action& y) { return x.at < y.at; }),
+                  std::move(a));
+  changed_.notify(sc_core::SC_ZERO_TIME);
+}
+
+void FaultInjector::schedule_ff(const FfFault& fault, uint64_t delay, uint64_t hold) {
+  // Writes land mid-cycle, so the value is stable before the rising edge that should see it.
+  const sc_core::sc_time period = s_.clk.period();
+  const sc_core::sc_time start = sc_core::sc_time_stamp() + period * double(delay) + period / 2;
+  add(Action{start, true, encode(fault), {}});
+  if (hold > 0) add(Action{start + period * double(hold), true, sc_dt::sc_bv<kFfFaultBits>(), {}});
+}
+
+void FaultInjector::schedule_sram(const std::vector<SramFault>& faults, uint64_t delay) {
+  const sc_core::sc_time period = s_.clk.period();
+  sc_core::sc_time at = sc_core::sc_time_stamp() + period * double(delay) + period / 2;
+  for (const SramFault& f : faults) {
+    add(Action{at, false, {}, encode(f)});
+    at += period;
+  }
+  add(Action{at, false, {}, sc_dt::sc_bv<kSramFaultBits>()});
+}
+
+void FaultInjector::clear() {
+  actions_.clear();
+  s_.ff_fault.write(sc_dt::sc_bv<kFfFaultBits>());
+  s_.sram_fault.write(sc_dt::sc_bv<kSramFaultBits>());
+  changed_.notify(sc_core::SC_ZERO_TIME);
+}
+
+void FaultInjector::thread() {
+  for (;;) {
+    if (actions_.empty()) {
+      wait(changed_);
+      continue;
+    }
+    const sc_core::sc_time now = sc_core::sc_time_stamp();
+    if (actions_.front().at > now) {
+      wait(actions_.front().at - now, changed_);
+      continue;
+    }
+    const Action a = actions_.front();
+    actions_.erase(actions_.begin());
+    if (a.ff) {
+      s_.ff_fault.write(a.ff_value);
+    } else {
+      s_.sram_fault.write(a.sram_value);
+    }
+  }
+}
+
+}  // namespace flipsim

@@ -1,0 +1,60 @@
+// SystemC module that drives the DUT's flip-flop and SRAM fault ports at scheduled simulation times.
+#pragma once
+
+#include <systemc>
+
+#include <cstdint>
+#include <vector>
+
+#include "testbench/dut.h"
+
+namespace flipsim {
+
+/// fs_pkg::ff_fault_t: XOR flip_mask into register `group`, then force the bits of force_mask.
+struct FfFault {
+  uint32_t group = 0;
+  uint64_t flip_mask = 0;
+  uint64_t force_mask = 0;
+  uint64_t force_value = 0;
+};
+
+/// fs_pkg::sram_fault_t: XOR flip_mask into one lane of one stored word.
+struct SramFault {
+  int buffer = 0;  ///< fs_pkg::buffer_e
+  uint32_t word = 0;
+  int lane = 0;
+  uint64_t flip_mask = 0;
+};
+
+sc_dt::sc_bv<kFfFaultBits> encode(const FfFault& f);
+sc_dt::sc_bv<kSramFaultBits> encode(const SramFault& f);
+
+class FaultInjector : public sc_core::sc_module {
+ public:
+  FaultInjector(sc_core::sc_module_name name, DutSignals& signals);
+
+  /// Applies `fault` during clock cycles [delay, delay + hold) counted from now (the cycle that starts at the
+  /// current rising edge is cycle 0), so it acts on the register updates at the end of those cycles.
+  /// hold == 0 keeps it applied until clear().
+  void schedule_ff(const FfFault& fault, uint64_t delay, uint64_t hold);
+  /// Flips stored SRAM bits at the end of cycle `delay` (one word per cycle for several faults).
+  void schedule_sram(const std::vector<SramFault>& faults, uint64_t delay);
+  /// Cancels everything scheduled and releases both ports now.
+  void clear();
+
+ private:
+  struct Action {
+    sc_core::sc_time at;
+    bool ff;
+    sc_dt::sc_bv<kFfFaultBits> ff_value;
+    sc_dt::sc_bv<kSramFaultBits> sram_value;
+  };
+  void add(Action a);
+  void thread();
+
+  DutSignals& s_;
+  std::vector<Action> actions_;  ///< sorted by time
+  sc_core::sc_event changed_;
+};
+
+}  // namespace flipsim

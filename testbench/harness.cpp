@@ -1,0 +1,96 @@
+#include "testbench/harness.h"
+
+#include <verilated.h>
+#include <verilated_fst_sc.h>
+
+#include <algorithm>
+
+#include "model/common/config_error.h"
+
+namespace flipsim {
+
+Harness::Harness(const AccelConfig& config, const HarnessOptions& options) : config_(config) {
+  if (sc_core::sc_get_status() != sc_core::SC_ELABORATION)
+    throw std::logic_error("only one SystemC harness per process (SystemC elaborates once)");
+  const VariantInfo& variant = find_variant(config);
+  const bool tracing = !options.trace_file.empty() || options.trace_on_demand;
+  if (tracing) Verilated::traceEverOn(true);
+  signals_ = std::make_unique<DutSignals>();
+  dut_ = variant.make("dut", *signals_);
+  driver_ = std::make_unique<HostDriver>("host_driver", *signals_);
+  monitor_ = std::make_unique<Monitor>("monitor", *signals_);
+  injector_ = std::make_unique<FaultInjector>("fault_injector", *signals_);
+  sc_core::sc_start(sc_core::SC_ZERO_TIME);
+  if (tracing) {
+    tracer_ = std::make_unique<VerilatedFstSc>();
+    dut_->trace(tracer_.get(), 99);
+    if (!options.trace_file.empty()) tracer_->open(options.trace_file.c_str());
+  }
+  reset();
+  check_parameters();
+}
+
+Harness::~Harness() {
+  if (dut_) dut_->final();
+  close_trace();
+}
+
+void Harness::open_trace(const std::string& file) {
+  if (!tracer_) throw std::logic_error("harness built without tracing");
+  tracer_->open(file.c_str());
+}
+
+void Harness::close_trace() {
+  if (tracer_ && tracer_->isOpen()) tracer_->close();
+}
+
+void Harness::run(const HostDriver::Job& job) {
+  driver_->post(job);
+  sc_core::sc_start();
+  if (std::exception_ptr e = driver_->take_error()) std::rethrow_exception(e);
+}
+
+void Harness::reset() {
+  run([](HostPort& port) {
+    port.set_reset(true);
+    port.clock(3);
+    port.set_reset(false);
+    port.clock(1);
+  });
+}
+
+void Harness::scrub() {
+  const uint64_t longest = uint64_t(std::max({config_.abuf_depth, config_.wbuf_depth, config_.bbuf_depth,
+                                              config_.accbuf_depth, config_.obuf_depth}));
+  run([&](HostPort& port) {
+    port.write(host_address(Region::kRegs, kRegCtrl), 2);
+    if (!port.wait_idle(2 * longest + 16)) throw std::runtime_error("memory initialisation did not finish");
+  });
+}
+
+uint64_t Harness::cycle() const { return uint64_t(sc_core::sc_time_stamp() / signals_->clk.period()); }
+
+void Harness::check_parameters() {
+  uint64_t params = 0, depths0 = 0, depths1 = 0, depths2 = 0;
+  run([&](HostPort& port) {
+    params = port.read(host_address(Region::kRegs, kRegParams));
+    depths0 = port.read(host_address(Region::kRegs, kRegDepths0));
+    depths1 = port.read(host_address(Region::kRegs, kRegDepths1));
+    depths2 = port.read(host_address(Region::kRegs, kRegDepths2));
+  });
+  AccelConfig rtl = config_;
+  rtl.rows = int(params & 0xffff);
+  rtl.cols = int((params >> 16) & 0xffff);
+  rtl.data_bits = int((params >> 32) & 0xffff);
+  rtl.acc_bits = int((params >> 48) & 0xffff);
+  rtl.abuf_depth = int(depths0 & 0xffffffff);
+  rtl.wbuf_depth = int(depths0 >> 32);
+  rtl.bbuf_depth = int(depths1 & 0xffffffff);
+  rtl.accbuf_depth = int(depths1 >> 32);
+  rtl.obuf_depth = int(depths2 & 0xffffffff);
+  if (!rtl.same_hardware(config_))
+    throw ConfigError("accelerator '" + config_.name + "': the RTL's parameter registers report " + rtl.variant() +
+                      ", the configuration asks for " + config_.variant());
+}
+
+}  // namespace flipsim

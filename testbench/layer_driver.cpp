@@ -1,0 +1,60 @@
+#include "testbench/layer_driver.h"
+
+#include "model/accel/requant.h"
+
+namespace flipsim {
+
+void write_buffer(HostPort& port, Region region, const std::vector<BufferWord>& words, int lane_bits) {
+  const int per_beat = 64 / lane_bits;
+  const uint64_t mask = (uint64_t(1) << lane_bits) - 1;
+  for (size_t a = 0; a < words.size(); ++a) {
+    const BufferWord& w = words[a];
+    for (size_t lane = 0; lane < w.size(); lane += per_beat) {
+      uint64_t beat = 0;
+      for (int slot = 0; slot < per_beat && lane + slot < w.size(); ++slot)
+        beat |= (uint64_t(w[lane + slot]) & mask) << (slot * lane_bits);
+      port.write(host_address(region, uint32_t(a), uint32_t(lane)), beat);
+    }
+  }
+}
+
+std::vector<BufferWord> read_buffer(HostPort& port, Region region, size_t count, int lanes, int lane_bits) {
+  const int per_beat = 64 / lane_bits;
+  const uint64_t mask = (uint64_t(1) << lane_bits) - 1;
+  std::vector<BufferWord> words(count, BufferWord(lanes, 0));
+  for (size_t a = 0; a < count; ++a)
+    for (int lane = 0; lane < lanes; lane += per_beat) {
+      const uint64_t beat = port.read(host_address(region, uint32_t(a), uint32_t(lane)));
+      for (int slot = 0; slot < per_beat && lane + slot < lanes; ++slot)
+        words[a][lane + slot] = wrap_to_bits(int64_t((beat >> (slot * lane_bits)) & mask), lane_bits);
+    }
+  return words;
+}
+
+PassResult run_pass(HostPort& port, const FeatureMap& input, const ConvLayer& layer, const LayerPlan& plan,
+                    const LayerPass& pass, const AccelConfig& config, const PassHook& hook) {
+  PassResult result;
+  if (hook) hook(PassStage::kBegin, port);
+  write_buffer(port, Region::kAbuf, abuf_image(input, plan, pass, config), config.data_bits);
+  write_buffer(port, Region::kWbuf, wbuf_image(layer, plan, pass, config), config.data_bits);
+  write_buffer(port, Region::kBbuf, bbuf_image(layer, pass, config), config.acc_bits);
+  for (int f = 0; f < kNumDescFields; ++f) port.write(host_address(Region::kRegs, kRegDescBase + f), pass.desc[f]);
+  if (hook) hook(PassStage::kLoaded, port);
+  port.write(host_address(Region::kRegs, kRegCtrl), 1);
+  if (hook) hook(PassStage::kStarted, port);
+  if (!port.wait_idle(config.watchdog_cycles)) {
+    result.hung = true;
+    return result;
+  }
+  // Idle without done (a corrupted controller returned to idle early) looks like a hang to the host: the
+  // done it waits for never comes.
+  if ((port.read(host_address(Region::kRegs, kRegStatus)) & 2) == 0) {
+    result.hung = true;
+    return result;
+  }
+  result.cycles = port.read(host_address(Region::kRegs, kRegLayerCycles));
+  result.obuf = read_buffer(port, Region::kObuf, size_t(pass.m_count) * pass.n_tiles, config.cols, config.data_bits);
+  return result;
+}
+
+}  // namespace flipsim

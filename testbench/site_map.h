@@ -1,0 +1,93 @@
+// Every fault site of an accelerator configuration: each flip-flop bit and each SRAM bit, with a stable id,
+// a readable name, a class and (for PE registers) its row and column. The fault-group numbering mirrors
+// rtl/fs_pkg.sv; tests/rtl/site_map_rtl_test.cpp proves that this map and the RTL agree bit for bit.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "model/accel/accel_config.h"
+#include "model/accel/arch_model.h"
+
+namespace flipsim {
+
+enum class SiteClass {
+  kPeWeight,
+  kPeAct,
+  kPePsum,
+  kPeValid,
+  kArrayEdge,  ///< input skew and output deskew registers
+  kCtrl,       ///< controller FSM, counters, bias and accumulation pipeline
+  kPpu,
+  kHost,       ///< host-port, descriptor, status and counter registers
+  kAbuf,
+  kWbuf,
+  kBbuf,
+  kAccbuf,
+  kObuf,
+};
+constexpr int kNumSiteClasses = 13;
+
+const char* site_class_name(SiteClass c);
+/// Parses a class name ("pe_psum", "wbuf", ...); false if unknown.
+bool parse_site_class(const std::string& name, SiteClass* out);
+bool is_sram_class(SiteClass c);
+
+/// One register of the design: `width` flip-flops reached by fault group `group`.
+struct FfGroup {
+  std::string name;      ///< e.g. "array.pe[3][5].psum_q"
+  std::string rtl_path;  ///< hierarchical path of the register's q_q below fs_top
+  uint32_t group = 0;
+  int width = 0;
+  SiteClass cls = SiteClass::kCtrl;
+  int row = -1, col = -1;
+};
+
+/// A decoded fault site.
+struct Site {
+  uint64_t id = 0;
+  SiteClass cls = SiteClass::kCtrl;
+  bool sram = false;
+  int ff_group = -1;  ///< index into SiteMap::ff_groups() (flip-flops)
+  Buffer buffer = Buffer::kAbuf;
+  int word = 0;       ///< SRAM word address
+  int lane = 0;       ///< SRAM lane
+  int bit = 0;        ///< bit within the register, or within the SRAM lane
+  int row = -1, col = -1;
+};
+
+class SiteMap {
+ public:
+  explicit SiteMap(const AccelConfig& config);
+
+  uint64_t size() const { return ff_bits_ + sram_bits_; }
+  uint64_t ff_bits() const { return ff_bits_; }
+  uint64_t sram_bits() const { return sram_bits_; }
+  const std::vector<FfGroup>& ff_groups() const { return groups_; }
+
+  /// Id of a register's bit 0, and of a buffer's first bit.
+  uint64_t group_first_site(int group) const { return group_start_[group]; }
+  uint64_t buffer_first_site(Buffer b) const { return sram_start_[int(b)]; }
+  /// Decodes a site id in [0, size()).
+  Site site(uint64_t id) const;
+  /// Readable name: "array.pe[3][5].psum_q[17]", "wbuf[0x1a2][46]" (bit within the whole word).
+  std::string name(const Site& s) const;
+  /// Lane width of an SRAM buffer and its word count.
+  int lane_bits(Buffer b) const;
+  int lanes(Buffer b) const;
+  int depth(Buffer b) const;
+
+ private:
+  void add(std::string name, std::string rtl_path, uint32_t group, int width, SiteClass cls, int row = -1,
+           int col = -1);
+
+  AccelConfig config_;
+  std::vector<FfGroup> groups_;
+  std::vector<uint64_t> group_start_;  ///< first site id of each group
+  uint64_t ff_bits_ = 0;
+  uint64_t sram_bits_ = 0;
+  uint64_t sram_start_[kNumBuffers] = {};
+};
+
+}  // namespace flipsim

@@ -1,0 +1,101 @@
+// The architectural model (buffers + tile loop) equals the direct golden convolution bit for bit.
+#include "model/accel/arch_model.h"
+
+#include <gtest/gtest.h>
+
+#include "model/accel/golden.h"
+#include "testbench/random_layer.h"
+
+namespace flipsim {
+namespace {
+
+AccelConfig narrow_config() {
+  AccelConfig c;
+  c.rows = 4;
+  c.cols = 6;
+  c.abuf_depth = 512;
+  c.wbuf_depth = 512;
+  c.bbuf_depth = 16;
+  c.accbuf_depth = 128;
+  c.obuf_depth = 256;
+  return c;
+}
+
+struct Case {
+  const char* name;
+  ConvShape shape;
+};
+void PrintTo(const Case& c, std::ostream* os) { *os << c.name; }
+
+class ArchVsGolden : public ::testing::TestWithParam<Case> {};
+
+TEST_P(ArchVsGolden, BitExactOnDefaultNarrowAndInt16) {
+  AccelConfig int16;
+  int16.data_bits = 16;
+  int16.acc_bits = 48;
+  for (const AccelConfig& config : {AccelConfig{}, narrow_config(), int16}) {
+    for (ValueMix mix : {ValueMix::kUniform, ValueMix::kExtreme}) {
+      std::mt19937_64 rng(42);
+      const ConvShape& s = GetParam().shape;
+      const ConvLayer layer = random_conv(s, config.data_bits, mix, rng);
+      const FeatureMap input = random_map(s.in_h, s.in_w, s.in_channels, config.data_bits, mix, rng);
+      ArchEngine arch(config);
+      EXPECT_EQ(arch.run(input, layer), golden_conv(input, layer, config.data_bits, config.acc_bits))
+          << config.variant();
+    }
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Shapes, ArchVsGolden,
+    ::testing::Values(Case{"gemm_1x1x1", gemm_shape(1, 1, 1)}, Case{"gemm_odd", gemm_shape(13, 19, 11)},
+                      Case{"gemm_big_k_n", gemm_shape(40, 70, 50)}, Case{"gemm_many_m", gemm_shape(300, 9, 7)},
+                      Case{"conv1x1", ConvShape{7, 5, 3, 9, 1, 1, 0}},
+                      Case{"conv3x3_pad1", ConvShape{9, 8, 5, 7, 3, 1, 1}},
+                      Case{"conv3x3_s2", ConvShape{11, 10, 6, 4, 3, 2, 0}},
+                      Case{"conv5x5_pad1_s2", ConvShape{14, 13, 3, 13, 5, 2, 1}},
+                      Case{"conv5x5_lenet", ConvShape{28, 28, 1, 6, 5, 1, 2}},
+                      Case{"conv_wide_rows", ConvShape{30, 30, 10, 5, 3, 1, 1}}),
+    [](const auto& info) { return std::string(info.param.name); });
+
+TEST(ArchModel, ReportsEveryTileEnd) {
+  AccelConfig config;
+  std::mt19937_64 rng(1);
+  const ConvShape s{6, 6, 10, 12, 3, 1, 1};
+  const ConvLayer layer = random_conv(s, 8, ValueMix::kUniform, rng);
+  const FeatureMap input = random_map(6, 6, 10, 8, ValueMix::kUniform, rng);
+  const LayerPlan plan = plan_layer(6, 6, layer, config);
+  ASSERT_EQ(plan.passes.size(), 1u);
+  ArchModel model(config);
+  model.load(Buffer::kAbuf, abuf_image(input, plan, plan.passes[0], config));
+  model.load(Buffer::kWbuf, wbuf_image(layer, plan, plan.passes[0], config));
+  model.load(Buffer::kBbuf, bbuf_image(layer, plan.passes[0], config));
+  int tiles = 0;
+  model.execute(plan.passes[0].desc, [&](const TileEnd& t) {
+    EXPECT_EQ(t.k_tile, tiles % plan.k_tiles);
+    EXPECT_EQ(t.n_tile, tiles / plan.k_tiles);
+    ++tiles;
+  });
+  EXPECT_EQ(tiles, plan.k_tiles * plan.n_tiles);
+  EXPECT_EQ(plan.k_tiles, 3 * 3 * 2);
+  EXPECT_EQ(plan.n_tiles, 2);
+}
+
+TEST(LayerPlan, SplitsLayersThatDoNotFit) {
+  const AccelConfig config = narrow_config();
+  std::mt19937_64 rng(3);
+  const ConvLayer layer = random_conv(ConvShape{30, 30, 10, 20, 3, 1, 1}, 8, ValueMix::kUniform, rng);
+  const LayerPlan plan = plan_layer(30, 30, layer, config);
+  EXPECT_GT(plan.passes.size(), 4u);
+  int pixels = 0;
+  for (const auto& p : plan.passes) {
+    EXPECT_LE(p.m_count, config.accbuf_depth);
+    EXPECT_LE(p.m_count * p.n_tiles, config.obuf_depth);
+    EXPECT_LE(p.in_pixels * plan.channel_blocks, config.abuf_depth);
+    if (p.n_tile_begin == 0) pixels += p.m_count;
+  }
+  EXPECT_EQ(pixels, 30 * 30);
+}
+
+}  // namespace
+}  // namespace flipsim

@@ -1,0 +1,200 @@
+// The software-level fault injector: it flips exactly the bits it is asked to, draws the right number of them,
+// is a function of its seed, and its incremental recomputation equals rerunning the whole network.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <set>
+
+#include "model/accel/golden.h"
+#include "model/soft_error/bit_flip.h"
+#include "model/soft_error/fault_space.h"
+#include "model/soft_error/sw_fault_sim.h"
+#include "tests/model/soft_error/test_networks.h"
+
+namespace flipsim::model {
+namespace {
+
+using testing::accel_for;
+using testing::make_network;
+using testing::test_images;
+
+// XOR of one raw bit of a `bits`-bit two's-complement value, written without the library's helper.
+int32_t raw_flip(int32_t v, int bit, int bits) {
+  uint32_t u = (uint32_t(v) & ((1u << bits) - 1)) ^ (1u << bit);
+  return u >= (1u << (bits - 1)) ? int32_t(u) - (1 << bits) : int32_t(u);
+}
+
+class Injector : public ::testing::TestWithParam<std::pair<std::string, int>> {
+ protected:
+  void SetUp() override { net_ = make_network(GetParam().first, GetParam().second); }
+  nn::QNetwork net_;
+};
+
+// A weight flip changes exactly that weight: the injector's logits equal a golden run of a network copy in which
+// the test itself flipped the bit; afterwards the simulator is back to the fault-free result.
+TEST_P(Injector, WeightFlipEqualsEditedNetwork) {
+  const AccelConfig accel = accel_for(net_.data_bits);
+  SwFaultSim sim(net_, accel);
+  GoldenEngine golden(accel);
+  const FeatureMap in = net_.quantize_image(test_images().image(3));
+  sim.load_image(in);
+  const std::vector<int32_t> fault_free = sim.golden_logits();
+  const FaultSpace space(net_, FaultTarget::kWeights);
+  std::mt19937_64 rng(1);
+  FaultModel single;
+  single.mode = FaultModel::Mode::kSingle;
+  for (int t = 0; t < 40; ++t) {
+    const std::vector<BitFlip> flips = sample_faults(space, single, rng);
+    ASSERT_EQ(flips.size(), 1u);
+    const BitFlip& f = flips[0];
+    nn::QNetwork edited = net_;
+    int32_t& w = edited.ops[net_.accel_ops()[size_t(f.layer)]].layer.weights[f.index];
+    const int32_t before = w;
+    w = raw_flip(w, f.bit, net_.data_bits);
+    ASSERT_EQ(std::abs(w - before), 1 << f.bit);  // +-2^b; the sign bit is 2^(B-1) too
+    const auto want = edited.run(in, golden)[size_t(net_.output_value)].data;
+    sim.inject(flips);
+    EXPECT_EQ(sim.last_logits(), want) << "layer " << f.layer << " weight " << f.index << " bit " << f.bit;
+    EXPECT_EQ(sim.inject({}).logits_changed, false);
+    EXPECT_EQ(sim.last_logits(), fault_free);
+  }
+}
+
+// An activation flip changes exactly the value that layer reads: the network is run op by op and the test flips
+// the bit in the layer's input itself (other readers of the same value keep the original).
+TEST_P(Injector, ActivationFlipEqualsEditedInput) {
+  const AccelConfig accel = accel_for(net_.data_bits);
+  SwFaultSim sim(net_, accel);
+  GoldenEngine golden(accel);
+  const FeatureMap in = net_.quantize_image(test_images().image(5));
+  sim.load_image(in);
+  const FaultSpace space(net_, FaultTarget::kActivations);
+  std::mt19937_64 rng(2);
+  FaultModel single;
+  single.mode = FaultModel::Mode::kSingle;
+  const std::vector<size_t> accel_ops = net_.accel_ops();
+  for (int t = 0; t < 40; ++t) {
+    const BitFlip f = sample_faults(space, single, rng)[0];
+    std::vector<FeatureMap> acts(net_.values.size());
+    acts[size_t(net_.input_value)] = in;
+    for (size_t i = 0; i < net_.ops.size(); ++i) {
+      if (i == accel_ops[size_t(f.layer)]) {
+        const nn::QOp& op = net_.ops[i];
+        FeatureMap x = acts[size_t(op.inputs[0])];
+        x.data[f.index] = raw_flip(x.data[f.index], f.bit, net_.data_bits);
+        acts[size_t(op.output)] = golden.run(x, op.layer);
+      } else {
+        net_.run_op(i, acts, golden);
+      }
+    }
+    sim.inject({f});
+    EXPECT_EQ(sim.last_logits(), acts[size_t(net_.output_value)].data)
+        << "layer " << f.layer << " input " << f.index << " bit " << f.bit;
+  }
+}
+
+// Many flips at once, weights and activations together, in every layer: the incremental run equals the whole
+// network rerun with the flips applied, and the golden state survives.
+TEST_P(Injector, IncrementalEqualsFullRecomputation) {
+  const AccelConfig accel = accel_for(net_.data_bits);
+  SwFaultSim sim(net_, accel);
+  const FaultSpace space(net_, FaultTarget::kBoth);
+  std::mt19937_64 rng(3);
+  int changed = 0;
+  for (int image = 0; image < 4; ++image) {
+    const FeatureMap in = net_.quantize_image(test_images().image(size_t(image)));
+    sim.load_image(in);
+    const std::vector<int32_t> fault_free = sim.golden_logits();
+    for (double ber : {1e-5, 1e-4, 1e-3, 1e-2}) {
+      FaultModel rate;
+      rate.ber = ber;
+      for (int t = 0; t < 6; ++t) {
+        const std::vector<BitFlip> flips = sample_faults(space, rate, rng);
+        const Injection r = sim.inject(flips);
+        const auto full = sim.run_full(in, flips)[size_t(net_.output_value)].data;
+        ASSERT_EQ(sim.last_logits(), full) << "image " << image << " ber " << ber << " flips " << flips.size();
+        EXPECT_EQ(r.logits_changed, full != fault_free);
+        EXPECT_EQ(r.top1, top1_of(full));
+        changed += r.logits_changed;
+      }
+    }
+    EXPECT_FALSE(sim.inject({}).logits_changed);
+    EXPECT_EQ(sim.last_logits(), fault_free);
+  }
+  EXPECT_GT(changed, 10);  // the comparison saw real corruption, not only masked faults
+}
+
+INSTANTIATE_TEST_SUITE_P(Networks, Injector,
+                         ::testing::Values(std::pair{std::string("lenet5"), 8}, std::pair{std::string("lenet5"), 16},
+                                           std::pair{std::string("tiny_cnn"), 8},
+                                           std::pair{std::string("tiny_resnet"), 8},
+                                           std::pair{std::string("tiny_resnet"), 16}),
+                         [](const auto& info) { return info.param.first + "_int" + std::to_string(info.param.second); });
+
+TEST(Sampler, SingleAndMultiBitModes) {
+  const nn::QNetwork net = make_network("tiny_cnn", 8);
+  const FaultSpace space(net, FaultTarget::kBoth);
+  std::mt19937_64 rng(4);
+  FaultModel multi;
+  multi.mode = FaultModel::Mode::kMulti;
+  multi.multi_bits = 3;
+  for (int t = 0; t < 200; ++t) {
+    const std::vector<BitFlip> f = sample_faults(space, multi, rng);
+    ASSERT_EQ(f.size(), 3u);
+    for (int k = 1; k < 3; ++k) {
+      EXPECT_EQ(f[size_t(k)].layer, f[0].layer);
+      EXPECT_EQ(f[size_t(k)].kind, f[0].kind);
+      EXPECT_EQ(f[size_t(k)].index, f[0].index);
+      EXPECT_EQ(f[size_t(k)].bit, f[0].bit + k);  // adjacent bits of one word
+    }
+    EXPECT_LE(f[2].bit, 7);
+  }
+}
+
+// Rate mode: the number of flips per injection follows Binomial(N, p) (mean and variance within sampling
+// bounds), positions are distinct and land in each layer in proportion to its bits.
+TEST(Sampler, RateModeCountsAreBinomial) {
+  const nn::QNetwork net = make_network("lenet5", 8);
+  const FaultSpace space(net, FaultTarget::kBoth);
+  const double p = 2e-4, n = double(space.total_bits()), mean = n * p, var = n * p * (1 - p);
+  std::mt19937_64 rng(5);
+  FaultModel rate;
+  rate.ber = p;
+  const int draws = 2000;
+  double s1 = 0, s2 = 0;
+  std::vector<double> per_segment(space.segments().size());
+  for (int t = 0; t < draws; ++t) {
+    const std::vector<BitFlip> f = sample_faults(space, rate, rng);
+    s1 += double(f.size());
+    s2 += double(f.size()) * double(f.size());
+    std::set<std::tuple<int, int, uint32_t, int>> distinct;
+    for (const BitFlip& b : f) {
+      distinct.insert({b.layer, int(b.kind), b.index, b.bit});
+      for (size_t s = 0; s < space.segments().size(); ++s)
+        if (space.segments()[s].layer == b.layer && space.segments()[s].kind == b.kind) per_segment[s] += 1;
+    }
+    EXPECT_EQ(distinct.size(), f.size());
+  }
+  const double m = s1 / draws, v = s2 / draws - m * m;
+  EXPECT_NEAR(m, mean, 4 * std::sqrt(var / draws));
+  EXPECT_NEAR(v, var, 4 * var * std::sqrt(2.0 / draws));
+  for (size_t s = 0; s < per_segment.size(); ++s) {
+    const double share = double(space.segments()[s].values * 8) / n, expect = s1 * share;
+    EXPECT_NEAR(per_segment[s], expect, 5 * std::sqrt(expect) + 1) << "segment " << s;
+  }
+}
+
+TEST(Sampler, DeterministicBySeed) {
+  const nn::QNetwork net = make_network("lenet5", 8);
+  const FaultSpace space(net, FaultTarget::kBoth);
+  FaultModel rate;
+  rate.ber = 1e-3;
+  std::mt19937_64 a(stream_seed(9, 1, 2, 3)), b(stream_seed(9, 1, 2, 3)), c(stream_seed(9, 1, 2, 4));
+  const auto fa = sample_faults(space, rate, a), fb = sample_faults(space, rate, b), fc = sample_faults(space, rate, c);
+  EXPECT_EQ(fa, fb);
+  EXPECT_NE(fa, fc);
+  EXPECT_NE(stream_seed(1, 2, 3), stream_seed(1, 3, 2));
+}
+
+}  // namespace
+}  // namespace flipsim::model
