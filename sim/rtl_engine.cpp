@@ -24,7 +24,7 @@ FeatureMap RtlEngine::run(const FeatureMap& input, const ConvLayer& layer, Layer
     const int index = passes_++;
     pass_layers_.push_back(layer.name);
     PassHook hook;
-    if (hook_) hook = [&](PassStage stage, HostPort& port) { hook_(index, stage, port); };
+    if (!hooks_.empty()) hook = [&](PassStage stage, HostPort& port) { hooks_(index, stage, port); };
     harness_->run([&](HostPort& port) { result = run_pass(port, input, layer, plan, pass, config_, hook); });
     if (result.hung) {
       harness_->injector().clear();

@@ -10,6 +10,7 @@
 #include "model/accel/accel_config.h"
 #include "model/accel/engine.h"
 #include "model/accel/layer_plan.h"
+#include "testbench/hook_list.h"
 #include "testbench/layer_driver.h"
 
 namespace flipsim {
@@ -36,10 +37,10 @@ class RtlEngine : public ConvEngine {
   std::string name() const override { return "rtl"; }
   Harness& harness() { return *harness_; }
 
-  /// Called at each stage of every pass with the pass's index, counted from the last reset_pass_count():
-  /// the campaign's fault injector arms itself here. An empty hook removes it.
-  using IndexedPassHook = std::function<void(int pass_index, PassStage stage, HostPort& port)>;
-  void set_pass_hook(IndexedPassHook hook) { hook_ = std::move(hook); }
+  /// Hooks called at each stage of every pass with the pass's index, counted from the last reset_pass_count():
+  /// the fault injector arms itself here, observers start watching. Each stays while its subscription lives.
+  using PassHooks = HookList<int /*pass_index*/, PassStage, HostPort&>;
+  [[nodiscard]] PassHooks::Subscription add_pass_hook(PassHooks::Hook hook) { return hooks_.add(std::move(hook)); }
   void reset_pass_count() { passes_ = 0; }
   int pass_count() const { return passes_; }
   /// Busy cycles of each pass since reset_pass_count().
@@ -49,7 +50,7 @@ class RtlEngine : public ConvEngine {
 
  private:
   AccelConfig config_;
-  IndexedPassHook hook_;
+  PassHooks hooks_;
   int passes_ = 0;
   std::vector<uint64_t> pass_cycles_;
   std::vector<std::string> pass_layers_;

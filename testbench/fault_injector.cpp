@@ -1,6 +1,7 @@
 #include "testbench/fault_injector.h"
 
 #include <algorithm>
+#include <random>
 
 namespace flipsim {
 
@@ -71,6 +72,10 @@ void FaultInjector::clear() {
   changed_.notify(sc_core::SC_ZERO_TIME);
 }
 
+bool FaultInjector::driving() const {
+  return s_.ff_fault.read()[kFfFaultBits - 1].to_bool() || s_.sram_fault.read()[kSramFaultBits - 1].to_bool();
+}
+
 void FaultInjector::thread() {
   for (;;) {
     if (actions_.empty()) {
@@ -90,6 +95,47 @@ void FaultInjector::thread() {
       s_.sram_fault.write(a.sram_value);
     }
   }
+}
+
+int FaultInjector::apply(const Injection& inj, const SiteMap& map, int pass, PassStage stage, HostPort& port) {
+  if (inj.model == FaultModel::kSramBer) {
+    if (stage != PassStage::kLoaded) return 0;
+    std::mt19937_64 rng(inj.stream + uint64_t(pass));
+    std::vector<SramFault> faults;
+    for (Buffer b : inj.ber_buffers) {
+      const uint64_t bits = uint64_t(map.depth(b)) * map.lanes(b) * map.lane_bits(b);
+      const uint64_t k = std::binomial_distribution<uint64_t>(bits, inj.ber)(rng);
+      for (uint64_t i = 0; i < k; ++i) {
+        const uint64_t at = std::uniform_int_distribution<uint64_t>(0, bits - 1)(rng);
+        const uint64_t lane_bits = uint64_t(map.lane_bits(b));
+        faults.push_back(SramFault{int(b), uint32_t(at / (lane_bits * map.lanes(b))),
+                                   int((at / lane_bits) % map.lanes(b)), uint64_t(1) << (at % lane_bits)});
+      }
+    }
+    if (!faults.empty()) {
+      schedule_sram(faults, 0);
+      // The flips land one word per cycle before the pass starts.
+      port.clock(faults.size() + 1);
+    }
+    return int(faults.size());
+  }
+  const bool permanent = inj.hold == 0;
+  const PassStage when = permanent ? PassStage::kBegin : PassStage::kStarted;
+  if (pass != inj.pass || stage != when) return 0;
+  if (inj.site.sram) {
+    schedule_sram({SramFault{int(inj.site.buffer), uint32_t(inj.site.word), inj.site.lane, inj.mask}}, inj.offset);
+  } else {
+    FfFault f;
+    f.group = map.ff_groups()[inj.site.ff_group].group;
+    if (inj.model == FaultModel::kStuckAt0 || inj.model == FaultModel::kStuckAt1) {
+      f.force_mask = inj.mask;
+      f.force_value = inj.model == FaultModel::kStuckAt1 ? inj.mask : 0;
+    } else {
+      f.flip_mask = inj.mask;
+    }
+    schedule_ff(f, permanent ? 0 : inj.offset, inj.hold);
+  }
+  return __builtin_popcountll(inj.mask);
 }
 
 }  // namespace flipsim

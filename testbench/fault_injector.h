@@ -7,6 +7,10 @@
 #include <vector>
 
 #include "testbench/dut.h"
+#include "testbench/fault.h"
+#include "testbench/host_port.h"
+#include "testbench/layer_driver.h"
+#include "testbench/site_map.h"
 
 namespace flipsim {
 
@@ -33,12 +37,24 @@ class FaultInjector : public sc_core::sc_module {
  public:
   FaultInjector(sc_core::sc_module_name name, DutSignals& signals);
 
+  /// What each fault model means on the DUT. Called at every stage of every pass of a run (from the layer
+  /// driver's pass hook), it schedules what `injection` does there and returns the bits it flipped or forced:
+  ///  - flip / multi-bit: the masked register bits XORed for `hold` cycles from busy cycle `offset` of `pass`;
+  ///  - stuck-at: the masked bits forced for `hold` cycles, or from the first pass to the end when hold == 0;
+  ///  - SRAM flip: the masked stored bits XORed at busy cycle `offset`, kept until the word is rewritten;
+  ///  - SRAM bit-error rate: once the pass's buffers are loaded, every stored bit of `ber_buffers` flips with
+  ///    probability `ber`, drawn afresh for each pass from the injection's own stream.
+  int apply(const Injection& injection, const SiteMap& map, int pass, PassStage stage, HostPort& port);
+
   /// Applies `fault` during clock cycles [delay, delay + hold) counted from now (the cycle that starts at the
   /// current rising edge is cycle 0), so it acts on the register updates at the end of those cycles.
   /// hold == 0 keeps it applied until clear().
   void schedule_ff(const FfFault& fault, uint64_t delay, uint64_t hold);
   /// Flips stored SRAM bits at the end of cycle `delay` (one word per cycle for several faults).
   void schedule_sram(const std::vector<SramFault>& faults, uint64_t delay);
+  /// True while either fault port carries a fault: at a falling clock edge, the fault acts on the registers'
+  /// update at the next rising edge.
+  bool driving() const;
   /// Cancels everything scheduled and releases both ports now.
   void clear();
 

@@ -11,18 +11,13 @@ Monitor::Monitor(sc_core::sc_module_name name, DutSignals& signals) : sc_module(
   SC_METHOD(on_cycle);
 }
 
-void Monitor::set_cycle_callback(std::function<void()> callback) {
-  cycle_callback_ = std::move(callback);
-  callback_changed_.notify(sc_core::SC_ZERO_TIME);
-}
-
 void Monitor::on_cycle() {
-  if (!cycle_callback_) {
-    next_trigger(callback_changed_);
+  if (cycle_hooks_.empty()) {
+    next_trigger(hooks_changed_);
     return;
   }
-  if (s_.clk.negedge()) cycle_callback_();
-  next_trigger(s_.clk.negedge_event() | callback_changed_);
+  if (s_.clk.negedge()) cycle_hooks_();
+  next_trigger(s_.clk.negedge_event() | hooks_changed_);
 }
 
 void Monitor::on_busy() {

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "testbench/dut.h"
+#include "testbench/hook_list.h"
 
 namespace flipsim {
 
@@ -19,9 +20,12 @@ class Monitor : public sc_core::sc_module {
   const std::vector<uint64_t>& busy_cycles() const { return busy_cycles_; }
   void clear() { busy_cycles_.clear(); }
 
-  /// Calls `callback` at every falling clock edge (registers are stable there) until it is reset to empty.
-  /// Costs nothing while unset: the process is then only woken by this call.
-  void set_cycle_callback(std::function<void()> callback);
+  using CycleHooks = HookList<>;
+  /// Calls `hook` at every falling clock edge (registers are stable there) while the subscription lives.
+  /// Costs nothing while no hook is subscribed: the process is then only woken by a subscription.
+  [[nodiscard]] CycleHooks::Subscription add_cycle_hook(CycleHooks::Hook hook) {
+    return cycle_hooks_.add(std::move(hook));
+  }
 
  private:
   void on_busy();
@@ -30,8 +34,8 @@ class Monitor : public sc_core::sc_module {
   DutSignals& s_;
   sc_core::sc_time busy_since_;
   std::vector<uint64_t> busy_cycles_;
-  std::function<void()> cycle_callback_;
-  sc_core::sc_event callback_changed_;
+  sc_core::sc_event hooks_changed_;
+  CycleHooks cycle_hooks_{[this] { hooks_changed_.notify(sc_core::SC_ZERO_TIME); }};
 };
 
 }  // namespace flipsim

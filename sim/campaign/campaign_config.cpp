@@ -1,5 +1,6 @@
 #include "sim/campaign/campaign_config.h"
 
+#include <algorithm>
 #include <fstream>
 #include <sstream>
 
@@ -7,18 +8,6 @@
 #include "model/common/yaml_fields.h"
 
 namespace flipsim {
-
-const char* fault_model_name(FaultModel m) {
-  switch (m) {
-    case FaultModel::kFlip: return "flip";
-    case FaultModel::kMultiBit: return "multi_bit";
-    case FaultModel::kStuckAt0: return "stuck_at_0";
-    case FaultModel::kStuckAt1: return "stuck_at_1";
-    case FaultModel::kSramFlip: return "sram_flip";
-    case FaultModel::kSramBer: return "sram_ber";
-  }
-  return "?";
-}
 
 namespace {
 
@@ -92,11 +81,10 @@ CampaignConfig load_campaign_config(const std::string& path) {
 
   const YamlFields fault = f.child("fault");
   fault.allow_only({"model", "bits", "duration", "ber"});
-  const std::string model =
-      fault.get_choice("model", {"flip", "multi_bit", "stuck_at_0", "stuck_at_1", "sram_flip", "sram_ber"}, "flip");
-  for (FaultModel m : {FaultModel::kFlip, FaultModel::kMultiBit, FaultModel::kStuckAt0, FaultModel::kStuckAt1,
-                       FaultModel::kSramFlip, FaultModel::kSramBer})
-    if (model == fault_model_name(m)) c.fault = m;
+  std::vector<std::string> models;
+  for (int m = 0; m < kNumFaultModels; ++m) models.push_back(fault_model_name(FaultModel(m)));
+  const std::string model = fault.get_choice("model", {models.begin(), models.end()}, "flip");
+  c.fault = FaultModel(std::find(models.begin(), models.end(), model) - models.begin());
   c.fault_bits = int(fault.get_int("bits", 2, 16, 2));
   c.duration = uint64_t(fault.get_int("duration", 0, 1LL << 40, 0));
   c.ber = fault.get_double("ber", 1e-12, 0.1, 1e-6);

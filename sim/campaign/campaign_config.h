@@ -5,20 +5,11 @@
 #include <string>
 #include <vector>
 
+#include "testbench/fault.h"
 #include "testbench/site_map.h"
 #include "model/nn/infer_config.h"
 
 namespace flipsim {
-
-enum class FaultModel {
-  kFlip,      ///< single-bit upset: flip-flops at one cycle; SRAM bits stored until the word is rewritten
-  kMultiBit,  ///< `bits` adjacent bits upset together
-  kStuckAt0,  ///< flip-flop bit forced to 0 for `duration` cycles (0: the whole inference)
-  kStuckAt1,
-  kSramFlip,  ///< as kFlip, restricted to SRAM sites
-  kSramBer,   ///< every stored bit flips with probability `ber`, at the start of every pass
-};
-const char* fault_model_name(FaultModel m);
 
 /// Which sites a campaign samples from (all conditions must hold).
 struct TargetFilter {

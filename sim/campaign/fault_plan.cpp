@@ -126,7 +126,11 @@ Injection draw_injection(uint64_t id, const CampaignConfig& config, const Target
   while (inj.pass + 1 < int(timeline.pass_cycles.size()) && rest >= timeline.pass_cycles[inj.pass])
     rest -= timeline.pass_cycles[inj.pass++];
   inj.offset = rest;
-  if (config.fault == FaultModel::kSramBer) return inj;
+  if (config.fault == FaultModel::kSramBer) {
+    inj.ber = config.ber;
+    inj.ber_buffers = space.buffers();
+    return inj;
+  }
 
   inj.has_site = true;
   inj.site = space.pick(rng.below(space.size()));

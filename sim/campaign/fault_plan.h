@@ -47,20 +47,6 @@ struct Timeline {
   static Timeline from_json(const std::string& text);
 };
 
-struct Injection {
-  uint64_t id = 0;
-  int image = 0;  ///< test-set index
-  FaultModel model = FaultModel::kFlip;
-  bool has_site = false;  ///< false for the bit-error-rate mode
-  Site site;
-  uint64_t mask = 0;    ///< bits of the register / SRAM lane that the fault touches
-  int pass = 0;         ///< pass the fault starts in
-  uint64_t offset = 0;  ///< busy cycle within that pass
-  uint64_t cycle = 0;   ///< busy cycle within the inference
-  uint64_t hold = 1;    ///< cycles a flip-flop fault is applied (0: until the inference ends)
-  uint64_t stream = 0;  ///< seed of this injection's own random stream (bit-error-rate draws)
-};
-
 /// Deterministic 64-bit generator (SplitMix64): identical streams on every platform.
 class SplitMix64 {
  public:

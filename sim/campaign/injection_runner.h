@@ -3,31 +3,16 @@
 #pragma once
 
 #include <map>
-#include <memory>
 #include <vector>
 
-#include "testbench/site_map.h"
-#include "sim/campaign/campaign_config.h"
+#include "sim/campaign/campaign_setup.h"
 #include "sim/campaign/fault_plan.h"
 #include "sim/campaign/result_store.h"
-#include "model/nn/idx_dataset.h"
-#include "model/nn/qnetwork.h"
-#include "testbench/ppu_observer.h"
 #include "sim/rtl_engine.h"
+#include "testbench/fault.h"
+#include "testbench/ppu_observer.h"
 
 namespace flipsim {
-
-/// Everything a campaign needs before any simulation: loaded once in the parent, inherited by workers.
-struct CampaignSetup {
-  CampaignConfig config;
-  nn::QNetwork net;
-  nn::ImageSet test;
-  std::unique_ptr<SiteMap> map;
-  std::unique_ptr<TargetSpace> space;
-};
-
-/// Loads the config, the dataset and the network, quantizes it and selects the target sites.
-std::unique_ptr<CampaignSetup> load_campaign_setup(const std::string& config_path);
 
 class InjectionRunner {
  public:
@@ -42,8 +27,9 @@ class InjectionRunner {
   RtlEngine& engine() { return engine_; }
 
  private:
+  /// Reset, buffers zeroed, pass count 0: the state every run starts from, so runs compare cycle by cycle.
+  void start_clean();
   const std::vector<FeatureMap>& golden(int image);
-  void arm(const Injection& injection, int pass, PassStage stage, HostPort& port, int& flips);
 
   const CampaignSetup& setup_;
   RtlEngine engine_;

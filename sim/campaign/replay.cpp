@@ -1,7 +1,6 @@
 #include "sim/campaign/replay.h"
 
-#include <fstream>
-#include <sstream>
+#include <filesystem>
 
 #include "model/common/config_error.h"
 #include "sim/campaign/fault_plan.h"
@@ -37,13 +36,13 @@ ReplayReport replay_injection(const std::string& db, uint64_t id, const std::str
     campaign = store.campaign();
     report.stored = store.injection(id);
   }
-  std::ifstream in(campaign.config_path);
-  std::ostringstream text;
-  text << in.rdbuf();
-  if (!in || text.str() != campaign.config_text)
-    throw ConfigError(campaign.config_path + ": the campaign's configuration file is missing or has changed since " +
-                      db + " was written; replay needs the original");
+  if (!std::filesystem::exists(campaign.config_path))
+    throw ConfigError(campaign.config_path + ": the campaign's configuration file is missing; replay needs the one " +
+                      db + " was written with");
   const std::unique_ptr<CampaignSetup> setup = load_campaign_setup(campaign.config_path);
+  if (setup->config.text != campaign.config_text)
+    throw ConfigError(campaign.config_path + ": the campaign's configuration file has changed since " + db +
+                      " was written; replay needs the original");
   const Timeline timeline = Timeline::from_json(campaign.timeline_json);
   const Injection inj = draw_injection(id, setup->config, *setup->space, *setup->map, timeline);
 
@@ -59,18 +58,28 @@ ReplayReport replay_injection(const std::string& db, uint64_t id, const std::str
   // Pass 1 and 2: per-cycle hashes of the fault-free and the faulty run (the faulty one traced).
   std::vector<uint64_t> golden_all, golden_rest, faulty_all, faulty_rest;
   auto record = [&](std::vector<uint64_t>& all, std::vector<uint64_t>& rest) {
-    harness.monitor().set_cycle_callback([&] {
+    return harness.monitor().add_cycle_hook([&] {
       all.push_back(probe.hash());
       rest.push_back(probe.hash(target));
     });
   };
-  record(golden_all, golden_rest);
-  runner.run_fault_free(inj.image);
-  record(faulty_all, faulty_rest);
-  if (!trace_file.empty()) harness.open_trace(trace_file);
-  report.replayed = runner.run(inj);
-  harness.close_trace();
-  harness.monitor().set_cycle_callback({});
+  {
+    const auto recording = record(golden_all, golden_rest);
+    runner.run_fault_free(inj.image);
+  }
+  {
+    const auto recording = record(faulty_all, faulty_rest);
+    // The fault port carries the fault from a falling edge; the registers change at the next rising edge.
+    const auto watching = harness.monitor().add_cycle_hook([&] {
+      if (!report.fault_driven && harness.injector().driving()) {
+        report.fault_driven = true;
+        report.fault_cycle = faulty_all.size();
+      }
+    });
+    if (!trace_file.empty()) harness.open_trace(trace_file);
+    report.replayed = runner.run(inj);
+    harness.close_trace();
+  }
   report.run_cycles = faulty_all.size();
 
   const size_t common = std::min(golden_all.size(), faulty_all.size());
@@ -88,7 +97,7 @@ ReplayReport replay_injection(const std::string& db, uint64_t id, const std::str
   auto capture = [&](bool faulty) {
     std::vector<std::vector<uint64_t>> at(2);
     uint64_t cycle = 0;
-    harness.monitor().set_cycle_callback([&] {
+    const auto capturing = harness.monitor().add_cycle_hook([&] {
       if (cycle == report.first.cycle) at[0] = probe.snapshot();
       if (report.spread.found && cycle == report.spread.cycle) at[1] = probe.snapshot();
       ++cycle;
@@ -98,7 +107,6 @@ ReplayReport replay_injection(const std::string& db, uint64_t id, const std::str
     } else {
       runner.run_fault_free(inj.image);
     }
-    harness.monitor().set_cycle_callback({});
     return at;
   };
   const auto golden = capture(false);

@@ -23,6 +23,8 @@ struct ReplayReport {
   Divergence spread;         ///< first register other than the injected one that differs
   uint64_t cycles_differing = 0;
   uint64_t run_cycles = 0;   ///< cycles of the faulty run as traced
+  bool fault_driven = false;  ///< the fault port carried the fault at some cycle of the run
+  uint64_t fault_cycle = 0;   ///< first cycle whose registers the fault could have changed
   std::string trace_file;
 };
 

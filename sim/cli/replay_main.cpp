@@ -44,6 +44,7 @@ int sc_main(int argc, char** argv) {
                s.image, s.pass, s.layer, s.cycle);
     fmt::print("  stored outcome: {}{}   replayed: {}{}\n", s.outcome, s.masked_at.empty() ? "" : " at " + s.masked_at,
                r.replayed.outcome, r.replayed.masked_at.empty() ? "" : " at " + r.replayed.masked_at);
+    if (r.fault_driven) fmt::print("  fault on the fault port; in the registers from cycle {}\n", r.fault_cycle);
     print_divergence("first divergence from the fault-free run", r.first);
     print_divergence("first spread beyond the injected register", r.spread);
     fmt::print("  cycles with any register differing: {} of {}\n", r.cycles_differing, r.run_cycles);
