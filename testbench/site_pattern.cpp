@@ -156,16 +156,16 @@ std::vector<NameToken> tokenize_name(const std::string& name, size_t free_indice
       out.push_back({NameToken::kChar, name[i++], 0, 0});
       continue;
     }
+    // Decimal, or hex after "0x", as SiteMap prints them (never octal: "010" is ten).
     const size_t close = name.find(']', i);
-    const std::string digits = close == std::string::npos ? "" : name.substr(i + 1, close - i - 1);
-    size_t used = 0;
-    int64_t v = -1;
-    try {
-      v = std::stoll(digits, &used, 0);  // base 0: "0x1a2" and "17"
-    } catch (const std::exception&) {
-    }
-    if (digits.empty() || used != digits.size() || v < 0)
-      throw std::invalid_argument("not a site name (indices are [number]): " + name);
+    const bool is_hex = i + 2 < name.size() && name[i + 1] == '0' && (name[i + 2] == 'x' || name[i + 2] == 'X');
+    size_t k = i + (is_hex ? 3 : 1);
+    int64_t v = 0;
+    for (; k < close && k < name.size() && (is_hex ? hex_value(name[k]) >= 0 : is_digit(name[k])) && v <= kMaxIndex;
+         ++k)
+      v = v * (is_hex ? 16 : 10) + hex_value(name[k]);
+    if (close == std::string::npos || k != close || k == i + (is_hex ? 3 : 1))
+      throw std::invalid_argument("not a site name (an index is [number]): " + name);
     out.push_back({NameToken::kFixed, 0, v, 0});
     i = close + 1;
   }
@@ -421,10 +421,9 @@ std::vector<std::string> nearest_site_names(const SiteMap& map, const std::strin
       text += c == ']' ? range_text(f.indices[d++], false) : std::string(1, c);
     }
     const std::string width = f.min_width == f.max_width
-                                  ? std::to_string(f.min_width)
-                                  : std::to_string(f.min_width) + "-" + std::to_string(f.max_width);
-    f.text = text + (f.members == 1 ? " (" + width + " bits)"
-                                    : " (" + std::to_string(f.members) + " registers x " + width + " bits)");
+                                  ? std::to_string(f.min_width) + (f.min_width == 1 ? " bit" : " bits")
+                                  : std::to_string(f.min_width) + "-" + std::to_string(f.max_width) + " bits";
+    f.text = text + " (" + (f.members == 1 ? "" : std::to_string(f.members) + " registers x ") + width + ")";
   }
   for (int i = 0; i < kNumBuffers; ++i) {
     const Buffer b = Buffer(i);
