@@ -208,9 +208,15 @@ std::string without_indices(const std::string& s) {
 
 }  // namespace
 
-SitePattern::SitePattern(std::string text) : text_(std::move(text)), tokens_(PatternParser(text_).parse()) {}
+SitePattern::SitePattern(std::string text) : text_(std::move(text)), tokens_(PatternParser(text_).parse()) {
+  for (const Token& t : tokens_) {
+    if (t.kind != Token::kChar) break;
+    literal_prefix_ += t.c;
+  }
+}
 
 std::vector<SitePattern::Box> SitePattern::match(const std::string& fixed, const std::vector<IndexRange>& free) const {
+  if (fixed.compare(0, literal_prefix_.size(), literal_prefix_) != 0) return {};
   const std::vector<NameToken> name = tokenize_name(fixed, free.size());
   const size_t np = tokens_.size(), nn = name.size();
   // Glob matching by dynamic programming, carrying what the match requires of the free indices:

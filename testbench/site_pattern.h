@@ -62,6 +62,7 @@ class SitePattern {
  private:
   std::string text_;
   std::vector<Token> tokens_;
+  std::string literal_prefix_;  ///< the characters before the first '*' or '[': most names fail on these
 };
 
 /// Disjoint boxes covering exactly the union of `boxes` (all of the same dimension), in a canonical order.
