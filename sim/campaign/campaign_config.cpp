@@ -6,6 +6,7 @@
 
 #include "model/common/config_error.h"
 #include "model/common/yaml_fields.h"
+#include "testbench/site_pattern.h"
 
 namespace flipsim {
 
@@ -74,6 +75,11 @@ CampaignConfig load_campaign_config(const std::string& path) {
       }
     }
     c.targets.pattern = t.get_string("pattern", "*");
+    try {
+      (void)SitePattern(c.targets.pattern);  // malformed patterns fail here, with the line; empty ones need the map
+    } catch (const SitePatternError& e) {
+      throw ConfigError(t.where("pattern") + ": " + e.what());
+    }
     if (t.has("rows")) std::tie(c.targets.row_min, c.targets.row_max) = read_range(t, "rows", 0, 1 << 20);
     if (t.has("cols")) std::tie(c.targets.col_min, c.targets.col_max) = read_range(t, "cols", 0, 1 << 20);
     if (t.has("bits")) std::tie(c.targets.bit_min, c.targets.bit_max) = read_range(t, "bits", 0, 63);

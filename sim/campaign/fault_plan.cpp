@@ -1,11 +1,10 @@
 #include "sim/campaign/fault_plan.h"
 
-#include <fnmatch.h>
-
 #include <algorithm>
 #include <nlohmann/json.hpp>
 
 #include "model/common/config_error.h"
+#include "testbench/site_pattern.h"
 
 namespace flipsim {
 
@@ -31,25 +30,38 @@ bool model_reaches(FaultModel m, bool sram) {
 
 TargetSpace::TargetSpace(const SiteMap& map, const CampaignConfig& config) : map_(map) {
   const TargetFilter& t = config.targets;
+  const SiteSelection selection = [&] {
+    try {
+      return select_sites(map, t.pattern);
+    } catch (const ConfigError& e) {
+      throw ConfigError(config.file + ": campaign.targets.pattern: " + e.what());
+    }
+  }();
   for (size_t g = 0; g < map.ff_groups().size(); ++g) {
     const FfGroup& group = map.ff_groups()[g];
     if (!model_reaches(config.fault, false) || !class_selected(t, group.cls)) continue;
     if (!in(group.row, t.row_min, t.row_max) || !in(group.col, t.col_min, t.col_max)) continue;
-    if (fnmatch(t.pattern.c_str(), group.name.c_str(), 0) != 0) continue;
-    const int hi = std::min(t.bit_max, group.width - 1);
-    if (t.bit_min > hi) continue;
-    ranges_.push_back(Range{false, int(g), Buffer::kAbuf, t.bit_min, hi, uint64_t(hi - t.bit_min + 1)});
+    for (const IndexRange& r : selection.group_bits(int(g))) {
+      const int lo = std::max(t.bit_min, int(r.lo)), hi = std::min(t.bit_max, int(r.hi));
+      if (lo <= hi) ranges_.push_back(Range{false, int(g), Buffer::kAbuf, lo, hi, uint64_t(hi - lo + 1), 0, 0, 0});
+    }
   }
   for (int b = 0; b < kNumBuffers; ++b) {
     const Buffer buffer = Buffer(b);
     const SiteClass cls = SiteClass(int(SiteClass::kAbuf) + b);
     if (!model_reaches(config.fault, true) || !class_selected(t, cls)) continue;
-    if (fnmatch(t.pattern.c_str(), buffer_name(buffer), 0) != 0) continue;
-    const int hi = std::min(t.bit_max, map.lane_bits(buffer) - 1);
-    if (t.bit_min > hi) continue;
-    buffers_.push_back(buffer);
-    ranges_.push_back(Range{true, 0, buffer, t.bit_min, hi,
-                            uint64_t(map.depth(buffer)) * map.lanes(buffer) * uint64_t(hi - t.bit_min + 1)});
+    if (config.fault == FaultModel::kSramBer && selection.buffer_count(buffer) > 0 && !selection.whole_buffer(buffer))
+      throw ConfigError(config.file + ": campaign.targets.pattern '" + t.pattern + "' selects part of " +
+                        buffer_name(buffer) + " (" + selection.describe_buffer(buffer) +
+                        "); sram_ber flips bits anywhere in a selected buffer, so select whole buffers");
+    const size_t before = ranges_.size();
+    for (const SiteSelection::LaneBox& box : selection.lane_boxes(buffer)) {
+      const int lo = std::max(t.bit_min, int(box.bits.lo)), hi = std::min(t.bit_max, int(box.bits.hi));
+      if (lo <= hi)
+        ranges_.push_back(Range{true, 0, buffer, lo, hi, box.words.size() * box.lanes.size() * uint64_t(hi - lo + 1),
+                                int(box.words.lo), int(box.lanes.lo), int(box.lanes.size())});
+    }
+    if (ranges_.size() > before) buffers_.push_back(buffer);
   }
   for (const Range& r : ranges_) {
     starts_.push_back(total_);
@@ -69,8 +81,8 @@ Site TargetSpace::pick(uint64_t index) const {
     return map_.site(map_.group_first_site(range.group) + uint64_t(range.bit_lo) + within);
   }
   const int lanes = map_.lanes(range.buffer), lane_bits = map_.lane_bits(range.buffer);
-  const uint64_t word = within / (uint64_t(lanes) * bits);
-  const uint64_t lane = (within / bits) % uint64_t(lanes);
+  const uint64_t word = uint64_t(range.word_lo) + within / (uint64_t(range.lanes) * bits);
+  const uint64_t lane = uint64_t(range.lane_lo) + (within / bits) % uint64_t(range.lanes);
   const uint64_t bit = uint64_t(range.bit_lo) + within % bits;
   return map_.site(map_.buffer_first_site(range.buffer) + (word * uint64_t(lanes) + lane) * uint64_t(lane_bits) + bit);
 }

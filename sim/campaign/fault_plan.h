@@ -29,6 +29,7 @@ class TargetSpace {
     Buffer buffer = Buffer::kAbuf;
     int bit_lo = 0, bit_hi = 0;
     uint64_t count = 0;
+    int word_lo = 0, lane_lo = 0, lanes = 0;  ///< SRAM: the words and lanes a site pattern selects
   };
   const SiteMap& map_;
   std::vector<Range> ranges_;
