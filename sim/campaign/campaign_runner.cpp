@@ -1,16 +1,8 @@
 #include "sim/campaign/campaign_runner.h"
 
-#include <poll.h>
-#include <signal.h>
-#include <sys/prctl.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <chrono>
 #include <filesystem>
-#include <cstdio>
-#include <functional>
 #include <map>
 #include <set>
 
@@ -18,6 +10,7 @@
 #include "model/common/progress.h"
 #include "sim/campaign/injection_runner.h"
 #include "model/common/stats.h"
+#include "sim/campaign/worker_pool.h"
 
 namespace flipsim {
 
@@ -75,90 +68,6 @@ InjectionRecord from_json(const nlohmann::json& j) {
   return r;
 }
 
-/// A child process that writes newline-separated JSON messages to a pipe.
-struct Child {
-  pid_t pid = -1;
-  int fd = -1;
-  std::string buffer;
-  bool open = true;
-};
-
-/// Forks a child that runs `body(write_line)` and exits; it dies with the parent (SIGKILL included).
-Child spawn(const std::function<void(const std::function<void(const std::string&)>&)>& body) {
-  int fds[2];
-  if (pipe(fds) != 0) throw std::runtime_error("pipe failed");
-  std::fflush(nullptr);
-  const pid_t parent = getpid();
-  const pid_t pid = fork();
-  if (pid < 0) throw std::runtime_error("fork failed");
-  if (pid == 0) {
-    close(fds[0]);
-    prctl(PR_SET_PDEATHSIG, SIGKILL);
-    if (getppid() != parent) _exit(3);
-    auto write_line = [fd = fds[1]](const std::string& line) {
-      const std::string msg = line + "\n";
-      size_t done = 0;
-      while (done < msg.size()) {
-        const ssize_t n = write(fd, msg.data() + done, msg.size() - done);
-        if (n <= 0) _exit(4);
-        done += size_t(n);
-      }
-    };
-    int status = 0;
-    try {
-      body(write_line);
-    } catch (const std::exception& e) {
-      write_line(nlohmann::json{{"error", e.what()}}.dump());
-      status = 1;
-    }
-    close(fds[1]);
-    // _exit: the child must not run the parent's destructors (its SQLite connection, buffered streams).
-    _exit(status);
-  }
-  close(fds[1]);
-  return Child{pid, fds[0], "", true};
-}
-
-/// Reads whatever the children wrote; calls on_line for every complete line. Returns false when all closed.
-bool pump(std::vector<Child>& children, int timeout_ms, const std::function<void(const std::string&)>& on_line) {
-  std::vector<pollfd> fds;
-  std::vector<size_t> which;
-  for (size_t i = 0; i < children.size(); ++i)
-    if (children[i].open) {
-      fds.push_back(pollfd{children[i].fd, POLLIN, 0});
-      which.push_back(i);
-    }
-  if (fds.empty()) return false;
-  if (poll(fds.data(), fds.size(), timeout_ms) < 0) return true;
-  for (size_t k = 0; k < fds.size(); ++k) {
-    if (!(fds[k].revents & (POLLIN | POLLHUP | POLLERR))) continue;
-    Child& c = children[which[k]];
-    char buf[65536];
-    const ssize_t n = read(c.fd, buf, sizeof(buf));
-    if (n <= 0) {
-      close(c.fd);
-      c.open = false;
-      continue;
-    }
-    c.buffer.append(buf, size_t(n));
-    size_t nl;
-    while ((nl = c.buffer.find('\n')) != std::string::npos) {
-      on_line(c.buffer.substr(0, nl));
-      c.buffer.erase(0, nl + 1);
-    }
-  }
-  return true;
-}
-
-void reap(std::vector<Child>& children, std::vector<std::string>& errors) {
-  for (Child& c : children) {
-    int status = 0;
-    waitpid(c.pid, &status, 0);
-    if (WIFSIGNALED(status)) errors.push_back("worker " + std::to_string(c.pid) + " killed by signal " +
-                                              std::to_string(WTERMSIG(status)));
-  }
-}
-
 }  // namespace
 
 nlohmann::json run_campaign(const std::string& config_path, const CampaignRunOptions& options) {
@@ -174,18 +83,18 @@ nlohmann::json run_campaign(const std::string& config_path, const CampaignRunOpt
   if (!store.has_campaign()) {
     // The fault-free timeline comes from the RTL itself, in a child: this process never starts SystemC.
     std::string timeline_json, error;
-    std::vector<Child> probe{spawn([&](const auto& write_line) {
+    WorkerPool probe;
+    probe.spawn([&](const WorkerPool::WriteLine& write_line) {
       InjectionRunner runner(*setup, 0);
       write_line(runner.probe().to_json());
-    })};
-    while (pump(probe, 1000, [&](const std::string& line) {
+    });
+    while (probe.pump(1000, [&](const std::string& line) {
       const auto j = nlohmann::json::parse(line);
       if (j.contains("error")) error = j["error"];
       else timeline_json = line;
     })) {
     }
-    std::vector<std::string> errors;
-    reap(probe, errors);
+    probe.reap();
     if (!error.empty() || timeline_json.empty())
       throw std::runtime_error("fault-free probe run failed: " + (error.empty() ? "no result" : error));
     const Timeline timeline = Timeline::from_json(timeline_json);
@@ -207,16 +116,16 @@ nlohmann::json run_campaign(const std::string& config_path, const CampaignRunOpt
 
   const int workers = int(std::min<uint64_t>(std::max(1, options.workers ? options.workers : config.workers),
                                              std::max<uint64_t>(1, remaining.size())));
-  std::vector<Child> children;
+  WorkerPool pool;
   if (!remaining.empty()) {
     for (int w = 0; w < workers; ++w) {
-      children.push_back(spawn([&, w](const auto& write_line) {
+      pool.spawn([&, w](const WorkerPool::WriteLine& write_line) {
         InjectionRunner runner(*setup, watchdog_cycles(timeline, config.watchdog_factor));
         for (size_t i = size_t(w); i < remaining.size(); i += size_t(workers)) {
           const Injection inj = draw_injection(remaining[i], config, *setup->space, *setup->map, timeline);
           write_line(to_json(runner.run(inj)).dump());
         }
-      }));
+      });
     }
   }
 
@@ -229,7 +138,7 @@ nlohmann::json run_campaign(const std::string& config_path, const CampaignRunOpt
     batch.clear();
     last_flush = std::chrono::steady_clock::now();
   };
-  while (pump(children, 200, [&](const std::string& line) {
+  while (pool.pump(200, [&](const std::string& line) {
     const auto j = nlohmann::json::parse(line);
     if (j.contains("error")) {
       errors.push_back(j["error"]);
@@ -243,7 +152,7 @@ nlohmann::json run_campaign(const std::string& config_path, const CampaignRunOpt
       flush();
   }
   flush();
-  reap(children, errors);
+  for (std::string& e : pool.reap()) errors.push_back(std::move(e));
   if (!errors.empty()) throw std::runtime_error("campaign worker failed: " + errors.front());
 
   nlohmann::json summary = summarize(store);
