@@ -46,7 +46,7 @@ void register_report(CLI::App& app, int&) {
       std::filesystem::create_directories(o->plots);
       const std::string data = (std::filesystem::path(o->plots) / "report.json").string();
       std::ofstream(data) << report.dump(1);
-      const std::string cmd = std::string("/usr/bin/python3 ") + FLIPSIM_SOURCE_DIR + "/tools/plot_report.py '" +
+      const std::string cmd = std::string("/usr/bin/python3 ") + FLIPSIM_SOURCE_DIR + "/scripts/plot_report.py '" +
                               data + "' '" + o->plots + "'";
       if (std::system(cmd.c_str()) != 0) throw std::runtime_error("plotting failed: " + cmd);
     }
