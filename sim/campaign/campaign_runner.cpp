@@ -3,72 +3,16 @@
 #include <algorithm>
 #include <chrono>
 #include <filesystem>
-#include <map>
 #include <set>
 
 #include "model/common/config_error.h"
 #include "model/common/progress.h"
-#include "sim/campaign/injection_runner.h"
 #include "model/common/stats.h"
+#include "sim/campaign/injection_runner.h"
+#include "sim/campaign/report.h"
 #include "sim/campaign/worker_pool.h"
 
 namespace flipsim {
-
-namespace {
-
-nlohmann::json to_json(const InjectionRecord& r) {
-  return {{"id", r.id},
-          {"image", r.image},
-          {"label", r.label},
-          {"fault_model", r.fault_model},
-          {"site_id", r.site_id},
-          {"site", r.site},
-          {"class", r.site_class},
-          {"row", r.row},
-          {"col", r.col},
-          {"bit", r.bit},
-          {"mask", r.mask},
-          {"flips", r.flips},
-          {"layer", r.layer},
-          {"pass", r.pass},
-          {"cycle", r.cycle},
-          {"outcome", r.outcome},
-          {"masked_at", r.masked_at},
-          {"first_diff", r.first_diff},
-          {"max_logit_dev", r.max_logit_dev},
-          {"golden_top1", r.golden_top1},
-          {"faulty_top1", r.faulty_top1},
-          {"cycles_simulated", r.cycles_simulated}};
-}
-
-InjectionRecord from_json(const nlohmann::json& j) {
-  InjectionRecord r;
-  r.id = j.at("id");
-  r.image = j.at("image");
-  r.label = j.at("label");
-  r.fault_model = j.at("fault_model");
-  r.site_id = j.at("site_id");
-  r.site = j.at("site");
-  r.site_class = j.at("class");
-  r.row = j.at("row");
-  r.col = j.at("col");
-  r.bit = j.at("bit");
-  r.mask = j.at("mask");
-  r.flips = j.at("flips");
-  r.layer = j.at("layer");
-  r.pass = j.at("pass");
-  r.cycle = j.at("cycle");
-  r.outcome = j.at("outcome");
-  r.masked_at = j.at("masked_at");
-  r.first_diff = j.at("first_diff");
-  r.max_logit_dev = j.at("max_logit_dev");
-  r.golden_top1 = j.at("golden_top1");
-  r.faulty_top1 = j.at("faulty_top1");
-  r.cycles_simulated = j.at("cycles_simulated");
-  return r;
-}
-
-}  // namespace
 
 nlohmann::json run_campaign(const std::string& config_path, const CampaignRunOptions& options) {
   // Everything that can be wrong with the input is found before the database is touched.
@@ -144,7 +88,7 @@ nlohmann::json run_campaign(const std::string& config_path, const CampaignRunOpt
       errors.push_back(j["error"]);
       return;
     }
-    batch.push_back(from_json(j));
+    batch.push_back(injection_from_json(j));
     progress.add();
   })) {
     if (batch.size() >= 64 || (!batch.empty() && std::chrono::steady_clock::now() - last_flush >
@@ -155,48 +99,13 @@ nlohmann::json run_campaign(const std::string& config_path, const CampaignRunOpt
   for (std::string& e : pool.reap()) errors.push_back(std::move(e));
   if (!errors.empty()) throw std::runtime_error("campaign worker failed: " + errors.front());
 
-  nlohmann::json summary = summarize(store);
+  nlohmann::json summary = campaign_summary(store);
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   summary["seconds"] = seconds;
   summary["run_injections"] = remaining.size();
   summary["injections_per_second"] = seconds > 0 ? double(remaining.size()) / seconds : 0.0;
   summary["workers"] = workers;
   return summary;
-}
-
-nlohmann::json summarize(const ResultStore& store) {
-  const CampaignRow row = store.campaign();
-  const std::vector<InjectionRecord> records = store.injections();
-  double confidence = 0.95;
-  nlohmann::json by_outcome = nlohmann::json::object();
-  for (const char* o : {"masked", "sdc", "sdc_critical", "detected", "corrected", "hang"}) by_outcome[o] = 0;
-  std::map<std::string, std::map<std::string, uint64_t>> by_class;
-  for (const InjectionRecord& r : records) {
-    by_outcome[r.outcome] = by_outcome[r.outcome].get<uint64_t>() + 1;
-    auto& c = by_class[r.site_class];
-    ++c["n"];
-    ++c[r.outcome];
-  }
-  nlohmann::json classes = nlohmann::json::object();
-  for (auto& [name, counts] : by_class) {
-    const auto [lo, hi] = wilson_interval(counts["sdc_critical"], counts["n"], confidence);
-    classes[name] = {{"n", counts["n"]},
-                     {"sdc_critical", counts["sdc_critical"]},
-                     {"sdc", counts["sdc"]},
-                     {"masked", counts["masked"]},
-                     {"hang", counts["hang"]},
-                     {"rate", counts["n"] ? double(counts["sdc_critical"]) / double(counts["n"]) : 0.0},
-                     {"ci_low", lo},
-                     {"ci_high", hi}};
-  }
-  return {{"campaign", row.name},
-          {"db", store.path()},
-          {"accelerator", row.accelerator},
-          {"injections", records.size()},
-          {"planned", row.total},
-          {"by_outcome", by_outcome},
-          {"by_class", classes},
-          {"confidence", confidence}};
 }
 
 }  // namespace flipsim
