@@ -2,6 +2,8 @@
 
 #include <sstream>
 
+#include "model/accel/golden.h"
+
 namespace flipsim {
 
 uint64_t Scoreboard::check(const std::string& what, const FeatureMap& expected, const FeatureMap& actual) {
@@ -22,6 +24,17 @@ uint64_t Scoreboard::check(const std::string& what, const FeatureMap& expected, 
         }
   mismatches_ += bad;
   return bad;
+}
+
+uint64_t Scoreboard::check_layer(const std::string& what, const FeatureMap& input, const ConvLayer& layer,
+                                 const AccelConfig& accel, const FeatureMap& actual) {
+  return check(what, golden_conv(input, layer, accel.data_bits, accel.acc_bits), actual);
+}
+
+FeatureMap CheckedEngine::run(const FeatureMap& input, const ConvLayer& layer, LayerRun* run) {
+  FeatureMap out = primary_.run(input, layer, run);
+  scoreboard_.check_layer(layer.name, input, layer, config_, out);
+  return out;
 }
 
 std::string Scoreboard::summary() const {

@@ -1,165 +1,18 @@
 #include "sim/campaign/campaign_runner.h"
 
-#include <poll.h>
-#include <signal.h>
-#include <sys/prctl.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <chrono>
 #include <filesystem>
-#include <cstdio>
-#include <functional>
-#include <map>
 #include <set>
 
 #include "model/common/config_error.h"
 #include "model/common/progress.h"
-#include "sim/campaign/injection_runner.h"
 #include "model/common/stats.h"
+#include "sim/campaign/injection_runner.h"
+#include "sim/campaign/report.h"
+#include "sim/campaign/worker_pool.h"
 
 namespace flipsim {
-
-namespace {
-
-nlohmann::json to_json(const InjectionRecord& r) {
-  return {{"id", r.id},
-          {"image", r.image},
-          {"label", r.label},
-          {"fault_model", r.fault_model},
-          {"site_id", r.site_id},
-          {"site", r.site},
-          {"class", r.site_class},
-          {"row", r.row},
-          {"col", r.col},
-          {"bit", r.bit},
-          {"mask", r.mask},
-          {"flips", r.flips},
-          {"layer", r.layer},
-          {"pass", r.pass},
-          {"cycle", r.cycle},
-          {"outcome", r.outcome},
-          {"masked_at", r.masked_at},
-          {"first_diff", r.first_diff},
-          {"max_logit_dev", r.max_logit_dev},
-          {"golden_top1", r.golden_top1},
-          {"faulty_top1", r.faulty_top1},
-          {"cycles_simulated", r.cycles_simulated}};
-}
-
-InjectionRecord from_json(const nlohmann::json& j) {
-  InjectionRecord r;
-  r.id = j.at("id");
-  r.image = j.at("image");
-  r.label = j.at("label");
-  r.fault_model = j.at("fault_model");
-  r.site_id = j.at("site_id");
-  r.site = j.at("site");
-  r.site_class = j.at("class");
-  r.row = j.at("row");
-  r.col = j.at("col");
-  r.bit = j.at("bit");
-  r.mask = j.at("mask");
-  r.flips = j.at("flips");
-  r.layer = j.at("layer");
-  r.pass = j.at("pass");
-  r.cycle = j.at("cycle");
-  r.outcome = j.at("outcome");
-  r.masked_at = j.at("masked_at");
-  r.first_diff = j.at("first_diff");
-  r.max_logit_dev = j.at("max_logit_dev");
-  r.golden_top1 = j.at("golden_top1");
-  r.faulty_top1 = j.at("faulty_top1");
-  r.cycles_simulated = j.at("cycles_simulated");
-  return r;
-}
-
-/// A child process that writes newline-separated JSON messages to a pipe.
-struct Child {
-  pid_t pid = -1;
-  int fd = -1;
-  std::string buffer;
-  bool open = true;
-};
-
-/// Forks a child that runs `body(write_line)` and exits; it dies with the parent (SIGKILL included).
-Child spawn(const std::function<void(const std::function<void(const std::string&)>&)>& body) {
-  int fds[2];
-  if (pipe(fds) != 0) throw std::runtime_error("pipe failed");
-  std::fflush(nullptr);
-  const pid_t parent = getpid();
-  const pid_t pid = fork();
-  if (pid < 0) throw std::runtime_error("fork failed");
-  if (pid == 0) {
-    close(fds[0]);
-    prctl(PR_SET_PDEATHSIG, SIGKILL);
-    if (getppid() != parent) _exit(3);
-    auto write_line = [fd = fds[1]](const std::string& line) {
-      const std::string msg = line + "\n";
-      size_t done = 0;
-      while (done < msg.size()) {
-        const ssize_t n = write(fd, msg.data() + done, msg.size() - done);
-        if (n <= 0) _exit(4);
-        done += size_t(n);
-      }
-    };
-    int status = 0;
-    try {
-      body(write_line);
-    } catch (const std::exception& e) {
-      write_line(nlohmann::json{{"error", e.what()}}.dump());
-      status = 1;
-    }
-    close(fds[1]);
-    // _exit: the child must not run the parent's destructors (its SQLite connection, buffered streams).
-    _exit(status);
-  }
-  close(fds[1]);
-  return Child{pid, fds[0], "", true};
-}
-
-/// Reads whatever the children wrote; calls on_line for every complete line. Returns false when all closed.
-bool pump(std::vector<Child>& children, int timeout_ms, const std::function<void(const std::string&)>& on_line) {
-  std::vector<pollfd> fds;
-  std::vector<size_t> which;
-  for (size_t i = 0; i < children.size(); ++i)
-    if (children[i].open) {
-      fds.push_back(pollfd{children[i].fd, POLLIN, 0});
-      which.push_back(i);
-    }
-  if (fds.empty()) return false;
-  if (poll(fds.data(), fds.size(), timeout_ms) < 0) return true;
-  for (size_t k = 0; k < fds.size(); ++k) {
-    if (!(fds[k].revents & (POLLIN | POLLHUP | POLLERR))) continue;
-    Child& c = children[which[k]];
-    char buf[65536];
-    const ssize_t n = read(c.fd, buf, sizeof(buf));
-    if (n <= 0) {
-      close(c.fd);
-      c.open = false;
-      continue;
-    }
-    c.buffer.append(buf, size_t(n));
-    size_t nl;
-    while ((nl = c.buffer.find('\n')) != std::string::npos) {
-      on_line(c.buffer.substr(0, nl));
-      c.buffer.erase(0, nl + 1);
-    }
-  }
-  return true;
-}
-
-void reap(std::vector<Child>& children, std::vector<std::string>& errors) {
-  for (Child& c : children) {
-    int status = 0;
-    waitpid(c.pid, &status, 0);
-    if (WIFSIGNALED(status)) errors.push_back("worker " + std::to_string(c.pid) + " killed by signal " +
-                                              std::to_string(WTERMSIG(status)));
-  }
-}
-
-}  // namespace
 
 nlohmann::json run_campaign(const std::string& config_path, const CampaignRunOptions& options) {
   // Everything that can be wrong with the input is found before the database is touched.
@@ -174,18 +27,18 @@ nlohmann::json run_campaign(const std::string& config_path, const CampaignRunOpt
   if (!store.has_campaign()) {
     // The fault-free timeline comes from the RTL itself, in a child: this process never starts SystemC.
     std::string timeline_json, error;
-    std::vector<Child> probe{spawn([&](const auto& write_line) {
+    WorkerPool probe;
+    probe.spawn([&](const WorkerPool::WriteLine& write_line) {
       InjectionRunner runner(*setup, 0);
       write_line(runner.probe().to_json());
-    })};
-    while (pump(probe, 1000, [&](const std::string& line) {
+    });
+    while (probe.pump(1000, [&](const std::string& line) {
       const auto j = nlohmann::json::parse(line);
       if (j.contains("error")) error = j["error"];
       else timeline_json = line;
     })) {
     }
-    std::vector<std::string> errors;
-    reap(probe, errors);
+    probe.reap();
     if (!error.empty() || timeline_json.empty())
       throw std::runtime_error("fault-free probe run failed: " + (error.empty() ? "no result" : error));
     const Timeline timeline = Timeline::from_json(timeline_json);
@@ -207,16 +60,16 @@ nlohmann::json run_campaign(const std::string& config_path, const CampaignRunOpt
 
   const int workers = int(std::min<uint64_t>(std::max(1, options.workers ? options.workers : config.workers),
                                              std::max<uint64_t>(1, remaining.size())));
-  std::vector<Child> children;
+  WorkerPool pool;
   if (!remaining.empty()) {
     for (int w = 0; w < workers; ++w) {
-      children.push_back(spawn([&, w](const auto& write_line) {
+      pool.spawn([&, w](const WorkerPool::WriteLine& write_line) {
         InjectionRunner runner(*setup, watchdog_cycles(timeline, config.watchdog_factor));
         for (size_t i = size_t(w); i < remaining.size(); i += size_t(workers)) {
           const Injection inj = draw_injection(remaining[i], config, *setup->space, *setup->map, timeline);
           write_line(to_json(runner.run(inj)).dump());
         }
-      }));
+      });
     }
   }
 
@@ -229,13 +82,13 @@ nlohmann::json run_campaign(const std::string& config_path, const CampaignRunOpt
     batch.clear();
     last_flush = std::chrono::steady_clock::now();
   };
-  while (pump(children, 200, [&](const std::string& line) {
+  while (pool.pump(200, [&](const std::string& line) {
     const auto j = nlohmann::json::parse(line);
     if (j.contains("error")) {
       errors.push_back(j["error"]);
       return;
     }
-    batch.push_back(from_json(j));
+    batch.push_back(injection_from_json(j));
     progress.add();
   })) {
     if (batch.size() >= 64 || (!batch.empty() && std::chrono::steady_clock::now() - last_flush >
@@ -243,51 +96,16 @@ nlohmann::json run_campaign(const std::string& config_path, const CampaignRunOpt
       flush();
   }
   flush();
-  reap(children, errors);
+  for (std::string& e : pool.reap()) errors.push_back(std::move(e));
   if (!errors.empty()) throw std::runtime_error("campaign worker failed: " + errors.front());
 
-  nlohmann::json summary = summarize(store);
+  nlohmann::json summary = campaign_summary(store);
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   summary["seconds"] = seconds;
   summary["run_injections"] = remaining.size();
   summary["injections_per_second"] = seconds > 0 ? double(remaining.size()) / seconds : 0.0;
   summary["workers"] = workers;
   return summary;
-}
-
-nlohmann::json summarize(const ResultStore& store) {
-  const CampaignRow row = store.campaign();
-  const std::vector<InjectionRecord> records = store.injections();
-  double confidence = 0.95;
-  nlohmann::json by_outcome = nlohmann::json::object();
-  for (const char* o : {"masked", "sdc", "sdc_critical", "detected", "corrected", "hang"}) by_outcome[o] = 0;
-  std::map<std::string, std::map<std::string, uint64_t>> by_class;
-  for (const InjectionRecord& r : records) {
-    by_outcome[r.outcome] = by_outcome[r.outcome].get<uint64_t>() + 1;
-    auto& c = by_class[r.site_class];
-    ++c["n"];
-    ++c[r.outcome];
-  }
-  nlohmann::json classes = nlohmann::json::object();
-  for (auto& [name, counts] : by_class) {
-    const auto [lo, hi] = wilson_interval(counts["sdc_critical"], counts["n"], confidence);
-    classes[name] = {{"n", counts["n"]},
-                     {"sdc_critical", counts["sdc_critical"]},
-                     {"sdc", counts["sdc"]},
-                     {"masked", counts["masked"]},
-                     {"hang", counts["hang"]},
-                     {"rate", counts["n"] ? double(counts["sdc_critical"]) / double(counts["n"]) : 0.0},
-                     {"ci_low", lo},
-                     {"ci_high", hi}};
-  }
-  return {{"campaign", row.name},
-          {"db", store.path()},
-          {"accelerator", row.accelerator},
-          {"injections", records.size()},
-          {"planned", row.total},
-          {"by_outcome", by_outcome},
-          {"by_class", classes},
-          {"confidence", confidence}};
 }
 
 }  // namespace flipsim

@@ -5,8 +5,6 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
-#include "sim/campaign/result_store.h"
-
 namespace flipsim {
 
 struct CampaignRunOptions {
@@ -15,12 +13,8 @@ struct CampaignRunOptions {
   bool progress = true;  ///< progress line on stderr when it is a terminal
 };
 
-/// Runs what is left of the campaign and returns its summary (see summarize()).
+/// Runs what is left of the campaign and returns its summary (campaign_summary() in report.h) with this run's
+/// "seconds", "run_injections", "injections_per_second" and "workers".
 nlohmann::json run_campaign(const std::string& config_path, const CampaignRunOptions& options);
-
-/// {"campaign", "db", "injections", "planned", "by_outcome": {outcome: n},
-///  "by_class": {class: {n, sdc_critical, sdc, masked, hang, ci_low, ci_high}}} with Wilson intervals on the
-/// critical-SDC rate at the campaign's confidence.
-nlohmann::json summarize(const ResultStore& store);
 
 }  // namespace flipsim

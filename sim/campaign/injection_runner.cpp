@@ -114,7 +114,7 @@ InjectionRecord InjectionRunner::run(const Injection& inj) {
   const Classification c =
       classify(setup_.net, golden(inj.image), hung ? nullptr : &values, layers.empty() ? "" : layers.back());
   r.outcome = c.outcome;
-  r.masked_at = c.masked_at == "inside_accelerator"
+  r.masked_at = c.masked_at == MaskingStage::kInsideAccelerator
                     ? accelerator_masking_stage(setup_.net, golden(inj.image), setup_.config.network.accel, observed)
                     : c.masked_at;
   r.first_diff = c.first_diff;

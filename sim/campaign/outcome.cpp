@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <cstdlib>
+#include <optional>
 
 #include "model/accel/golden.h"
 #include "model/accel/layer_plan.h"
@@ -18,23 +19,25 @@ int top1(const FeatureMap& logits) {
 
 namespace {
 
-const char* stage_of(nn::QOpType type) {
+MaskingStage stage_of(nn::QOpType type) {
   switch (type) {
     case nn::QOpType::kMaxPool:
     case nn::QOpType::kAvgPool:
-    case nn::QOpType::kGlobalAvgPool: return "pooling";
-    case nn::QOpType::kRelu: return "relu_op";
-    case nn::QOpType::kAccel: return "next_layer";
-    case nn::QOpType::kAdd: return "residual_add";
-    default: return "later";
+    case nn::QOpType::kGlobalAvgPool: return MaskingStage::kPooling;
+    case nn::QOpType::kRelu: return MaskingStage::kReluOp;
+    case nn::QOpType::kAccel: return MaskingStage::kNextLayer;
+    case nn::QOpType::kAdd: return MaskingStage::kResidualAdd;
+    default: return MaskingStage::kLater;
   }
 }
 
 }  // namespace
 
-std::string accelerator_masking_stage(const nn::QNetwork& net, const std::vector<FeatureMap>& golden,
-                                      const AccelConfig& accel, const ObservedRows& observed) {
-  static constexpr const char* kOrder[] = {"array", "rounding", "relu", "saturation"};
+MaskingStage accelerator_masking_stage(const nn::QNetwork& net, const std::vector<FeatureMap>& golden,
+                                       const AccelConfig& accel, const ObservedRows& observed) {
+  // Along the PPU's pipeline: the latest stage that hid some difference is where the fault was masked.
+  static constexpr MaskingStage kOrder[] = {MaskingStage::kArray, MaskingStage::kRounding, MaskingStage::kRelu,
+                                            MaskingStage::kSaturation};
   int latest = 0;
   int pass_index = 0;
   for (size_t op_index : net.accel_ops()) {
@@ -56,7 +59,9 @@ std::string accelerator_masking_stage(const nn::QNetwork& net, const std::vector
                   : 0;
           const int64_t seen = it->second[size_t(c)];
           if (seen == expected) continue;
-          const std::string stage = requant_masking_stage(expected, seen, op.layer.requant, accel.data_bits);
+          // requant.h speaks text ("" when the difference survived); its stages are a subset of ours.
+          const std::optional<MaskingStage> stage =
+              parse_masking_stage(requant_masking_stage(expected, seen, op.layer.requant, accel.data_bits));
           for (int k = 1; k < 4; ++k)
             if (stage == kOrder[k]) latest = std::max(latest, k);
         }
@@ -73,7 +78,7 @@ Classification classify(const nn::QNetwork& net, const std::vector<FeatureMap>& 
   const FeatureMap& golden_logits = golden[net.output_value];
   c.golden_top1 = top1(golden_logits);
   if (!faulty) {
-    c.outcome = "hang";
+    c.outcome = Outcome::kHang;
     c.first_diff = hung_layer;
     return c;
   }
@@ -90,9 +95,9 @@ Classification classify(const nn::QNetwork& net, const std::vector<FeatureMap>& 
     c.max_logit_dev = std::max(c.max_logit_dev, std::abs(double(logits.data[i]) - golden_logits.data[i]) * scale);
 
   if (!differs[net.output_value]) {
-    c.outcome = "masked";
+    c.outcome = Outcome::kMasked;
     if (c.first_diff.empty()) {
-      c.masked_at = "inside_accelerator";
+      c.masked_at = MaskingStage::kInsideAccelerator;
     } else {
       // The first op whose output is golden again although one of its inputs was not.
       for (const nn::QOp& op : net.ops) {
@@ -105,7 +110,7 @@ Classification classify(const nn::QNetwork& net, const std::vector<FeatureMap>& 
       }
     }
   } else {
-    c.outcome = c.faulty_top1 == c.golden_top1 ? "sdc" : "sdc_critical";
+    c.outcome = c.faulty_top1 == c.golden_top1 ? Outcome::kSdc : Outcome::kSdcCritical;
   }
   return c;
 }

@@ -8,13 +8,15 @@
 #include "model/accel/accel_config.h"
 #include "model/accel/layer.h"
 #include "model/nn/qnetwork.h"
+#include "sim/campaign/injection_record.h"
 
 namespace flipsim {
 
 struct Classification {
-  std::string outcome;     ///< masked | sdc | sdc_critical | hang (detected / corrected: protected designs)
-  std::string masked_at;   ///< masked faults: array | rounding | relu | saturation (inside the accelerator), or
-                           ///< pooling | relu_op | next_layer | residual_add | later (after the layer)
+  Outcome outcome = Outcome::kMasked;  ///< masked, sdc, sdc_critical or hang (no protected designs yet)
+  /// Masked faults: kInsideAccelerator (no op output differed; accelerator_masking_stage() says where), or
+  /// pooling | relu_op | next_layer | residual_add | later (a layer output differed, this op hid it).
+  MaskingStage masked_at = MaskingStage::kNone;
   std::string first_diff;  ///< name of the first op whose output differs
   double max_logit_dev = 0;  ///< largest |faulty - golden| logit, in real (dequantized) units
   int golden_top1 = -1;
@@ -26,9 +28,9 @@ int top1(const FeatureMap& logits);
 /// PPU input rows seen during the faulty run: (pass index, output-buffer address) -> accumulators.
 using ObservedRows = std::map<std::pair<int, uint32_t>, std::vector<int64_t>>;
 
-/// For a fault that changed no op output: "array" when no accumulator reaching the PPU differed from the
-/// golden one, else the PPU stage that hid the difference ("rounding", "relu" or "saturation").
-std::string accelerator_masking_stage(const nn::QNetwork& net, const std::vector<FeatureMap>& golden,
+/// For a fault that changed no op output: kArray when no accumulator reaching the PPU differed from the
+/// golden one, else the latest PPU stage that hid a difference (kRounding, kRelu or kSaturation).
+MaskingStage accelerator_masking_stage(const nn::QNetwork& net, const std::vector<FeatureMap>& golden,
                                       const AccelConfig& accel, const ObservedRows& observed);
 
 /// `faulty` is null when the accelerator hung (then `hung_layer` names the layer it hung in).

@@ -1,12 +1,15 @@
 #include "sim/campaign/result_store.h"
 
+#include <array>
+#include <utility>
+
 #include "model/common/config_error.h"
 
 namespace flipsim {
 
 namespace {
 
-constexpr const char* kSchema = R"sql(
+constexpr const char* kCampaignSchema = R"sql(
 CREATE TABLE IF NOT EXISTS campaign (
   id INTEGER PRIMARY KEY CHECK (id = 1),
   name TEXT NOT NULL,
@@ -18,30 +21,6 @@ CREATE TABLE IF NOT EXISTS campaign (
   accelerator TEXT NOT NULL,
   network TEXT NOT NULL,
   created TEXT NOT NULL DEFAULT (datetime('now'))
-);
-CREATE TABLE IF NOT EXISTS injections (
-  id INTEGER PRIMARY KEY,
-  image INTEGER NOT NULL,
-  label INTEGER NOT NULL,
-  fault_model TEXT NOT NULL,
-  site_id INTEGER NOT NULL,
-  site TEXT NOT NULL,
-  class TEXT NOT NULL,
-  row INTEGER NOT NULL,
-  col INTEGER NOT NULL,
-  bit INTEGER NOT NULL,
-  mask INTEGER NOT NULL,
-  flips INTEGER NOT NULL,
-  layer TEXT NOT NULL,
-  pass INTEGER NOT NULL,
-  cycle INTEGER NOT NULL,
-  outcome TEXT NOT NULL,
-  masked_at TEXT NOT NULL,
-  first_diff TEXT NOT NULL,
-  max_logit_dev REAL NOT NULL,
-  golden_top1 INTEGER NOT NULL,
-  faulty_top1 INTEGER NOT NULL,
-  cycles_simulated INTEGER NOT NULL
 );
 )sql";
 
@@ -69,34 +48,110 @@ class Statement {
   sqlite3_stmt* stmt_ = nullptr;
 };
 
-constexpr const char* kColumns =
-    "id, image, label, fault_model, site_id, site, class, row, col, bit, mask, flips, layer, pass, cycle, outcome, "
-    "masked_at, first_diff, max_logit_dev, golden_top1, faulty_top1, cycles_simulated";
+// One overload per field type: how it is declared, bound and read in SQL.
 
-InjectionRecord read_record(Statement& s) {
+const char* sql_type(uint64_t) { return "INTEGER"; }
+const char* sql_type(int64_t) { return "INTEGER"; }
+const char* sql_type(int) { return "INTEGER"; }
+const char* sql_type(double) { return "REAL"; }
+const char* sql_type(const std::string&) { return "TEXT"; }
+const char* sql_type(Outcome) { return "TEXT"; }
+const char* sql_type(MaskingStage) { return "TEXT"; }
+
+/// "'a', 'b'": the texts an enum column may hold (MaskingStage::kInsideAccelerator is never stored).
+std::string stored_values(Outcome) {
+  std::string out;
+  for (Outcome o : kAllOutcomes) out += std::string(out.empty() ? "'" : ", '") + to_string(o) + "'";
+  return out;
+}
+std::string stored_values(MaskingStage) {
+  std::string out;
+  for (MaskingStage m : kAllMaskingStages)
+    if (m != MaskingStage::kInsideAccelerator) out += std::string(out.empty() ? "'" : ", '") + to_string(m) + "'";
+  return out;
+}
+
+/// Enum columns refuse any text their parser would refuse, so a database of this version always reads back.
+template <class T>
+std::string sql_check(const char*, const T&) {
+  return "";
+}
+std::string sql_check(const char* column, Outcome o) {
+  return std::string(" CHECK (") + column + " IN (" + stored_values(o) + "))";
+}
+std::string sql_check(const char* column, MaskingStage m) {
+  return std::string(" CHECK (") + column + " IN (" + stored_values(m) + "))";
+}
+
+std::string injections_schema() {
+  std::string sql = "CREATE TABLE IF NOT EXISTS injections (\n";
+  bool first = true;
+  const InjectionRecord sample;
+  for_each_injection_field([&](const char* column, auto member) {
+    sql += std::string(first ? "  " : ",\n  ") + column + " " + sql_type(sample.*member) +
+           (first ? " PRIMARY KEY" : " NOT NULL") + sql_check(column, sample.*member);
+    first = false;
+  });
+  return sql + "\n);\n";
+}
+
+void bind(sqlite3_stmt* s, int i, uint64_t v) { sqlite3_bind_int64(s, i, int64_t(v)); }
+void bind(sqlite3_stmt* s, int i, int64_t v) { sqlite3_bind_int64(s, i, v); }
+void bind(sqlite3_stmt* s, int i, int v) { sqlite3_bind_int(s, i, v); }
+void bind(sqlite3_stmt* s, int i, double v) { sqlite3_bind_double(s, i, v); }
+void bind(sqlite3_stmt* s, int i, const std::string& v) { sqlite3_bind_text(s, i, v.c_str(), -1, SQLITE_TRANSIENT); }
+void bind(sqlite3_stmt* s, int i, Outcome v) { sqlite3_bind_text(s, i, to_string(v), -1, SQLITE_STATIC); }
+void bind(sqlite3_stmt* s, int i, MaskingStage v) { sqlite3_bind_text(s, i, to_string(v), -1, SQLITE_STATIC); }
+
+/// Reads one row; `where` names the file and the row for errors.
+class RowReader {
+ public:
+  RowReader(Statement& s, std::string where) : s_(s), where_(std::move(where)) {}
+
+  void read(int col, const char* column, uint64_t& v) { v = uint64_t(integer(col, column)); }
+  void read(int col, const char* column, int64_t& v) { v = integer(col, column); }
+  void read(int col, const char* column, int& v) { v = int(integer(col, column)); }
+  void read(int col, const char* column, double& v) {
+    const int type = sqlite3_column_type(s_.get(), col);
+    if (type != SQLITE_FLOAT && type != SQLITE_INTEGER) fail(column, "holds no number");
+    v = sqlite3_column_double(s_.get(), col);
+  }
+  void read(int col, const char* column, std::string& v) { v = text(col, column); }
+  void read(int col, const char* column, Outcome& v) {
+    const std::string t = text(col, column);
+    const auto o = parse_outcome(t);
+    if (!o) fail(column, "holds '" + t + "', not one of " + stored_values(Outcome{}));
+    v = *o;
+  }
+  void read(int col, const char* column, MaskingStage& v) {
+    const std::string t = text(col, column);
+    const auto s = parse_masking_stage(t);
+    if (!s) fail(column, "holds '" + t + "', not one of " + stored_values(MaskingStage{}));
+    v = *s;
+  }
+
+ private:
+  int64_t integer(int col, const char* column) {
+    if (sqlite3_column_type(s_.get(), col) != SQLITE_INTEGER) fail(column, "holds no integer");
+    return s_.integer(col);
+  }
+  std::string text(int col, const char* column) {
+    if (sqlite3_column_type(s_.get(), col) != SQLITE_TEXT) fail(column, "holds no text");
+    return s_.text(col);
+  }
+  [[noreturn]] void fail(const char* column, const std::string& what) {
+    throw ConfigError(where_ + ": column " + column + " " + what);
+  }
+
+  Statement& s_;
+  std::string where_;
+};
+
+InjectionRecord read_record(Statement& s, const std::string& path) {
+  RowReader reader(s, path + ": injection " + std::to_string(s.integer(0)));
   InjectionRecord r;
-  r.id = uint64_t(s.integer(0));
-  r.image = int(s.integer(1));
-  r.label = int(s.integer(2));
-  r.fault_model = s.text(3);
-  r.site_id = s.integer(4);
-  r.site = s.text(5);
-  r.site_class = s.text(6);
-  r.row = int(s.integer(7));
-  r.col = int(s.integer(8));
-  r.bit = int(s.integer(9));
-  r.mask = uint64_t(s.integer(10));
-  r.flips = int(s.integer(11));
-  r.layer = s.text(12);
-  r.pass = int(s.integer(13));
-  r.cycle = uint64_t(s.integer(14));
-  r.outcome = s.text(15);
-  r.masked_at = s.text(16);
-  r.first_diff = s.text(17);
-  r.max_logit_dev = sqlite3_column_double(s.get(), 18);
-  r.golden_top1 = int(s.integer(19));
-  r.faulty_top1 = int(s.integer(20));
-  r.cycles_simulated = uint64_t(s.integer(21));
+  int col = 0;
+  for_each_injection_field([&](const char* column, auto member) { reader.read(col++, column, r.*member); });
   return r;
 }
 
@@ -121,19 +176,35 @@ ResultStore::ResultStore(const std::string& path) : path_(path) {
       tables.step(path_);
       n = tables.integer(0);
     }
-    if (n > 0 && v != kSchemaVersion)
-      throw ConfigError(path + ": not a flipsim campaign database of schema version " +
-                        std::to_string(kSchemaVersion) + " (user_version " + std::to_string(v) + ")");
+    if (n > 0) check_schema_version(v);
     exec("PRAGMA journal_mode=WAL");
     exec("PRAGMA synchronous=FULL");
     if (n == 0) {
-      exec(std::string("BEGIN;") + kSchema + "PRAGMA user_version=" + std::to_string(kSchemaVersion) + ";COMMIT;");
+      exec(std::string("BEGIN;") + kCampaignSchema + injections_schema() +
+           "PRAGMA user_version=" + std::to_string(kSchemaVersion) + ";COMMIT;");
     }
   } catch (...) {
     sqlite3_close(db_);
     db_ = nullptr;
     throw;
   }
+}
+
+void ResultStore::check_schema_version(int64_t found) const {
+  const std::string expected = std::to_string(kSchemaVersion);
+  const std::string unchanged = " (the file was not changed)";
+  if (found == 0)
+    throw ConfigError(path_ + ": an SQLite database but not a flipsim campaign database (user_version 0, expected " +
+                      expected + "); give another --db" + unchanged);
+  if (found < kSchemaVersion)
+    throw ConfigError(path_ + ": campaign database of schema version " + std::to_string(found) +
+                      ", written by an older flipsim; this one reads version " + expected +
+                      ". Re-run the campaign into a new --db (the same config and seed give the same rows), or read "
+                      "it with the flipsim that wrote it" + unchanged);
+  if (found > kSchemaVersion)
+    throw ConfigError(path_ + ": campaign database of schema version " + std::to_string(found) +
+                      ", written by a newer flipsim; this one reads version " + expected +
+                      ". Read it with that newer flipsim" + unchanged);
 }
 
 ResultStore::~ResultStore() {
@@ -198,34 +269,13 @@ void ResultStore::insert(const std::vector<InjectionRecord>& records) {
   if (records.empty()) return;
   exec("BEGIN IMMEDIATE");
   try {
-    Statement s(db_, std::string("INSERT INTO injections (") + kColumns +
-                         ") VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                path_);
+    std::string placeholders;
+    for_each_injection_field([&](const char*, auto) { placeholders += placeholders.empty() ? "?" : ",?"; });
+    Statement s(db_, "INSERT INTO injections (" + injection_columns(", ") + ") VALUES (" + placeholders + ")", path_);
     for (const InjectionRecord& r : records) {
       sqlite3_reset(s.get());
       int i = 1;
-      sqlite3_bind_int64(s.get(), i++, int64_t(r.id));
-      sqlite3_bind_int(s.get(), i++, r.image);
-      sqlite3_bind_int(s.get(), i++, r.label);
-      sqlite3_bind_text(s.get(), i++, r.fault_model.c_str(), -1, SQLITE_TRANSIENT);
-      sqlite3_bind_int64(s.get(), i++, r.site_id);
-      sqlite3_bind_text(s.get(), i++, r.site.c_str(), -1, SQLITE_TRANSIENT);
-      sqlite3_bind_text(s.get(), i++, r.site_class.c_str(), -1, SQLITE_TRANSIENT);
-      sqlite3_bind_int(s.get(), i++, r.row);
-      sqlite3_bind_int(s.get(), i++, r.col);
-      sqlite3_bind_int(s.get(), i++, r.bit);
-      sqlite3_bind_int64(s.get(), i++, int64_t(r.mask));
-      sqlite3_bind_int(s.get(), i++, r.flips);
-      sqlite3_bind_text(s.get(), i++, r.layer.c_str(), -1, SQLITE_TRANSIENT);
-      sqlite3_bind_int(s.get(), i++, r.pass);
-      sqlite3_bind_int64(s.get(), i++, int64_t(r.cycle));
-      sqlite3_bind_text(s.get(), i++, r.outcome.c_str(), -1, SQLITE_TRANSIENT);
-      sqlite3_bind_text(s.get(), i++, r.masked_at.c_str(), -1, SQLITE_TRANSIENT);
-      sqlite3_bind_text(s.get(), i++, r.first_diff.c_str(), -1, SQLITE_TRANSIENT);
-      sqlite3_bind_double(s.get(), i++, r.max_logit_dev);
-      sqlite3_bind_int(s.get(), i++, r.golden_top1);
-      sqlite3_bind_int(s.get(), i++, r.faulty_top1);
-      sqlite3_bind_int64(s.get(), i++, int64_t(r.cycles_simulated));
+      for_each_injection_field([&](const char*, auto member) { bind(s.get(), i++, r.*member); });
       s.step(path_);
     }
     exec("COMMIT");
@@ -236,17 +286,17 @@ void ResultStore::insert(const std::vector<InjectionRecord>& records) {
 }
 
 std::vector<InjectionRecord> ResultStore::injections() const {
-  Statement s(db_, std::string("SELECT ") + kColumns + " FROM injections ORDER BY id", path_);
+  Statement s(db_, "SELECT " + injection_columns(", ") + " FROM injections ORDER BY id", path_);
   std::vector<InjectionRecord> out;
-  while (s.step(path_)) out.push_back(read_record(s));
+  while (s.step(path_)) out.push_back(read_record(s, path_));
   return out;
 }
 
 InjectionRecord ResultStore::injection(uint64_t id) const {
-  Statement s(db_, std::string("SELECT ") + kColumns + " FROM injections WHERE id = ?", path_);
+  Statement s(db_, "SELECT " + injection_columns(", ") + " FROM injections WHERE id = ?", path_);
   sqlite3_bind_int64(s.get(), 1, int64_t(id));
   if (!s.step(path_)) throw ConfigError(path_ + ": no injection with id " + std::to_string(id));
-  return read_record(s);
+  return read_record(s, path_);
 }
 
 }  // namespace flipsim

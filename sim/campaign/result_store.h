@@ -9,31 +9,9 @@
 #include <string>
 #include <vector>
 
-namespace flipsim {
+#include "sim/campaign/injection_record.h"
 
-/// What one injection did, as stored.
-struct InjectionRecord {
-  uint64_t id = 0;
-  int image = 0;
-  int label = 0;
-  std::string fault_model;
-  int64_t site_id = -1;  ///< -1 in bit-error-rate mode
-  std::string site;      ///< readable name of the first bit hit
-  std::string site_class;
-  int row = -1, col = -1;
-  int bit = -1;
-  uint64_t mask = 0;
-  int flips = 0;           ///< bits flipped (bit-error-rate mode: over the whole inference)
-  std::string layer;       ///< layer whose pass the fault starts in
-  int pass = 0;
-  uint64_t cycle = 0;      ///< busy cycle of the inference
-  std::string outcome;     ///< masked | sdc | sdc_critical | detected | corrected | hang
-  std::string masked_at;   ///< where a masked fault stopped (see docs/campaigns.md)
-  std::string first_diff;  ///< first value (op output) that differs from the golden run
-  double max_logit_dev = 0;
-  int golden_top1 = -1, faulty_top1 = -1;
-  uint64_t cycles_simulated = 0;
-};
+namespace flipsim {
 
 struct CampaignRow {
   std::string name;
@@ -48,8 +26,8 @@ struct CampaignRow {
 
 class ResultStore {
  public:
-  /// Opens or creates the database; a file that is not a flipsim database (or another schema version) is a
-  /// ConfigError and is left untouched.
+  /// Opens or creates the database. A file that is not a flipsim database, or one of another schema version, is
+  /// a ConfigError naming the file, the version found and the one expected; it is left untouched.
   explicit ResultStore(const std::string& path);
   ~ResultStore();
   ResultStore(const ResultStore&) = delete;
@@ -60,14 +38,20 @@ class ResultStore {
   void create_campaign(const CampaignRow& row);
   std::vector<uint64_t> done_ids() const;
   void insert(const std::vector<InjectionRecord>& records);
+  /// A row whose values do not fit the record (a text where a number belongs, an unknown outcome) is a
+  /// ConfigError naming the file, the injection and the column.
   std::vector<InjectionRecord> injections() const;
   InjectionRecord injection(uint64_t id) const;
   const std::string& path() const { return path_; }
 
-  static constexpr int kSchemaVersion = 1;
+  /// PRAGMA user_version. 1: the first schema. 2: the same columns, `outcome` and `masked_at` checked against
+  /// the values of Outcome and MaskingStage.
+  static constexpr int kSchemaVersion = 2;
 
  private:
   void exec(const std::string& sql) const;
+  /// Throws a ConfigError saying what the version `found` means and what to do about it.
+  void check_schema_version(int64_t found) const;
   std::string path_;
   sqlite3* db_ = nullptr;
 };

@@ -8,7 +8,6 @@
 #include <nlohmann/json.hpp>
 #include <random>
 
-#include "model/accel/golden.h"
 #include "testbench/random_layer.h"
 #include "sim/cli/commands.h"
 #include "sim/rtl_engine.h"
@@ -42,7 +41,7 @@ int run_self_check(const std::string& what, const SelfCheckOptions& o) {
   const FeatureMap actual = rtl.run(input, layer, &run);
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   Scoreboard scoreboard;
-  scoreboard.check(what, golden_conv(input, layer, config.data_bits, config.acc_bits), actual);
+  scoreboard.check_layer(what, input, layer, config, actual);
 
   const double utilization = run.cycles ? double(run.macs) / (double(config.rows) * config.cols * run.cycles) : 0.0;
   if (o.json) {

@@ -57,25 +57,6 @@ void print_layers(const nn::QNetwork& net) {
   }
 }
 
-/// Runs every layer on `primary` and also on the golden model, and compares them bit for bit; downstream ops
-/// see the primary engine's output.
-class CheckedEngine : public ConvEngine {
- public:
-  CheckedEngine(ConvEngine& primary, const AccelConfig& config) : primary_(primary), config_(config) {}
-  FeatureMap run(const FeatureMap& input, const ConvLayer& layer, LayerRun* run) override {
-    FeatureMap out = primary_.run(input, layer, run);
-    scoreboard_.check(layer.name, golden_conv(input, layer, config_.data_bits, config_.acc_bits), out);
-    return out;
-  }
-  std::string name() const override { return primary_.name() + "+golden-check"; }
-  const Scoreboard& scoreboard() const { return scoreboard_; }
-
- private:
-  ConvEngine& primary_;
-  AccelConfig config_;
-  Scoreboard scoreboard_;
-};
-
 int run_infer(const InferOptions& o) {
   const nn::InferConfig config = nn::load_infer_config(o.config);
   const size_t images = size_t(o.images > 0 ? o.images : config.images);

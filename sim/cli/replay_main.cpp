@@ -42,8 +42,11 @@ int sc_main(int argc, char** argv) {
     const auto& s = r.stored;
     fmt::print("injection {}: {} on {} (image {}, pass {} '{}', busy cycle {})\n", s.id, s.fault_model, s.site,
                s.image, s.pass, s.layer, s.cycle);
-    fmt::print("  stored outcome: {}{}   replayed: {}{}\n", s.outcome, s.masked_at.empty() ? "" : " at " + s.masked_at,
-               r.replayed.outcome, r.replayed.masked_at.empty() ? "" : " at " + r.replayed.masked_at);
+    const auto at = [](flipsim::MaskingStage m) -> std::string {
+      return m == flipsim::MaskingStage::kNone ? "" : std::string(" at ") + to_string(m);
+    };
+    fmt::print("  stored outcome: {}{}   replayed: {}{}\n", to_string(s.outcome), at(s.masked_at),
+               to_string(r.replayed.outcome), at(r.replayed.masked_at));
     if (r.fault_driven) fmt::print("  fault on the fault port; in the registers from cycle {}\n", r.fault_cycle);
     print_divergence("first divergence from the fault-free run", r.first);
     print_divergence("first spread beyond the injected register", r.spread);

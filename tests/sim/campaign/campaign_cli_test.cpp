@@ -126,7 +126,7 @@ TEST(CampaignCli, EveryFaultModelRuns) {
   // A permanent stuck-at-1 on a weight bit corrupts the computation: not every injection can be masked.
   const auto stuck = ResultStore(test::temp_dir() + "/model_stuck_at_1.db").injections();
   int affected = 0;
-  for (const auto& rec : stuck) affected += rec.outcome != "masked";
+  for (const auto& rec : stuck) affected += rec.outcome != Outcome::kMasked;
   EXPECT_GT(affected, 0);
 }
 

@@ -50,8 +50,8 @@ TEST_F(TargetedInjection, PartialSumMsbWhileItCarriesALogitIsCritical) {
   int critical = 0;
   for (uint64_t offset = 14; offset <= 22; ++offset) {
     const InjectionRecord r = runner_.run(flip("array.pe[7][" + std::to_string(c) + "].psum_q", 1u << 30, last, offset));
-    critical += r.outcome == "sdc_critical";
-    if (r.outcome == "sdc_critical") {
+    critical += r.outcome == Outcome::kSdcCritical;
+    if (r.outcome == Outcome::kSdcCritical) {
       EXPECT_EQ(r.faulty_top1, c);
       EXPECT_GT(r.max_logit_dev, 0.0);
       EXPECT_EQ(r.first_diff, timeline_.pass_layer[size_t(last)]);
@@ -66,9 +66,10 @@ TEST_F(TargetedInjection, PartialSumLsbIsMaskedByRequantizationRounding) {
   int rounding = 0;
   for (uint64_t offset = 14; offset <= 22; ++offset) {
     const InjectionRecord r = runner_.run(flip("array.pe[7][0].psum_q", 1u, last, offset));
-    EXPECT_NE(r.outcome, "sdc_critical");
-    if (r.outcome == "masked") EXPECT_TRUE(r.masked_at == "array" || r.masked_at == "rounding") << r.masked_at;
-    rounding += r.masked_at == "rounding";
+    EXPECT_NE(r.outcome, Outcome::kSdcCritical);
+    if (r.outcome == Outcome::kMasked)
+      EXPECT_TRUE(r.masked_at == MaskingStage::kArray || r.masked_at == MaskingStage::kRounding) << r.masked_at;
+    rounding += r.masked_at == MaskingStage::kRounding;
   }
   EXPECT_GE(rounding, 1);
 }
@@ -77,8 +78,8 @@ TEST_F(TargetedInjection, WeightFlipAfterItsLastUseIsMasked) {
   const int last = int(timeline_.pass_cycles.size()) - 1;
   const InjectionRecord r =
       runner_.run(flip("array.pe[0][0].weight_q", 1u << 7, last, timeline_.pass_cycles[size_t(last)] - 1));
-  EXPECT_EQ(r.outcome, "masked");
-  EXPECT_EQ(r.masked_at, "array");  // no accumulator reaching the PPU differed
+  EXPECT_EQ(r.outcome, Outcome::kMasked);
+  EXPECT_EQ(r.masked_at, MaskingStage::kArray);  // no accumulator reaching the PPU differed
   EXPECT_EQ(r.first_diff, "");
   EXPECT_EQ(r.faulty_top1, r.golden_top1);
 }
@@ -86,12 +87,12 @@ TEST_F(TargetedInjection, WeightFlipAfterItsLastUseIsMasked) {
 TEST_F(TargetedInjection, ControllerStateFlipHangsAndTheWatchdogCatchesIt) {
   // Bit 2 of the FSM state turns every busy state into an invalid or idle one: the done never comes.
   const InjectionRecord r = runner_.run(flip("ctrl.state_q", 1u << 2, 0, timeline_.pass_cycles[0] / 2));
-  EXPECT_EQ(r.outcome, "hang");
+  EXPECT_EQ(r.outcome, Outcome::kHang);
   EXPECT_EQ(r.first_diff, timeline_.pass_layer[0]);
   // The DUT is reset between injections: the next fault-free behaviour is intact.
   const InjectionRecord ok = runner_.run(flip("array.pe[0][0].weight_q", 1u << 7, int(timeline_.pass_cycles.size()) - 1,
                                               timeline_.pass_cycles.back() - 1));
-  EXPECT_EQ(ok.outcome, "masked");
+  EXPECT_EQ(ok.outcome, Outcome::kMasked);
 }
 
 TEST_F(TargetedInjection, StoredPartialSumFlipIsReadLaterAndChangesTheClass) {
@@ -116,8 +117,8 @@ TEST_F(TargetedInjection, StoredPartialSumFlipIsReadLaterAndChangesTheClass) {
     ASSERT_EQ(inj.site.lane, c);
     const InjectionRecord r = runner_.run(inj);
     EXPECT_EQ(r.site_class, "accbuf");
-    EXPECT_NE(r.outcome, "masked") << "bit " << bit;  // either way the stored partial sum reaches the logit
-    if (r.outcome == "sdc_critical") {
+    EXPECT_NE(r.outcome, Outcome::kMasked) << "bit " << bit;  // either way the stored partial sum reaches the logit
+    if (r.outcome == Outcome::kSdcCritical) {
       EXPECT_EQ(r.faulty_top1, c);
       ++critical;
     }

@@ -1,0 +1,102 @@
+#include "sim/campaign/worker_pool.h"
+
+#include <poll.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <nlohmann/json.hpp>
+#include <stdexcept>
+
+namespace flipsim {
+
+WorkerPool::~WorkerPool() {
+  for (Worker& w : workers_) {
+    if (w.open) close(w.fd);
+    if (w.reaped) continue;
+    kill(w.pid, SIGKILL);
+    waitpid(w.pid, nullptr, 0);
+  }
+}
+
+void WorkerPool::spawn(const std::function<void(const WriteLine&)>& body) {
+  int fds[2];
+  if (pipe(fds) != 0) throw std::runtime_error("pipe failed");
+  std::fflush(nullptr);
+  const pid_t parent = getpid();
+  const pid_t pid = fork();
+  if (pid < 0) throw std::runtime_error("fork failed");
+  if (pid == 0) {
+    close(fds[0]);
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (getppid() != parent) _exit(3);
+    auto write_line = [fd = fds[1]](const std::string& line) {
+      const std::string msg = line + "\n";
+      size_t done = 0;
+      while (done < msg.size()) {
+        const ssize_t n = write(fd, msg.data() + done, msg.size() - done);
+        if (n <= 0) _exit(4);
+        done += size_t(n);
+      }
+    };
+    int status = 0;
+    try {
+      body(write_line);
+    } catch (const std::exception& e) {
+      write_line(nlohmann::json{{"error", e.what()}}.dump());
+      status = 1;
+    }
+    close(fds[1]);
+    // _exit: the child must not run the parent's destructors (its SQLite connection, buffered streams).
+    _exit(status);
+  }
+  close(fds[1]);
+  workers_.push_back(Worker{pid, fds[0], "", true, false});
+}
+
+bool WorkerPool::pump(int timeout_ms, const std::function<void(const std::string&)>& on_line) {
+  std::vector<pollfd> fds;
+  std::vector<size_t> which;
+  for (size_t i = 0; i < workers_.size(); ++i)
+    if (workers_[i].open) {
+      fds.push_back(pollfd{workers_[i].fd, POLLIN, 0});
+      which.push_back(i);
+    }
+  if (fds.empty()) return false;
+  if (poll(fds.data(), fds.size(), timeout_ms) < 0) return true;
+  for (size_t k = 0; k < fds.size(); ++k) {
+    if (!(fds[k].revents & (POLLIN | POLLHUP | POLLERR))) continue;
+    Worker& w = workers_[which[k]];
+    char buf[65536];
+    const ssize_t n = read(w.fd, buf, sizeof(buf));
+    if (n <= 0) {
+      close(w.fd);
+      w.open = false;
+      continue;
+    }
+    w.buffer.append(buf, size_t(n));
+    size_t nl;
+    while ((nl = w.buffer.find('\n')) != std::string::npos) {
+      on_line(w.buffer.substr(0, nl));
+      w.buffer.erase(0, nl + 1);
+    }
+  }
+  return true;
+}
+
+std::vector<std::string> WorkerPool::reap() {
+  std::vector<std::string> errors;
+  for (Worker& w : workers_) {
+    if (w.reaped) continue;
+    int status = 0;
+    waitpid(w.pid, &status, 0);
+    w.reaped = true;
+    if (WIFSIGNALED(status))
+      errors.push_back("worker " + std::to_string(w.pid) + " killed by signal " + std::to_string(WTERMSIG(status)));
+  }
+  return errors;
+}
+
+}  // namespace flipsim
