@@ -1,4 +1,5 @@
 `include "fs_macros.svh"
+`include "fs_assert.svh"
 // Layer controller. Executes one descriptor: for every output-channel tile (nt) and every K tile
 // (kt = (ky, kx, cb), Rows input channels at one kernel position) it loads the tile's weights into the
 // array, streams the pass's output pixels through it while the address generator walks the kernel
@@ -48,7 +49,7 @@ module fs_ctrl #(
 );
   import fs_pkg::*;
 
-  localparam int unsigned CntW = 16;
+  localparam int unsigned CntW = CtrlCountWidth;
   localparam int unsigned PixW = WordAddrWidth;
 
   // ---- descriptor fields -------------------------------------------------------------------------
@@ -68,21 +69,18 @@ module fs_ctrl #(
   assign k_tiles     = CntW'(kernel_h * desc_i[DescKernelW][CntW-1:0] * in_cb);
 
   // ---- state -------------------------------------------------------------------------------------
-  ctrl_state_e        state_d;
-  logic [2:0]         state_q;
+  ctrl_state_e        state_q, state_d;
   logic [CntW-1:0]    nt_q, kt_q, ky_q, kx_q, cb_q, wl_q, oy_q, ox_q;
   logic [CntW-1:0]    nt_d, kt_d, ky_d, kx_d, cb_d, wl_d, oy_d, ox_d;
   logic [PixW-1:0]    m_in_q, m_in_d, m_out_q, wr_count_q;
   logic               rd_valid_q, rd_zero_q, wrd_valid_q, bias_rd_q;
-  ctrl_state_e        state;
-  assign state = ctrl_state_e'(state_q);
 
   logic first_k, last_k, last_n, tile_done, last_pixel, in_range;
   assign first_k    = kt_q == '0;
   assign last_k     = kt_q == k_tiles - 1'b1;
   assign last_n     = nt_q == n_tiles - 1'b1;
   assign last_pixel = m_in_q == m_count - 1'b1;
-  assign tile_done  = state == CtrlDrain && wr_count_q == m_count;
+  assign tile_done  = state_q == CtrlDrain && wr_count_q == m_count;
 
   // ---- address generator: implicit im2col ---------------------------------------------------------
   logic signed [31:0] iy, ix;
@@ -90,24 +88,24 @@ module fs_ctrl #(
   assign ix = $signed({16'd0, ox_q}) * stride + $signed({16'd0, kx_q}) - pad;
   assign in_range = iy >= 0 && iy < in_h && ix >= 0 && ix < in_w;
 
-  assign abuf_re_o    = state == CtrlStream && in_range;
+  assign abuf_re_o    = state_q == CtrlStream && in_range;
   assign abuf_raddr_o = AbufAw'(desc_i[DescAbufBase] +
                                 32'((iy * in_w + ix) * $signed({16'd0, in_cb}) + $signed({16'd0, cb_q})));
 
-  assign wbuf_re_o    = state == CtrlLoadW;
+  assign wbuf_re_o    = state_q == CtrlLoadW;
   assign wbuf_raddr_o = WbufAw'(desc_i[DescWbufBase] +
                                 (32'(nt_q) * 32'(k_tiles) + 32'(kt_q)) * Rows + (Rows - 1 - 32'(wl_q)));
 
-  assign bbuf_re_o    = state == CtrlBias;
+  assign bbuf_re_o    = state_q == CtrlBias;
   assign bbuf_raddr_o = BbufAw'(desc_i[DescBbufBase] + 32'(nt_q));
 
   // ---- FSM ----------------------------------------------------------------------------------------
   always_comb begin
-    state_d = state;
+    state_d = state_q;
     nt_d = nt_q; kt_d = kt_q; ky_d = ky_q; kx_d = kx_q; cb_d = cb_q;
     wl_d = wl_q; oy_d = oy_q; ox_d = ox_q; m_in_d = m_in_q;
     done_o = 1'b0;
-    unique case (state)
+    unique case (state_q)
       CtrlIdle: if (start_i) begin
         state_d = CtrlBias;
         nt_d = '0; kt_d = '0; ky_d = '0; kx_d = '0; cb_d = '0; wl_d = '0;
@@ -162,22 +160,22 @@ module fs_ctrl #(
     endcase
   end
 
-  `FS_FF(state, 3, GroupCtrl + 0, 1'b1, state_d)
-  `FS_FF(nt, CntW, GroupCtrl + 1, 1'b1, nt_d)
-  `FS_FF(kt, CntW, GroupCtrl + 2, 1'b1, kt_d)
-  `FS_FF(ky, CntW, GroupCtrl + 3, 1'b1, ky_d)
-  `FS_FF(kx, CntW, GroupCtrl + 4, 1'b1, kx_d)
-  `FS_FF(cb, CntW, GroupCtrl + 5, 1'b1, cb_d)
-  `FS_FF(wl, CntW, GroupCtrl + 6, 1'b1, wl_d)
-  `FS_FF(oy, CntW, GroupCtrl + 7, 1'b1, oy_d)
-  `FS_FF(ox, CntW, GroupCtrl + 8, 1'b1, ox_d)
-  `FS_FF(m_in, PixW, GroupCtrl + 9, 1'b1, m_in_d)
-  `FS_FF(rd_valid, 1, GroupCtrl + 10, 1'b1, state == CtrlStream)
-  `FS_FF(rd_zero, 1, GroupCtrl + 11, 1'b1, !in_range)
-  `FS_FF(wrd_valid, 1, GroupCtrl + 12, 1'b1, state == CtrlLoadW)
-  `FS_FF(bias_rd, 1, GroupCtrl + 13, 1'b1, state == CtrlBias)
+  `FS_FF(state, $bits(ctrl_state_e), GroupCtrl + CtrlStateOffset, 1'b1, state_d)
+  `FS_FF(nt, CntW, GroupCtrl + CtrlNtOffset, 1'b1, nt_d)
+  `FS_FF(kt, CntW, GroupCtrl + CtrlKtOffset, 1'b1, kt_d)
+  `FS_FF(ky, CntW, GroupCtrl + CtrlKyOffset, 1'b1, ky_d)
+  `FS_FF(kx, CntW, GroupCtrl + CtrlKxOffset, 1'b1, kx_d)
+  `FS_FF(cb, CntW, GroupCtrl + CtrlCbOffset, 1'b1, cb_d)
+  `FS_FF(wl, CntW, GroupCtrl + CtrlWlOffset, 1'b1, wl_d)
+  `FS_FF(oy, CntW, GroupCtrl + CtrlOyOffset, 1'b1, oy_d)
+  `FS_FF(ox, CntW, GroupCtrl + CtrlOxOffset, 1'b1, ox_d)
+  `FS_FF(m_in, PixW, GroupCtrl + CtrlMInOffset, 1'b1, m_in_d)
+  `FS_FF(rd_valid, 1, GroupCtrl + CtrlRdValidOffset, 1'b1, state_q == CtrlStream)
+  `FS_FF(rd_zero, 1, GroupCtrl + CtrlRdZeroOffset, 1'b1, !in_range)
+  `FS_FF(wrd_valid, 1, GroupCtrl + CtrlWrdValidOffset, 1'b1, state_q == CtrlLoadW)
+  `FS_FF(bias_rd, 1, GroupCtrl + CtrlBiasRdOffset, 1'b1, state_q == CtrlBias)
 
-  assign busy_o = state != CtrlIdle;
+  assign busy_o = state_q != CtrlIdle;
 
   // ---- array ----------------------------------------------------------------------------------------
   logic [Rows-1:0][DataWidth-1:0] act;
@@ -196,21 +194,21 @@ module fs_ctrl #(
   logic            a_valid_q, tile_start;
   logic            ppu_valid;
   logic [ObufAw-1:0] ppu_addr;
-  assign tile_start = state == CtrlLoadW && wl_q == '0;
+  assign tile_start = state_q == CtrlLoadW && wl_q == '0;
   assign m_out_d    = tile_start ? '0 : m_out_q + PixW'(array_valid);
 
-  `FS_FF(m_out, PixW, GroupCtrl + 14, 1'b1, m_out_d)
-  `FS_FF(a_valid, 1, GroupCtrl + 15, 1'b1, array_valid)
-  `FS_FF(a_m, PixW, GroupCtrl + 16, 1'b1, m_out_q)
+  `FS_FF(m_out, PixW, GroupCtrl + CtrlMOutOffset, 1'b1, m_out_d)
+  `FS_FF(a_valid, 1, GroupCtrl + CtrlAValidOffset, 1'b1, array_valid)
+  `FS_FF(a_m, PixW, GroupCtrl + CtrlAMOffset, 1'b1, m_out_q)
 
   assign accbuf_re_o    = array_valid;
   assign accbuf_raddr_o = AccbufAw'(m_out_q);
 
   logic [Cols-1:0][AccWidth-1:0] bias_q, a_psum_q, sum;
   for (genvar c = 0; c < Cols; c++) begin : g_lane
-    fs_ff #(.Width(AccWidth), .Group(GroupCtrl + 32 + c)) u_bias (
+    fs_ff #(.Width(AccWidth), .Group(GroupCtrl + CtrlBiasOffset + c)) u_bias (
       .clk_i, .rst_ni, .en_i(bias_rd_q), .d_i(bbuf_rdata_i[c]), .q_o(bias_q[c]), .fault_i(ff_fault_i));
-    fs_ff #(.Width(AccWidth), .Group(GroupCtrl + 96 + c)) u_a_psum (
+    fs_ff #(.Width(AccWidth), .Group(GroupCtrl + CtrlAPsumOffset + c)) u_a_psum (
       .clk_i, .rst_ni, .en_i(1'b1), .d_i(array_psum[c]), .q_o(a_psum_q[c]), .fault_i(ff_fault_i));
     // Stage B: add the previous partial sum (the bias on the first K tile).
     assign sum[c] = (first_k ? bias_q[c] : accbuf_rdata_i[c]) + a_psum_q[c];
@@ -233,5 +231,10 @@ module fs_ctrl #(
   assign obuf_waddr_o = ppu_addr;
 
   assign wr_count_d = tile_start ? '0 : wr_count_q + PixW'(accbuf_we_o) + PixW'(ppu_valid);
-  `FS_FF(wr_count, PixW, GroupCtrl + 17, 1'b1, wr_count_d)
+  `FS_FF(wr_count, PixW, GroupCtrl + CtrlWrCountOffset, 1'b1, wr_count_d)
+
+  // The FSM only ever holds one of its states in a fault-free run (an injected flip may leave another value,
+  // which the default branch above returns to CtrlIdle).
+  `FS_ASSERT_ENABLE(ff_fault_i.valid)
+  `FS_ASSERT(a_state_legal, state_q inside {CtrlIdle, CtrlBias, CtrlLoadW, CtrlStream, CtrlDrain})
 endmodule

@@ -5,11 +5,11 @@ module fs_host_lanes #(
   parameter int unsigned LaneWidth = 8,
   localparam int unsigned PerBeat  = fs_pkg::HostDataWidth / LaneWidth
 ) (
-  input  logic [7:0]                       wlane_i,
+  input  logic [fs_pkg::HostLaneWidth-1:0] wlane_i,
   input  logic [fs_pkg::HostDataWidth-1:0] wdata_i,
   output logic [Lanes-1:0]                 wmask_o,
   output logic [Lanes-1:0][LaneWidth-1:0]  wdata_o,
-  input  logic [7:0]                       rlane_i,
+  input  logic [fs_pkg::HostLaneWidth-1:0] rlane_i,
   input  logic [Lanes-1:0][LaneWidth-1:0]  rdata_i,
   output logic [fs_pkg::HostDataWidth-1:0] rdata_o
 );

@@ -24,12 +24,12 @@ module fs_pe #(
   // Two's-complement wrap at AccWidth is the defined accumulator behaviour (the golden model wraps too).
   assign psum_d  = psum_i + AccWidth'(product);
 
-  fs_ff #(.Width(DataWidth), .Group(GroupBase + 0)) u_weight (
+  fs_ff #(.Width(DataWidth), .Group(GroupBase + fs_pkg::PeWeightField)) u_weight (
     .clk_i, .rst_ni, .en_i(wload_i), .d_i(w_i), .q_o(w_o), .fault_i);
-  fs_ff #(.Width(DataWidth), .Group(GroupBase + 1)) u_act (
+  fs_ff #(.Width(DataWidth), .Group(GroupBase + fs_pkg::PeActField)) u_act (
     .clk_i, .rst_ni, .en_i(1'b1), .d_i(act_i), .q_o(act_o), .fault_i);
-  fs_ff #(.Width(AccWidth), .Group(GroupBase + 2)) u_psum (
+  fs_ff #(.Width(AccWidth), .Group(GroupBase + fs_pkg::PePsumField)) u_psum (
     .clk_i, .rst_ni, .en_i(1'b1), .d_i(psum_d), .q_o(psum_o), .fault_i);
-  fs_ff #(.Width(1), .Group(GroupBase + 3)) u_valid (
+  fs_ff #(.Width(1), .Group(GroupBase + fs_pkg::PeValidField)) u_valid (
     .clk_i, .rst_ni, .en_i(1'b1), .d_i(valid_i), .q_o(valid_o), .fault_i);
 endmodule

@@ -1,10 +1,15 @@
 // Shared widths, host-port address map, descriptor layout and fault-port types of the flipsim accelerator.
+// This package is the one source of the RTL<->C++ contract: scripts/fs_pkg_gen.py turns it into the C++ header
+// generated/rtl/fs_pkg.h at build time and fails on any line it does not understand, so keep to the forms it
+// knows (localparam int [unsigned], typedef enum, typedef struct packed; values from literals, earlier names,
+// + - * and $bits).
 package fs_pkg;
 
   // Host port: 32-bit address = {region[31:28], word[27:8], lane[7:0]}, 64-bit data.
   localparam int unsigned HostAddrWidth = 32;
   localparam int unsigned HostDataWidth = 64;
   localparam int unsigned WordAddrWidth = 20;
+  localparam int unsigned HostLaneWidth = 8;
 
   typedef enum logic [3:0] {
     RegionRegs   = 4'd0,
@@ -25,6 +30,36 @@ package fs_pkg;
   localparam int unsigned RegDepths1     = 6;  // {accbuf depth, bbuf depth}
   localparam int unsigned RegDepths2     = 7;  // obuf depth
   localparam int unsigned RegDescBase    = 16; // first descriptor register
+
+  // Bits of RegCtrl (write) and RegStatus (read).
+  localparam int unsigned RegCtrlStartBit  = 0;
+  localparam int unsigned RegCtrlScrubBit  = 1;
+  localparam int unsigned RegStatusBusyBit = 0;
+  localparam int unsigned RegStatusDoneBit = 1;
+
+  // RegParams and RegDepths*: the compiled parameters, read back by the testbench so that a configuration never
+  // silently runs on different hardware.
+  typedef struct packed {
+    logic [15:0] acc_width;
+    logic [15:0] data_width;
+    logic [15:0] cols;
+    logic [15:0] rows;
+  } params_t;
+
+  typedef struct packed {
+    logic [31:0] wbuf_depth;
+    logic [31:0] abuf_depth;
+  } depths0_t;
+
+  typedef struct packed {
+    logic [31:0] accbuf_depth;
+    logic [31:0] bbuf_depth;
+  } depths1_t;
+
+  typedef struct packed {
+    logic [31:0] reserved;
+    logic [31:0] obuf_depth;
+  } depths2_t;
 
   // Descriptor registers, each 32 bits wide, at RegDescBase + index.
   typedef enum int unsigned {
@@ -59,6 +94,9 @@ package fs_pkg;
     CtrlDrain  = 3'd4
   } ctrl_state_e;
 
+  // Width of the controller's loop counters (tile, kernel position, channel block, weight row, output pixel).
+  localparam int unsigned CtrlCountWidth = 16;
+
   // Flip-flop fault port: every state register belongs to one group; the group whose id matches sees
   // its next value XORed with flip_mask and then bits in force_mask set to force_value.
   localparam int unsigned FaultGroupWidth = 24;
@@ -86,17 +124,65 @@ package fs_pkg;
     logic                     valid;
     buffer_e                  buffer;
     logic [WordAddrWidth-1:0] addr;
-    logic [7:0]               lane;
+    logic [HostLaneWidth-1:0] lane;
     logic [FaultMaskWidth-1:0] flip_mask;
   } sram_fault_t;
 
 
-  // Fault-group numbering, shared with the C++ site map (accel/site_map.cpp).
+  // Fault-group numbering, shared with the C++ site map (testbench/site_map.cpp) through the generated header.
+  // Changing a number renumbers fault sites and so changes every campaign's results. fs_top checks at
+  // elaboration that the ranges below cannot overlap for its Rows and Cols.
   localparam int unsigned GroupHost   = 0;      // host-port / descriptor registers
   localparam int unsigned GroupCtrl   = 64;     // controller FSM, counters and pipeline
   localparam int unsigned GroupPpu    = 256;    // post-processing unit
-  localparam int unsigned GroupEdge   = 1024;   // skew and deskew registers
+  localparam int unsigned GroupEdge   = 1024;   // skew (Rows * Rows groups), then deskew (Cols * Cols groups)
   localparam int unsigned GroupPe     = 8192;   // PE registers: GroupPe + (r * Cols + c) * PeGroups + field
-  localparam int unsigned PeGroups    = 4;      // weight, activation, partial sum, valid
+
+  // Offsets from GroupHost (fs_top): descriptor register i at HostDescOffset + i.
+  localparam int unsigned HostDescOffset        = 0;
+  localparam int unsigned HostDoneOffset        = 32;
+  localparam int unsigned HostCyclesOffset      = 33;
+  localparam int unsigned HostLayerCyclesOffset = 34;
+  localparam int unsigned HostRespValidOffset   = 35;
+  localparam int unsigned HostRespRegionOffset  = 36;
+  localparam int unsigned HostRespLaneOffset    = 37;
+  localparam int unsigned HostRespRegOffset     = 38;
+  localparam int unsigned HostScrubOffset       = 39;
+  localparam int unsigned HostScrubAddrOffset   = 40;
+
+  // Offsets from GroupCtrl (fs_ctrl); the per-lane registers take one group per column: offset + c.
+  localparam int unsigned CtrlStateOffset    = 0;
+  localparam int unsigned CtrlNtOffset       = 1;
+  localparam int unsigned CtrlKtOffset       = 2;
+  localparam int unsigned CtrlKyOffset       = 3;
+  localparam int unsigned CtrlKxOffset       = 4;
+  localparam int unsigned CtrlCbOffset       = 5;
+  localparam int unsigned CtrlWlOffset       = 6;
+  localparam int unsigned CtrlOyOffset       = 7;
+  localparam int unsigned CtrlOxOffset       = 8;
+  localparam int unsigned CtrlMInOffset      = 9;
+  localparam int unsigned CtrlRdValidOffset  = 10;
+  localparam int unsigned CtrlRdZeroOffset   = 11;
+  localparam int unsigned CtrlWrdValidOffset = 12;
+  localparam int unsigned CtrlBiasRdOffset   = 13;
+  localparam int unsigned CtrlMOutOffset     = 14;
+  localparam int unsigned CtrlAValidOffset   = 15;
+  localparam int unsigned CtrlAMOffset       = 16;
+  localparam int unsigned CtrlWrCountOffset  = 17;
+  localparam int unsigned CtrlBiasOffset     = 32;  // bias_q[c]
+  localparam int unsigned CtrlAPsumOffset    = 96;  // a_psum_q[c]
+
+  // Offsets from GroupPpu (fs_ppu): acc_q[lane] at PpuAccOffset + lane; valid and address follow the Cols
+  // lanes, at GroupPpu + PpuAccOffset + Cols + PpuValidPastLanes (or PpuAddrPastLanes).
+  localparam int unsigned PpuAccOffset      = 0;
+  localparam int unsigned PpuValidPastLanes = 0;
+  localparam int unsigned PpuAddrPastLanes  = 1;
+
+  // Fields of one PE's groups (fs_pe).
+  localparam int unsigned PeWeightField = 0;
+  localparam int unsigned PeActField    = 1;
+  localparam int unsigned PePsumField   = 2;
+  localparam int unsigned PeValidField  = 3;
+  localparam int unsigned PeGroups      = 4;
 
 endpackage

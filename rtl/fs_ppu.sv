@@ -39,14 +39,14 @@ module fs_ppu #(
   assign obs_valid = valid_q;
   assign obs_addr  = addr_q;
 
-  `FS_FF(valid, 1, GroupPpu + Lanes, 1'b1, valid_i)
-  `FS_FF(addr, AddrWidth, GroupPpu + Lanes + 1, 1'b1, addr_i)
+  `FS_FF(valid, 1, GroupPpu + PpuAccOffset + Lanes + PpuValidPastLanes, 1'b1, valid_i)
+  `FS_FF(addr, AddrWidth, GroupPpu + PpuAccOffset + Lanes + PpuAddrPastLanes, 1'b1, addr_i)
 
   for (genvar lane = 0; lane < Lanes; lane++) begin : g_lane
     logic [AccWidth-1:0]          acc_q;
     logic signed [ProdWidth-1:0]  product, rounded, shifted, offset, clamped;
 
-    `FS_FF(acc, AccWidth, GroupPpu + lane, valid_i, acc_i[lane])
+    `FS_FF(acc, AccWidth, GroupPpu + PpuAccOffset + lane, valid_i, acc_i[lane])
     assign obs_acc[lane * AccWidth +: AccWidth] = acc_q;
 
     assign product = ProdWidth'($signed(acc_q)) * ProdWidth'($signed({1'b0, mult_i[30:0]}));

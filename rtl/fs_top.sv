@@ -1,4 +1,5 @@
 `include "fs_macros.svh"
+`include "fs_assert.svh"
 // flipsim accelerator top: host port, descriptor registers, the five on-chip buffers and the controller
 // (which holds the systolic array and the post-processing unit).
 module fs_top #(
@@ -36,11 +37,11 @@ module fs_top #(
   // ---- host request decode ------------------------------------------------------------------------
   region_e                  region;
   logic [WordAddrWidth-1:0] word;
-  logic [7:0]               lane;
+  logic [HostLaneWidth-1:0] lane;
   logic                     busy, ctrl_busy, scrub_q, done_pulse, accept, wr, rd;
-  assign region = region_e'(host_req_addr_i[31:28]);
-  assign word   = host_req_addr_i[27:8];
-  assign lane   = host_req_addr_i[7:0];
+  assign region = region_e'(host_req_addr_i[HostAddrWidth-1 -: $bits(region_e)]);
+  assign word   = host_req_addr_i[HostLaneWidth +: WordAddrWidth];
+  assign lane   = host_req_addr_i[HostLaneWidth-1:0];
   // Buffers belong to the controller while a layer runs; registers are always reachable.
   assign host_req_ready_o = region == RegionRegs || !busy;
   assign accept = host_req_valid_i && host_req_ready_o;
@@ -52,19 +53,20 @@ module fs_top #(
   logic                         start, done_q, resp_valid_q;
   logic [63:0]                  cycles_q;
   logic [31:0]                  layer_cycles_q;
-  logic [3:0]                   resp_region_q;
-  logic [7:0]                   resp_lane_q;
+  logic [$bits(region_e)-1:0]  resp_region_q;
+  logic [HostLaneWidth-1:0]     resp_lane_q;
   logic [63:0]                  resp_reg_q, reg_rdata;
 
   for (genvar i = 0; i < NumDescRegs; i++) begin : g_desc
     logic write_this;
     assign write_this = wr && region == RegionRegs && word == WordAddrWidth'(RegDescBase + i);
-    fs_ff #(.Width(32), .Group(GroupHost + i)) u_desc (
+    fs_ff #(.Width(32), .Group(GroupHost + HostDescOffset + i)) u_desc (
       .clk_i, .rst_ni, .en_i(write_this), .d_i(host_req_wdata_i[31:0]), .q_o(desc_q[i]),
       .fault_i(ff_fault_i));
   end
 
-  assign start = wr && region == RegionRegs && word == WordAddrWidth'(RegCtrl) && host_req_wdata_i[0] && !busy;
+  assign start = wr && region == RegionRegs && word == WordAddrWidth'(RegCtrl) && host_req_wdata_i[RegCtrlStartBit] &&
+                 !busy;
 
   // Memory initialisation: CTRL bit 1 zeroes every buffer word (all buffers in parallel, one word per cycle),
   // so that a run's outcome never depends on what an earlier run left in unused words.
@@ -75,26 +77,32 @@ module fs_top #(
                                                   ObufDepth));
   logic               scrub_start, scrub_last;
   logic [ScrubAw-1:0] scrub_addr_q;
-  assign scrub_start = wr && region == RegionRegs && word == WordAddrWidth'(RegCtrl) && host_req_wdata_i[1] && !busy;
+  assign scrub_start = wr && region == RegionRegs && word == WordAddrWidth'(RegCtrl) &&
+                       host_req_wdata_i[RegCtrlScrubBit] && !busy;
   assign scrub_last  = scrub_addr_q == {ScrubAw{1'b1}};
-  `FS_FF(scrub, 1, GroupHost + 39, 1'b1, scrub_start || (scrub_q && !scrub_last))
-  `FS_FF(scrub_addr, ScrubAw, GroupHost + 40, 1'b1, scrub_q ? scrub_addr_q + 1'b1 : '0)
+  `FS_FF(scrub, 1, GroupHost + HostScrubOffset, 1'b1, scrub_start || (scrub_q && !scrub_last))
+  `FS_FF(scrub_addr, ScrubAw, GroupHost + HostScrubAddrOffset, 1'b1, scrub_q ? scrub_addr_q + 1'b1 : '0)
   assign busy = ctrl_busy || scrub_q;
 
-  `FS_FF(done, 1, GroupHost + 32, 1'b1, done_pulse || (done_q && !start))
-  `FS_FF(cycles, 64, GroupHost + 33, 1'b1, cycles_q + 64'd1)
-  `FS_FF(layer_cycles, 32, GroupHost + 34, 1'b1, start ? 32'd0 : layer_cycles_q + 32'(ctrl_busy))
+  `FS_FF(done, 1, GroupHost + HostDoneOffset, 1'b1, done_pulse || (done_q && !start))
+  `FS_FF(cycles, 64, GroupHost + HostCyclesOffset, 1'b1, cycles_q + 64'd1)
+  `FS_FF(layer_cycles, 32, GroupHost + HostLayerCyclesOffset, 1'b1, start ? 32'd0 : layer_cycles_q + 32'(ctrl_busy))
 
   always_comb begin
     reg_rdata = '0;
     unique case (word)
-      WordAddrWidth'(RegStatus):      reg_rdata = {62'd0, done_q, busy};
+      WordAddrWidth'(RegStatus): begin
+        reg_rdata[RegStatusBusyBit] = busy;
+        reg_rdata[RegStatusDoneBit] = done_q;
+      end
       WordAddrWidth'(RegCycles):      reg_rdata = cycles_q;
       WordAddrWidth'(RegLayerCycles): reg_rdata = {32'd0, layer_cycles_q};
-      WordAddrWidth'(RegParams):      reg_rdata = {16'(AccWidth), 16'(DataWidth), 16'(Cols), 16'(Rows)};
-      WordAddrWidth'(RegDepths0):     reg_rdata = {32'(WbufDepth), 32'(AbufDepth)};
-      WordAddrWidth'(RegDepths1):     reg_rdata = {32'(AccbufDepth), 32'(BbufDepth)};
-      WordAddrWidth'(RegDepths2):     reg_rdata = {32'd0, 32'(ObufDepth)};
+      WordAddrWidth'(RegParams):      reg_rdata = params_t'{acc_width: 16'(AccWidth), data_width: 16'(DataWidth),
+                                                            cols: 16'(Cols), rows: 16'(Rows)};
+      WordAddrWidth'(RegDepths0):     reg_rdata = depths0_t'{wbuf_depth: 32'(WbufDepth), abuf_depth: 32'(AbufDepth)};
+      WordAddrWidth'(RegDepths1):     reg_rdata = depths1_t'{accbuf_depth: 32'(AccbufDepth),
+                                                             bbuf_depth: 32'(BbufDepth)};
+      WordAddrWidth'(RegDepths2):     reg_rdata = depths2_t'{reserved: 32'd0, obuf_depth: 32'(ObufDepth)};
       default: begin
         if (word >= WordAddrWidth'(RegDescBase) && word < WordAddrWidth'(RegDescBase + NumDescRegs)) begin
           reg_rdata = {32'd0, desc_q[5'(word - WordAddrWidth'(RegDescBase))]};
@@ -103,10 +111,10 @@ module fs_top #(
     endcase
   end
 
-  `FS_FF(resp_valid, 1, GroupHost + 35, 1'b1, rd)
-  `FS_FF(resp_region, 4, GroupHost + 36, rd, host_req_addr_i[31:28])
-  `FS_FF(resp_lane, 8, GroupHost + 37, rd, lane)
-  `FS_FF(resp_reg, 64, GroupHost + 38, rd, reg_rdata)
+  `FS_FF(resp_valid, 1, GroupHost + HostRespValidOffset, 1'b1, rd)
+  `FS_FF(resp_region, $bits(region_e), GroupHost + HostRespRegionOffset, rd, region)
+  `FS_FF(resp_lane, HostLaneWidth, GroupHost + HostRespLaneOffset, rd, lane)
+  `FS_FF(resp_reg, 64, GroupHost + HostRespRegOffset, rd, reg_rdata)
 
   // ---- buffers --------------------------------------------------------------------------------------
   logic                                abuf_re, wbuf_re, bbuf_re, accbuf_re, accbuf_we, obuf_we;
@@ -121,7 +129,7 @@ module fs_top #(
   logic [HostDataWidth-1:0]            abuf_host, wbuf_host, bbuf_host, accbuf_host, obuf_host;
 
   // One instance per buffer; the host owns both ports while the controller is idle.
-  `define FS_BUFFER(NAME, REGION, ID, DEPTH, LANES, WIDTH, CTRL_WE, CTRL_WADDR, CTRL_WDATA, CTRL_RE, CTRL_RADDR) \
+  `define _FS_BUFFER(NAME, REGION, ID, DEPTH, LANES, WIDTH, CTRL_WE, CTRL_WADDR, CTRL_WDATA, CTRL_RE, CTRL_RADDR) \
     logic [LANES-1:0]             NAME``_hmask; \
     logic [LANES-1:0][WIDTH-1:0]  NAME``_hdata; \
     logic                         NAME``_hsel; \
@@ -140,14 +148,14 @@ module fs_top #(
       .rdata_o(NAME``_rdata), \
       .fault_i(sram_fault_i));
 
-  `FS_BUFFER(abuf, RegionAbuf, BufAbuf, AbufDepth, Rows, DataWidth, 1'b0, '0, '0, abuf_re, abuf_raddr)
-  `FS_BUFFER(wbuf, RegionWbuf, BufWbuf, WbufDepth, Cols, DataWidth, 1'b0, '0, '0, wbuf_re, wbuf_raddr)
-  `FS_BUFFER(bbuf, RegionBbuf, BufBbuf, BbufDepth, Cols, AccWidth, 1'b0, '0, '0, bbuf_re, bbuf_raddr)
-  `FS_BUFFER(accbuf, RegionAccbuf, BufAccbuf, AccbufDepth, Cols, AccWidth, accbuf_we, accbuf_waddr,
+  `_FS_BUFFER(abuf, RegionAbuf, BufAbuf, AbufDepth, Rows, DataWidth, 1'b0, '0, '0, abuf_re, abuf_raddr)
+  `_FS_BUFFER(wbuf, RegionWbuf, BufWbuf, WbufDepth, Cols, DataWidth, 1'b0, '0, '0, wbuf_re, wbuf_raddr)
+  `_FS_BUFFER(bbuf, RegionBbuf, BufBbuf, BbufDepth, Cols, AccWidth, 1'b0, '0, '0, bbuf_re, bbuf_raddr)
+  `_FS_BUFFER(accbuf, RegionAccbuf, BufAccbuf, AccbufDepth, Cols, AccWidth, accbuf_we, accbuf_waddr,
              accbuf_wdata, accbuf_re, accbuf_raddr)
-  `FS_BUFFER(obuf, RegionObuf, BufObuf, ObufDepth, Cols, DataWidth, obuf_we, obuf_waddr, obuf_wdata,
+  `_FS_BUFFER(obuf, RegionObuf, BufObuf, ObufDepth, Cols, DataWidth, obuf_we, obuf_waddr, obuf_wdata,
              1'b0, '0)
-  `undef FS_BUFFER
+  `undef _FS_BUFFER
 
   always_comb begin
     unique case (region_e'(resp_region_q))
@@ -176,4 +184,30 @@ module fs_top #(
     .ff_fault_i);
 
   assign busy_o = busy;
+
+  // ---- static checks: the address map and the fault-group ranges of this configuration -------------
+  `FS_ASSERT_STATIC(g_addr_fields_fill_address,
+                    $bits(region_e) + WordAddrWidth + HostLaneWidth == HostAddrWidth)
+  `FS_ASSERT_STATIC(g_host_groups_in_range,
+                    HostDescOffset + NumDescRegs <= HostDoneOffset &&
+                    GroupHost + HostScrubAddrOffset < GroupCtrl)
+  `FS_ASSERT_STATIC(g_ctrl_groups_in_range,
+                    CtrlWrCountOffset < CtrlBiasOffset && CtrlBiasOffset + Cols <= CtrlAPsumOffset &&
+                    GroupCtrl + CtrlAPsumOffset + Cols <= GroupPpu)
+  `FS_ASSERT_STATIC(g_ppu_groups_in_range,
+                    GroupPpu + PpuAccOffset + Cols + PpuAddrPastLanes < GroupEdge)
+  `FS_ASSERT_STATIC(g_edge_groups_in_range, GroupEdge + Rows * Rows + Cols * Cols <= GroupPe)
+  `FS_ASSERT_STATIC(g_pe_groups_in_range,
+                    64'(GroupPe) + 64'(Rows * Cols * PeGroups) <= 64'(1) << FaultGroupWidth)
+
+  // ---- host-port protocol (checked in fault-free runs of the test builds, see fs_assert.svh) ----------
+  // A request is a valid/ready handshake: the host holds it, unchanged, until the cycle it is accepted.
+  // An accepted read is answered in the next cycle (host_resp_valid_o for one cycle), and only then.
+  `FS_ASSERT_ENABLE(ff_fault_i.valid || sram_fault_i.valid)
+  `FS_ASSERT(a_req_held_until_ready,
+             host_req_valid_i && !host_req_ready_o |=> host_req_valid_i && $stable(host_req_write_i) &&
+             $stable(host_req_addr_i) && $stable(host_req_wdata_i))
+  `FS_ASSERT(a_regs_always_ready, host_req_valid_i && region == RegionRegs |-> host_req_ready_o)
+  `FS_ASSERT(a_read_answered_next_cycle, rd |=> host_resp_valid_o)
+  `FS_ASSERT(a_resp_only_after_read, host_resp_valid_o |-> $past(rd))
 endmodule

@@ -6,11 +6,14 @@ cd "$(dirname "$0")/.."
 build=${FLIPSIM_BUILD_DIR:-build}
 jobs=$(nproc)
 
-echo "== RTL lint"
-scripts/lint.sh
+echo "== configure ($build)"
+cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DFLIPSIM_BENCH=ON
+
+# Lint and the RTL<->C++ contract need only the configure: they run before the long build.
+echo "== RTL lint and package contract"
+ctest --test-dir "$build" -L lint --output-on-failure
 
 echo "== build ($build)"
-cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DFLIPSIM_BENCH=ON
 cmake --build "$build" -j "$jobs"
 
 echo "== tests"

@@ -1,20 +1,19 @@
 // The signals around the Verilated fs_top and a variant-independent handle on the model itself.
 #pragma once
 
-#include <systemc>
-
 #include <cstdint>
 #include <memory>
+#include <systemc>
+
+#include "rtl/fs_pkg.h"
 
 class VerilatedFstSc;
 
 namespace flipsim {
 
 /// Bit widths of the packed fault-port structs (fs_pkg::ff_fault_t, fs_pkg::sram_fault_t).
-constexpr int kFaultGroupBits = 24;
-constexpr int kFaultMaskBits = 64;
-constexpr int kFfFaultBits = 1 + kFaultGroupBits + 3 * kFaultMaskBits;
-constexpr int kSramFaultBits = 1 + 3 + 20 + 8 + kFaultMaskBits;
+constexpr int kFfFaultBits = fs_pkg::ff_fault_t::bits;
+constexpr int kSramFaultBits = fs_pkg::sram_fault_t::bits;
 
 /// Every port of fs_top as a SystemC signal, plus the clock.
 struct DutSignals {

@@ -14,24 +14,31 @@ void put(sc_dt::sc_bv<N>& bv, int lsb, int width, uint64_t value) {
 
 }  // namespace
 
-// Bit positions follow the packed structs in rtl/fs_pkg.sv (first field at the top).
+// Bit positions are the packed structs' own (rtl/fs_pkg.sv, through the generated header).
 sc_dt::sc_bv<kFfFaultBits> encode(const FfFault& f) {
+  using T = fs_pkg::ff_fault_t;
+  static_assert(
+      T::flip_mask.width <= 64 && T::force_mask.width <= 64 && T::force_value.width <= 64 && T::group.width <= 32,
+      "FfFault's fields must hold the port's");
   sc_dt::sc_bv<kFfFaultBits> bv;
-  put(bv, 0, 64, f.force_value);
-  put(bv, 64, 64, f.force_mask);
-  put(bv, 128, 64, f.flip_mask);
-  put(bv, 192, kFaultGroupBits, f.group);
-  bv[kFfFaultBits - 1] = true;
+  put(bv, T::force_value.lsb, T::force_value.width, f.force_value);
+  put(bv, T::force_mask.lsb, T::force_mask.width, f.force_mask);
+  put(bv, T::flip_mask.lsb, T::flip_mask.width, f.flip_mask);
+  put(bv, T::group.lsb, T::group.width, f.group);
+  put(bv, T::valid.lsb, T::valid.width, 1);
   return bv;
 }
 
 sc_dt::sc_bv<kSramFaultBits> encode(const SramFault& f) {
+  using T = fs_pkg::sram_fault_t;
+  static_assert(T::flip_mask.width <= 64 && T::addr.width <= 32 && T::lane.width <= 32 && T::buffer.width <= 32,
+                "SramFault's fields must hold the port's");
   sc_dt::sc_bv<kSramFaultBits> bv;
-  put(bv, 0, 64, f.flip_mask);
-  put(bv, 64, 8, uint64_t(f.lane));
-  put(bv, 72, 20, f.word);
-  put(bv, 92, 3, uint64_t(f.buffer));
-  bv[kSramFaultBits - 1] = true;
+  put(bv, T::flip_mask.lsb, T::flip_mask.width, f.flip_mask);
+  put(bv, T::lane.lsb, T::lane.width, uint64_t(f.lane));
+  put(bv, T::addr.lsb, T::addr.width, f.word);
+  put(bv, T::buffer.lsb, T::buffer.width, uint64_t(f.buffer));
+  put(bv, T::valid.lsb, T::valid.width, 1);
   return bv;
 }
 

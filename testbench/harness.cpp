@@ -6,6 +6,7 @@
 #include <algorithm>
 
 #include "model/common/config_error.h"
+#include "rtl/fs_pkg.h"
 
 namespace flipsim {
 
@@ -63,7 +64,7 @@ void Harness::scrub() {
   const uint64_t longest = uint64_t(std::max({config_.abuf_depth, config_.wbuf_depth, config_.bbuf_depth,
                                               config_.accbuf_depth, config_.obuf_depth}));
   run([&](HostPort& port) {
-    port.write(host_address(Region::kRegs, kRegCtrl), 2);
+    port.write(host_address(Region::kRegs, kRegCtrl), kCtrlScrub);
     if (!port.wait_idle(2 * longest + 16)) throw std::runtime_error("memory initialisation did not finish");
   });
 }
@@ -78,16 +79,20 @@ void Harness::check_parameters() {
     depths1 = port.read(host_address(Region::kRegs, kRegDepths1));
     depths2 = port.read(host_address(Region::kRegs, kRegDepths2));
   });
+  // The registers' layouts are fs_pkg's params_t and depths*_t.
+  auto field = [](uint64_t word, fs_pkg::BitField f) {
+    return int((word >> f.lsb) & ((f.width >= 64 ? 0 : uint64_t(1) << f.width) - 1));
+  };
   AccelConfig rtl = config_;
-  rtl.rows = int(params & 0xffff);
-  rtl.cols = int((params >> 16) & 0xffff);
-  rtl.data_bits = int((params >> 32) & 0xffff);
-  rtl.acc_bits = int((params >> 48) & 0xffff);
-  rtl.abuf_depth = int(depths0 & 0xffffffff);
-  rtl.wbuf_depth = int(depths0 >> 32);
-  rtl.bbuf_depth = int(depths1 & 0xffffffff);
-  rtl.accbuf_depth = int(depths1 >> 32);
-  rtl.obuf_depth = int(depths2 & 0xffffffff);
+  rtl.rows = field(params, fs_pkg::params_t::rows);
+  rtl.cols = field(params, fs_pkg::params_t::cols);
+  rtl.data_bits = field(params, fs_pkg::params_t::data_width);
+  rtl.acc_bits = field(params, fs_pkg::params_t::acc_width);
+  rtl.abuf_depth = field(depths0, fs_pkg::depths0_t::abuf_depth);
+  rtl.wbuf_depth = field(depths0, fs_pkg::depths0_t::wbuf_depth);
+  rtl.bbuf_depth = field(depths1, fs_pkg::depths1_t::bbuf_depth);
+  rtl.accbuf_depth = field(depths1, fs_pkg::depths1_t::accbuf_depth);
+  rtl.obuf_depth = field(depths2, fs_pkg::depths2_t::obuf_depth);
   if (!rtl.same_hardware(config_))
     throw ConfigError("accelerator '" + config_.name + "': the RTL's parameter registers report " + rtl.variant() +
                       ", the configuration asks for " + config_.variant());

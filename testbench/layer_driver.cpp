@@ -40,7 +40,7 @@ PassResult run_pass(HostPort& port, const FeatureMap& input, const ConvLayer& la
   write_buffer(port, Region::kBbuf, bbuf_image(layer, pass, config), config.acc_bits);
   for (int f = 0; f < kNumDescFields; ++f) port.write(host_address(Region::kRegs, kRegDescBase + f), pass.desc[f]);
   if (hook) hook(PassStage::kLoaded, port);
-  port.write(host_address(Region::kRegs, kRegCtrl), 1);
+  port.write(host_address(Region::kRegs, kRegCtrl), kCtrlStart);
   if (hook) hook(PassStage::kStarted, port);
   if (!port.wait_idle(config.watchdog_cycles)) {
     result.hung = true;
@@ -48,7 +48,7 @@ PassResult run_pass(HostPort& port, const FeatureMap& input, const ConvLayer& la
   }
   // Idle without done (a corrupted controller returned to idle early) looks like a hang to the host: the
   // done it waits for never comes.
-  if ((port.read(host_address(Region::kRegs, kRegStatus)) & 2) == 0) {
+  if ((port.read(host_address(Region::kRegs, kRegStatus)) & kStatusDone) == 0) {
     result.hung = true;
     return result;
   }

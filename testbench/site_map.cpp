@@ -1,20 +1,18 @@
 #include "testbench/site_map.h"
 
 #include <algorithm>
+#include <cctype>
 #include <cstdio>
+
+#include "rtl/fs_pkg.h"
 
 namespace flipsim {
 
 namespace {
 
-// Fault-group bases and offsets; must match rtl/fs_pkg.sv and the instances in rtl/.
-constexpr uint32_t kGroupHost = 0, kGroupCtrl = 64, kGroupPpu = 256, kGroupEdge = 1024, kGroupPe = 8192;
-constexpr uint32_t kPeGroups = 4;
-constexpr int kCntBits = 16, kPixBits = 20, kNumDesc = 20;
-constexpr const char* kDescNames[kNumDesc] = {"in_h",      "in_w",      "in_cb",     "kernel_h",  "kernel_w",
-                                              "stride",    "pad",       "out_w",     "oy_start",  "ox_start",
-                                              "m_count",   "n_tiles",   "abuf_base", "wbuf_base", "bbuf_base",
-                                              "obuf_base", "rq_mult",   "rq_shift",  "rq_zero",   "relu"};
+// Fault-group bases, offsets and register widths are the RTL package's (rtl/fs_pkg.sv, through the generated
+// header); the hierarchical paths below are the instances in rtl/. tests/rtl/site_map_rtl_test.cpp checks both.
+constexpr int kCntBits = fs_pkg::CtrlCountWidth, kPixBits = fs_pkg::WordAddrWidth;
 constexpr const char* kClassNames[kNumSiteClasses] = {"pe_weight", "pe_act", "pe_psum", "pe_valid", "array_edge",
                                                       "ctrl",      "ppu",    "host",    "abuf",     "wbuf",
                                                       "bbuf",      "accbuf", "obuf"};
@@ -26,6 +24,17 @@ int clog2(int v) {
 }
 
 std::string idx(int i) { return "[" + std::to_string(i) + "]"; }
+
+// "DescOyStart" -> "oy_start": the site names spell the descriptor fields in snake case.
+std::string desc_name(int field) {
+  const std::string camel = fs_pkg::desc_field_e_name(fs_pkg::desc_field_e(field)) + std::string("Desc").size();
+  std::string out;
+  for (char ch : camel) {
+    if (std::isupper(static_cast<unsigned char>(ch)) && !out.empty()) out += '_';
+    out += char(std::tolower(static_cast<unsigned char>(ch)));
+  }
+  return out;
+}
 
 }  // namespace
 
@@ -52,62 +61,94 @@ void SiteMap::add(std::string name, std::string rtl_path, uint32_t group, int wi
 SiteMap::SiteMap(const AccelConfig& config) : config_(config) {
   const int rows = config.rows, cols = config.cols, data = config.data_bits, acc = config.acc_bits;
   // Host port and descriptor registers (fs_top).
-  for (int i = 0; i < kNumDesc; ++i)
-    add(std::string("host.desc.") + kDescNames[i] + "_q", "g_desc" + idx(i) + ".u_desc", kGroupHost + i, 32,
-        SiteClass::kHost);
-  add("host.done_q", "u_done", kGroupHost + 32, 1, SiteClass::kHost);
-  add("host.cycles_q", "u_cycles", kGroupHost + 33, 64, SiteClass::kHost);
-  add("host.layer_cycles_q", "u_layer_cycles", kGroupHost + 34, 32, SiteClass::kHost);
-  add("host.resp_valid_q", "u_resp_valid", kGroupHost + 35, 1, SiteClass::kHost);
-  add("host.resp_region_q", "u_resp_region", kGroupHost + 36, 4, SiteClass::kHost);
-  add("host.resp_lane_q", "u_resp_lane", kGroupHost + 37, 8, SiteClass::kHost);
-  add("host.resp_reg_q", "u_resp_reg", kGroupHost + 38, 64, SiteClass::kHost);
-  add("host.scrub_q", "u_scrub", kGroupHost + 39, 1, SiteClass::kHost);
+  for (int i = 0; i < fs_pkg::NumDescRegs; ++i)
+    add("host.desc." + desc_name(i) + "_q", "g_desc" + idx(i) + ".u_desc",
+        fs_pkg::GroupHost + fs_pkg::HostDescOffset + i, 32, SiteClass::kHost);
+  add("host.done_q", "u_done", fs_pkg::GroupHost + fs_pkg::HostDoneOffset, 1, SiteClass::kHost);
+  add("host.cycles_q", "u_cycles", fs_pkg::GroupHost + fs_pkg::HostCyclesOffset, 64, SiteClass::kHost);
+  add("host.layer_cycles_q", "u_layer_cycles", fs_pkg::GroupHost + fs_pkg::HostLayerCyclesOffset, 32, SiteClass::kHost);
+  add("host.resp_valid_q", "u_resp_valid", fs_pkg::GroupHost + fs_pkg::HostRespValidOffset, 1, SiteClass::kHost);
+  add("host.resp_region_q", "u_resp_region", fs_pkg::GroupHost + fs_pkg::HostRespRegionOffset, fs_pkg::region_e_bits,
+      SiteClass::kHost);
+  add("host.resp_lane_q", "u_resp_lane", fs_pkg::GroupHost + fs_pkg::HostRespLaneOffset, fs_pkg::HostLaneWidth,
+      SiteClass::kHost);
+  add("host.resp_reg_q", "u_resp_reg", fs_pkg::GroupHost + fs_pkg::HostRespRegOffset, fs_pkg::HostDataWidth,
+      SiteClass::kHost);
+  add("host.scrub_q", "u_scrub", fs_pkg::GroupHost + fs_pkg::HostScrubOffset, 1, SiteClass::kHost);
   const int max_depth = std::max({config.abuf_depth, config.wbuf_depth, config.bbuf_depth, config.accbuf_depth,
                                   config.obuf_depth});
-  add("host.scrub_addr_q", "u_scrub_addr", kGroupHost + 40, clog2(max_depth), SiteClass::kHost);
+  add("host.scrub_addr_q", "u_scrub_addr", fs_pkg::GroupHost + fs_pkg::HostScrubAddrOffset, clog2(max_depth),
+      SiteClass::kHost);
   // Controller (fs_ctrl).
-  const std::pair<const char*, int> ctrl[] = {
-      {"state", 3},      {"nt", kCntBits},     {"kt", kCntBits},       {"ky", kCntBits},      {"kx", kCntBits},
-      {"cb", kCntBits},  {"wl", kCntBits},     {"oy", kCntBits},       {"ox", kCntBits},      {"m_in", kPixBits},
-      {"rd_valid", 1},   {"rd_zero", 1},       {"wrd_valid", 1},       {"bias_rd", 1},        {"m_out", kPixBits},
-      {"a_valid", 1},    {"a_m", kPixBits},    {"wr_count", kPixBits}};
-  for (uint32_t i = 0; i < sizeof(ctrl) / sizeof(ctrl[0]); ++i)
-    add(std::string("ctrl.") + ctrl[i].first + "_q", std::string("u_ctrl.u_") + ctrl[i].first, kGroupCtrl + i,
-        ctrl[i].second, SiteClass::kCtrl);
-  for (int c = 0; c < cols; ++c) {
-    add("ctrl.bias_q" + idx(c), "u_ctrl.g_lane" + idx(c) + ".u_bias", kGroupCtrl + 32 + c, acc, SiteClass::kCtrl);
-    add("ctrl.a_psum_q" + idx(c), "u_ctrl.g_lane" + idx(c) + ".u_a_psum", kGroupCtrl + 96 + c, acc,
+  struct CtrlReg {
+    const char* name;
+    uint32_t offset;
+    int width;
+  };
+  const CtrlReg ctrl[] = {{"state", fs_pkg::CtrlStateOffset, fs_pkg::ctrl_state_e_bits},
+                          {"nt", fs_pkg::CtrlNtOffset, kCntBits},
+                          {"kt", fs_pkg::CtrlKtOffset, kCntBits},
+                          {"ky", fs_pkg::CtrlKyOffset, kCntBits},
+                          {"kx", fs_pkg::CtrlKxOffset, kCntBits},
+                          {"cb", fs_pkg::CtrlCbOffset, kCntBits},
+                          {"wl", fs_pkg::CtrlWlOffset, kCntBits},
+                          {"oy", fs_pkg::CtrlOyOffset, kCntBits},
+                          {"ox", fs_pkg::CtrlOxOffset, kCntBits},
+                          {"m_in", fs_pkg::CtrlMInOffset, kPixBits},
+                          {"rd_valid", fs_pkg::CtrlRdValidOffset, 1},
+                          {"rd_zero", fs_pkg::CtrlRdZeroOffset, 1},
+                          {"wrd_valid", fs_pkg::CtrlWrdValidOffset, 1},
+                          {"bias_rd", fs_pkg::CtrlBiasRdOffset, 1},
+                          {"m_out", fs_pkg::CtrlMOutOffset, kPixBits},
+                          {"a_valid", fs_pkg::CtrlAValidOffset, 1},
+                          {"a_m", fs_pkg::CtrlAMOffset, kPixBits},
+                          {"wr_count", fs_pkg::CtrlWrCountOffset, kPixBits}};
+  for (const CtrlReg& r : ctrl)
+    add(std::string("ctrl.") + r.name + "_q", std::string("u_ctrl.u_") + r.name, fs_pkg::GroupCtrl + r.offset, r.width,
         SiteClass::kCtrl);
+  for (int c = 0; c < cols; ++c) {
+    add("ctrl.bias_q" + idx(c), "u_ctrl.g_lane" + idx(c) + ".u_bias", fs_pkg::GroupCtrl + fs_pkg::CtrlBiasOffset + c,
+        acc, SiteClass::kCtrl);
+    add("ctrl.a_psum_q" + idx(c), "u_ctrl.g_lane" + idx(c) + ".u_a_psum",
+        fs_pkg::GroupCtrl + fs_pkg::CtrlAPsumOffset + c, acc, SiteClass::kCtrl);
   }
   // Post-processing unit (fs_ppu).
   for (int c = 0; c < cols; ++c)
-    add("ppu.acc_q" + idx(c), "u_ctrl.u_ppu.g_lane" + idx(c) + ".u_acc", kGroupPpu + c, acc, SiteClass::kPpu);
-  add("ppu.valid_q", "u_ctrl.u_ppu.u_valid", kGroupPpu + cols, 1, SiteClass::kPpu);
-  add("ppu.addr_q", "u_ctrl.u_ppu.u_addr", kGroupPpu + cols + 1, clog2(config.obuf_depth), SiteClass::kPpu);
+    add("ppu.acc_q" + idx(c), "u_ctrl.u_ppu.g_lane" + idx(c) + ".u_acc", fs_pkg::GroupPpu + fs_pkg::PpuAccOffset + c,
+        acc, SiteClass::kPpu);
+  add("ppu.valid_q", "u_ctrl.u_ppu.u_valid", fs_pkg::GroupPpu + fs_pkg::PpuAccOffset + cols + fs_pkg::PpuValidPastLanes,
+      1, SiteClass::kPpu);
+  add("ppu.addr_q", "u_ctrl.u_ppu.u_addr", fs_pkg::GroupPpu + fs_pkg::PpuAccOffset + cols + fs_pkg::PpuAddrPastLanes,
+      clog2(config.obuf_depth), SiteClass::kPpu);
   // Array edges (fs_skew): lane i, stage s.
   for (int r = 0; r < rows; ++r)
     for (int s = 0; s < r; ++s)
-      add("array.skew" + idx(r) + ".stage" + idx(s), "u_ctrl.u_array.u_skew.g_lane" + idx(r) + ".g_delay.g_stage" +
-                                                         idx(s) + ".u_reg",
-          kGroupEdge + r * rows + s, data + 1, SiteClass::kArrayEdge, r, -1);
+      add("array.skew" + idx(r) + ".stage" + idx(s),
+          "u_ctrl.u_array.u_skew.g_lane" + idx(r) + ".g_delay.g_stage" + idx(s) + ".u_reg",
+          fs_pkg::GroupEdge + r * rows + s, data + 1, SiteClass::kArrayEdge, r, -1);
   for (int c = 0; c < cols; ++c)
     for (int s = 0; s < cols - 1 - c; ++s)
-      add("array.deskew" + idx(c) + ".stage" + idx(s), "u_ctrl.u_array.u_deskew.g_lane" + idx(c) +
-                                                           ".g_delay.g_stage" + idx(s) + ".u_reg",
-          kGroupEdge + rows * rows + c * cols + s, acc + 1, SiteClass::kArrayEdge, -1, c);
+      add("array.deskew" + idx(c) + ".stage" + idx(s),
+          "u_ctrl.u_array.u_deskew.g_lane" + idx(c) + ".g_delay.g_stage" + idx(s) + ".u_reg",
+          fs_pkg::GroupEdge + rows * rows + c * cols + s, acc + 1, SiteClass::kArrayEdge, -1, c);
   // Processing elements (fs_pe).
-  const std::pair<const char*, SiteClass> pe[kPeGroups] = {{"weight", SiteClass::kPeWeight},
-                                                          {"act", SiteClass::kPeAct},
-                                                          {"psum", SiteClass::kPePsum},
-                                                          {"valid", SiteClass::kPeValid}};
-  const int pe_width[kPeGroups] = {data, data, acc, 1};
+  struct PeReg {
+    const char* name;
+    uint32_t field;
+    int width;
+    SiteClass cls;
+  };
+  const PeReg pe[] = {{"weight", fs_pkg::PeWeightField, data, SiteClass::kPeWeight},
+                      {"act", fs_pkg::PeActField, data, SiteClass::kPeAct},
+                      {"psum", fs_pkg::PePsumField, acc, SiteClass::kPePsum},
+                      {"valid", fs_pkg::PeValidField, 1, SiteClass::kPeValid}};
+  static_assert(sizeof(pe) / sizeof(pe[0]) == fs_pkg::PeGroups, "a PE register of fs_pkg is missing here");
   for (int r = 0; r < rows; ++r)
     for (int c = 0; c < cols; ++c)
-      for (uint32_t f = 0; f < kPeGroups; ++f)
-        add("array.pe" + idx(r) + idx(c) + "." + pe[f].first + "_q",
-            "u_ctrl.u_array.g_row" + idx(r) + ".g_col" + idx(c) + ".u_pe.u_" + pe[f].first,
-            kGroupPe + uint32_t(r * cols + c) * kPeGroups + f, pe_width[f], pe[f].second, r, c);
+      for (const PeReg& f : pe)
+        add("array.pe" + idx(r) + idx(c) + "." + f.name + "_q",
+            "u_ctrl.u_array.g_row" + idx(r) + ".g_col" + idx(c) + ".u_pe.u_" + f.name,
+            fs_pkg::GroupPe + uint32_t(r * cols + c) * fs_pkg::PeGroups + f.field, f.width, f.cls, r, c);
   // SRAM bits follow the flip-flops, buffer by buffer.
   uint64_t next = ff_bits_;
   for (int b = 0; b < kNumBuffers; ++b) {

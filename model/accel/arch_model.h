@@ -9,11 +9,24 @@
 #include "model/accel/accel_config.h"
 #include "model/accel/engine.h"
 #include "model/accel/layer_plan.h"
+#include "rtl/fs_pkg.h"
 
 namespace flipsim {
 
-enum class Buffer { kAbuf = 0, kWbuf, kBbuf, kAccbuf, kObuf };
-constexpr int kNumBuffers = 5;
+/// The on-chip buffers, numbered as the RTL's fs_pkg::buffer_e (the SRAM fault port's buffer id); the models
+/// index arrays with them, so the ids must be 0..kNumBuffers-1.
+enum class Buffer {
+  kAbuf = fs_pkg::BufAbuf,
+  kWbuf = fs_pkg::BufWbuf,
+  kBbuf = fs_pkg::BufBbuf,
+  kAccbuf = fs_pkg::BufAccbuf,
+  kObuf = fs_pkg::BufObuf,
+};
+constexpr int kNumBuffers = fs_pkg::buffer_e_count;
+static_assert(int(Buffer::kAbuf) < kNumBuffers && int(Buffer::kWbuf) < kNumBuffers &&
+                  int(Buffer::kBbuf) < kNumBuffers && int(Buffer::kAccbuf) < kNumBuffers &&
+                  int(Buffer::kObuf) < kNumBuffers,
+              "fs_pkg::buffer_e must number the buffers 0..N-1");
 const char* buffer_name(Buffer b);
 
 /// Position of the controller when a tile finishes.

@@ -9,33 +9,36 @@
 
 #include "model/accel/accel_config.h"
 #include "model/accel/layer.h"
+#include "rtl/fs_pkg.h"
 
 namespace flipsim {
 
-/// Descriptor register indices; must match fs_pkg::desc_field_e in rtl/fs_pkg.sv.
+/// Descriptor register indices: fs_pkg::desc_field_e of the RTL package under the names the C++ code uses.
 enum DescField : int {
-  kDescInH = 0,
-  kDescInW,
-  kDescInCb,
-  kDescKernelH,
-  kDescKernelW,
-  kDescStride,
-  kDescPad,
-  kDescOutW,
-  kDescOyStart,
-  kDescOxStart,
-  kDescMCount,
-  kDescNTiles,
-  kDescAbufBase,
-  kDescWbufBase,
-  kDescBbufBase,
-  kDescObufBase,
-  kDescRqMult,
-  kDescRqShift,
-  kDescRqZero,
-  kDescRelu,
-  kNumDescFields
+  kDescInH = fs_pkg::DescInH,
+  kDescInW = fs_pkg::DescInW,
+  kDescInCb = fs_pkg::DescInCb,
+  kDescKernelH = fs_pkg::DescKernelH,
+  kDescKernelW = fs_pkg::DescKernelW,
+  kDescStride = fs_pkg::DescStride,
+  kDescPad = fs_pkg::DescPad,
+  kDescOutW = fs_pkg::DescOutW,
+  kDescOyStart = fs_pkg::DescOyStart,
+  kDescOxStart = fs_pkg::DescOxStart,
+  kDescMCount = fs_pkg::DescMCount,
+  kDescNTiles = fs_pkg::DescNTiles,
+  kDescAbufBase = fs_pkg::DescAbufBase,
+  kDescWbufBase = fs_pkg::DescWbufBase,
+  kDescBbufBase = fs_pkg::DescBbufBase,
+  kDescObufBase = fs_pkg::DescObufBase,
+  kDescRqMult = fs_pkg::DescRqMult,
+  kDescRqShift = fs_pkg::DescRqShift,
+  kDescRqZero = fs_pkg::DescRqZero,
+  kDescRelu = fs_pkg::DescRelu,
+  kNumDescFields = fs_pkg::NumDescRegs
 };
+// Every register has a name here: the package's count is one past its last field.
+static_assert(kNumDescFields == fs_pkg::desc_field_e_count - 1, "a descriptor field of fs_pkg is not named here");
 
 using Descriptor = std::array<uint32_t, kNumDescFields>;
 

@@ -1,6 +1,7 @@
 // The front door: every buffer and register is reachable through the host port, lanes pack as specified,
 // and a configuration that does not match the compiled RTL is refused.
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include "model/common/config_error.h"
 #include "model/accel/requant.h"
@@ -92,6 +93,28 @@ TEST(HostPort, ScrubZeroesEveryBuffer) {
     EXPECT_EQ(port.read(host_address(Region::kAccbuf, 3, 0)), 0u);
     EXPECT_EQ(port.read(host_address(Region::kRegs, kRegStatus)) & 1, 0u);
   });
+}
+
+// The RTL's assertions are compiled into the test builds: a host that withdraws a request the accelerator has
+// not accepted yet breaks the valid/ready protocol, and the simulation stops naming the assertion.
+TEST(HostPortDeathTest, WithdrawingARequestBeforeItIsAcceptedStopsTheSimulation) {
+  EXPECT_DEATH(
+      {
+        // Verilator prints the failure on stdout; the death test reads stderr.
+        dup2(STDERR_FILENO, STDOUT_FILENO);
+        Harness harness(test_accel());
+        harness.run([&](HostPort& port) {
+          port.write(host_address(Region::kRegs, kRegCtrl), kCtrlScrub);  // the buffers are busy for a while
+          DutSignals& s = harness.signals();
+          s.req_addr.write(host_address(Region::kAbuf, 0));
+          s.req_write.write(false);
+          s.req_valid.write(true);
+          port.clock(2);  // refused: the scrub owns the buffers
+          s.req_valid.write(false);
+          port.clock(2);
+        });
+      },
+      "assertion a_req_held_until_ready failed");
 }
 
 }  // namespace
