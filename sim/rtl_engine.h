@@ -36,6 +36,7 @@ class RtlEngine : public ConvEngine {
   FeatureMap run(const FeatureMap& input, const ConvLayer& layer, LayerRun* run = nullptr) override;
   std::string name() const override { return "rtl"; }
   Harness& harness() { return *harness_; }
+  const AccelConfig& config() const { return config_; }
 
   /// Hooks called at each stage of every pass with the pass's index, counted from the last reset_pass_count():
   /// the fault injector arms itself here, observers start watching. Each stays while its subscription lives.

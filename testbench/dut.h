@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <string>
 #include <systemc>
 
 #include "rtl/fs_pkg.h"
@@ -37,6 +38,9 @@ class DutModel {
   virtual ~DutModel() = default;
   virtual void trace(VerilatedFstSc* tracer, int levels) = 0;
   virtual void final() = 0;
+  /// The model's whole state as bytes (Verilator --savable), and back.
+  virtual void save(std::string* bytes) = 0;
+  virtual void restore(const std::string& bytes) = 0;
 };
 
 }  // namespace flipsim

@@ -54,17 +54,27 @@ void FaultInjector::add(Action a) {
   changed_.notify(sc_core::SC_ZERO_TIME);
 }
 
-void FaultInjector::schedule_ff(const FfFault& fault, uint64_t delay, uint64_t hold) {
+sc_core::sc_time FaultInjector::cycle_time(uint64_t delay) const {
   // Writes land mid-cycle, so the value is stable before the rising edge that should see it.
   const sc_core::sc_time period = s_.clk.period();
-  const sc_core::sc_time start = sc_core::sc_time_stamp() + period * double(delay) + period / 2;
+  return sc_core::sc_time_stamp() + period * double(delay) + period / 2;
+}
+
+void FaultInjector::schedule_ff(const FfFault& fault, uint64_t delay, uint64_t hold) {
+  schedule_ff_at(fault, cycle_time(delay), hold);
+}
+
+void FaultInjector::schedule_ff_at(const FfFault& fault, const sc_core::sc_time& start, uint64_t hold) {
   add(Action{start, true, encode(fault), {}});
-  if (hold > 0) add(Action{start + period * double(hold), true, sc_dt::sc_bv<kFfFaultBits>(), {}});
+  if (hold > 0) add(Action{start + s_.clk.period() * double(hold), true, sc_dt::sc_bv<kFfFaultBits>(), {}});
 }
 
 void FaultInjector::schedule_sram(const std::vector<SramFault>& faults, uint64_t delay) {
+  schedule_sram_at(faults, cycle_time(delay));
+}
+
+void FaultInjector::schedule_sram_at(const std::vector<SramFault>& faults, sc_core::sc_time at) {
   const sc_core::sc_time period = s_.clk.period();
-  sc_core::sc_time at = sc_core::sc_time_stamp() + period * double(delay) + period / 2;
   for (const SramFault& f : faults) {
     add(Action{at, false, {}, encode(f)});
     at += period;
@@ -129,8 +139,12 @@ int FaultInjector::apply(const Injection& inj, const SiteMap& map, int pass, Pas
   const bool permanent = inj.hold == 0;
   const PassStage when = permanent ? PassStage::kBegin : PassStage::kStarted;
   if (pass != inj.pass || stage != when) return 0;
+  return arm_site_at(inj, map, cycle_time(permanent ? 0 : inj.offset));
+}
+
+int FaultInjector::arm_site_at(const Injection& inj, const SiteMap& map, const sc_core::sc_time& start) {
   if (inj.site.sram) {
-    schedule_sram({SramFault{int(inj.site.buffer), uint32_t(inj.site.word), inj.site.lane, inj.mask}}, inj.offset);
+    schedule_sram_at({SramFault{int(inj.site.buffer), uint32_t(inj.site.word), inj.site.lane, inj.mask}}, start);
   } else {
     FfFault f;
     f.group = map.ff_groups()[inj.site.ff_group].group;
@@ -140,7 +154,7 @@ int FaultInjector::apply(const Injection& inj, const SiteMap& map, int pass, Pas
     } else {
       f.flip_mask = inj.mask;
     }
-    schedule_ff(f, permanent ? 0 : inj.offset, inj.hold);
+    schedule_ff_at(f, start, inj.hold);
   }
   return __builtin_popcountll(inj.mask);
 }

@@ -52,6 +52,12 @@ class FaultInjector : public sc_core::sc_module {
   void schedule_ff(const FfFault& fault, uint64_t delay, uint64_t hold);
   /// Flips stored SRAM bits at the end of cycle `delay` (one word per cycle for several faults).
   void schedule_sram(const std::vector<SramFault>& faults, uint64_t delay);
+  /// The same from absolute simulated times (a falling edge: `start` of the first cycle the fault acts in).
+  void schedule_ff_at(const FfFault& fault, const sc_core::sc_time& start, uint64_t hold);
+  void schedule_sram_at(const std::vector<SramFault>& faults, sc_core::sc_time at);
+  /// What apply() does for a fault on a site, from an absolute start time: a run restored in the middle of the
+  /// fault's pass arms it where the uninterrupted run would have. Returns the bits it touches.
+  int arm_site_at(const Injection& injection, const SiteMap& map, const sc_core::sc_time& start);
   /// True while either fault port carries a fault: at a falling clock edge, the fault acts on the registers'
   /// update at the next rising edge.
   bool driving() const;
@@ -66,6 +72,8 @@ class FaultInjector : public sc_core::sc_module {
     sc_dt::sc_bv<kSramFaultBits> sram_value;
   };
   void add(Action a);
+  /// The falling edge in the middle of clock cycle `delay`, counted from the current rising edge.
+  sc_core::sc_time cycle_time(uint64_t delay) const;
   void thread();
 
   DutSignals& s_;

@@ -69,6 +69,26 @@ void Harness::scrub() {
   });
 }
 
+DutState Harness::save_state() {
+  DutState state;
+  dut_->save(&state.model);
+  state.rst_n = signals_->rst_n.read();
+  state.req_valid = signals_->req_valid.read();
+  state.req_write = signals_->req_write.read();
+  state.req_addr = signals_->req_addr.read();
+  state.req_wdata = signals_->req_wdata.read();
+  return state;
+}
+
+void Harness::restore_state(const DutState& state) {
+  signals_->rst_n.write(state.rst_n);
+  signals_->req_valid.write(state.req_valid);
+  signals_->req_write.write(state.req_write);
+  signals_->req_addr.write(state.req_addr);
+  signals_->req_wdata.write(state.req_wdata);
+  dut_->restore(state.model);
+}
+
 uint64_t Harness::cycle() const { return uint64_t(sc_core::sc_time_stamp() / signals_->clk.period()); }
 
 void Harness::check_parameters() {

@@ -8,6 +8,7 @@
 
 #include "model/accel/accel_config.h"
 #include "testbench/dut.h"
+#include "testbench/dut_state.h"
 #include "testbench/fault_injector.h"
 #include "testbench/host_driver.h"
 #include "testbench/monitor.h"
@@ -41,8 +42,15 @@ class Harness {
   const AccelConfig& config() const { return config_; }
   DutSignals& signals() { return *signals_; }
   Monitor& monitor() { return *monitor_; }
+  HostDriver& driver() { return *driver_; }
   FaultInjector& injector() { return *injector_; }
   uint64_t cycle() const;
+  /// The DUT's state and the host inputs that drive it. Only while the design is settled (a Monitor settled
+  /// hook, or a job after HostDriver::wait_settled()) and no fault is on the fault ports.
+  DutState save_state();
+  /// Puts the DUT back into `state`, from a job at a settled moment. The DUT's outputs follow at its next
+  /// evaluation (the next clock edge), so a job reads them only after two rising edges.
+  void restore_state(const DutState& state);
   /// Starts / stops writing an FST waveform (needs trace_on_demand or a trace_file at construction).
   void open_trace(const std::string& file);
   void close_trace();

@@ -30,6 +30,7 @@ void HostDriver::thread() {
       error_ = std::current_exception();
     }
     job_ = nullptr;
+    aborting_ = false;
     sc_core::sc_pause();
     wait(sc_core::SC_ZERO_TIME);
   }
@@ -42,7 +43,7 @@ void HostDriver::request(uint32_t address, uint64_t data, bool write) {
   s_.req_valid.write(true);
   // Signals read right after the edge still hold their pre-edge values: ready as the DUT sampled it.
   do {
-    wait(s_.clk.posedge_event());
+    wait_posedge();
   } while (!s_.req_ready.read());
   s_.req_valid.write(false);
 }
@@ -51,7 +52,7 @@ void HostDriver::write(uint32_t address, uint64_t data) { request(address, data,
 
 uint64_t HostDriver::read(uint32_t address) {
   request(address, 0, false);
-  wait(s_.clk.posedge_event());
+  wait_posedge();
   if (!s_.resp_valid.read())
     throw std::runtime_error("host port: no read response one cycle after the request to 0x" +
                              std::to_string(address));
@@ -59,15 +60,40 @@ uint64_t HostDriver::read(uint32_t address) {
 }
 
 bool HostDriver::wait_idle(uint64_t max_cycles) {
-  wait(s_.clk.posedge_event());
-  if (s_.busy.read()) wait(s_.clk.period() * double(max_cycles), s_.busy.negedge_event());
+  wait_posedge();
+  return wait_idle_until(sc_core::sc_time_stamp() + s_.clk.period() * double(max_cycles));
+}
+
+bool HostDriver::wait_idle_until(const sc_core::sc_time& deadline) {
+  const sc_core::sc_time now = sc_core::sc_time_stamp();
+  if (s_.busy.read() && deadline > now) wait(deadline - now, s_.busy.negedge_event() | abort_);
+  throw_if_aborted();
   if (s_.busy.read()) return false;
-  wait(s_.clk.posedge_event());
+  wait_posedge();
   return true;
 }
 
 void HostDriver::clock(uint64_t cycles) {
-  for (uint64_t i = 0; i < cycles; ++i) wait(s_.clk.posedge_event());
+  for (uint64_t i = 0; i < cycles; ++i) wait_posedge();
+}
+
+void HostDriver::wait_settled() {
+  wait(s_.clk.negedge_event());
+  wait(s_.clk.period() / 4);
+}
+
+void HostDriver::abort_job() {
+  aborting_ = true;
+  abort_.notify(sc_core::SC_ZERO_TIME);
+}
+
+void HostDriver::wait_posedge() {
+  wait(s_.clk.posedge_event() | abort_);
+  throw_if_aborted();
+}
+
+void HostDriver::throw_if_aborted() {
+  if (aborting_) throw JobAborted();
 }
 
 void HostDriver::set_reset(bool asserted) { s_.rst_n.write(!asserted); }

@@ -46,6 +46,11 @@ PassResult run_pass(HostPort& port, const FeatureMap& input, const ConvLayer& la
     result.hung = true;
     return result;
   }
+  return collect_pass(port, pass, config);
+}
+
+PassResult collect_pass(HostPort& port, const LayerPass& pass, const AccelConfig& config) {
+  PassResult result;
   // Idle without done (a corrupted controller returned to idle early) looks like a hang to the host: the
   // done it waits for never comes.
   if ((port.read(host_address(Region::kRegs, kRegStatus)) & kStatusDone) == 0) {

@@ -34,5 +34,7 @@ using PassHook = std::function<void(PassStage stage, HostPort& port)>;
 /// Loads the pass's buffers, writes its descriptor, starts it, waits (watchdog) and reads the outputs.
 PassResult run_pass(HostPort& port, const FeatureMap& input, const ConvLayer& layer, const LayerPlan& plan,
                     const LayerPass& pass, const AccelConfig& config, const PassHook& hook = {});
+/// The end of run_pass, once the accelerator is idle again: checks done, reads the cycle count and the outputs.
+PassResult collect_pass(HostPort& port, const LayerPass& pass, const AccelConfig& config);
 
 }  // namespace flipsim

@@ -9,6 +9,23 @@ Monitor::Monitor(sc_core::sc_module_name name, DutSignals& signals) : sc_module(
   sensitive << s_.busy;
   dont_initialize();
   SC_METHOD(on_cycle);
+  SC_METHOD(on_settled);
+}
+
+void Monitor::on_settled() {
+  if (settled_armed_) {
+    settled_armed_ = false;
+    settled_hooks_();
+  } else if (!settled_hooks_.empty() && s_.clk.negedge()) {
+    settled_armed_ = true;
+    next_trigger(s_.clk.period() / 4);
+    return;
+  }
+  if (settled_hooks_.empty()) {
+    next_trigger(settled_changed_);
+  } else {
+    next_trigger(s_.clk.negedge_event());
+  }
 }
 
 void Monitor::on_cycle() {

@@ -26,16 +26,25 @@ class Monitor : public sc_core::sc_module {
   [[nodiscard]] CycleHooks::Subscription add_cycle_hook(CycleHooks::Hook hook) {
     return cycle_hooks_.add(std::move(hook));
   }
+  /// Calls `hook` a quarter period after every falling clock edge, when every process of the cycle has run and
+  /// nothing else happens: the one moment where the DUT's state may be saved, compared or restored.
+  [[nodiscard]] CycleHooks::Subscription add_settled_hook(CycleHooks::Hook hook) {
+    return settled_hooks_.add(std::move(hook));
+  }
 
  private:
   void on_busy();
   void on_cycle();
+  void on_settled();
 
   DutSignals& s_;
   sc_core::sc_time busy_since_;
   std::vector<uint64_t> busy_cycles_;
   sc_core::sc_event hooks_changed_;
   CycleHooks cycle_hooks_{[this] { hooks_changed_.notify(sc_core::SC_ZERO_TIME); }};
+  sc_core::sc_event settled_changed_;
+  bool settled_armed_ = false;  ///< woken at a falling edge, waiting the quarter period
+  CycleHooks settled_hooks_{[this] { settled_changed_.notify(sc_core::SC_ZERO_TIME); }};
 };
 
 }  // namespace flipsim

@@ -65,10 +65,13 @@ nlohmann::json run_campaign(const std::string& config_path, const CampaignRunOpt
     for (int w = 0; w < workers; ++w) {
       pool.spawn([&, w](const WorkerPool::WriteLine& write_line) {
         InjectionRunner runner(*setup, watchdog_cycles(timeline, config.watchdog_factor));
-        for (size_t i = size_t(w); i < remaining.size(); i += size_t(workers)) {
-          const Injection inj = draw_injection(remaining[i], config, *setup->space, *setup->map, timeline);
-          write_line(to_json(runner.run(inj)).dump());
-        }
+        std::vector<Injection> mine;
+        for (size_t i = size_t(w); i < remaining.size(); i += size_t(workers))
+          mine.push_back(draw_injection(remaining[i], config, *setup->space, *setup->map, timeline));
+        // Image by image, so the hybrid engine records each image's golden checkpoints once.
+        std::stable_sort(mine.begin(), mine.end(),
+                         [](const Injection& a, const Injection& b) { return a.image < b.image; });
+        for (const Injection& inj : mine) write_line(to_json(runner.run(inj, options.engine)).dump());
       });
     }
   }

@@ -5,12 +5,15 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "sim/campaign/injection_runner.h"
+
 namespace flipsim {
 
 struct CampaignRunOptions {
   std::string db;        ///< database file (created, or resumed when it holds this campaign)
   int workers = 0;       ///< 0: the config's
   bool progress = true;  ///< progress line on stderr when it is a terminal
+  CampaignEngine engine = CampaignEngine::kHybrid;
 };
 
 /// Runs what is left of the campaign and returns its summary (campaign_summary() in report.h) with this run's

@@ -3,6 +3,7 @@
 #include <stdexcept>
 
 #include "model/accel/golden.h"
+#include "sim/campaign/hybrid_engine.h"
 #include "sim/campaign/outcome.h"
 #include "testbench/harness.h"
 
@@ -58,7 +59,28 @@ void InjectionRunner::run_fault_free(int image) {
   setup_.net.run(setup_.net.quantize_image(setup_.test.image(size_t(image))), engine_);
 }
 
-InjectionRecord InjectionRunner::run(const Injection& inj) {
+InjectionRecord InjectionRunner::run(const Injection& inj, CampaignEngine engine) {
+  const bool hybrid = engine == CampaignEngine::kHybrid && hybrid_runs(inj, trajectory(inj.image));
+  // Counted after the image's checkpoints exist: recording them is shared by every injection on the image.
+  const uint64_t start = engine_.harness().cycle();
+  const FaultyRun run = hybrid ? run_hybrid(inj, trajectory(inj.image)) : run_full(inj);
+  return record(inj, run, engine_.harness().cycle() - start);
+}
+
+EngineComparison InjectionRunner::compare_engines(const Injection& inj) {
+  EngineComparison c;
+  c.hybrid_ran = hybrid_runs(inj, trajectory(inj.image));
+  uint64_t start = engine_.harness().cycle();
+  const FaultyRun full = run_full(inj);
+  c.full = record(inj, full, engine_.harness().cycle() - start);
+  start = engine_.harness().cycle();
+  const FaultyRun hybrid = c.hybrid_ran ? run_hybrid(inj, trajectory(inj.image)) : run_full(inj);
+  c.hybrid = record(inj, hybrid, engine_.harness().cycle() - start);
+  c.same_values = full.hung == hybrid.hung && full.values == hybrid.values;
+  return c;
+}
+
+InjectionRecord InjectionRunner::record(const Injection& inj, const FaultyRun& run, uint64_t cycles) {
   const SiteMap& map = *setup_.map;
   InjectionRecord r;
   r.id = inj.id;
@@ -79,49 +101,91 @@ InjectionRecord InjectionRunner::run(const Injection& inj) {
     r.site = "sram_ber";
     r.site_class = "sram_ber";
   }
-
-  Harness& harness = engine_.harness();
-  start_clean();
-  int flips = 0;
-  // From the pass the fault starts in, record every row the PPU requantizes (masking analysis).
-  const int first_observed = inj.hold == 0 || inj.model == FaultModel::kSramBer ? 0 : inj.pass;
-  int current_pass = -1;
-  ObservedRows observed;
-  Monitor::CycleHooks::Subscription observing;
-  const RtlEngine::PassHooks::Subscription injecting =
-      engine_.add_pass_hook([&](int pass, PassStage stage, HostPort& port) {
-        flips += harness.injector().apply(inj, map, pass, stage, port);
-        if (stage == PassStage::kBegin) current_pass = pass;
-        if (stage == PassStage::kBegin && pass == first_observed)
-          observing = harness.monitor().add_cycle_hook([&] {
-            if (ppu_.valid()) observed[{current_pass, ppu_.addr()}] = ppu_.acc();
-          });
-      });
-  const uint64_t start = harness.cycle();
-  std::vector<FeatureMap> values;
-  bool hung = false;
-  try {
-    values = setup_.net.run(setup_.net.quantize_image(setup_.test.image(size_t(inj.image))), engine_);
-  } catch (const HangError&) {
-    hung = true;
-  }
-  harness.injector().clear();
-  observing.reset();
-  r.cycles_simulated = harness.cycle() - start;
-  r.flips = flips;
-  const auto& layers = engine_.pass_layers();
-  r.layer = inj.pass < int(layers.size()) ? layers[size_t(inj.pass)] : "";
-  const Classification c =
-      classify(setup_.net, golden(inj.image), hung ? nullptr : &values, layers.empty() ? "" : layers.back());
+  r.cycles_simulated = cycles;
+  r.flips = run.flips;
+  r.layer = inj.pass < int(run.layers.size()) ? run.layers[size_t(inj.pass)] : "";
+  const Classification c = classify(setup_.net, golden(inj.image), run.hung ? nullptr : &run.values,
+                                    run.layers.empty() ? "" : run.layers.back());
   r.outcome = c.outcome;
   r.masked_at = c.masked_at == MaskingStage::kInsideAccelerator
-                    ? accelerator_masking_stage(setup_.net, golden(inj.image), setup_.config.network.accel, observed)
+                    ? accelerator_masking_stage(setup_.net, golden(inj.image), setup_.config.network.accel,
+                                                run.observed)
                     : c.masked_at;
   r.first_diff = c.first_diff;
   r.max_logit_dev = c.max_logit_dev;
   r.golden_top1 = c.golden_top1;
   r.faulty_top1 = c.faulty_top1;
   return r;
+}
+
+InjectionRunner::FaultyRun InjectionRunner::run_full(const Injection& inj) {
+  const SiteMap& map = *setup_.map;
+  Harness& harness = engine_.harness();
+  start_clean();
+  FaultyRun run;
+  // From the pass the fault starts in, record every row the PPU requantizes (masking analysis).
+  const int first_observed = inj.hold == 0 || inj.model == FaultModel::kSramBer ? 0 : inj.pass;
+  int current_pass = -1;
+  Monitor::CycleHooks::Subscription observing;
+  const RtlEngine::PassHooks::Subscription injecting =
+      engine_.add_pass_hook([&](int pass, PassStage stage, HostPort& port) {
+        run.flips += harness.injector().apply(inj, map, pass, stage, port);
+        if (stage == PassStage::kBegin) current_pass = pass;
+        if (stage == PassStage::kBegin && pass == first_observed)
+          observing = harness.monitor().add_cycle_hook([&] {
+            if (ppu_.valid()) run.observed[{current_pass, ppu_.addr()}] = ppu_.acc();
+          });
+      });
+  try {
+    run.values = setup_.net.run(setup_.net.quantize_image(setup_.test.image(size_t(inj.image))), engine_);
+  } catch (const HangError&) {
+    run.hung = true;
+  }
+  harness.injector().clear();
+  run.layers = engine_.pass_layers();
+  return run;
+}
+
+InjectionRunner::FaultyRun InjectionRunner::run_hybrid(const Injection& inj, const GoldenTrajectory& trajectory) {
+  Harness& harness = engine_.harness();
+  const std::vector<FeatureMap>& golden_values = golden(inj.image);
+  // Layers the fault has not reached see their golden input: their golden output is known.
+  const auto golden_layer = [&](const std::string& layer, const FeatureMap& input) -> const FeatureMap* {
+    for (const nn::QOp& op : setup_.net.ops)
+      if (op.type == nn::QOpType::kAccel && op.layer.name == layer && golden_values[size_t(op.inputs[0])] == input)
+        return &golden_values[size_t(op.output)];
+    return nullptr;
+  };
+  HybridEngine hybrid(engine_, *setup_.map, trajectory, inj, golden_layer);
+  FaultyRun run;
+  // Only the RTL windows simulate cycles; outside them every PPU row is the golden one.
+  const Monitor::CycleHooks::Subscription observing = harness.monitor().add_cycle_hook([&] {
+    if (ppu_.valid()) run.observed[{hybrid.current_pass(), ppu_.addr()}] = ppu_.acc();
+  });
+  try {
+    run.values = setup_.net.run(setup_.net.quantize_image(setup_.test.image(size_t(inj.image))), hybrid);
+  } catch (const HangError&) {
+    run.hung = true;
+  }
+  run.flips = hybrid.flips();
+  run.layers = hybrid.pass_layers();
+  return run;
+}
+
+const GoldenTrajectory& InjectionRunner::trajectory(int image) {
+  auto it = trajectories_.find(image);
+  if (it != trajectories_.end()) return it->second;
+  // Checkpoints take tens of MB per image: keep a bounded number (the oldest recorded goes first).
+  while (!trajectory_order_.empty() && trajectories_.size() >= kMaxTrajectories) {
+    trajectories_.erase(trajectory_order_.front());
+    trajectory_order_.erase(trajectory_order_.begin());
+  }
+  GoldenTrajectory t = record_trajectory(engine_, [&] {
+    start_clean();
+    setup_.net.run(setup_.net.quantize_image(setup_.test.image(size_t(image))), engine_);
+  });
+  trajectory_order_.push_back(image);
+  return trajectories_.emplace(image, std::move(t)).first->second;
 }
 
 }  // namespace flipsim

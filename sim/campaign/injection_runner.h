@@ -3,16 +3,30 @@
 #pragma once
 
 #include <map>
+#include <string>
 #include <vector>
 
 #include "sim/campaign/campaign_setup.h"
 #include "sim/campaign/fault_plan.h"
+#include "sim/campaign/hybrid_engine.h"
+#include "sim/campaign/outcome.h"
 #include "sim/campaign/result_store.h"
 #include "sim/rtl_engine.h"
 #include "testbench/fault.h"
 #include "testbench/ppu_observer.h"
 
 namespace flipsim {
+
+/// Which engine runs an injection: every cycle on the RTL, or only the cycles where the fault is live
+/// (hybrid_engine.h; faults it cannot run go to the full engine).
+enum class CampaignEngine { kFull, kHybrid };
+
+/// One injection run by both engines (flipsim campaign --crosscheck).
+struct EngineComparison {
+  InjectionRecord full, hybrid;
+  bool hybrid_ran = false;   ///< false: the hybrid engine handed the fault to the full engine
+  bool same_values = false;  ///< every op's output (logits included) identical, or both hung
+};
 
 class InjectionRunner {
  public:
@@ -23,7 +37,8 @@ class InjectionRunner {
   Timeline probe();
   /// Fault-free RTL run of one test image from the same starting state as every injection.
   void run_fault_free(int image);
-  InjectionRecord run(const Injection& injection);
+  InjectionRecord run(const Injection& injection, CampaignEngine engine = CampaignEngine::kFull);
+  EngineComparison compare_engines(const Injection& injection);
   RtlEngine& engine() { return engine_; }
 
  private:
@@ -31,10 +46,27 @@ class InjectionRunner {
   void start_clean();
   const std::vector<FeatureMap>& golden(int image);
 
+  /// What a faulty run leaves for classification, whichever engine ran it.
+  struct FaultyRun {
+    std::vector<FeatureMap> values;
+    bool hung = false;
+    int flips = 0;
+    ObservedRows observed;
+    std::vector<std::string> layers;  ///< layer of every pass started
+  };
+  /// The row for `injection` from what its run left; `cycles`: clock cycles the RTL simulated for it.
+  InjectionRecord record(const Injection& injection, const FaultyRun& run, uint64_t cycles);
+  FaultyRun run_full(const Injection& injection);
+  FaultyRun run_hybrid(const Injection& injection, const GoldenTrajectory& trajectory);
+  const GoldenTrajectory& trajectory(int image);
+  static constexpr size_t kMaxTrajectories = 16;
+
   const CampaignSetup& setup_;
   RtlEngine engine_;
   PpuObserver ppu_;
   std::map<int, std::vector<FeatureMap>> golden_;
+  std::map<int, GoldenTrajectory> trajectories_;
+  std::vector<int> trajectory_order_;
 };
 
 }  // namespace flipsim

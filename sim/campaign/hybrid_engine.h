@@ -1,0 +1,84 @@
+// The hybrid campaign engine: the RTL runs only while a fault is live. The fault-free prefix is not simulated
+// but restored from golden checkpoints of the same image's fault-free RTL run (Verilator save/restore); the RTL
+// stops as soon as the DUT's whole state (registers and SRAM) equals the golden run's at the same point, and the
+// bit-exact C++ model computes everything after. A pass the RTL finished with a differing state hands its
+// outputs on, and the next passes run on the RTL until the state is golden again. `flipsim campaign
+// --crosscheck` holds it to the full-RTL engine, injection by injection.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "model/accel/engine.h"
+#include "sim/rtl_engine.h"
+#include "testbench/dut_state.h"
+#include "testbench/fault.h"
+#include "testbench/site_map.h"
+
+namespace flipsim {
+
+/// Busy cycles between golden checkpoints: the RTL re-simulates fewer fault-free cycles before a fault than
+/// this, and notices at most this late that its state is golden again.
+constexpr uint64_t kCheckpointInterval = 256;
+
+/// One image's fault-free RTL run, as checkpoints of the DUT's state.
+struct GoldenTrajectory {
+  /// checkpoints[pass][k]: the state a quarter period after the falling edge of busy cycle k of the pass
+  /// (k counted from the rising edge that accepted the pass's start; k = 1 and every kCheckpointInterval).
+  std::vector<std::map<uint64_t, DutState>> checkpoints;
+  size_t bytes() const;
+};
+
+/// Records the trajectory while `run_image` runs one fault-free inference on `engine` from a clean start.
+GoldenTrajectory record_trajectory(RtlEngine& engine, const std::function<void()>& run_image);
+
+/// True when the hybrid engine runs `injection`: a transient fault on a site, starting after its pass's first
+/// checkpoint. Permanent faults and SRAM bit-error rates touch every pass: the full-RTL engine runs those.
+bool hybrid_runs(const Injection& injection, const GoldenTrajectory& trajectory);
+
+/// A ConvEngine for one injection: QNetwork::run drives it layer by layer, like the full-RTL engine.
+class HybridEngine : public ConvEngine {
+ public:
+  /// Golden output of a layer for its golden input: layers the fault cannot reach cost a comparison.
+  using GoldenLayer = std::function<const FeatureMap*(const std::string& layer, const FeatureMap& input)>;
+
+  HybridEngine(RtlEngine& rtl, const SiteMap& map, const GoldenTrajectory& trajectory, const Injection& injection,
+               GoldenLayer golden_layer);
+  FeatureMap run(const FeatureMap& input, const ConvLayer& layer, LayerRun* run = nullptr) override;
+  std::string name() const override { return "hybrid"; }
+
+  int flips() const { return flips_; }
+  /// Pass the RTL is simulating (for observers' cycle hooks).
+  int current_pass() const { return current_pass_; }
+  /// Layer of every pass started so far (a hung pass is the last one), as RtlEngine::pass_layers().
+  const std::vector<std::string>& pass_layers() const { return pass_layers_; }
+
+ private:
+  struct PassRun {
+    bool converged = false;  ///< the state became golden: the pass's outputs are the golden model's
+    bool hung = false;
+    std::vector<BufferWord> obuf;
+  };
+  PassRun restore_and_run(int index, const LayerPass& pass);
+  PassRun run_on_rtl(int index, const FeatureMap& input, const ConvLayer& layer, const LayerPlan& plan,
+                     const LayerPass& pass);
+  /// A settled hook's check at busy cycle k of pass `index`: aborts the RTL job when the state is golden.
+  void check_golden(int index, uint64_t k);
+  void realign();
+
+  RtlEngine& rtl_;
+  const SiteMap& map_;
+  const GoldenTrajectory& trajectory_;
+  const Injection& injection_;
+  GoldenLayer golden_layer_;
+  int passes_ = 0;
+  int current_pass_ = -1;
+  bool golden_again_ = false;  ///< the state converged: everything left is the golden model's
+  int flips_ = 0;
+  std::vector<std::string> pass_layers_;
+};
+
+}  // namespace flipsim

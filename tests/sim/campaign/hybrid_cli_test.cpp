@@ -1,0 +1,73 @@
+// The hybrid campaign engine end to end through the CLI: the same rows as the full-RTL engine (but for the cycles
+// it simulated, far fewer), and a cross-check of every site class under every fault model with no mismatch.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <nlohmann/json.hpp>
+
+#include "campaign_test_util.h"
+#include "sim/campaign/result_store.h"
+#include "tests/cli_run.h"
+
+namespace flipsim {
+namespace {
+
+std::string fresh_db(const std::string& name) {
+  const std::string db = test::temp_dir() + "/" + name + ".db";
+  for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(db + suffix);
+  return db;
+}
+
+/// Every row as JSON without the cycles it took to simulate.
+std::vector<nlohmann::json> rows_without_cycles(const std::string& db, uint64_t* cycles) {
+  std::vector<nlohmann::json> out;
+  *cycles = 0;
+  for (const InjectionRecord& r : ResultStore(db).injections()) {
+    nlohmann::json j = to_json(r);
+    *cycles += j["cycles_simulated"].get<uint64_t>();
+    j.erase("cycles_simulated");
+    out.push_back(j);
+  }
+  return out;
+}
+
+TEST(HybridEngine, SameRowsAsTheFullRtlEngineInFewerCycles) {
+  const std::string config = test::write_campaign(
+      "hybrid_rows",
+      "  images: 2\n  targets: {classes: [pe_weight, pe_act, pe_psum, pe_valid, array_edge, ctrl, ppu, host, abuf, "
+      "wbuf, accbuf, obuf]}\n  fault: {model: flip}\n  injections: 48\n  seed: 11\n");
+  const std::string full = fresh_db("hybrid_full"), hybrid = fresh_db("hybrid_hybrid");
+  const test::CliRun a = test::run_flipsim("campaign " + config + " --db " + full + " --engine full --json");
+  ASSERT_EQ(a.status, 0) << a.output;
+  const test::CliRun b = test::run_flipsim("campaign " + config + " --db " + hybrid + " --engine hybrid --json");
+  ASSERT_EQ(b.status, 0) << b.output;
+  uint64_t full_cycles = 0, hybrid_cycles = 0;
+  const auto full_rows = rows_without_cycles(full, &full_cycles);
+  const auto hybrid_rows = rows_without_cycles(hybrid, &hybrid_cycles);
+  ASSERT_EQ(full_rows.size(), 48u);
+  for (size_t i = 0; i < full_rows.size(); ++i) EXPECT_EQ(full_rows[i], hybrid_rows[i]) << "row " << i;
+  EXPECT_LT(hybrid_cycles * 4, full_cycles) << "the hybrid engine simulated " << hybrid_cycles << " cycles, the full "
+                                            << full_cycles;
+}
+
+TEST(HybridEngine, CrosscheckCoversEveryClassAndModelWithoutMismatch) {
+  const std::string config = test::write_campaign(
+      "hybrid_crosscheck", "  images: 2\n  fault: {model: flip}\n  injections: 2\n  seed: 3\n  workers: 2\n");
+  const test::CliRun r =
+      test::run_flipsim("campaign " + config + " --db " + fresh_db("hybrid_crosscheck") + " --crosscheck 1 --json");
+  ASSERT_EQ(r.status, 0) << r.output;
+  const nlohmann::json c = nlohmann::json::parse(r.output.substr(r.output.find('{')))["crosscheck"];
+  EXPECT_EQ(c["mismatches"].get<uint64_t>(), 0u) << c["mismatch_details"].dump(2);
+  EXPECT_EQ(c["injections"].get<uint64_t>(), c["cases"].size());
+  EXPECT_GT(c["hybrid_ran"].get<uint64_t>(), c["injections"].get<uint64_t>() / 2);
+  // Every flip-flop class under a flip, every buffer under an SRAM flip, and the bit-error rate.
+  const std::string cases = c["cases"].dump();
+  for (const char* label : {"flip/pe_weight", "flip/pe_act", "flip/pe_psum", "flip/pe_valid", "flip/array_edge",
+                            "flip/ctrl", "flip/ppu", "flip/host", "sram_flip/abuf", "sram_flip/wbuf",
+                            "sram_flip/bbuf", "sram_flip/accbuf", "sram_flip/obuf", "multi_bit/pe_psum",
+                            "stuck_at_0(64 cycles)/ctrl", "stuck_at_1(permanent)/pe_weight", "sram_ber/all buffers"})
+    EXPECT_NE(cases.find(label), std::string::npos) << label << " not in " << cases;
+}
+
+}  // namespace
+}  // namespace flipsim
