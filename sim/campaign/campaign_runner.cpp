@@ -138,14 +138,9 @@ nlohmann::json run_campaign(const std::string& config_path, const CampaignRunOpt
                                                                                        : usable_cores();
   const size_t local = std::min<size_t>(size_t(std::max(1, wanted)), std::max<size_t>(1, p.remaining.size()));
   const size_t slots = local + size_t(ranks - 1);
-  WorkerPool pool;
-  if (!p.remaining.empty())
-    for (size_t w = 0; w < local; ++w)
-      pool.spawn([&, w](const WorkerPool::WriteLine& write_line) {
-        run_slot(*p.setup, timeline, p.remaining, w, slots, write_line);
-      });
   mpi.broadcast(plan_message(p, slots, local).dump());
 
+  WorkerPool pool;
   ProgressLine progress("injections", p.planned, p.planned - p.remaining.size(), options.progress);
   std::vector<InjectionRecord> batch;
   std::vector<std::string> errors;
@@ -165,6 +160,11 @@ nlohmann::json run_campaign(const std::string& config_path, const CampaignRunOpt
     progress.add();
   };
   try {
+    if (!p.remaining.empty())
+      for (size_t w = 0; w < local; ++w)
+        pool.spawn([&, w](const WorkerPool::WriteLine& write_line) {
+          run_slot(*p.setup, timeline, p.remaining, w, slots, write_line);
+        });
     int ranks_working = ranks - 1;
     bool local_working = true;
     while (local_working || ranks_working > 0) {
@@ -183,7 +183,7 @@ nlohmann::json run_campaign(const std::string& config_path, const CampaignRunOpt
     flush();
   } catch (const std::exception& e) {
     if (ranks == 1) throw;
-    // The other ranks are still sending; waiting for them in MPI_Finalize would never end.
+    // The other ranks are working from the plan; waiting for them in MPI_Finalize would never end.
     std::fprintf(stderr, "flipsim: error: %s\n", e.what());
     mpi.abort(1);
   }
