@@ -5,7 +5,8 @@ packages=(
   build-essential cmake ninja-build ccache pkg-config clang libclang-rt-14-dev
   verilator libsystemc-dev libeigen3-dev libyaml-cpp-dev
   googletest libgtest-dev libgmock-dev libbenchmark-dev
-  libcli11-dev libsqlite3-dev nlohmann-json3-dev libfmt-dev libboost-dev
+  libcli11-dev libsqlite3-dev sqlite3 nlohmann-json3-dev libfmt-dev libboost-dev
+  libopenmpi-dev openmpi-bin
   libonnx-dev libprotobuf-dev protobuf-compiler
   dataset-fashion-mnist python3-matplotlib python3-numpy gtkwave
 )

@@ -13,8 +13,9 @@ struct CliRun {
   std::string output;  ///< stdout and stderr
 };
 
-inline CliRun run_flipsim(const std::string& args) {
-  const std::string cmd = std::string(FLIPSIM_BINARY) + " " + args + " 2>&1";
+/// Runs a shell command line (e.g. the binary under mpirun) and captures what it prints.
+inline CliRun run_command(const std::string& command) {
+  const std::string cmd = command + " 2>&1";
   FILE* pipe = popen(cmd.c_str(), "r");
   std::string out;
   char buf[4096];
@@ -22,5 +23,7 @@ inline CliRun run_flipsim(const std::string& args) {
   const int status = pclose(pipe);
   return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
 }
+
+inline CliRun run_flipsim(const std::string& args) { return run_command(std::string(FLIPSIM_BINARY) + " " + args); }
 
 }  // namespace flipsim::test

@@ -102,7 +102,7 @@ CampaignConfig load_campaign_config(const std::string& path) {
   c.margin = f.get_double("margin", 1e-4, 0.5, 0.05);
   c.confidence = f.get_double("confidence", 0.5, 0.9999, 0.95);
   c.seed = uint64_t(f.get_int("seed", 0, (1LL << 62), 1));
-  c.workers = int(f.get_int("workers", 1, 256, 1));
+  c.workers = int(f.get_int("workers", 1, 256, 0));
   c.watchdog_factor = f.get_double("watchdog_factor", 1.5, 1000, 4.0);
 
   const bool sram_only = c.fault == FaultModel::kSramFlip || c.fault == FaultModel::kSramBer;

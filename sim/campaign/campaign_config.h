@@ -35,7 +35,7 @@ struct CampaignConfig {
   double margin = 0.05;
   double confidence = 0.95;
   uint64_t seed = 1;
-  int workers = 1;
+  int workers = 0;  ///< 0: not given (one per core)
   double watchdog_factor = 4.0;  ///< a pass running longer than this times its golden length is a hang
 };
 

@@ -1,91 +1,137 @@
 #include "sim/campaign/campaign_runner.h"
 
+#include <sched.h>
+
 #include <algorithm>
 #include <chrono>
+#include <cstdio>
 #include <filesystem>
+#include <memory>
 #include <set>
+#include <thread>
 
 #include "model/common/config_error.h"
 #include "model/common/progress.h"
 #include "model/common/stats.h"
 #include "sim/campaign/injection_runner.h"
 #include "sim/campaign/report.h"
+#include "sim/campaign/result_store.h"
 #include "sim/campaign/worker_pool.h"
 
 namespace flipsim {
 
-nlohmann::json run_campaign(const std::string& config_path, const CampaignRunOptions& options) {
-  // Everything that can be wrong with the input is found before the database is touched.
-  const std::unique_ptr<CampaignSetup> setup = load_campaign_setup(config_path);
-  const CampaignConfig& config = setup->config;
-  ResultStore store(options.db);
-  if (store.has_campaign() && store.campaign().config_text != config.text)
-    throw ConfigError(options.db + ": holds campaign '" + store.campaign().name +
-                      "' with a different configuration; use another --db to run " + config_path);
+namespace {
+
+/// MPI tags: a worker line (an injection record or {"error": ...}, as on the local pipes), then "done".
+constexpr int kTagLine = 1;
+constexpr int kTagDone = 2;
+
+/// The cores this process may run on (what `nproc` prints).
+int usable_cores() {
+  cpu_set_t set;
+  if (sched_getaffinity(0, sizeof(set), &set) == 0) return std::max(1, CPU_COUNT(&set));
+  return int(std::max(1u, std::thread::hardware_concurrency()));
+}
+
+/// A campaign ready to run on rank 0: its input checked, its database owned by this process and holding the
+/// campaign row, and the ids of this shard not yet stored.
+struct PreparedCampaign {
+  PreparedCampaign(const std::string& config_path, const CampaignRunOptions& options)
+      : setup(load_campaign_setup(config_path)), store(options.db), claim(store) {
+    const CampaignConfig& config = setup->config;
+    if (store.has_campaign()) {
+      const CampaignRow held = store.campaign();
+      if (held.config_text != config.text)
+        throw ConfigError(options.db + ": holds campaign '" + held.name +
+                          "' with a different configuration; use another --db to run " + config_path);
+      if (held.shard != options.shard || held.shards != options.shards)
+        throw ConfigError(options.db + ": holds shard " + std::to_string(held.shard) + "/" +
+                          std::to_string(held.shards) + " of campaign '" + held.name + "', not shard " +
+                          std::to_string(options.shard) + "/" + std::to_string(options.shards) +
+                          "; give every shard its own --db (the file was not changed)");
+    } else {
+      const std::string timeline_json = probe_timeline(*setup);
+      const Timeline timeline = Timeline::from_json(timeline_json);
+      const uint64_t total =
+          config.injections ? config.injections
+                            : leveugle_sample_size(fault_population(config, *setup->space, timeline), config.margin,
+                                                   config.confidence);
+      store.create_campaign(CampaignRow{config.name, std::filesystem::absolute(config_path).string(), config.text,
+                                        config.seed, total, timeline_json, config.network.accel.variant(),
+                                        config.network.model, options.shard, options.shards});
+    }
+    row = store.campaign();
+    const std::vector<uint64_t> done = store.done_ids();
+    const std::set<uint64_t> done_set(done.begin(), done.end());
+    for (uint64_t id = uint64_t(row.shard); id < row.total; id += uint64_t(row.shards)) {
+      ++planned;
+      if (!done_set.count(id)) remaining.push_back(id);
+    }
+  }
+
+  std::unique_ptr<CampaignSetup> setup;
+  ResultStore store;
+  StoreClaim claim;
+  CampaignRow row;
+  uint64_t planned = 0;  ///< injections of this shard
+  std::vector<uint64_t> remaining;
+};
+
+/// One harness runs slot `slot` of `slots`: every slots-th remaining id, each result a line.
+void run_slot(const CampaignSetup& setup, const Timeline& timeline, const std::vector<uint64_t>& remaining,
+              size_t slot, size_t slots, CampaignEngine engine, const WorkerPool::WriteLine& write_line) {
+  InjectionRunner runner(setup, watchdog_cycles(timeline, setup.config.watchdog_factor));
+  std::vector<Injection> mine;
+  for (size_t i = slot; i < remaining.size(); i += slots)
+    mine.push_back(draw_injection(remaining[i], setup.config, *setup.space, *setup.map, timeline));
+  // Image by image, so the hybrid engine records each image's golden checkpoints once.
+  std::stable_sort(mine.begin(), mine.end(), [](const Injection& a, const Injection& b) { return a.image < b.image; });
+  for (const Injection& inj : mine) write_line(to_json(runner.run(inj, engine)).dump());
+}
+
+/// Rank 0's message to the other ranks: the plan, or why there is none.
+nlohmann::json plan_message(const PreparedCampaign& p, size_t slots, size_t local, CampaignEngine engine) {
+  return {{"config", p.setup->config.text}, {"timeline", p.row.timeline_json}, {"remaining", p.remaining},
+          {"slots", slots}, {"local", local}, {"hybrid", engine == CampaignEngine::kHybrid}};
+}
+
+}  // namespace
+
+nlohmann::json run_campaign(const std::string& config_path, const CampaignRunOptions& options,
+                            const MpiSession& mpi) {
+  const int ranks = mpi.size();
+  // Everything that can be wrong with the input is found before the database is touched; the other ranks
+  // wait for the verdict.
+  std::unique_ptr<PreparedCampaign> prepared;
+  try {
+    prepared = std::make_unique<PreparedCampaign>(config_path, options);
+  } catch (const std::exception& e) {
+    mpi.broadcast(nlohmann::json{{"error", e.what()}}.dump());
+    throw;
+  }
+  PreparedCampaign& p = *prepared;
+  const CampaignConfig& config = p.setup->config;
+  const Timeline timeline = Timeline::from_json(p.row.timeline_json);
   const auto t0 = std::chrono::steady_clock::now();
 
-  if (!store.has_campaign()) {
-    // The fault-free timeline comes from the RTL itself, in a child: this process never starts SystemC.
-    std::string timeline_json, error;
-    WorkerPool probe;
-    probe.spawn([&](const WorkerPool::WriteLine& write_line) {
-      InjectionRunner runner(*setup, 0);
-      write_line(runner.probe().to_json());
-    });
-    while (probe.pump(1000, [&](const std::string& line) {
-      const auto j = nlohmann::json::parse(line);
-      if (j.contains("error")) error = j["error"];
-      else timeline_json = line;
-    })) {
-    }
-    probe.reap();
-    if (!error.empty() || timeline_json.empty())
-      throw std::runtime_error("fault-free probe run failed: " + (error.empty() ? "no result" : error));
-    const Timeline timeline = Timeline::from_json(timeline_json);
-    const uint64_t total = config.injections ? config.injections
-                                             : leveugle_sample_size(fault_population(config, *setup->space, timeline),
-                                                                    config.margin, config.confidence);
-    store.create_campaign(CampaignRow{config.name, std::filesystem::absolute(config_path).string(), config.text,
-                                      config.seed, total, timeline_json, config.network.accel.variant(),
-                                      config.network.model});
-  }
+  // Under MPI every rank is one harness: rank 0's runs in a child beside the database work.
+  const int wanted = options.workers ? options.workers : ranks > 1 ? 1 : config.workers ? config.workers
+                                                                                       : usable_cores();
+  const size_t local = std::min<size_t>(size_t(std::max(1, wanted)), std::max<size_t>(1, p.remaining.size()));
+  const size_t slots = local + size_t(ranks - 1);
+  mpi.broadcast(plan_message(p, slots, local, options.engine).dump());
 
-  const CampaignRow row = store.campaign();
-  const Timeline timeline = Timeline::from_json(row.timeline_json);
-  const std::vector<uint64_t> done = store.done_ids();
-  const std::set<uint64_t> done_set(done.begin(), done.end());
-  std::vector<uint64_t> remaining;
-  for (uint64_t id = 0; id < row.total; ++id)
-    if (!done_set.count(id)) remaining.push_back(id);
-
-  const int workers = int(std::min<uint64_t>(std::max(1, options.workers ? options.workers : config.workers),
-                                             std::max<uint64_t>(1, remaining.size())));
   WorkerPool pool;
-  if (!remaining.empty()) {
-    for (int w = 0; w < workers; ++w) {
-      pool.spawn([&, w](const WorkerPool::WriteLine& write_line) {
-        InjectionRunner runner(*setup, watchdog_cycles(timeline, config.watchdog_factor));
-        std::vector<Injection> mine;
-        for (size_t i = size_t(w); i < remaining.size(); i += size_t(workers))
-          mine.push_back(draw_injection(remaining[i], config, *setup->space, *setup->map, timeline));
-        // Image by image, so the hybrid engine records each image's golden checkpoints once.
-        std::stable_sort(mine.begin(), mine.end(),
-                         [](const Injection& a, const Injection& b) { return a.image < b.image; });
-        for (const Injection& inj : mine) write_line(to_json(runner.run(inj, options.engine)).dump());
-      });
-    }
-  }
-
-  ProgressLine progress("injections", row.total, done.size(), options.progress);
+  ProgressLine progress("injections", p.planned, p.planned - p.remaining.size(), options.progress);
   std::vector<InjectionRecord> batch;
   std::vector<std::string> errors;
   auto last_flush = std::chrono::steady_clock::now();
   auto flush = [&] {
-    store.insert(batch);
+    p.store.insert(batch);
     batch.clear();
     last_flush = std::chrono::steady_clock::now();
   };
-  while (pool.pump(200, [&](const std::string& line) {
+  auto on_line = [&](const std::string& line) {
     const auto j = nlohmann::json::parse(line);
     if (j.contains("error")) {
       errors.push_back(j["error"]);
@@ -93,22 +139,76 @@ nlohmann::json run_campaign(const std::string& config_path, const CampaignRunOpt
     }
     batch.push_back(injection_from_json(j));
     progress.add();
-  })) {
-    if (batch.size() >= 64 || (!batch.empty() && std::chrono::steady_clock::now() - last_flush >
-                                                     std::chrono::milliseconds(500)))
-      flush();
+  };
+  try {
+    if (!p.remaining.empty())
+      for (size_t w = 0; w < local; ++w)
+        pool.spawn([&, w](const WorkerPool::WriteLine& write_line) {
+          run_slot(*p.setup, timeline, p.remaining, w, slots, options.engine, write_line);
+        });
+    int ranks_working = ranks - 1;
+    bool local_working = true;
+    while (local_working || ranks_working > 0) {
+      if (local_working) local_working = pool.pump(ranks_working > 0 ? 20 : 200, on_line);
+      else std::this_thread::sleep_for(std::chrono::milliseconds(5));  // MPI has no timed wait for a message
+      while (ranks_working > 0) {
+        const std::optional<MpiSession::Message> m = mpi.poll();
+        if (!m) break;
+        if (m->tag == kTagDone) --ranks_working;
+        else on_line(m->payload);
+      }
+      if (batch.size() >= 64 || (!batch.empty() && std::chrono::steady_clock::now() - last_flush >
+                                                       std::chrono::milliseconds(500)))
+        flush();
+    }
+    flush();
+  } catch (const std::exception& e) {
+    if (ranks == 1) throw;
+    // The other ranks are working from the plan; waiting for them in MPI_Finalize would never end.
+    std::fprintf(stderr, "flipsim: error: %s\n", e.what());
+    mpi.abort(1);
   }
-  flush();
   for (std::string& e : pool.reap()) errors.push_back(std::move(e));
   if (!errors.empty()) throw std::runtime_error("campaign worker failed: " + errors.front());
 
-  nlohmann::json summary = campaign_summary(store);
+  nlohmann::json summary = campaign_summary(p.store);
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   summary["seconds"] = seconds;
-  summary["run_injections"] = remaining.size();
-  summary["injections_per_second"] = seconds > 0 ? double(remaining.size()) / seconds : 0.0;
-  summary["workers"] = workers;
+  summary["run_injections"] = p.remaining.size();
+  summary["injections_per_second"] = seconds > 0 ? double(p.remaining.size()) / seconds : 0.0;
+  summary["workers"] = slots;
+  summary["ranks"] = ranks;
+  summary["shard"] = std::to_string(p.row.shard) + "/" + std::to_string(p.row.shards);
   return summary;
+}
+
+bool serve_campaign(const std::string& config_path, const MpiSession& mpi) {
+  // Loaded while rank 0 checks the database and probes the timeline.
+  std::unique_ptr<CampaignSetup> setup;
+  std::string error;
+  try {
+    setup = load_campaign_setup(config_path);
+  } catch (const std::exception& e) {
+    error = e.what();
+  }
+  const auto plan = nlohmann::json::parse(mpi.broadcast(""));
+  if (plan.contains("error")) return false;
+  if (error.empty() && setup->config.text != plan["config"].get<std::string>())
+    error = config_path + " differs from rank 0's copy of it";
+  auto send_line = [&](const std::string& line) { mpi.send(0, kTagLine, line); };
+  if (error.empty()) {
+    try {
+      const size_t slot = plan["local"].get<size_t>() + size_t(mpi.rank() - 1);
+      run_slot(*setup, Timeline::from_json(plan["timeline"].get<std::string>()),
+               plan["remaining"].get<std::vector<uint64_t>>(), slot, plan["slots"].get<size_t>(),
+               plan["hybrid"].get<bool>() ? CampaignEngine::kHybrid : CampaignEngine::kFull, send_line);
+    } catch (const std::exception& e) {
+      error = e.what();
+    }
+  }
+  if (!error.empty()) send_line(nlohmann::json{{"error", "rank " + std::to_string(mpi.rank()) + ": " + error}}.dump());
+  mpi.send(0, kTagDone, "");
+  return error.empty();
 }
 
 }  // namespace flipsim

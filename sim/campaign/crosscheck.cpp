@@ -68,26 +68,6 @@ std::vector<Case> all_cases(const CampaignSetup& setup) {
   return cases;
 }
 
-/// The fault-free timeline, from the RTL in a child: this process never starts SystemC.
-Timeline probe_timeline(const CampaignSetup& setup) {
-  std::string timeline_json, error;
-  WorkerPool probe;
-  probe.spawn([&](const WorkerPool::WriteLine& write_line) {
-    InjectionRunner runner(setup, 0);
-    write_line(runner.probe().to_json());
-  });
-  while (probe.pump(1000, [&](const std::string& line) {
-    const auto j = nlohmann::json::parse(line);
-    if (j.contains("error")) error = j["error"];
-    else timeline_json = line;
-  })) {
-  }
-  probe.reap();
-  if (!error.empty() || timeline_json.empty())
-    throw std::runtime_error("fault-free probe run failed: " + (error.empty() ? "no result" : error));
-  return Timeline::from_json(timeline_json);
-}
-
 /// What differs between the two rows, column by column (cycles simulated aside: that is the point).
 std::string row_differences(const nlohmann::json& full, const nlohmann::json& hybrid) {
   std::string out;
@@ -107,7 +87,7 @@ nlohmann::json CrosscheckResult::to_json() const {
 CrosscheckResult crosscheck_engines(const std::string& config_path, const CrosscheckOptions& options) {
   const std::unique_ptr<CampaignSetup> setup = load_campaign_setup(config_path);
   const std::vector<Case> cases = all_cases(*setup);
-  const Timeline timeline = probe_timeline(*setup);
+  const Timeline timeline = Timeline::from_json(probe_timeline(*setup));
   CrosscheckResult result;
   for (const Case& c : cases) result.cases.push_back(c.label);
   const uint64_t total = cases.size() * options.per_case;

@@ -5,6 +5,7 @@
 #include "model/accel/golden.h"
 #include "sim/campaign/hybrid_engine.h"
 #include "sim/campaign/outcome.h"
+#include "sim/campaign/worker_pool.h"
 #include "testbench/harness.h"
 
 namespace flipsim {
@@ -186,6 +187,27 @@ const GoldenTrajectory& InjectionRunner::trajectory(int image) {
   });
   trajectory_order_.push_back(image);
   return trajectories_.emplace(image, std::move(t)).first->second;
+}
+
+/// The fault-free timeline comes from the RTL itself, in a child: this process never starts SystemC (its
+/// forked workers could not elaborate their own kernels if it had).
+std::string probe_timeline(const CampaignSetup& setup) {
+  std::string timeline_json, error;
+  WorkerPool probe;
+  probe.spawn([&](const WorkerPool::WriteLine& write_line) {
+    InjectionRunner runner(setup, 0);
+    write_line(runner.probe().to_json());
+  });
+  while (probe.pump(1000, [&](const std::string& line) {
+    const auto j = nlohmann::json::parse(line);
+    if (j.contains("error")) error = j["error"];
+    else timeline_json = line;
+  })) {
+  }
+  probe.reap();
+  if (!error.empty() || timeline_json.empty())
+    throw std::runtime_error("fault-free probe run failed: " + (error.empty() ? "no result" : error));
+  return timeline_json;
 }
 
 }  // namespace flipsim

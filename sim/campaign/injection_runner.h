@@ -69,4 +69,8 @@ class InjectionRunner {
   std::vector<int> trajectory_order_;
 };
 
+/// The fault-free timeline (Timeline::to_json) of the campaign's first image, from the RTL in a forked child:
+/// the calling process never starts SystemC, so the workers it forks later can elaborate their own kernels.
+std::string probe_timeline(const CampaignSetup& setup);
+
 }  // namespace flipsim

@@ -1,6 +1,12 @@
 #include "sim/campaign/result_store.h"
 
+#include <signal.h>
+#include <unistd.h>
+
 #include <array>
+#include <cerrno>
+#include <fstream>
+#include <sstream>
 #include <utility>
 
 #include "model/common/config_error.h"
@@ -20,9 +26,45 @@ CREATE TABLE IF NOT EXISTS campaign (
   timeline TEXT NOT NULL,
   accelerator TEXT NOT NULL,
   network TEXT NOT NULL,
-  created TEXT NOT NULL DEFAULT (datetime('now'))
+  created TEXT NOT NULL DEFAULT (datetime('now')),
+  shard INTEGER NOT NULL DEFAULT 0,
+  shards INTEGER NOT NULL DEFAULT 1 CHECK (shards >= 1 AND shard >= 0 AND shard < shards)
+);
+CREATE TABLE IF NOT EXISTS owner (
+  id INTEGER PRIMARY KEY CHECK (id = 1),
+  pid INTEGER NOT NULL,
+  host TEXT NOT NULL,
+  start_ticks INTEGER NOT NULL,
+  since TEXT NOT NULL DEFAULT (datetime('now'))
 );
 )sql";
+
+std::string host_name() {
+  char name[256] = {};
+  gethostname(name, sizeof(name) - 1);
+  return name;
+}
+
+/// Field 22 of /proc/PID/stat (clock ticks after boot), or 0 when it cannot be read. The command name before it
+/// may hold spaces and parentheses, so the fields are counted from the last ')'.
+int64_t process_start_ticks(int64_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+  const std::string stat((std::istreambuf_iterator<char>(in)), {});
+  const size_t close = stat.rfind(')');
+  if (close == std::string::npos) return 0;
+  std::istringstream fields(stat.substr(close + 1));
+  std::string field;
+  for (int i = 3; i <= 22 && fields >> field; ++i)
+    if (i == 22) return std::stoll(field);
+  return 0;
+}
+
+bool may_be_alive(const DbOwner& o) {
+  if (o.host != host_name()) return true;  // another machine's process cannot be checked from here
+  if (kill(pid_t(o.pid), 0) != 0 && errno == ESRCH) return false;
+  const int64_t ticks = process_start_ticks(o.pid);
+  return ticks == 0 || o.start_ticks == 0 || ticks == o.start_ticks;
+}
 
 class Statement {
  public:
@@ -227,7 +269,8 @@ bool ResultStore::has_campaign() const {
 }
 
 CampaignRow ResultStore::campaign() const {
-  Statement s(db_, "SELECT name, config, seed, total, timeline, accelerator, network, config_path FROM campaign",
+  Statement s(db_, "SELECT name, config, seed, total, timeline, accelerator, network, config_path, shard, shards "
+              "FROM campaign",
               path_);
   if (!s.step(path_)) throw ConfigError(path_ + ": holds no campaign");
   CampaignRow r;
@@ -239,13 +282,15 @@ CampaignRow ResultStore::campaign() const {
   r.accelerator = s.text(5);
   r.network = s.text(6);
   r.config_path = s.text(7);
+  r.shard = int(s.integer(8));
+  r.shards = int(s.integer(9));
   return r;
 }
 
 void ResultStore::create_campaign(const CampaignRow& row) {
   Statement s(db_,
-              "INSERT INTO campaign (id, name, config, seed, total, timeline, accelerator, network, config_path) "
-              "VALUES (1, ?, ?, ?, ?, ?, ?, ?, ?)",
+              "INSERT INTO campaign (id, name, config, seed, total, timeline, accelerator, network, config_path, shard, "
+              "shards) VALUES (1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
               path_);
   sqlite3_bind_text(s.get(), 1, row.name.c_str(), -1, SQLITE_TRANSIENT);
   sqlite3_bind_text(s.get(), 2, row.config_text.c_str(), -1, SQLITE_TRANSIENT);
@@ -255,7 +300,64 @@ void ResultStore::create_campaign(const CampaignRow& row) {
   sqlite3_bind_text(s.get(), 6, row.accelerator.c_str(), -1, SQLITE_TRANSIENT);
   sqlite3_bind_text(s.get(), 7, row.network.c_str(), -1, SQLITE_TRANSIENT);
   sqlite3_bind_text(s.get(), 8, row.config_path.c_str(), -1, SQLITE_TRANSIENT);
+  sqlite3_bind_int(s.get(), 9, row.shard);
+  sqlite3_bind_int(s.get(), 10, row.shards);
   s.step(path_);
+}
+
+std::string DbOwner::describe() const {
+  return "pid " + std::to_string(pid) + " on host " + host + " (since " + since + " UTC)";
+}
+
+std::optional<DbOwner> ResultStore::live_owner() const {
+  Statement s(db_, "SELECT pid, host, start_ticks, since FROM owner", path_);
+  if (!s.step(path_)) return std::nullopt;
+  DbOwner o{s.integer(0), s.text(1), s.integer(2), s.text(3)};
+  if (!may_be_alive(o)) return std::nullopt;
+  return o;
+}
+
+void ResultStore::claim_ownership() {
+  // IMMEDIATE: the write lock is taken before the check, so a second run waits for the first one's commit and
+  // then sees its row.
+  exec("BEGIN IMMEDIATE");
+  try {
+    if (const std::optional<DbOwner> holder = live_owner()) {
+      const bool here = holder->host == host_name();
+      throw ConfigError(path_ + ": in use by another flipsim campaign, " + holder->describe() +
+                        "; wait for it to finish or give another --db" +
+                        (here ? std::string()
+                              : ". If that process is gone, remove its claim with: sqlite3 " + path_ +
+                                    " 'DELETE FROM owner'") +
+                        " (the file was not changed)");
+    }
+    Statement s(db_, "INSERT OR REPLACE INTO owner (id, pid, host, start_ticks) VALUES (1, ?, ?, ?)", path_);
+    sqlite3_bind_int64(s.get(), 1, int64_t(getpid()));
+    const std::string host = host_name();
+    sqlite3_bind_text(s.get(), 2, host.c_str(), -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(s.get(), 3, process_start_ticks(getpid()));
+    s.step(path_);
+    exec("COMMIT");
+  } catch (...) {
+    exec("ROLLBACK");
+    throw;
+  }
+}
+
+void ResultStore::release_ownership() {
+  Statement s(db_, "DELETE FROM owner WHERE pid = ? AND host = ?", path_);
+  sqlite3_bind_int64(s.get(), 1, int64_t(getpid()));
+  const std::string host = host_name();
+  sqlite3_bind_text(s.get(), 2, host.c_str(), -1, SQLITE_TRANSIENT);
+  s.step(path_);
+}
+
+StoreClaim::~StoreClaim() {
+  try {
+    store_.release_ownership();
+  } catch (const std::exception&) {
+    // Destructors must not throw; a row left behind is a stale claim the next run replaces.
+  }
 }
 
 std::vector<uint64_t> ResultStore::done_ids() const {

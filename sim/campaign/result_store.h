@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -22,6 +23,20 @@ struct CampaignRow {
   std::string timeline_json;
   std::string accelerator;
   std::string network;
+  /// Which part of the campaign this database holds: the ids with id % shards == shard (0 of 1: all of them).
+  int shard = 0;
+  int shards = 1;
+};
+
+/// The process filling a database (table `owner`, at most one row): a second campaign on the same file is
+/// refused while it runs instead of failing half-way on a duplicate id.
+struct DbOwner {
+  int64_t pid = 0;
+  std::string host;
+  int64_t start_ticks = 0;  ///< its start time (/proc/PID/stat): a pid reused by another process is not it
+  std::string since;        ///< when it claimed the database (UTC)
+  /// "pid 123 on host h (since 2024-01-01 10:00:00 UTC)"
+  std::string describe() const;
 };
 
 class ResultStore {
@@ -44,9 +59,18 @@ class ResultStore {
   InjectionRecord injection(uint64_t id) const;
   const std::string& path() const { return path_; }
 
+  /// The stored owner if it may still be running: alive on this host, or on another host (where it cannot be
+  /// checked). Nothing when there is none or it died (a killed run leaves a stale row that does not count).
+  std::optional<DbOwner> live_owner() const;
+  /// Records this process as the owner, checked and written in one transaction so that two runs cannot both
+  /// win. Throws ConfigError naming the live holder; a dead holder's row is replaced.
+  void claim_ownership();
+  /// Removes this process's row (and nobody else's).
+  void release_ownership();
+
   /// PRAGMA user_version. 1: the first schema. 2: the same columns, `outcome` and `masked_at` checked against
-  /// the values of Outcome and MaskingStage.
-  static constexpr int kSchemaVersion = 2;
+  /// the values of Outcome and MaskingStage. 3: `campaign.shard` / `campaign.shards` and the `owner` table.
+  static constexpr int kSchemaVersion = 3;
 
  private:
   void exec(const std::string& sql) const;
@@ -54,6 +78,19 @@ class ResultStore {
   void check_schema_version(int64_t found) const;
   std::string path_;
   sqlite3* db_ = nullptr;
+};
+
+/// Owns a store for as long as it lives (ResultStore::claim_ownership), releasing it on the way out, errors
+/// included. A SIGKILL leaves the row behind; the next run sees its process gone and takes over.
+class StoreClaim {
+ public:
+  explicit StoreClaim(ResultStore& store) : store_(store) { store_.claim_ownership(); }
+  ~StoreClaim();
+  StoreClaim(const StoreClaim&) = delete;
+  StoreClaim& operator=(const StoreClaim&) = delete;
+
+ private:
+  ResultStore& store_;
 };
 
 }  // namespace flipsim

@@ -1,17 +1,12 @@
 // flipsim campaign end to end through the CLI: determinism across runs and worker counts, resume after
 // SIGKILL, every fault model, and bad input that leaves an existing database intact.
 #include <gtest/gtest.h>
-#include <signal.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
-#include <chrono>
 #include <filesystem>
 #include <fstream>
-#include <sstream>
-#include <thread>
 
 #include "sim/campaign/result_store.h"
+#include "campaign_cli_util.h"
 #include "campaign_test_util.h"
 #include "tests/cli_run.h"
 
@@ -20,28 +15,10 @@ namespace {
 
 using test::CliRun;
 
+using test::fresh_db;
+using test::rows;
+
 CliRun flipsim(const std::string& args) { return test::run_flipsim(args); }
-
-/// Every column of every row, as text (the whole observable result of a campaign).
-std::vector<std::string> rows(const std::string& db) {
-  ResultStore store(db);
-  std::vector<std::string> out;
-  for (const InjectionRecord& r : store.injections()) {
-    std::ostringstream s;
-    s << r.id << '|' << r.image << '|' << r.label << '|' << r.fault_model << '|' << r.site_id << '|' << r.site << '|'
-      << r.site_class << '|' << r.row << '|' << r.col << '|' << r.bit << '|' << r.mask << '|' << r.flips << '|'
-      << r.layer << '|' << r.pass << '|' << r.cycle << '|' << r.outcome << '|' << r.masked_at << '|' << r.first_diff
-      << '|' << r.max_logit_dev << '|' << r.golden_top1 << '|' << r.faulty_top1 << '|' << r.cycles_simulated;
-    out.push_back(s.str());
-  }
-  return out;
-}
-
-std::string fresh_db(const std::string& name) {
-  const std::string db = test::temp_dir() + "/" + name + ".db";
-  for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(db + suffix);
-  return db;
-}
 
 const char* kSmall =
     "  images: 3\n  targets: {classes: [pe_psum, pe_weight, ctrl, ppu, array_edge]}\n"
@@ -66,25 +43,9 @@ TEST(CampaignCli, ResumedAfterSigkillEqualsUninterrupted) {
   const std::string whole = fresh_db("whole"), killed = fresh_db("killed");
   ASSERT_EQ(flipsim("campaign " + config + " --db " + whole + " --json").status, 0);
 
-  const pid_t pid = fork();
-  if (pid == 0) {
-    execl(FLIPSIM_BINARY, FLIPSIM_BINARY, "campaign", config.c_str(), "--db", killed.c_str(), "--json", nullptr);
-    _exit(127);
-  }
   // Kill once some injections are stored but not all.
-  size_t stored = 0;
-  for (int i = 0; i < 600 && stored < 8; ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    if (std::filesystem::exists(killed)) {
-      try {
-        stored = rows(killed).size();
-      } catch (const std::exception&) {
-      }
-    }
-  }
-  kill(pid, SIGKILL);
-  int status = 0;
-  waitpid(pid, &status, 0);
+  const pid_t pid = test::start_flipsim({"campaign", config, "--db", killed, "--json"});
+  test::kill_when_stored(pid, killed, 8);
   const size_t before = rows(killed).size();
   ASSERT_GT(before, 0u);
   ASSERT_LT(before, 40u) << "the campaign finished before it could be killed";

@@ -13,6 +13,13 @@ inline std::string temp_dir() {
   return dir.string();
 }
 
+/// A database path in temp_dir() with no file (nor WAL, nor shared memory) left from an earlier run.
+inline std::string fresh_db(const std::string& name) {
+  const std::string db = temp_dir() + "/" + name + ".db";
+  for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(db + suffix);
+  return db;
+}
+
 /// Writes a campaign file whose body (the keys under `campaign:`) is `body`; network defaults to LeNet-5 int8.
 inline std::string write_campaign(const std::string& name, const std::string& body,
                                   const std::string& network = "configs/infer/lenet5.yaml") {

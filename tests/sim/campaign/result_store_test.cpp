@@ -47,11 +47,7 @@ void expect_same(const InjectionRecord& a, const InjectionRecord& b) {
   for_each_injection_field([&](const char* column, auto member) { EXPECT_EQ(a.*member, b.*member) << column; });
 }
 
-std::string fresh_db(const std::string& name) {
-  const std::string db = test::temp_dir() + "/" + name + ".db";
-  for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(db + suffix);
-  return db;
-}
+using test::fresh_db;
 
 std::string file_bytes(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
