@@ -16,6 +16,7 @@
 #include "sim/rtl_engine.h"
 #include "testbench/dut_state.h"
 #include "testbench/fault.h"
+#include "testbench/harness.h"
 #include "testbench/site_map.h"
 
 namespace flipsim {
@@ -24,11 +25,27 @@ namespace flipsim {
 /// this, and notices at most this late that its state is golden again.
 constexpr uint64_t kCheckpointInterval = 256;
 
+/// Where the buffers' words lie in a serialized DUT state, found through the SRAM fault port (flip the first
+/// and the last stored bit of each buffer, see which byte changes), so that registers can be compared alone.
+class StateLayout {
+ public:
+  /// Calibrates on the idle DUT (after a clean start); throws std::runtime_error if a flip does not show up as
+  /// exactly one changed byte.
+  StateLayout(Harness& harness, const SiteMap& map);
+  /// True when the two states agree everywhere but in the buffers' stored words.
+  bool same_registers(const DutState& a, const DutState& b) const;
+
+ private:
+  std::vector<std::pair<size_t, size_t>> sram_;  ///< [first, last] byte of each buffer's words, sorted
+};
+
 /// One image's fault-free RTL run, as checkpoints of the DUT's state.
 struct GoldenTrajectory {
   /// checkpoints[pass][k]: the state a quarter period after the falling edge of busy cycle k of the pass
   /// (k counted from the rising edge that accepted the pass's start; k = 1 and every kCheckpointInterval).
   std::vector<std::map<uint64_t, DutState>> checkpoints;
+  /// ends[pass]: the state at the first such moment after the pass went idle, and its k.
+  std::vector<std::pair<uint64_t, DutState>> ends;
   size_t bytes() const;
 };
 
@@ -45,8 +62,8 @@ class HybridEngine : public ConvEngine {
   /// Golden output of a layer for its golden input: layers the fault cannot reach cost a comparison.
   using GoldenLayer = std::function<const FeatureMap*(const std::string& layer, const FeatureMap& input)>;
 
-  HybridEngine(RtlEngine& rtl, const SiteMap& map, const GoldenTrajectory& trajectory, const Injection& injection,
-               GoldenLayer golden_layer);
+  HybridEngine(RtlEngine& rtl, const SiteMap& map, const StateLayout& layout, const GoldenTrajectory& trajectory,
+               const Injection& injection, GoldenLayer golden_layer);
   FeatureMap run(const FeatureMap& input, const ConvLayer& layer, LayerRun* run = nullptr) override;
   std::string name() const override { return "hybrid"; }
 
@@ -65,18 +82,22 @@ class HybridEngine : public ConvEngine {
   PassRun restore_and_run(int index, const LayerPass& pass);
   PassRun run_on_rtl(int index, const FeatureMap& input, const ConvLayer& layer, const LayerPlan& plan,
                      const LayerPass& pass);
-  /// A settled hook's check at busy cycle k of pass `index`: aborts the RTL job when the state is golden.
+  /// A settled hook's check at busy cycle k of pass `index`: aborts the RTL job when the state is golden; when
+  /// the pass has just ended with golden registers, the fault lives on only in the pass's outputs.
   void check_golden(int index, uint64_t k);
   void realign();
 
   RtlEngine& rtl_;
   const SiteMap& map_;
+  const StateLayout& layout_;
   const GoldenTrajectory& trajectory_;
   const Injection& injection_;
   GoldenLayer golden_layer_;
   int passes_ = 0;
   int current_pass_ = -1;
   bool golden_again_ = false;  ///< the state converged: everything left is the golden model's
+  bool outputs_only_ = false;  ///< a pass ended with golden registers: only its outputs carry the fault
+  bool end_checked_ = false;   ///< the current pass's end has been compared
   int flips_ = 0;
   std::vector<std::string> pass_layers_;
 };

@@ -157,7 +157,7 @@ InjectionRunner::FaultyRun InjectionRunner::run_hybrid(const Injection& inj, con
         return &golden_values[size_t(op.output)];
     return nullptr;
   };
-  HybridEngine hybrid(engine_, *setup_.map, trajectory, inj, golden_layer);
+  HybridEngine hybrid(engine_, *setup_.map, *layout_, trajectory, inj, golden_layer);
   FaultyRun run;
   // Only the RTL windows simulate cycles; outside them every PPU row is the golden one.
   const Monitor::CycleHooks::Subscription observing = harness.monitor().add_cycle_hook([&] {
@@ -180,6 +180,10 @@ const GoldenTrajectory& InjectionRunner::trajectory(int image) {
   while (!trajectory_order_.empty() && trajectories_.size() >= kMaxTrajectories) {
     trajectories_.erase(trajectory_order_.front());
     trajectory_order_.erase(trajectory_order_.begin());
+  }
+  if (!layout_) {
+    start_clean();
+    layout_ = std::make_unique<StateLayout>(engine_.harness(), *setup_.map);
   }
   GoldenTrajectory t = record_trajectory(engine_, [&] {
     start_clean();

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -65,6 +66,7 @@ class InjectionRunner {
   RtlEngine engine_;
   PpuObserver ppu_;
   std::map<int, std::vector<FeatureMap>> golden_;
+  std::unique_ptr<StateLayout> layout_;
   std::map<int, GoldenTrajectory> trajectories_;
   std::vector<int> trajectory_order_;
 };

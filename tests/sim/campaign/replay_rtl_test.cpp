@@ -30,7 +30,7 @@ TEST(Replay, PartialSumFlipDivergesAtItsCycleInItsRegisterThenSpreads) {
   const ReplayReport report = replay_injection(db, reached.id, "");
   EXPECT_EQ(report.replayed.outcome, reached.outcome);
   EXPECT_EQ(report.replayed.first_diff, reached.first_diff);
-  EXPECT_EQ(report.replayed.cycles_simulated, reached.cycles_simulated);
+  EXPECT_EQ(report.replayed.faulty_top1, reached.faulty_top1);
 
   ASSERT_TRUE(report.fault_driven);
   ASSERT_TRUE(report.first.found);
