@@ -54,7 +54,9 @@ TEST(ScaleOutCli, AKilledShardIsRefusedByMergeUntilReRun) {
   const std::string config = test::write_campaign("scale_kill", kLonger);
   const std::string s0 = test::fresh_db("kill_s0"), s1 = test::fresh_db("kill_s1"), out = test::fresh_db("kill_out");
   ASSERT_EQ(test::run_flipsim("campaign " + config + " --shard 0/2 --db " + s0 + " --json").status, 0);
-  const pid_t pid = test::start_flipsim({"campaign", config, "--shard", "1/2", "--db", s1, "--workers", "1"});
+  // The full-RTL engine: slow enough to be killed half-way.
+  const pid_t pid =
+      test::start_flipsim({"campaign", config, "--shard", "1/2", "--db", s1, "--workers", "1", "--engine", "full"});
   const size_t stored = test::kill_when_stored(pid, s1, 1);
   ASSERT_GT(stored, 0u);
   ASSERT_LT(stored, 20u) << "the shard finished before it could be killed";
@@ -77,7 +79,8 @@ TEST(ScaleOutCli, AKilledShardIsRefusedByMergeUntilReRun) {
 TEST(ScaleOutCli, ASecondCampaignOnADatabaseInUseIsRefusedAtOnce) {
   const std::string config = test::write_campaign("scale_busy", kLonger);
   const std::string db = test::fresh_db("busy");
-  const pid_t pid = test::start_flipsim({"campaign", config, "--db", db, "--workers", "1"});
+  // The full-RTL engine: still running when the second campaign starts.
+  const pid_t pid = test::start_flipsim({"campaign", config, "--db", db, "--workers", "1", "--engine", "full"});
   test::wait_until_stored(db, 1);
   const auto before = test::rows(db);
   ASSERT_FALSE(before.empty());
