@@ -71,3 +71,22 @@ TEST(HybridEngine, CrosscheckCoversEveryClassAndModelWithoutMismatch) {
 
 }  // namespace
 }  // namespace flipsim
+
+namespace flipsim {
+namespace {
+
+TEST(BenchCampaign, JsonHasTheDocumentedKeysAndMeasuredRates) {
+  const test::CliRun r = test::run_flipsim("bench campaign --full 2 --hybrid 12 --crosscheck 0 --json");
+  ASSERT_EQ(r.status, 0) << r.output;
+  const nlohmann::json j = nlohmann::json::parse(r.output.substr(r.output.find('{')));
+  for (const char* key : {"full_rtl_inj_per_s", "hybrid_inj_per_s", "software_inj_per_s", "speedup_hybrid_vs_full",
+                          "worker_scaling"})
+    EXPECT_GT(j.at(key).get<double>(), 0) << key;
+  EXPECT_EQ(j.at("crosscheck_injections").get<uint64_t>(), 0u);
+  EXPECT_EQ(j.at("crosscheck_mismatches").get<uint64_t>(), 0u);
+  EXPECT_NEAR(j["speedup_hybrid_vs_full"].get<double>(),
+              j["hybrid_inj_per_s"].get<double>() / j["full_rtl_inj_per_s"].get<double>(), 1e-9);
+}
+
+}  // namespace
+}  // namespace flipsim

@@ -1,0 +1,149 @@
+// flipsim bench campaign: what a campaign costs on this machine, measured in one run so that the ratios hold on
+// a shared, noisy machine: injections/s of the full-RTL engine, of the hybrid engine (1 and 2 workers) and of
+// flipsim's software-level injector (data-level single-bit flips in weights, incremental bit-exact
+// recomputation), their ratios, and a cross-check of the hybrid engine against the full one.
+#include <fmt/core.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <random>
+
+#include "model/nn/infer_config.h"
+#include "model/soft_error/fault_space.h"
+#include "model/soft_error/sw_fault_sim.h"
+#include "model/soft_error/sweep_config.h"
+#include "sim/campaign/campaign_runner.h"
+#include "sim/campaign/crosscheck.h"
+#include "sim/cli/commands.h"
+
+namespace flipsim::cli {
+
+namespace {
+
+struct BenchOptions {
+  std::string network = "lenet5";
+  uint64_t full = 40;
+  uint64_t hybrid = 2000;
+  uint64_t crosscheck = 4;
+  int images = 8;
+  bool json = false;
+};
+
+/// A campaign over every flip-flop class and buffer of the default 8x8 array, single-bit flips.
+std::string write_config(const std::string& dir, const BenchOptions& o, const std::string& name, uint64_t injections) {
+  const std::string path = dir + "/" + name + ".yaml";
+  std::ofstream(path) << "campaign:\n  name: " << name << "\n  network: " << FLIPSIM_SOURCE_DIR << "/configs/infer/"
+                      << o.network << ".yaml\n  images: " << o.images
+                      << "\n  targets: {classes: [pe_weight, pe_act, pe_psum, pe_valid, array_edge, ctrl, ppu, host, "
+                         "abuf, wbuf, bbuf, accbuf, obuf]}\n  fault: {model: flip}\n  injections: "
+                      << injections << "\n  seed: 1\n";
+  return path;
+}
+
+double campaign_rate(const std::string& config, const std::string& db, int workers, CampaignEngine engine) {
+  CampaignRunOptions options;
+  options.db = db;
+  options.workers = workers;
+  options.progress = false;
+  options.engine = engine;
+  const MpiSession mpi;
+  return run_campaign(config, options, mpi)["injections_per_second"].get<double>();
+}
+
+/// flipsim's software-level injector on the same network: single-bit weight flips, 100 per image.
+double software_rate(const BenchOptions& o) {
+  const nn::InferConfig infer =
+      nn::load_infer_config(std::string(FLIPSIM_SOURCE_DIR) + "/configs/infer/" + o.network + ".yaml");
+  const model::LoadedNetwork ln = model::load_network(infer, 100);
+  const model::FaultSpace space(ln.net, model::FaultTarget::kWeights);
+  model::FaultModel single;
+  single.mode = model::FaultModel::Mode::kSingle;
+  model::SwFaultSim sim(ln.net, infer.accel);
+  std::mt19937_64 rng(1);
+  const auto t = std::chrono::steady_clock::now();
+  uint64_t n = 0;
+  for (size_t image = 0; image < 100; ++image) {
+    sim.load_image(ln.net.quantize_image(ln.test.image(image)));
+    for (int i = 0; i < 100; ++i, ++n) sim.inject(model::sample_faults(space, single, rng));
+  }
+  return double(n) / std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
+}
+
+nlohmann::json bench_campaign(const BenchOptions& o) {
+  char pattern[] = "/tmp/flipsim_bench_XXXXXX";
+  const std::string dir = mkdtemp(pattern);
+  const std::string full_config = write_config(dir, o, "bench_full", o.full);
+  const std::string hybrid_config = write_config(dir, o, "bench_hybrid", o.hybrid);
+  nlohmann::json j;
+  j["network"] = o.network;
+  j["full_rtl_injections"] = o.full;
+  j["hybrid_injections"] = o.hybrid;
+  j["full_rtl_inj_per_s"] = campaign_rate(full_config, dir + "/full.db", 1, CampaignEngine::kFull);
+  const double hybrid1 = campaign_rate(hybrid_config, dir + "/hybrid1.db", 1, CampaignEngine::kHybrid);
+  const double hybrid2 = campaign_rate(hybrid_config, dir + "/hybrid2.db", 2, CampaignEngine::kHybrid);
+  j["hybrid_inj_per_s"] = hybrid1;
+  j["hybrid_2_workers_inj_per_s"] = hybrid2;
+  j["worker_scaling"] = hybrid2 / hybrid1;
+  j["software_inj_per_s"] = software_rate(o);
+  j["speedup_hybrid_vs_full"] = hybrid1 / j["full_rtl_inj_per_s"].get<double>();
+  CrosscheckResult c;
+  if (o.crosscheck > 0) {
+    CrosscheckOptions check;
+    check.per_case = o.crosscheck;
+    check.workers = 2;
+    c = crosscheck_engines(full_config, check);
+  }
+  j["crosscheck_injections"] = c.injections;
+  j["crosscheck_hybrid_ran"] = c.hybrid_ran;
+  j["crosscheck_mismatches"] = c.mismatches.size();
+  j["crosscheck_mismatch_details"] = c.mismatches;
+  std::filesystem::remove_all(dir);
+  return j;
+}
+
+}  // namespace
+
+void register_bench(CLI::App& app, int& exit_code) {
+  auto o = std::make_shared<BenchOptions>();
+  CLI::App* bench = app.add_subcommand("bench", "measure flipsim's own speed on this machine");
+  bench->require_subcommand(1);
+  CLI::App* c = bench->add_subcommand(
+      "campaign", "injections/s of the full-RTL engine, the hybrid engine and software-level injection, "
+                  "1 vs 2 workers, and a cross-check of hybrid against full RTL (one run: ratios hold)");
+  c->add_option("--network", o->network, "shipped network (configs/infer/NAME.yaml)")
+      ->check(CLI::IsMember({"mlp", "lenet5", "cnn", "resnet"}));
+  c->add_option("--full", o->full, "injections on the full-RTL engine")->check(CLI::Range(1, 100000));
+  c->add_option("--hybrid", o->hybrid, "injections on the hybrid engine")->check(CLI::Range(1, 10000000));
+  c->add_option("--crosscheck", o->crosscheck, "cross-checked injections per fault model and site class")
+      ->check(CLI::Range(0, 10000));
+  c->add_flag("--json", o->json, "print one JSON object");
+  c->callback([o, &exit_code] {
+    const nlohmann::json j = bench_campaign(*o);
+    exit_code = j["crosscheck_mismatches"].get<uint64_t>() == 0 ? 0 : 1;
+    if (o->json) {
+      std::cout << j.dump(2) << "\n";
+      return;
+    }
+    fmt::print("flipsim bench campaign, {} (8x8 int8), every flip-flop class and buffer, single-bit flips:\n",
+               o->network);
+    fmt::print("  full RTL, 1 worker:       {:>10.1f} injections/s ({} injections)\n",
+               j["full_rtl_inj_per_s"].get<double>(), o->full);
+    fmt::print("  hybrid, 1 worker:         {:>10.1f} injections/s ({} injections), {:.1f}x full RTL\n",
+               j["hybrid_inj_per_s"].get<double>(), o->hybrid, j["speedup_hybrid_vs_full"].get<double>());
+    fmt::print("  hybrid, 2 workers:        {:>10.1f} injections/s ({:.2f}x one worker)\n",
+               j["hybrid_2_workers_inj_per_s"].get<double>(), j["worker_scaling"].get<double>());
+    fmt::print("  software-level, 1 thread: {:>10.1f} injections/s (weights, data level: no hardware)\n",
+               j["software_inj_per_s"].get<double>());
+    fmt::print("  cross-check: {} injections ({} by the hybrid engine), {} mismatches\n",
+               j["crosscheck_injections"].get<uint64_t>(), j["crosscheck_hybrid_ran"].get<uint64_t>(),
+               j["crosscheck_mismatches"].get<uint64_t>());
+    for (const auto& m : j["crosscheck_mismatch_details"]) fmt::print("    MISMATCH {}\n", m.get<std::string>());
+  });
+}
+
+}  // namespace flipsim::cli
