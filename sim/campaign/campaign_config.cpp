@@ -59,7 +59,8 @@ CampaignConfig load_campaign_config(const std::string& path) {
 
   if (f.has("targets")) {
     const YamlFields t = f.child("targets");
-    t.allow_only({"classes", "pattern", "rows", "cols", "bits"});
+    t.allow_only({"classes", "per_class", "pattern", "rows", "cols", "bits"});
+    c.targets.per_class = t.get_bool("per_class", false);
     if (t.has("classes")) {
       const YAML::Node classes = t.node("classes");
       if (!classes.IsSequence()) throw ConfigError(t.where("classes") + ": expected a list of site classes");

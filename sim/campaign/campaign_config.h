@@ -14,6 +14,7 @@ namespace flipsim {
 /// Which sites a campaign samples from (all conditions must hold).
 struct TargetFilter {
   std::vector<SiteClass> classes;  ///< empty: every class
+  bool per_class = false;          ///< draw a class uniformly first, then a site of it: equal n per class
   std::string pattern = "*";       ///< site pattern, testbench/site_pattern.h ("array.pe[*][0].psum_q", "wbuf[0:15]")
   int row_min = 0, row_max = 1 << 20;  ///< PE / skew rows (sites without a row always pass)
   int col_min = 0, col_max = 1 << 20;

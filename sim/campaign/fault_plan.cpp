@@ -63,9 +63,21 @@ TargetSpace::TargetSpace(const SiteMap& map, const CampaignConfig& config) : map
     }
     if (ranges_.size() > before) buffers_.push_back(buffer);
   }
-  for (const Range& r : ranges_) {
+  for (size_t i = 0; i < ranges_.size(); ++i) {
+    const Range& r = ranges_[i];
     starts_.push_back(total_);
     total_ += r.count;
+    const SiteClass cls = r.sram ? SiteClass(int(SiteClass::kAbuf) + int(r.buffer)) : map.ff_groups()[size_t(r.group)].cls;
+    auto it = std::find(classes_.begin(), classes_.end(), cls);
+    if (it == classes_.end()) {
+      classes_.push_back(cls);
+      by_class_.emplace_back();
+      it = classes_.end() - 1;
+    }
+    ClassRanges& c = by_class_[size_t(it - classes_.begin())];
+    c.ranges.push_back(i);
+    c.starts.push_back(c.total);
+    c.total += r.count;
   }
   if (total_ == 0)
     throw ConfigError(config.file + ": campaign.targets select no fault site for fault model " +
@@ -74,8 +86,16 @@ TargetSpace::TargetSpace(const SiteMap& map, const CampaignConfig& config) : map
 
 Site TargetSpace::pick(uint64_t index) const {
   const size_t r = size_t(std::upper_bound(starts_.begin(), starts_.end(), index) - starts_.begin()) - 1;
-  const Range& range = ranges_[r];
-  const uint64_t within = index - starts_[r];
+  return site_in(ranges_[r], index - starts_[r]);
+}
+
+Site TargetSpace::pick_in_class(size_t c, uint64_t index) const {
+  const ClassRanges& k = by_class_[c];
+  const size_t r = size_t(std::upper_bound(k.starts.begin(), k.starts.end(), index) - k.starts.begin()) - 1;
+  return site_in(ranges_[k.ranges[r]], index - k.starts[r]);
+}
+
+Site TargetSpace::site_in(const Range& range, uint64_t within) const {
   const uint64_t bits = uint64_t(range.bit_hi - range.bit_lo + 1);
   if (!range.sram) {
     return map_.site(map_.group_first_site(range.group) + uint64_t(range.bit_lo) + within);
@@ -145,7 +165,12 @@ Injection draw_injection(uint64_t id, const CampaignConfig& config, const Target
   }
 
   inj.has_site = true;
-  inj.site = space.pick(rng.below(space.size()));
+  if (config.targets.per_class) {
+    const size_t c = size_t(rng.below(space.classes().size()));
+    inj.site = space.pick_in_class(c, rng.below(space.class_size(c)));
+  } else {
+    inj.site = space.pick(rng.below(space.size()));
+  }
   const int width = inj.site.sram ? map.lane_bits(inj.site.buffer) : map.ff_groups()[inj.site.ff_group].width;
   const int bits = config.fault == FaultModel::kMultiBit ? config.fault_bits : 1;
   for (int b = inj.site.bit; b < inj.site.bit + bits && b < width; ++b) inj.mask |= uint64_t(1) << b;

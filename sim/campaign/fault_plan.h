@@ -21,6 +21,11 @@ class TargetSpace {
   Site pick(uint64_t index) const;
   /// Buffers selected (SRAM bit-error-rate mode flips bits of these).
   const std::vector<Buffer>& buffers() const { return buffers_; }
+  /// The site classes with selected sites (targets.per_class draws a class first, uniformly, then a site).
+  const std::vector<SiteClass>& classes() const { return classes_; }
+  uint64_t class_size(size_t c) const { return by_class_[c].total; }
+  /// The index-th selected site of classes()[c], index in [0, class_size(c)).
+  Site pick_in_class(size_t c, uint64_t index) const;
 
  private:
   struct Range {
@@ -31,8 +36,17 @@ class TargetSpace {
     uint64_t count = 0;
     int word_lo = 0, lane_lo = 0, lanes = 0;  ///< SRAM: the words and lanes a site pattern selects
   };
+  struct ClassRanges {
+    std::vector<size_t> ranges;  ///< indices into ranges_
+    std::vector<uint64_t> starts;
+    uint64_t total = 0;
+  };
+  Site site_in(const Range& range, uint64_t within) const;
+
   const SiteMap& map_;
   std::vector<Range> ranges_;
+  std::vector<SiteClass> classes_;
+  std::vector<ClassRanges> by_class_;
   std::vector<uint64_t> starts_;
   std::vector<Buffer> buffers_;
   uint64_t total_ = 0;

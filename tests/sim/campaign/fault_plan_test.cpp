@@ -35,6 +35,33 @@ TEST(FaultPlan, FiltersByClassRowColumnAndBits) {
   }
 }
 
+// targets.per_class: every class gets its share whatever its size (wbuf has 30x the bits of all PE registers),
+// and every draw lands in a selected class.
+TEST(FaultPlan, PerClassDrawsGiveEveryClassAnEqualShare) {
+  const CampaignConfig c = load_campaign_config(test::write_campaign(
+      "per_class", "  images: 2\n  targets: {classes: [pe_valid, ctrl, wbuf], per_class: true}\n"
+                   "  fault: {model: flip}\n"));
+  const SiteMap map(c.network.accel);
+  const TargetSpace space(map, c);
+  ASSERT_EQ(space.classes().size(), 3u);
+  uint64_t sizes = 0;
+  for (size_t k = 0; k < space.classes().size(); ++k) {
+    sizes += space.class_size(k);
+    for (uint64_t i = 0; i < space.class_size(k); i += 1 + space.class_size(k) / 50)
+      EXPECT_EQ(space.pick_in_class(k, i).cls, space.classes()[k]);
+  }
+  EXPECT_EQ(sizes, space.size());
+  std::map<SiteClass, int> drawn;
+  const int n = 3000;
+  for (int id = 0; id < n; ++id) ++drawn[draw_injection(uint64_t(id), c, space, map, three_passes()).site.cls];
+  ASSERT_EQ(drawn.size(), 3u);
+  // Binomial(3000, 1/3): sd 25.8; 5 sd either side.
+  for (const auto& [cls, count] : drawn) {
+    EXPECT_GT(count, 1000 - 130) << site_class_name(cls);
+    EXPECT_LT(count, 1000 + 130) << site_class_name(cls);
+  }
+}
+
 TEST(FaultPlan, SramTargetsCoverEveryWordLaneAndBit) {
   const CampaignConfig c =
       load_campaign_config(test::write_campaign("sram", "  images: 2\n  targets: {classes: [bbuf]}\n  fault: {model: sram_flip}\n"));
