@@ -6,6 +6,8 @@ namespace flipsim {
 
 HostDriver::HostDriver(sc_core::sc_module_name name, DutSignals& signals) : sc_module(name), s_(signals) {
   SC_HAS_PROCESS(HostDriver);
+  posedge_or_abort_ |= s_.clk.posedge_event();
+  posedge_or_abort_ |= abort_;
   SC_THREAD(thread);
 }
 
@@ -88,7 +90,7 @@ void HostDriver::abort_job() {
 }
 
 void HostDriver::wait_posedge() {
-  wait(s_.clk.posedge_event() | abort_);
+  wait(posedge_or_abort_);
   throw_if_aborted();
 }
 

@@ -53,6 +53,9 @@ class HostDriver : public sc_core::sc_module, public HostPort {
   std::exception_ptr error_;
   sc_core::sc_event job_posted_;
   sc_core::sc_event abort_;
+  /// posedge | abort_, built once: an or-list written in the wait() call is allocated and freed by the kernel
+  /// at every clock cycle the driver waits through.
+  sc_core::sc_event_or_list posedge_or_abort_;
   bool aborting_ = false;
 };
 
