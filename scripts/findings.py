@@ -350,7 +350,7 @@ def write_markdown(a, res, layers, rel):
         w(f"![{stem}]({rel}/{stem}.png)")
         w("")
     text = "\n".join(L) + "\n"
-    notes = os.path.join(REPO, "tools", "findings_notes.md")
+    notes = os.path.join(REPO, "docs", "findings_notes.md")
     if os.path.exists(notes):
         # Hand-written discussion, keyed by the placeholders above (kept out of the generator so that numbers and
         # prose are easy to tell apart).
