@@ -151,6 +151,12 @@ FeatureMap HybridEngine::run(const FeatureMap& input, const ConvLayer& layer, La
     const int index = passes_++;
     pass_layers_.push_back(layer.name);
     if (golden_again_ || index < injection_.pass) continue;
+    if (index == injection_.pass && flips_unread_word(input, layer, plan, pass)) {
+      // Masked without a cycle of RTL: its outputs, registers and everything later are the golden run's.
+      flips_ += __builtin_popcountll(injection_.mask);
+      golden_again_ = true;
+      continue;
+    }
     current_pass_ = index;
     const PassRun r = index == injection_.pass ? restore_and_run(index, pass)
                                                : run_on_rtl(index, input, layer, plan, pass);
@@ -171,6 +177,24 @@ FeatureMap HybridEngine::run(const FeatureMap& input, const ConvLayer& layer, La
   }
   if (run) run->macs = layer.macs(input.height, input.width);
   return output;
+}
+
+bool HybridEngine::flips_unread_word(const FeatureMap& input, const ConvLayer& layer, const LayerPlan& plan,
+                                     const LayerPass& pass) const {
+  if (!injection_.site.sram) return false;
+  // The host writes each pass's words of these buffers from address 0 and the controller reads no others
+  // (tests/rtl/rtl_layer_test.cpp: garbage in every word at every pass changes no output). Nothing writes
+  // them while the pass runs, so a flip beyond the pass's words is never read before the host overwrites it.
+  const AccelConfig& config = rtl_.config();
+  size_t words = 0;
+  switch (injection_.site.buffer) {
+    case Buffer::kAbuf: words = abuf_image(input, plan, pass, config).size(); break;
+    case Buffer::kWbuf: words = wbuf_image(layer, plan, pass, config).size(); break;
+    case Buffer::kBbuf: words = bbuf_image(layer, pass, config).size(); break;
+    case Buffer::kAccbuf:
+    case Buffer::kObuf: return false;  // the controller writes these: the state comparisons handle them
+  }
+  return size_t(injection_.site.word) >= words;
 }
 
 void HybridEngine::check_golden(int index, uint64_t k) {

@@ -82,6 +82,9 @@ class HybridEngine : public ConvEngine {
   PassRun restore_and_run(int index, const LayerPass& pass);
   PassRun run_on_rtl(int index, const FeatureMap& input, const ConvLayer& layer, const LayerPlan& plan,
                      const LayerPass& pass);
+  /// True when the injection flips a stored bit of abuf, wbuf or bbuf in a word this pass does not use.
+  bool flips_unread_word(const FeatureMap& input, const ConvLayer& layer, const LayerPlan& plan,
+                         const LayerPass& pass) const;
   /// A settled hook's check at busy cycle k of pass `index`: aborts the RTL job when the state is golden; when
   /// the pass has just ended with golden registers, the fault lives on only in the pass's outputs.
   void check_golden(int index, uint64_t k);
