@@ -208,6 +208,12 @@ void HybridEngine::check_golden(int index, uint64_t k) {
     if (k == end_k && layout_.same_registers(harness.save_state(), end_state)) outputs_only_ = true;
     return;
   }
+  // A flipped bit of a buffer the controller only reads stays in the state until the host reloads the word
+  // after the pass: the whole state cannot be golden before, so do not pay for the comparison.
+  const Site& site = injection_.site;
+  if (index == injection_.pass && site.sram &&
+      (site.buffer == Buffer::kAbuf || site.buffer == Buffer::kWbuf || site.buffer == Buffer::kBbuf))
+    return;
   const auto& cps = trajectory_.checkpoints[size_t(index)];
   const auto it = cps.find(k);
   if (it == cps.end()) return;
