@@ -45,6 +45,8 @@ void run_images(const SweepConfig& c, const LoadedNetwork& ln, Method method, co
   const FaultSpace& space = model.space();
   for (int i = next++; i < c.images; i = next++) {
     Tally& t = per_image[size_t(i)];
+    // Streams are seeded by the image's index in the test set, so an image's trials do not depend on the range.
+    const uint64_t id = uint64_t(c.first_image) + uint64_t(i);
     const int label = ln.test.labels[size_t(i)];
     sim.load_image(net.quantize_image(ln.test.image(size_t(i))));
     const int golden = top1_of(sim.golden_logits());
@@ -55,7 +57,7 @@ void run_images(const SweepConfig& c, const LoadedNetwork& ln, Method method, co
           FaultModel fm;
           fm.ber = c.bers[b];
           for (int m = 0; m < c.injections; ++m) {
-            std::mt19937_64 rng(stream_seed(c.seed, b, uint64_t(i), uint64_t(m)));
+            std::mt19937_64 rng(stream_seed(c.seed, b, id, uint64_t(m)));
             const Injection r = sim.inject(sample_faults(space, fm, rng));
             t.correct[b] += r.top1 == label;
             t.unchanged[b] += r.top1 == golden;
@@ -65,7 +67,7 @@ void run_images(const SweepConfig& c, const LoadedNetwork& ln, Method method, co
         }
         break;
       case Method::kModel: {
-        const ImagePrediction p = model.predict(sim, label, c.bers, uint64_t(i));
+        const ImagePrediction p = model.predict(sim, label, c.bers, id);
         for (size_t b = 0; b < c.bers.size(); ++b) {
           t.p_correct[b] += p.improved[b];
           t.p_unchanged[b] += p.improved_unchanged[b];
@@ -74,9 +76,9 @@ void run_images(const SweepConfig& c, const LoadedNetwork& ln, Method method, co
         break;
       }
       case Method::kAccelerated: {
-        const ImageModel image(model, sim, label, stream_seed(c.seed, uint64_t(i)));
+        const ImageModel image(model, sim, label, stream_seed(c.seed, id));
         for (size_t b = 0; b < c.bers.size(); ++b) {
-          std::mt19937_64 rng(stream_seed(c.seed ^ 0xacce1ull, b, uint64_t(i)));
+          std::mt19937_64 rng(stream_seed(c.seed ^ 0xacce1ull, b, id));
           const TrialCounts n = image.sample(c.bers[b], uint64_t(c.injections), rng);
           t.correct[b] += n.correct;
           t.unchanged[b] += n.unchanged;
@@ -126,6 +128,7 @@ SweepResult run_sweep(const SweepConfig& c, const LoadedNetwork& ln, Method meth
   r.target = c.target;
   for (int l : layers) r.layers.push_back(accel_layer_names(ln.net)[size_t(l)]);
   r.images = c.images;
+  r.first_image = c.first_image;
   r.injections = method == Method::kModel ? 0 : c.injections;
   r.bits = FaultSpace(ln.net, c.target, layers).total_bits();
   r.golden_accuracy = double(t.golden_correct) / double(c.images);
@@ -177,6 +180,7 @@ nlohmann::json to_json(const SweepResult& r) {
           {"target", fault_target_name(r.target)},
           {"layers", r.layers},
           {"images", r.images},
+          {"first_image", r.first_image},
           {"injections", r.injections},
           {"bits", r.bits},
           {"golden_accuracy", r.golden_accuracy},

@@ -39,6 +39,7 @@ struct SweepResult {
   FaultTarget target = FaultTarget::kWeights;
   std::vector<std::string> layers;  ///< layer names in scope (empty: all)
   int images = 0;
+  int first_image = 0;              ///< test images first_image .. first_image + images - 1
   int injections = 0;
   uint64_t bits = 0;                ///< stored bits in scope
   double golden_accuracy = 0;       ///< fault-free accuracy on the same images
@@ -58,7 +59,7 @@ struct RunOptions {
 SweepResult run_sweep(const SweepConfig& config, const LoadedNetwork& loaded, Method method,
                       const RunOptions& options = {}, const std::vector<int>* layers_override = nullptr);
 
-/// JSON: config, method, network, data_bits, target, layers, images, injections, bits, golden_accuracy, seconds
+/// JSON: config, method, network, data_bits, target, layers, images, first_image, injections, bits, golden_accuracy, seconds
 /// and points (each {ber, expected_flips, accuracy, ci_low, ci_high, trials, unchanged, sdc, accuracy_normal}).
 nlohmann::json to_json(const SweepResult& r);
 

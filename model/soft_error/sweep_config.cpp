@@ -15,7 +15,7 @@ SweepConfig load_sweep_config(const std::string& path) {
   const YamlFields top(root, path);
   top.allow_only({"sweep"});
   const YamlFields s = top.child("sweep");
-  s.allow_only({"infer", "target", "layers", "ber", "bers", "images", "injections", "seed", "model"});
+  s.allow_only({"infer", "target", "layers", "ber", "bers", "images", "first_image", "injections", "seed", "model"});
   SweepConfig c;
   c.file = path;
   c.infer = nn::load_infer_config(s.get_path("infer"));
@@ -64,6 +64,7 @@ SweepConfig load_sweep_config(const std::string& path) {
     }
   }
   c.images = int(s.get_int("images", 1, 10000, c.images));
+  c.first_image = int(s.get_int("first_image", 0, 1000000, c.first_image));
   c.injections = int(s.get_int("injections", 1, 1000000, c.injections));
   c.seed = uint64_t(s.get_int("seed", 0, (1ll << 62), 1));
   if (s.has("model")) {
@@ -79,14 +80,20 @@ SweepConfig load_sweep_config(const std::string& path) {
   return c;
 }
 
-LoadedNetwork load_network(const nn::InferConfig& infer, int images) {
+LoadedNetwork load_network(const nn::InferConfig& infer, int images, int first_image, const std::string& where) {
   LoadedNetwork n;
   n.graph = nn::import_onnx_file(infer.model);
-  n.test = nn::load_fashion_mnist(infer.dataset_dir, nn::Split::kTest, size_t(images));
+  const size_t end = size_t(first_image) + size_t(images);
+  n.test = nn::load_fashion_mnist(infer.dataset_dir, nn::Split::kTest, end);
   nn::check_model_fits_images(n.graph, n.test);
-  if (size_t(images) > n.test.size())
-    throw ConfigError(infer.file + ": asked for " + std::to_string(images) + " images, the test set has " +
-                      std::to_string(n.test.size()));
+  if (end > n.test.size())
+    throw ConfigError((where.empty() ? infer.file : where) + ": asked for test images " +
+                      std::to_string(first_image) + " to " + std::to_string(end - 1) + " (first_image " +
+                      std::to_string(first_image) + ", images " + std::to_string(images) + "), the test set of " +
+                      infer.dataset_dir + " has " + std::to_string(n.test.size()));
+  // Keep only the range asked for: the sweep indexes it from 0 and seeds by the test-set index.
+  n.test.pixels.erase(n.test.pixels.begin(), n.test.pixels.begin() + long(size_t(first_image) * n.test.image_bytes()));
+  n.test.labels.erase(n.test.labels.begin(), n.test.labels.begin() + first_image);
   const nn::ImageSet train =
       nn::load_fashion_mnist(infer.dataset_dir, nn::Split::kTrain, size_t(infer.calibration_images));
   n.net = nn::quantize_network(n.graph, train, size_t(infer.calibration_images),

@@ -5,7 +5,8 @@
 //     target: weights                 # weights | activations | both
 //     layers: all                     # or a list of accelerator layer names (flipsim infer --layers)
 //     ber: {from: 1.0e-7, to: 1.0e-2, points: 13}   # log-spaced; or  bers: [1.0e-7, ...]
-//     images: 100                     # first N test images
+//     images: 100                     # N test images
+//     first_image: 0                  # starting at this test image (e.g. 5000: held out from tuning)
 //     injections: 100                 # per image and rate (software and accelerated methods)
 //     seed: 1
 //     model: {single_flip_samples: 128, compound_draws: 256, draw_pairs: 512,   # optional
@@ -33,6 +34,7 @@ struct SweepConfig {
   std::vector<std::string> layer_names;  ///< empty: every accelerator layer
   std::vector<double> bers;              ///< per-bit error rates, ascending
   int images = 100;
+  int first_image = 0;  ///< test images first_image .. first_image + images - 1
   int injections = 100;
   uint64_t seed = 1;
   ModelOptions model;
@@ -49,8 +51,10 @@ struct LoadedNetwork {
   nn::ImageSet test;
 };
 
-/// Imports, calibrates and quantizes the config's network; checks that `images` test images exist.
-LoadedNetwork load_network(const nn::InferConfig& infer, int images);
+/// Imports, calibrates and quantizes the config's network; checks that test images first_image .. first_image +
+/// images - 1 exist (a ConfigError naming `where` and the test set's size when not) and keeps exactly those.
+LoadedNetwork load_network(const nn::InferConfig& infer, int images, int first_image = 0,
+                           const std::string& where = "");
 
 /// Accelerator layer positions (accel_ops() order) of `names`; a ConfigError naming `where` and listing the valid
 /// names when one is unknown. Empty names give an empty list (all layers).

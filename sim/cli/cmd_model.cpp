@@ -26,13 +26,15 @@ struct ModelCmdOptions {
   bool layers = false;
   bool normal = false;
   int images = 0;
+  int first_image = -1;  ///< -1: the config's
   int threads = int(std::max(1u, std::thread::hardware_concurrency()));
 };
 
 int run_model_command(const ModelCmdOptions& o) {
   model::SweepConfig config = model::load_sweep_config(o.config);
   if (o.images > 0) config.images = o.images;
-  const model::LoadedNetwork loaded = model::load_network(config.infer, config.images);
+  if (o.first_image >= 0) config.first_image = o.first_image;
+  const model::LoadedNetwork loaded = model::load_network(config.infer, config.images, config.first_image, o.config);
   model::RunOptions run;
   run.threads = o.threads;
   run.plain_normal = o.normal;
@@ -79,8 +81,8 @@ int run_model_command(const ModelCmdOptions& o) {
     std::cout << j.dump(2) << "\n";
     return 0;
   }
-  fmt::print("{}: {} bits of {} in {}, int{}, {} images\n", o.config, total.bits, model::fault_target_name(total.target),
-             total.network, total.data_bits, total.images);
+  fmt::print("{}: {} bits of {} in {}, int{}, {} images from test image {}\n", o.config, total.bits,
+             model::fault_target_name(total.target), total.network, total.data_bits, total.images, total.first_image);
   fmt::print("  golden accuracy {:.4f}\n", total.golden_accuracy);
   fmt::print("  {:>9}  {:>10}  {:>9}  {:>9}  {:>9}\n", "ber", "flips", "normal", "improved", "unchanged");
   for (const auto& p : total.points)
@@ -114,6 +116,9 @@ void register_model(CLI::App& app, int& exit_code) {
   sub->add_flag("--normal", o->normal,
                 "also the plain normal model (the seed paper's per-neuron normals, for comparison; slower)");
   sub->add_option("--images", o->images, "test images (default: the config's)")->check(CLI::Range(1, 10000));
+  sub->add_option("--first-image", o->first_image,
+                  "first test image (default: the config's first_image, else 0); images are taken from there")
+      ->check(CLI::Range(0, 1000000));
   sub->add_option("--threads", o->threads, "worker threads")->check(CLI::Range(1, 256))->capture_default_str();
   sub->callback([o, &exit_code] { exit_code = run_model_command(*o); });
 }

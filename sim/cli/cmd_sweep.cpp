@@ -24,7 +24,8 @@ struct SweepOptions {
   std::vector<std::string> methods;
   bool json = false;
   std::string plots;
-  int images = 0;      ///< 0: the config's
+  int images = 0;
+  int first_image = -1;  ///< -1: the config's      ///< 0: the config's
   int injections = 0;  ///< 0: the config's
   int threads = int(std::max(1u, std::thread::hardware_concurrency()));
 };
@@ -36,8 +37,8 @@ model::Method parse_method(const std::string& m) {
 }
 
 void print_result(const model::SweepResult& r) {
-  fmt::print("{} ({}): {} bits of {}, int{}, {} images{}\n", model::method_name(r.method), r.config,
-             r.bits, model::fault_target_name(r.target), r.data_bits, r.images,
+  fmt::print("{} ({}): {} bits of {}, int{}, {} images from test image {}{}\n", model::method_name(r.method),
+             r.config, r.bits, model::fault_target_name(r.target), r.data_bits, r.images, r.first_image,
              r.injections ? fmt::format(" x {} injections per rate", r.injections) : std::string());
   fmt::print("  golden accuracy {:.4f}\n", r.golden_accuracy);
   if (r.method == model::Method::kModel) {
@@ -59,8 +60,9 @@ void print_result(const model::SweepResult& r) {
 int run_sweep_command(const SweepOptions& o) {
   model::SweepConfig config = model::load_sweep_config(o.config);
   if (o.images > 0) config.images = o.images;
+  if (o.first_image >= 0) config.first_image = o.first_image;
   if (o.injections > 0) config.injections = o.injections;
-  const model::LoadedNetwork loaded = model::load_network(config.infer, config.images);
+  const model::LoadedNetwork loaded = model::load_network(config.infer, config.images, config.first_image, o.config);
   model::RunOptions run;
   run.threads = o.threads;
   run.progress = !o.json;
@@ -115,6 +117,9 @@ void register_sweep(CLI::App& app, int& exit_code) {
   sub->add_option("--plots", o->plots,
                   "directory: write <config>.<method>.json and <config>.png with every method found there");
   sub->add_option("--images", o->images, "test images (default: the config's)")->check(CLI::Range(1, 10000));
+  sub->add_option("--first-image", o->first_image,
+                  "first test image (default: the config's first_image, else 0); images are taken from there")
+      ->check(CLI::Range(0, 1000000));
   sub->add_option("--injections", o->injections, "injections per image and rate (default: the config's)")
       ->check(CLI::Range(1, 1000000));
   sub->add_option("--threads", o->threads, "worker threads (results do not depend on it)")

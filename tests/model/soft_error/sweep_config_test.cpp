@@ -8,6 +8,7 @@
 #include <fstream>
 
 #include "model/common/config_error.h"
+#include "model/soft_error/sweep.h"
 #include "tests/model/nn/test_paths.h"
 
 namespace flipsim::model {
@@ -88,6 +89,9 @@ TEST_F(SweepConfigErrors, NameFileKeyAndExpectation) {
       {"  target: weights\n  bers: [1.0e-6]\n  ber: {from: 1.0e-6, to: 1.0e-3, points: 4}\n", "give exactly one"},
       {"  target: weights\n  ber: {from: 1.0e-3, to: 1.0e-6, points: 4}\n", "sweep.ber.to: expected 'to' >= 'from'"},
       {"  target: weights\n  bers: [1.0e-6]\n  images: 0\n", "sweep.images: expected an integer in [1, 10000]"},
+      {"  target: weights\n  bers: [1.0e-6]\n  first_image: -1\n",
+       "sweep.first_image: expected an integer in [0, 1000000]"},
+      {"  target: weights\n  bers: [1.0e-6]\n  first_image: many\n", "sweep.first_image: expected an integer"},
       {"  target: weights\n  bers: [1.0e-6]\n  layers: 3\n", "sweep.layers: expected 'all' or a non-empty list"},
       {"  target: weights\n  bers: [1.0e-6]\n  model: {draws: 5}\n", "unknown key 'sweep.model.draws'"},
   };
@@ -96,6 +100,54 @@ TEST_F(SweepConfigErrors, NameFileKeyAndExpectation) {
     EXPECT_NE(msg.find(path_), std::string::npos) << msg;
     EXPECT_NE(msg.find(c.expect), std::string::npos) << "got: " << msg << "\nwanted: " << c.expect;
   }
+}
+
+// An image range past the end of the test set names the range, the config and the test set's size.
+TEST_F(SweepConfigErrors, ImageRangePastTheTestSet) {
+  const SweepConfig c = load_sweep_config(write("  target: weights\n  bers: [1.0e-6]\n  first_image: 9990\n"));
+  EXPECT_EQ(c.first_image, 9990);
+  try {
+    load_network(c.infer, c.images, c.first_image, path_);
+    ADD_FAILURE() << "no error";
+  } catch (const ConfigError& e) {
+    const std::string msg = e.what();
+    EXPECT_NE(msg.find(path_), std::string::npos) << msg;
+    EXPECT_NE(msg.find("asked for test images 9990 to 10089"), std::string::npos) << msg;
+    EXPECT_NE(msg.find("has 10000"), std::string::npos) << msg;
+  }
+}
+
+// A sweep over test images a..b is seeded by each image's index in the test set: image 7's trials are the same
+// whether the range starts at 6 or at 7, and the thread count changes nothing.
+TEST_F(SweepConfigErrors, ImagesAreSeededByTheirTestSetIndex) {
+  SweepConfig c = load_sweep_config(
+      write("  target: weights\n  bers: [1.0e-5, 1.0e-3]\n  injections: 40\n  images: 2\n  first_image: 6\n"));
+  const LoadedNetwork both = load_network(c.infer, 2, 6);
+  ASSERT_EQ(both.test.size(), 2u);
+  const SweepResult r67 = run_sweep(c, both, Method::kSoftware);
+  c.images = 1;
+  const SweepResult r6 = run_sweep(c, load_network(c.infer, 1, 6), Method::kSoftware);
+  c.first_image = 7;
+  const LoadedNetwork seven = load_network(c.infer, 1, 7);
+  EXPECT_EQ(seven.test.labels[0], both.test.labels[1]);
+  const SweepResult r7 = run_sweep(c, seven, Method::kSoftware);
+  RunOptions two_threads;
+  two_threads.threads = 2;
+  c.images = 2;
+  c.first_image = 6;
+  const SweepResult threaded = run_sweep(c, both, Method::kSoftware, two_threads);
+  EXPECT_EQ(r67.first_image, 6);
+  for (size_t b = 0; b < c.bers.size(); ++b) {
+    const auto correct = [&](const SweepResult& r) { return std::llround(r.points[b].accuracy.value * r.points[b].trials); };
+    EXPECT_EQ(correct(r67), correct(r6) + correct(r7)) << b;
+    EXPECT_EQ(correct(threaded), correct(r67)) << b;
+  }
+  // Another seed draws other flips: at 1e-5 (about 5 per trial, half the trials change some logit) the count of
+  // trials with a changed logit moves; the same seed repeats it exactly.
+  SweepConfig other = c;
+  other.seed = 2;
+  EXPECT_NE(run_sweep(other, both, Method::kSoftware).points[0].sdc.value, r67.points[0].sdc.value);
+  EXPECT_EQ(run_sweep(c, both, Method::kSoftware).points[0].sdc.value, r67.points[0].sdc.value);
 }
 
 TEST_F(SweepConfigErrors, LineNumbersPointAtTheKey) {
