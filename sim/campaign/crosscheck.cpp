@@ -27,6 +27,7 @@ constexpr ModelCase kModels[] = {
     {FaultModel::kMultiBit, 0, "multi_bit"},
     {FaultModel::kStuckAt0, 64, "stuck_at_0(64 cycles)"},
     {FaultModel::kStuckAt1, 64, "stuck_at_1(64 cycles)"},
+    {FaultModel::kStuckAt0, 4096, "stuck_at_0(4096 cycles)"},  // often outlives its pass
     {FaultModel::kStuckAt1, 0, "stuck_at_1(permanent)"},
     {FaultModel::kSramFlip, 0, "sram_flip"},
     {FaultModel::kSramBer, 0, "sram_ber"},

@@ -198,10 +198,12 @@ bool HybridEngine::flips_unread_word(const FeatureMap& input, const ConvLayer& l
 }
 
 void HybridEngine::check_golden(int index, uint64_t k) {
-  // Not while the fault is still on the port (its last cycle is offset + hold - 1).
-  if (index == injection_.pass && k < injection_.offset + injection_.hold) return;
-  if (golden_again_ || outputs_only_ || size_t(index) >= trajectory_.checkpoints.size()) return;
+  // Not before the fault has come and gone: its last cycle is offset + hold - 1, and a long hold runs on into
+  // the next passes while the port still carries it.
   Harness& harness = rtl_.harness();
+  if (index == injection_.pass && k < injection_.offset + injection_.hold) return;
+  if (harness.injector().driving()) return;
+  if (golden_again_ || outputs_only_ || size_t(index) >= trajectory_.checkpoints.size()) return;
   if (!end_checked_ && k >= 1 && !harness.signals().busy.read()) {
     end_checked_ = true;
     const auto& [end_k, end_state] = trajectory_.ends[size_t(index)];
@@ -257,7 +259,8 @@ HybridEngine::PassRun HybridEngine::restore_and_run(int index, const LayerPass& 
     r.converged = true;
   }
   checking.reset();
-  harness.injector().clear();
+  // A pass that ended normally leaves the fault scheduled: a long hold goes on into the next passes, which run
+  // on in the same simulated time, as in the uninterrupted run.
   if (r.converged) realign();
   return r;
 }

@@ -168,6 +168,7 @@ InjectionRunner::FaultyRun InjectionRunner::run_hybrid(const Injection& inj, con
   } catch (const HangError&) {
     run.hung = true;
   }
+  harness.injector().clear();
   run.flips = hybrid.flips();
   run.layers = hybrid.pass_layers();
   return run;

@@ -50,6 +50,21 @@ TEST(HybridEngine, SameRowsAsTheFullRtlEngineInFewerCycles) {
                                             << full_cycles;
 }
 
+// A stuck-at long enough to outlive the pass it starts in: the fault must stay on the port into the next passes.
+TEST(HybridEngine, LongStuckAtGivesTheSameRowsAsTheFullRtlEngine) {
+  const std::string config = test::write_campaign(
+      "hybrid_stuck", "  images: 2\n  targets: {classes: [pe_psum, pe_weight, ctrl, host, ppu], per_class: true}\n"
+                      "  fault: {model: stuck_at_1, duration: 3000}\n  injections: 60\n  seed: 4\n");
+  const std::string full = fresh_db("stuck_full"), hybrid = fresh_db("stuck_hybrid");
+  ASSERT_EQ(test::run_flipsim("campaign " + config + " --db " + full + " --engine full --json").status, 0);
+  ASSERT_EQ(test::run_flipsim("campaign " + config + " --db " + hybrid + " --engine hybrid --json").status, 0);
+  uint64_t full_cycles = 0, hybrid_cycles = 0;
+  const auto full_rows = rows_without_cycles(full, &full_cycles);
+  const auto hybrid_rows = rows_without_cycles(hybrid, &hybrid_cycles);
+  ASSERT_EQ(full_rows.size(), 60u);
+  for (size_t i = 0; i < full_rows.size(); ++i) EXPECT_EQ(full_rows[i], hybrid_rows[i]) << "row " << i;
+}
+
 TEST(HybridEngine, CrosscheckCoversEveryClassAndModelWithoutMismatch) {
   const std::string config = test::write_campaign(
       "hybrid_crosscheck", "  images: 2\n  fault: {model: flip}\n  injections: 2\n  seed: 3\n  workers: 2\n");
@@ -65,7 +80,7 @@ TEST(HybridEngine, CrosscheckCoversEveryClassAndModelWithoutMismatch) {
   for (const char* label : {"flip/pe_weight", "flip/pe_act", "flip/pe_psum", "flip/pe_valid", "flip/array_edge",
                             "flip/ctrl", "flip/ppu", "flip/host", "sram_flip/abuf", "sram_flip/wbuf",
                             "sram_flip/bbuf", "sram_flip/accbuf", "sram_flip/obuf", "multi_bit/pe_psum",
-                            "stuck_at_0(64 cycles)/ctrl", "stuck_at_1(permanent)/pe_weight", "sram_ber/all buffers"})
+                            "stuck_at_0(64 cycles)/ctrl", "stuck_at_0(4096 cycles)/pe_psum", "stuck_at_1(permanent)/pe_weight", "sram_ber/all buffers"})
     EXPECT_NE(cases.find(label), std::string::npos) << label << " not in " << cases;
 }
 
