@@ -12,9 +12,8 @@ namespace {
 
 bool is_checkpoint(uint64_t k) { return k == 1 || (k > 0 && k % kCheckpointInterval == 0); }
 
-}  // namespace
-
-namespace {
+/// abuf, wbuf and bbuf: the host writes them before a pass, the controller only reads them during it.
+bool read_only_in_pass(Buffer b) { return b == Buffer::kAbuf || b == Buffer::kWbuf || b == Buffer::kBbuf; }
 
 /// The one byte where two states differ, or npos when none or several do.
 size_t single_difference(const std::string& a, const std::string& b) {
@@ -78,14 +77,6 @@ bool StateLayout::same_registers(const DutState& a, const DutState& b) const {
   return a.model.compare(from, std::string::npos, b.model, from, std::string::npos) == 0 && a.rst_n == b.rst_n &&
          a.req_valid == b.req_valid && a.req_write == b.req_write && a.req_addr == b.req_addr &&
          a.req_wdata == b.req_wdata;
-}
-
-size_t GoldenTrajectory::bytes() const {
-  size_t n = 0;
-  for (const auto& pass : checkpoints)
-    for (const auto& [k, state] : pass) n += state.model.size();
-  for (const auto& end : ends) n += end.second.model.size();
-  return n;
 }
 
 GoldenTrajectory record_trajectory(RtlEngine& engine, const std::function<void()>& run_image) {
@@ -181,19 +172,14 @@ FeatureMap HybridEngine::run(const FeatureMap& input, const ConvLayer& layer, La
 
 bool HybridEngine::flips_unread_word(const FeatureMap& input, const ConvLayer& layer, const LayerPlan& plan,
                                      const LayerPass& pass) const {
-  if (!injection_.site.sram) return false;
+  if (!injection_.site.sram || !read_only_in_pass(injection_.site.buffer)) return false;
   // The host writes each pass's words of these buffers from address 0 and the controller reads no others
   // (tests/rtl/rtl_layer_test.cpp: garbage in every word at every pass changes no output). Nothing writes
   // them while the pass runs, so a flip beyond the pass's words is never read before the host overwrites it.
   const AccelConfig& config = rtl_.config();
-  size_t words = 0;
-  switch (injection_.site.buffer) {
-    case Buffer::kAbuf: words = abuf_image(input, plan, pass, config).size(); break;
-    case Buffer::kWbuf: words = wbuf_image(layer, plan, pass, config).size(); break;
-    case Buffer::kBbuf: words = bbuf_image(layer, pass, config).size(); break;
-    case Buffer::kAccbuf:
-    case Buffer::kObuf: return false;  // the controller writes these: the state comparisons handle them
-  }
+  const size_t words = injection_.site.buffer == Buffer::kAbuf   ? abuf_image(input, plan, pass, config).size()
+                       : injection_.site.buffer == Buffer::kWbuf ? wbuf_image(layer, plan, pass, config).size()
+                                                                 : bbuf_image(layer, pass, config).size();
   return size_t(injection_.site.word) >= words;
 }
 
@@ -212,10 +198,7 @@ void HybridEngine::check_golden(int index, uint64_t k) {
   }
   // A flipped bit of a buffer the controller only reads stays in the state until the host reloads the word
   // after the pass: the whole state cannot be golden before, so do not pay for the comparison.
-  const Site& site = injection_.site;
-  if (index == injection_.pass && site.sram &&
-      (site.buffer == Buffer::kAbuf || site.buffer == Buffer::kWbuf || site.buffer == Buffer::kBbuf))
-    return;
+  if (index == injection_.pass && injection_.site.sram && read_only_in_pass(injection_.site.buffer)) return;
   const auto& cps = trajectory_.checkpoints[size_t(index)];
   const auto it = cps.find(k);
   if (it == cps.end()) return;

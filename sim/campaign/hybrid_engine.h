@@ -46,7 +46,6 @@ struct GoldenTrajectory {
   std::vector<std::map<uint64_t, DutState>> checkpoints;
   /// ends[pass]: the state at the first such moment after the pass went idle, and its k.
   std::vector<std::pair<uint64_t, DutState>> ends;
-  size_t bytes() const;
 };
 
 /// Records the trajectory while `run_image` runs one fault-free inference on `engine` from a clean start.

@@ -61,24 +61,25 @@ void InjectionRunner::run_fault_free(int image) {
 }
 
 InjectionRecord InjectionRunner::run(const Injection& inj, CampaignEngine engine) {
-  const bool hybrid = engine == CampaignEngine::kHybrid && hybrid_runs(inj, trajectory(inj.image));
-  // Counted after the image's checkpoints exist: recording them is shared by every injection on the image.
-  const uint64_t start = engine_.harness().cycle();
-  const FaultyRun run = hybrid ? run_hybrid(inj, trajectory(inj.image)) : run_full(inj);
-  return record(inj, run, engine_.harness().cycle() - start);
+  FaultyRun run;
+  return simulate(inj, engine == CampaignEngine::kHybrid && hybrid_runs(inj, trajectory(inj.image)), &run);
 }
 
 EngineComparison InjectionRunner::compare_engines(const Injection& inj) {
   EngineComparison c;
   c.hybrid_ran = hybrid_runs(inj, trajectory(inj.image));
-  uint64_t start = engine_.harness().cycle();
-  const FaultyRun full = run_full(inj);
-  c.full = record(inj, full, engine_.harness().cycle() - start);
-  start = engine_.harness().cycle();
-  const FaultyRun hybrid = c.hybrid_ran ? run_hybrid(inj, trajectory(inj.image)) : run_full(inj);
-  c.hybrid = record(inj, hybrid, engine_.harness().cycle() - start);
+  FaultyRun full, hybrid;
+  c.full = simulate(inj, false, &full);
+  c.hybrid = simulate(inj, c.hybrid_ran, &hybrid);
   c.same_values = full.hung == hybrid.hung && full.values == hybrid.values;
   return c;
+}
+
+InjectionRecord InjectionRunner::simulate(const Injection& inj, bool hybrid, FaultyRun* run) {
+  // Counted after the image's checkpoints exist: recording them is shared by every injection on the image.
+  const uint64_t start = engine_.harness().cycle();
+  *run = hybrid ? run_hybrid(inj, trajectory(inj.image)) : run_full(inj);
+  return record(inj, *run, engine_.harness().cycle() - start);
 }
 
 InjectionRecord InjectionRunner::record(const Injection& inj, const FaultyRun& run, uint64_t cycles) {

@@ -55,6 +55,9 @@ class InjectionRunner {
     ObservedRows observed;
     std::vector<std::string> layers;  ///< layer of every pass started
   };
+  /// Runs `injection` on the hybrid engine (its trajectory recorded) or the full one, leaves the run in `run`
+  /// and returns its row.
+  InjectionRecord simulate(const Injection& injection, bool hybrid, FaultyRun* run);
   /// The row for `injection` from what its run left; `cycles`: clock cycles the RTL simulated for it.
   InjectionRecord record(const Injection& injection, const FaultyRun& run, uint64_t cycles);
   FaultyRun run_full(const Injection& injection);
