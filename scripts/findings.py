@@ -5,6 +5,8 @@ Uses Debian's matplotlib: run with /usr/bin/python3 (the flipsim binary calls it
 
     findings.py plot OUT.png RESULT.json...        accuracy vs per-bit error rate, every method on one axes
     findings.py plot-layers OUT.png MODEL.json     per-layer sensitivity from `flipsim model --layers --json`
+    findings.py plot-validate OUT.png VALIDATION.json
+                                                   measured (95% CI) against predicted, from `flipsim validate`
     findings.py generate [--flipsim BIN] [--out docs/findings.md] [--cache DIR] [--threads N]
                                                    run every configs/sweeps/*.yaml with all three methods and
                                                    write the findings page with its tables and plots
@@ -96,6 +98,34 @@ def plot_layers(out, path):
     plt.close(fig)
 
 
+def plot_validation(out, path):
+    r = load(path)
+    pts = [p for p in r["points"] if p.get("measured") is not None]
+    fig, ax = plt.subplots(figsize=(6.4, 4.2))
+    xs = [p["x"] for p in pts]
+    ax.errorbar(xs, [p["measured"] for p in pts],
+                yerr=[[p["measured"] - p["ci_low"] for p in pts], [p["ci_high"] - p["measured"] for p in pts]],
+                linestyle="none", capsize=2, markersize=4, color="black", marker="o",
+                label=f"RTL campaign (95% CI, {pts[0]['trials'] if pts else 0} injections per point)")
+    predicted = [(p["x"], p["predicted"]) for p in r["points"] if p.get("predicted") is not None]
+    if predicted:
+        ax.plot([x for x, _ in predicted], [y for _, y in predicted], color="tab:blue",
+                label=f"prediction ({r['prediction']})")
+    ax.axhline(r["golden_accuracy"], color="grey", linewidth=0.8, linestyle=":", label="fault-free")
+    net = os.path.splitext(os.path.basename(r["network"]))[0]
+    ax.set_title(f"{net}, int{r['data_bits']}, {r['buffer']} bit-error rate, images "
+                 f"{r['first_image']}-{r['first_image'] + r['images'] - 1}")
+    ax.set_xscale("log")
+    ax.set_xlabel("per-bit error rate of the buffer, every pass")
+    ax.set_ylabel("top-1 accuracy")
+    ax.set_ylim(0, 1)
+    ax.grid(True, which="both", alpha=0.3)
+    ax.legend(fontsize=8, loc="lower left")
+    fig.tight_layout()
+    fig.savefig(out, dpi=110)
+    plt.close(fig)
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = ap.add_subparsers(dest="cmd", required=True)
@@ -103,6 +133,9 @@ def main():
     p.add_argument("out")
     p.add_argument("files", nargs="+")
     p = sub.add_parser("plot-layers")
+    p.add_argument("out")
+    p.add_argument("file")
+    p = sub.add_parser("plot-validate")
     p.add_argument("out")
     p.add_argument("file")
     p = sub.add_parser("generate")
@@ -115,6 +148,8 @@ def main():
         plot(a.out, a.files)
     elif a.cmd == "plot-layers":
         plot_layers(a.out, a.file)
+    elif a.cmd == "plot-validate":
+        plot_validation(a.out, a.file)
     else:
         generate(a)
 

@@ -37,4 +37,17 @@ struct Injection {
   std::vector<Buffer> ber_buffers;  ///< bit-error-rate mode: the buffers it covers
 };
 
+/// fs_pkg::sram_fault_t: XOR flip_mask into one lane of one stored word.
+struct SramFault {
+  int buffer = 0;  ///< fs_pkg::buffer_e
+  uint32_t word = 0;
+  int lane = 0;
+  uint64_t flip_mask = 0;
+};
+
+/// The stored bits a bit-error-rate injection flips at the start of `pass` (after the pass's buffers are
+/// loaded): every bit of `ber_buffers` with probability `ber`, drawn from the injection's stream and the pass
+/// alone. The one draw both the RTL (FaultInjector::apply) and the architectural model's path use.
+std::vector<SramFault> draw_ber_faults(const Injection& injection, const SiteMap& map, int pass);
+
 }  // namespace flipsim

@@ -1,7 +1,6 @@
 #include "testbench/fault_injector.h"
 
 #include <algorithm>
-#include <random>
 
 namespace flipsim {
 
@@ -117,18 +116,7 @@ void FaultInjector::thread() {
 int FaultInjector::apply(const Injection& inj, const SiteMap& map, int pass, PassStage stage, HostPort& port) {
   if (inj.model == FaultModel::kSramBer) {
     if (stage != PassStage::kLoaded) return 0;
-    std::mt19937_64 rng(inj.stream + uint64_t(pass));
-    std::vector<SramFault> faults;
-    for (Buffer b : inj.ber_buffers) {
-      const uint64_t bits = uint64_t(map.depth(b)) * map.lanes(b) * map.lane_bits(b);
-      const uint64_t k = std::binomial_distribution<uint64_t>(bits, inj.ber)(rng);
-      for (uint64_t i = 0; i < k; ++i) {
-        const uint64_t at = std::uniform_int_distribution<uint64_t>(0, bits - 1)(rng);
-        const uint64_t lane_bits = uint64_t(map.lane_bits(b));
-        faults.push_back(SramFault{int(b), uint32_t(at / (lane_bits * map.lanes(b))),
-                                   int((at / lane_bits) % map.lanes(b)), uint64_t(1) << (at % lane_bits)});
-      }
-    }
+    const std::vector<SramFault> faults = draw_ber_faults(inj, map, pass);
     if (!faults.empty()) {
       schedule_sram(faults, 0);
       // The flips land one word per cycle before the pass starts.

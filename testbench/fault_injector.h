@@ -22,14 +22,6 @@ struct FfFault {
   uint64_t force_value = 0;
 };
 
-/// fs_pkg::sram_fault_t: XOR flip_mask into one lane of one stored word.
-struct SramFault {
-  int buffer = 0;  ///< fs_pkg::buffer_e
-  uint32_t word = 0;
-  int lane = 0;
-  uint64_t flip_mask = 0;
-};
-
 sc_dt::sc_bv<kFfFaultBits> encode(const FfFault& f);
 sc_dt::sc_bv<kSramFaultBits> encode(const SramFault& f);
 

@@ -28,7 +28,8 @@ void ArchModel::load(Buffer b, const std::vector<BufferWord>& image) {
       mem[a][lane] = wrap_to_bits(image[a][lane], lane_bits(b));
 }
 
-void ArchModel::execute(const Descriptor& d, const std::function<void(const TileEnd&)>& on_tile_end) {
+void ArchModel::execute(const Descriptor& d, const std::function<void(const TileEnd&)>& on_tile_end,
+                        const RequantObserver& on_requantize) {
   const int rows = config_.rows, cols = config_.cols;
   const int acc_bits = config_.acc_bits, data_bits = config_.data_bits;
   const int in_h = int(d[kDescInH]), in_w = int(d[kDescInW]), cbs = int(d[kDescInCb]);
@@ -52,7 +53,7 @@ void ArchModel::execute(const Descriptor& d, const std::function<void(const Tile
     return mem[size_t(addr) & (mem.size() - 1)];
   };
 
-  std::vector<int64_t> weights(size_t(rows) * cols), psum(cols), act(rows);
+  std::vector<int64_t> weights(size_t(rows) * cols), psum(cols), act(rows), sums(cols);
   for (int nt = 0; nt < n_tiles; ++nt) {
     const BufferWord bias = at(bbuf, int64_t(d[kDescBbufBase]) + nt);
     int kt = 0;
@@ -80,11 +81,13 @@ void ArchModel::execute(const Descriptor& d, const std::function<void(const Tile
             BufferWord& acc = at(accbuf, m);
             const bool first = kt == 0, last = kt == k_tiles - 1;
             if (last) {
-              BufferWord& out = at(obuf, int64_t(d[kDescObufBase]) + int64_t(m) * n_tiles + nt);
+              const int64_t addr = (int64_t(d[kDescObufBase]) + int64_t(m) * n_tiles + nt) & int64_t(obuf.size() - 1);
+              BufferWord& out = obuf[size_t(addr)];
               for (int c = 0; c < cols; ++c) {
-                const int64_t sum = wrap_to_bits((first ? bias[c] : acc[c]) + psum[c], acc_bits);
-                out[c] = requantize(sum, rq, data_bits);
+                sums[c] = wrap_to_bits((first ? bias[c] : acc[c]) + psum[c], acc_bits);
+                out[c] = requantize(sums[c], rq, data_bits);
               }
+              if (on_requantize) on_requantize(uint32_t(addr), sums);
             } else {
               for (int c = 0; c < cols; ++c) acc[c] = wrap_to_bits((first ? bias[c] : acc[c]) + psum[c], acc_bits);
             }

@@ -45,8 +45,13 @@ class ArchModel {
   /// Writes `image` at addresses 0..image.size()-1 (values wrapped to the lane width).
   void load(Buffer b, const std::vector<BufferWord>& image);
 
+  /// A row the post-processing unit requantizes on the last K tile: its output-buffer address and its
+  /// accumulators (what the RTL's PPU observation taps show).
+  using RequantObserver = std::function<void(uint32_t obuf_addr, const std::vector<int64_t>& sums)>;
+
   /// Runs one descriptor as the controller does; `on_tile_end` sees the buffers after every tile.
-  void execute(const Descriptor& desc, const std::function<void(const TileEnd&)>& on_tile_end = {});
+  void execute(const Descriptor& desc, const std::function<void(const TileEnd&)>& on_tile_end = {},
+               const RequantObserver& on_requantize = {});
 
  private:
   int lane_bits(Buffer b) const;

@@ -109,6 +109,14 @@ LayerPlan plan_layer(int in_h, int in_w, const ConvLayer& layer, const AccelConf
   return plan;
 }
 
+PassWords pass_words(const LayerPlan& plan, const LayerPass& pass, const AccelConfig& config) {
+  PassWords w;
+  w.abuf = size_t(pass.in_pixels) * plan.channel_blocks;
+  w.wbuf = size_t(pass.n_tiles) * plan.k_tiles * config.rows;
+  w.bbuf = size_t(pass.n_tiles);
+  return w;
+}
+
 std::vector<BufferWord> abuf_image(const FeatureMap& input, const LayerPlan& plan, const LayerPass& pass,
                                    const AccelConfig& config) {
   std::vector<BufferWord> words;

@@ -71,6 +71,13 @@ struct LayerPlan {
 /// Throws ConfigError when the layer cannot be run (e.g. one output-channel tile's weights exceed wbuf).
 LayerPlan plan_layer(int in_h, int in_w, const ConvLayer& layer, const AccelConfig& config);
 
+/// How many words of the activation, weight and bias buffers one pass loads, from address 0 (the sizes of the
+/// images below). The controller reads no others, so a stored bit beyond them is never read in the pass.
+struct PassWords {
+  size_t abuf = 0, wbuf = 0, bbuf = 0;
+};
+PassWords pass_words(const LayerPlan& plan, const LayerPass& pass, const AccelConfig& config);
+
 /// Buffer images for one pass (word index = address, starting at 0).
 std::vector<BufferWord> abuf_image(const FeatureMap& input, const LayerPlan& plan, const LayerPass& pass,
                                    const AccelConfig& config);

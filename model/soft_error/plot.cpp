@@ -33,4 +33,8 @@ void plot_layers(const std::string& png, const std::string& json_file) {
   run("/usr/bin/python3 " + quoted(findings_script()) + " plot-layers " + quoted(png) + " " + quoted(json_file));
 }
 
+void plot_validation(const std::string& png, const std::string& json_file) {
+  run("/usr/bin/python3 " + quoted(findings_script()) + " plot-validate " + quoted(png) + " " + quoted(json_file));
+}
+
 }  // namespace flipsim::model

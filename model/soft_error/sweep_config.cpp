@@ -10,6 +10,36 @@
 
 namespace flipsim::model {
 
+std::vector<double> read_error_rates(const YamlFields& s) {
+  std::vector<double> bers;
+  if (s.has("ber") == s.has("bers"))
+    throw ConfigError(s.where(s.has("ber") ? "ber" : "bers") +
+                      ": give exactly one of 'ber' ({from, to, points}) or 'bers' (a list)");
+  if (s.has("ber")) {
+    const YamlFields b = s.child("ber");
+    b.allow_only({"from", "to", "points"});
+    const double from = b.get_double("from", 1e-15, 0.5), to = b.get_double("to", 1e-15, 0.5);
+    const int points = int(b.get_int("points", 1, 1000));
+    if (to < from) throw ConfigError(b.where("to") + ": expected 'to' >= 'from'");
+    if (points == 1 && to != from) throw ConfigError(b.where("points") + ": expected at least 2 points for a range");
+    for (int i = 0; i < points; ++i)
+      bers.push_back(points == 1 ? from : from * std::pow(to / from, double(i) / double(points - 1)));
+  } else {
+    const YAML::Node n = s.node("bers");
+    if (!n.IsSequence() || n.size() == 0) throw ConfigError(s.where("bers") + ": expected a non-empty list of rates");
+    for (const auto& e : n) {
+      double v = 0;
+      if (!e.IsScalar() || !YAML::convert<double>::decode(e, v) || !(v > 0 && v <= 0.5))
+        throw ConfigError(s.where("bers") + ": expected per-bit error rates in (0, 0.5]" +
+                          (e.IsScalar() ? " (got '" + e.Scalar() + "')" : ""));
+      if (!bers.empty() && v <= bers.back())
+        throw ConfigError(s.where("bers") + ": expected strictly ascending rates");
+      bers.push_back(v);
+    }
+  }
+  return bers;
+}
+
 SweepConfig load_sweep_config(const std::string& path) {
   const YAML::Node root = load_yaml_file(path);
   const YamlFields top(root, path);
@@ -38,31 +68,7 @@ SweepConfig load_sweep_config(const std::string& path) {
     }
   }
 
-  if (s.has("ber") == s.has("bers"))
-    throw ConfigError(s.where(s.has("ber") ? "ber" : "bers") +
-                      ": give exactly one of 'ber' ({from, to, points}) or 'bers' (a list)");
-  if (s.has("ber")) {
-    const YamlFields b = s.child("ber");
-    b.allow_only({"from", "to", "points"});
-    const double from = b.get_double("from", 1e-15, 0.5), to = b.get_double("to", 1e-15, 0.5);
-    const int points = int(b.get_int("points", 1, 1000));
-    if (to < from) throw ConfigError(b.where("to") + ": expected 'to' >= 'from'");
-    if (points == 1 && to != from) throw ConfigError(b.where("points") + ": expected at least 2 points for a range");
-    for (int i = 0; i < points; ++i)
-      c.bers.push_back(points == 1 ? from : from * std::pow(to / from, double(i) / double(points - 1)));
-  } else {
-    const YAML::Node n = s.node("bers");
-    if (!n.IsSequence() || n.size() == 0) throw ConfigError(s.where("bers") + ": expected a non-empty list of rates");
-    for (const auto& e : n) {
-      double v = 0;
-      if (!e.IsScalar() || !YAML::convert<double>::decode(e, v) || !(v > 0 && v <= 0.5))
-        throw ConfigError(s.where("bers") + ": expected per-bit error rates in (0, 0.5]" +
-                          (e.IsScalar() ? " (got '" + e.Scalar() + "')" : ""));
-      if (!c.bers.empty() && v <= c.bers.back())
-        throw ConfigError(s.where("bers") + ": expected strictly ascending rates");
-      c.bers.push_back(v);
-    }
-  }
+  c.bers = read_error_rates(s);
   c.images = int(s.get_int("images", 1, 10000, c.images));
   c.first_image = int(s.get_int("first_image", 0, 1000000, c.first_image));
   c.injections = int(s.get_int("injections", 1, 1000000, c.injections));

@@ -17,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "model/common/yaml_fields.h"
 #include "model/soft_error/data_model.h"
 #include "model/soft_error/fault_space.h"
 #include "model/nn/float_graph.h"
@@ -39,6 +40,10 @@ struct SweepConfig {
   uint64_t seed = 1;
   ModelOptions model;
 };
+
+/// The per-bit error rates of a config section: `ber: {from, to, points}` (log-spaced) or `bers: [...]`
+/// (strictly ascending), each in (0, 0.5]; a ConfigError naming the file, line and key otherwise.
+std::vector<double> read_error_rates(const YamlFields& section);
 
 /// Loads and validates a sweep config. Unknown keys, wrong types, rates outside (0, 0.5], a rate list that is not
 /// ascending, and missing files are ConfigErrors naming the file, line and key.

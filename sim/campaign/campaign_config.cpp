@@ -38,7 +38,7 @@ CampaignConfig load_campaign_config(const std::string& path) {
   const YamlFields top(root, path);
   top.allow_only({"campaign"});
   const YamlFields f = top.child("campaign");
-  f.allow_only({"name", "network", "images", "targets", "fault", "injections", "margin", "confidence", "seed",
+  f.allow_only({"name", "network", "images", "first_image", "targets", "fault", "injections", "margin", "confidence", "seed",
                 "workers", "watchdog_factor"});
   c.name = f.get_string("name", "campaign");
   c.network = nn::load_infer_config(f.get_path("network"));
@@ -52,9 +52,13 @@ CampaignConfig load_campaign_config(const std::string& path) {
       c.images.push_back(i);
     }
     if (c.images.empty()) throw ConfigError(f.where("images") + ": expected at least one image");
+    if (f.has("first_image"))
+      throw ConfigError(f.where("first_image") + ": give either a list of images or a count and first_image");
   } else {
-    const int count = int(f.get_int("images", 1, 10000));
-    for (int i = 0; i < count; ++i) c.images.push_back(i);
+    // A count of test images from first_image: e.g. 5000 for images no model constant was chosen on.
+    const int first = int(f.get_int("first_image", 0, 9999, 0));
+    const int count = int(f.get_int("images", 1, 10000 - first));
+    for (int i = first; i < first + count; ++i) c.images.push_back(i);
   }
 
   if (f.has("targets")) {

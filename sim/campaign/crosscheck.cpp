@@ -19,6 +19,7 @@ struct ModelCase {
   FaultModel model;
   uint64_t duration;  ///< stuck-at: cycles held (0: the whole inference)
   const char* label;
+  double ber = 0;     ///< bit-error rate (0: the campaign's)
 };
 
 // Every fault model, stuck-at both for a while (the hybrid engine's case) and for good (the full engine's).
@@ -31,6 +32,7 @@ constexpr ModelCase kModels[] = {
     {FaultModel::kStuckAt1, 0, "stuck_at_1(permanent)"},
     {FaultModel::kSramFlip, 0, "sram_flip"},
     {FaultModel::kSramBer, 0, "sram_ber"},
+    {FaultModel::kSramBer, 0, "sram_ber(1e-4)", 1e-4},  // many flips in the words every pass reads
 };
 
 struct Case {
@@ -39,21 +41,27 @@ struct Case {
   std::unique_ptr<TargetSpace> space;
 };
 
-std::vector<Case> all_cases(const CampaignSetup& setup) {
+std::vector<Case> all_cases(const CampaignSetup& setup, bool own_fault_only) {
   std::vector<Case> cases;
+  if (own_fault_only) {
+    Case k;
+    k.config = setup.config;
+    k.label = std::string(fault_model_name(k.config.fault)) + "/campaign targets";
+    k.space = std::make_unique<TargetSpace>(*setup.map, k.config);
+    cases.push_back(std::move(k));
+    return cases;
+  }
   for (const ModelCase& m : kModels) {
     std::vector<std::vector<SiteClass>> selections;
-    if (m.model == FaultModel::kSramBer) {
-      selections.push_back({});  // every buffer at once: the rate covers them all
-    } else {
-      for (int c = 0; c < kNumSiteClasses; ++c) selections.push_back({SiteClass(c)});
-    }
+    if (m.model == FaultModel::kSramBer) selections.push_back({});  // every buffer at once
+    for (int c = 0; c < kNumSiteClasses; ++c) selections.push_back({SiteClass(c)});
     for (const auto& classes : selections) {
       Case k;
       k.config = setup.config;
       k.config.fault = m.model;
       k.config.duration = m.duration;
       k.config.fault_bits = 2;
+      if (m.ber > 0) k.config.ber = m.ber;
       k.config.targets = TargetFilter{};
       k.config.targets.classes = classes;
       k.label = std::string(m.label) + "/" + (classes.empty() ? std::string("all buffers") : site_class_name(classes[0]));
@@ -87,7 +95,7 @@ nlohmann::json CrosscheckResult::to_json() const {
 
 CrosscheckResult crosscheck_engines(const std::string& config_path, const CrosscheckOptions& options) {
   const std::unique_ptr<CampaignSetup> setup = load_campaign_setup(config_path);
-  const std::vector<Case> cases = all_cases(*setup);
+  const std::vector<Case> cases = all_cases(*setup, options.own_fault_only);
   const Timeline timeline = Timeline::from_json(probe_timeline(*setup));
   CrosscheckResult result;
   for (const Case& c : cases) result.cases.push_back(c.label);

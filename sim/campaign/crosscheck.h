@@ -16,6 +16,9 @@ struct CrosscheckOptions {
   uint64_t per_case = 1;  ///< injections per (fault model, site class)
   int workers = 1;
   bool progress = false;  ///< progress line on stderr (only on a terminal)
+  /// Only the campaign's own fault model and targets, drawn as its plan draws them (flipsim validate), instead
+  /// of every fault model on every site class.
+  bool own_fault_only = false;
 };
 
 struct CrosscheckResult {

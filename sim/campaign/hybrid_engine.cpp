@@ -113,7 +113,7 @@ GoldenTrajectory record_trajectory(RtlEngine& engine, const std::function<void()
 }
 
 bool hybrid_runs(const Injection& inj, const GoldenTrajectory& t) {
-  if (!inj.has_site || inj.hold == 0 || inj.model == FaultModel::kSramBer) return false;
+  if (!inj.has_site || inj.hold == 0) return false;
   if (inj.pass < 0 || size_t(inj.pass) >= t.checkpoints.size() || inj.offset < 2) return false;
   const auto& cps = t.checkpoints[size_t(inj.pass)];
   return !cps.empty() && cps.begin()->first < inj.offset;
@@ -142,7 +142,7 @@ FeatureMap HybridEngine::run(const FeatureMap& input, const ConvLayer& layer, La
     const int index = passes_++;
     pass_layers_.push_back(layer.name);
     if (golden_again_ || index < injection_.pass) continue;
-    if (index == injection_.pass && flips_unread_word(input, layer, plan, pass)) {
+    if (index == injection_.pass && flips_unread_word(plan, pass)) {
       // Masked without a cycle of RTL: its outputs, registers and everything later are the golden run's.
       flips_ += __builtin_popcountll(injection_.mask);
       golden_again_ = true;
@@ -170,17 +170,16 @@ FeatureMap HybridEngine::run(const FeatureMap& input, const ConvLayer& layer, La
   return output;
 }
 
-bool HybridEngine::flips_unread_word(const FeatureMap& input, const ConvLayer& layer, const LayerPlan& plan,
-                                     const LayerPass& pass) const {
+bool HybridEngine::flips_unread_word(const LayerPlan& plan, const LayerPass& pass) const {
   if (!injection_.site.sram || !read_only_in_pass(injection_.site.buffer)) return false;
   // The host writes each pass's words of these buffers from address 0 and the controller reads no others
   // (tests/rtl/rtl_layer_test.cpp: garbage in every word at every pass changes no output). Nothing writes
   // them while the pass runs, so a flip beyond the pass's words is never read before the host overwrites it.
-  const AccelConfig& config = rtl_.config();
-  const size_t words = injection_.site.buffer == Buffer::kAbuf   ? abuf_image(input, plan, pass, config).size()
-                       : injection_.site.buffer == Buffer::kWbuf ? wbuf_image(layer, plan, pass, config).size()
-                                                                 : bbuf_image(layer, pass, config).size();
-  return size_t(injection_.site.word) >= words;
+  const PassWords words = pass_words(plan, pass, rtl_.config());
+  const size_t loaded = injection_.site.buffer == Buffer::kAbuf   ? words.abuf
+                        : injection_.site.buffer == Buffer::kWbuf ? words.wbuf
+                                                                  : words.bbuf;
+  return size_t(injection_.site.word) >= loaded;
 }
 
 void HybridEngine::check_golden(int index, uint64_t k) {

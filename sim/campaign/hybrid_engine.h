@@ -52,7 +52,8 @@ struct GoldenTrajectory {
 GoldenTrajectory record_trajectory(RtlEngine& engine, const std::function<void()>& run_image);
 
 /// True when the hybrid engine runs `injection`: a transient fault on a site, starting after its pass's first
-/// checkpoint. Permanent faults and SRAM bit-error rates touch every pass: the full-RTL engine runs those.
+/// checkpoint. Permanent faults touch every pass: the full-RTL engine runs those (SRAM bit-error rates go to the
+/// architectural model, ber_arch_engine.h).
 bool hybrid_runs(const Injection& injection, const GoldenTrajectory& trajectory);
 
 /// A ConvEngine for one injection: QNetwork::run drives it layer by layer, like the full-RTL engine.
@@ -82,8 +83,7 @@ class HybridEngine : public ConvEngine {
   PassRun run_on_rtl(int index, const FeatureMap& input, const ConvLayer& layer, const LayerPlan& plan,
                      const LayerPass& pass);
   /// True when the injection flips a stored bit of abuf, wbuf or bbuf in a word this pass does not use.
-  bool flips_unread_word(const FeatureMap& input, const ConvLayer& layer, const LayerPlan& plan,
-                         const LayerPass& pass) const;
+  bool flips_unread_word(const LayerPlan& plan, const LayerPass& pass) const;
   /// A settled hook's check at busy cycle k of pass `index`: aborts the RTL job when the state is golden; when
   /// the pass has just ended with golden registers, the fault lives on only in the pass's outputs.
   void check_golden(int index, uint64_t k);

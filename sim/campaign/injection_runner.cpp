@@ -3,6 +3,7 @@
 #include <stdexcept>
 
 #include "model/accel/golden.h"
+#include "sim/campaign/ber_arch_engine.h"
 #include "sim/campaign/hybrid_engine.h"
 #include "sim/campaign/outcome.h"
 #include "sim/campaign/worker_pool.h"
@@ -62,24 +63,42 @@ void InjectionRunner::run_fault_free(int image) {
 
 InjectionRecord InjectionRunner::run(const Injection& inj, CampaignEngine engine) {
   FaultyRun run;
-  return simulate(inj, engine == CampaignEngine::kHybrid && hybrid_runs(inj, trajectory(inj.image)), &run);
+  return simulate(inj, engine == CampaignEngine::kHybrid ? hybrid_route(inj) : Route::kFull, &run);
 }
 
 EngineComparison InjectionRunner::compare_engines(const Injection& inj) {
   EngineComparison c;
-  c.hybrid_ran = hybrid_runs(inj, trajectory(inj.image));
+  const Route route = hybrid_route(inj);
+  c.hybrid_ran = route != Route::kFull;
   FaultyRun full, hybrid;
-  c.full = simulate(inj, false, &full);
-  c.hybrid = simulate(inj, c.hybrid_ran, &hybrid);
+  c.full = simulate(inj, Route::kFull, &full);
+  c.hybrid = simulate(inj, route, &hybrid);
   c.same_values = full.hung == hybrid.hung && full.values == hybrid.values;
   return c;
 }
 
-InjectionRecord InjectionRunner::simulate(const Injection& inj, bool hybrid, FaultyRun* run) {
+InjectionRunner::Route InjectionRunner::hybrid_route(const Injection& inj) {
+  if (inj.model == FaultModel::kSramBer) return Route::kArchitectural;
+  return hybrid_runs(inj, trajectory(inj.image)) ? Route::kHybrid : Route::kFull;
+}
+
+InjectionRecord InjectionRunner::simulate(const Injection& inj, Route route, FaultyRun* run) {
   // Counted after the image's checkpoints exist: recording them is shared by every injection on the image.
   const uint64_t start = engine_.harness().cycle();
-  *run = hybrid ? run_hybrid(inj, trajectory(inj.image)) : run_full(inj);
+  switch (route) {
+    case Route::kFull: *run = run_full(inj); break;
+    case Route::kHybrid: *run = run_hybrid(inj, trajectory(inj.image)); break;
+    case Route::kArchitectural: *run = run_architectural(inj); break;
+  }
   return record(inj, *run, engine_.harness().cycle() - start);
+}
+
+const FeatureMap* InjectionRunner::golden_layer(int image, const std::string& layer, const FeatureMap& input) {
+  const std::vector<FeatureMap>& values = golden(image);
+  for (const nn::QOp& op : setup_.net.ops)
+    if (op.type == nn::QOpType::kAccel && op.layer.name == layer && values[size_t(op.inputs[0])] == input)
+      return &values[size_t(op.output)];
+  return nullptr;
 }
 
 InjectionRecord InjectionRunner::record(const Injection& inj, const FaultyRun& run, uint64_t cycles) {
@@ -150,15 +169,11 @@ InjectionRunner::FaultyRun InjectionRunner::run_full(const Injection& inj) {
 
 InjectionRunner::FaultyRun InjectionRunner::run_hybrid(const Injection& inj, const GoldenTrajectory& trajectory) {
   Harness& harness = engine_.harness();
-  const std::vector<FeatureMap>& golden_values = golden(inj.image);
   // Layers the fault has not reached see their golden input: their golden output is known.
-  const auto golden_layer = [&](const std::string& layer, const FeatureMap& input) -> const FeatureMap* {
-    for (const nn::QOp& op : setup_.net.ops)
-      if (op.type == nn::QOpType::kAccel && op.layer.name == layer && golden_values[size_t(op.inputs[0])] == input)
-        return &golden_values[size_t(op.output)];
-    return nullptr;
-  };
-  HybridEngine hybrid(engine_, *setup_.map, *layout_, trajectory, inj, golden_layer);
+  HybridEngine hybrid(engine_, *setup_.map, *layout_, trajectory, inj,
+                      [&](const std::string& layer, const FeatureMap& input) {
+                        return golden_layer(inj.image, layer, input);
+                      });
   FaultyRun run;
   // Only the RTL windows simulate cycles; outside them every PPU row is the golden one.
   const Monitor::CycleHooks::Subscription observing = harness.monitor().add_cycle_hook([&] {
@@ -172,6 +187,18 @@ InjectionRunner::FaultyRun InjectionRunner::run_hybrid(const Injection& inj, con
   harness.injector().clear();
   run.flips = hybrid.flips();
   run.layers = hybrid.pass_layers();
+  return run;
+}
+
+InjectionRunner::FaultyRun InjectionRunner::run_architectural(const Injection& inj) {
+  FaultyRun run;
+  BerArchEngine arch(
+      setup_.config.network.accel, *setup_.map, inj,
+      [&](const std::string& layer, const FeatureMap& input) { return golden_layer(inj.image, layer, input); },
+      &run.observed);
+  run.values = setup_.net.run(setup_.net.quantize_image(setup_.test.image(size_t(inj.image))), arch);
+  run.flips = arch.flips();
+  run.layers = arch.pass_layers();
   return run;
 }
 

@@ -19,7 +19,8 @@
 namespace flipsim {
 
 /// Which engine runs an injection: every cycle on the RTL, or only the cycles where the fault is live
-/// (hybrid_engine.h; faults it cannot run go to the full engine).
+/// (hybrid_engine.h; SRAM bit-error rates on the architectural model, ber_arch_engine.h; faults neither can run
+/// go to the full engine).
 enum class CampaignEngine { kFull, kHybrid };
 
 /// One injection run by both engines (flipsim campaign --crosscheck).
@@ -55,13 +56,20 @@ class InjectionRunner {
     ObservedRows observed;
     std::vector<std::string> layers;  ///< layer of every pass started
   };
-  /// Runs `injection` on the hybrid engine (its trajectory recorded) or the full one, leaves the run in `run`
-  /// and returns its row.
-  InjectionRecord simulate(const Injection& injection, bool hybrid, FaultyRun* run);
+  /// The three ways to run an injection: every cycle on the RTL, the RTL only where the fault is live, none.
+  enum class Route { kFull, kHybrid, kArchitectural };
+  /// How the hybrid engine runs `injection` (kFull: it cannot).
+  Route hybrid_route(const Injection& injection);
+  /// Runs `injection` by `route` (for kHybrid its trajectory recorded), leaves the run in `run` and returns its
+  /// row.
+  InjectionRecord simulate(const Injection& injection, Route route, FaultyRun* run);
   /// The row for `injection` from what its run left; `cycles`: clock cycles the RTL simulated for it.
   InjectionRecord record(const Injection& injection, const FaultyRun& run, uint64_t cycles);
   FaultyRun run_full(const Injection& injection);
   FaultyRun run_hybrid(const Injection& injection, const GoldenTrajectory& trajectory);
+  FaultyRun run_architectural(const Injection& injection);
+  /// The golden output of a layer when `input` is its golden input for `image`, else null.
+  const FeatureMap* golden_layer(int image, const std::string& layer, const FeatureMap& input);
   const GoldenTrajectory& trajectory(int image);
   static constexpr size_t kMaxTrajectories = 16;
 

@@ -65,6 +65,31 @@ TEST(HybridEngine, LongStuckAtGivesTheSameRowsAsTheFullRtlEngine) {
   for (size_t i = 0; i < full_rows.size(); ++i) EXPECT_EQ(full_rows[i], hybrid_rows[i]) << "row " << i;
 }
 
+// Bit-error rates run on the architectural model, not a cycle of RTL: the rows must still be the full RTL's,
+// with many flips in the words the passes read (most rows not masked) and in every buffer.
+TEST(HybridEngine, BitErrorRatesOnTheArchitecturalModelGiveTheFullRtlRows) {
+  for (const char* buffers : {"[abuf, wbuf, bbuf, accbuf, obuf]", "[wbuf]", "[abuf]", "[bbuf]"}) {
+    SCOPED_TRACE(buffers);
+    const std::string config = test::write_campaign(
+        "hybrid_ber", std::string("  images: 3\n  targets: {classes: ") + buffers +
+                          "}\n  fault: {model: sram_ber, ber: 2.0e-4}\n  injections: 16\n  seed: 5\n");
+    const std::string full = fresh_db("ber_full"), hybrid = fresh_db("ber_hybrid");
+    ASSERT_EQ(test::run_flipsim("campaign " + config + " --db " + full + " --engine full --json").status, 0);
+    ASSERT_EQ(test::run_flipsim("campaign " + config + " --db " + hybrid + " --engine hybrid --json").status, 0);
+    uint64_t full_cycles = 0, hybrid_cycles = 0;
+    const auto full_rows = rows_without_cycles(full, &full_cycles);
+    const auto hybrid_rows = rows_without_cycles(hybrid, &hybrid_cycles);
+    ASSERT_EQ(full_rows.size(), 16u);
+    size_t corrupted = 0;
+    for (size_t i = 0; i < full_rows.size(); ++i) {
+      EXPECT_EQ(full_rows[i], hybrid_rows[i]) << "row " << i;
+      corrupted += full_rows[i]["outcome"] != "masked" || full_rows[i]["masked_at"] != "array";
+    }
+    EXPECT_GT(corrupted, 4u) << "too few flips reached a result for the comparison to mean anything";
+    EXPECT_EQ(hybrid_cycles, 0u);
+  }
+}
+
 TEST(HybridEngine, CrosscheckCoversEveryClassAndModelWithoutMismatch) {
   const std::string config = test::write_campaign(
       "hybrid_crosscheck", "  images: 2\n  fault: {model: flip}\n  injections: 2\n  seed: 3\n  workers: 2\n");
@@ -80,7 +105,8 @@ TEST(HybridEngine, CrosscheckCoversEveryClassAndModelWithoutMismatch) {
   for (const char* label : {"flip/pe_weight", "flip/pe_act", "flip/pe_psum", "flip/pe_valid", "flip/array_edge",
                             "flip/ctrl", "flip/ppu", "flip/host", "sram_flip/abuf", "sram_flip/wbuf",
                             "sram_flip/bbuf", "sram_flip/accbuf", "sram_flip/obuf", "multi_bit/pe_psum",
-                            "stuck_at_0(64 cycles)/ctrl", "stuck_at_0(4096 cycles)/pe_psum", "stuck_at_1(permanent)/pe_weight", "sram_ber/all buffers"})
+                            "stuck_at_0(64 cycles)/ctrl", "stuck_at_0(4096 cycles)/pe_psum", "stuck_at_1(permanent)/pe_weight", "sram_ber/all buffers",
+                            "sram_ber(1e-4)/wbuf", "sram_ber(1e-4)/abuf", "sram_ber(1e-4)/bbuf"})
     EXPECT_NE(cases.find(label), std::string::npos) << label << " not in " << cases;
 }
 

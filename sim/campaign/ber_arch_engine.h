@@ -1,0 +1,47 @@
+// SRAM bit-error-rate injections without the RTL. Their flips land on stored data once a pass's buffers are
+// loaded, and neither the controller's schedule nor its addresses depend on data, so the architectural model
+// (the buffers word by word, bit-exact with the RTL) running the same passes with the same flips
+// (draw_ber_faults) computes what the RTL computes. `flipsim campaign --crosscheck` holds it to the full-RTL
+// engine, injection by injection, on every buffer.
+#pragma once
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "model/accel/arch_model.h"
+#include "model/accel/engine.h"
+#include "sim/campaign/outcome.h"
+#include "testbench/fault.h"
+#include "testbench/site_map.h"
+
+namespace flipsim {
+
+class BerArchEngine : public ConvEngine {
+ public:
+  /// Golden output of a layer for its golden input (null when `input` is not the golden one).
+  using GoldenLayer = std::function<const FeatureMap*(const std::string& layer, const FeatureMap& input)>;
+
+  /// `observed` receives every row the post-processing unit requantizes, keyed by (pass, output-buffer address)
+  /// as the RTL's PPU taps give them; rows of layers that compute their golden output are left out.
+  BerArchEngine(const AccelConfig& config, const SiteMap& map, const Injection& injection, GoldenLayer golden_layer,
+                ObservedRows* observed);
+  FeatureMap run(const FeatureMap& input, const ConvLayer& layer, LayerRun* run = nullptr) override;
+  std::string name() const override { return "arch_ber"; }
+
+  /// Stored bits flipped so far, as the RTL's fault injector counts them (every drawn flip, read or not).
+  int flips() const { return flips_; }
+  /// Layer of every pass, as RtlEngine::pass_layers().
+  const std::vector<std::string>& pass_layers() const { return pass_layers_; }
+
+ private:
+  ArchModel model_;
+  const SiteMap& map_;
+  const Injection& injection_;
+  GoldenLayer golden_layer_;
+  ObservedRows* observed_;
+  int flips_ = 0;
+  std::vector<std::string> pass_layers_;
+};
+
+}  // namespace flipsim

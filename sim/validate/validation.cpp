@@ -1,0 +1,270 @@
+#include "sim/validate/validation.h"
+
+#include <fmt/core.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+#include "model/accel/golden.h"
+#include "model/accel/layer_plan.h"
+#include "model/nn/evaluate.h"
+#include "model/soft_error/fault_space.h"
+#include "model/soft_error/sweep.h"
+#include "model/soft_error/sweep_config.h"
+#include "sim/campaign/campaign_runner.h"
+#include "sim/campaign/crosscheck.h"
+#include "sim/campaign/result_store.h"
+
+namespace flipsim {
+
+namespace {
+
+PredictionKind prediction_of(Buffer b) {
+  switch (b) {
+    case Buffer::kAbuf:
+    case Buffer::kWbuf: return PredictionKind::kDataLevelModel;
+    case Buffer::kAccbuf:
+    case Buffer::kObuf: return PredictionKind::kOverwritten;
+    case Buffer::kBbuf: break;
+  }
+  return PredictionKind::kNotModelled;
+}
+
+/// The campaign that measures point `i`: sram_ber on the study's buffer at its rate, on its images.
+std::string point_campaign_yaml(const ValidationConfig& c, size_t i) {
+  std::ostringstream y;
+  y << "# Written by flipsim validate for point " << i << " of study '" << c.name << "' (" << c.file
+    << "). A re-run of the study resumes it; flipsim report reads its database.\n"
+    << "campaign:\n"
+    << "  name: " << c.name << "_point_" << i << "\n"
+    << "  network: '" << c.network_path << "'\n"
+    << "  images: " << c.images << "\n"
+    << "  first_image: " << c.first_image << "\n"
+    << "  targets:\n"
+    << "    classes: [" << buffer_name(c.buffer) << "]\n"
+    << "  fault:\n"
+    << "    model: sram_ber\n"
+    << "    ber: " << fmt::format("{:.17g}", c.bers[i]) << "\n"
+    << "  injections: " << uint64_t(c.images) * uint64_t(c.injections) << "\n"
+    << "  seed: " << (model::stream_seed(c.seed, i) >> 2) << "\n";
+  return y.str();
+}
+
+void write_if_changed(const std::filesystem::path& path, const std::string& text) {
+  {
+    std::ifstream in(path);
+    std::ostringstream held;
+    held << in.rdbuf();
+    if (in && held.str() == text) return;
+  }
+  std::ofstream out(path);
+  out << text;
+  if (!out) throw std::runtime_error(path.string() + ": cannot write");
+}
+
+/// Accuracy of the rows of a campaign database: top-1 equal to the label; a hang is not correct.
+void tally(const std::string& db, ValidationPoint& p) {
+  const ResultStore store(db);
+  for (const InjectionRecord& r : store.injections()) {
+    ++p.trials;
+    if (r.outcome != Outcome::kHang && r.faulty_top1 == r.label) ++p.correct;
+  }
+  p.measured = wilson(p.correct, p.trials);
+}
+
+}  // namespace
+
+const char* prediction_name(PredictionKind k) {
+  switch (k) {
+    case PredictionKind::kDataLevelModel: return "data-level model";
+    case PredictionKind::kOverwritten: return "overwritten before read";
+    case PredictionKind::kNotModelled: return "not modelled";
+  }
+  return "?";
+}
+
+LayerResidency layer_residency(Buffer buffer, const AccelConfig& accel, const ConvLayer& layer, int in_h, int in_w) {
+  const LayerPlan plan = plan_layer(in_h, in_w, layer, accel);
+  LayerResidency r;
+  r.passes = int(plan.passes.size());
+  uint64_t copies = 0;  // real values loaded, over all passes
+  for (const LayerPass& pass : plan.passes) {
+    const PassWords words = pass_words(plan, pass, accel);
+    const uint64_t channels_in_pass = uint64_t(
+        std::min(layer.out_channels, (pass.n_tile_begin + pass.n_tiles) * accel.cols) - pass.n_tile_begin * accel.cols);
+    switch (buffer) {
+      case Buffer::kAbuf:
+        r.loaded_words += words.abuf;
+        copies += uint64_t(pass.in_pixels) * uint64_t(layer.in_channels);
+        break;
+      case Buffer::kWbuf:
+        r.loaded_words += words.wbuf;
+        copies += channels_in_pass * uint64_t(layer.kernel_h * layer.kernel_w * layer.in_channels);
+        break;
+      case Buffer::kBbuf:
+        r.loaded_words += words.bbuf;
+        copies += channels_in_pass;
+        break;
+      default: break;  // accbuf and obuf are written by the controller, never loaded
+    }
+  }
+  switch (buffer) {
+    case Buffer::kAbuf: r.values = uint64_t(in_h) * uint64_t(in_w) * uint64_t(layer.in_channels); break;
+    case Buffer::kWbuf:
+      r.values = uint64_t(layer.out_channels) * uint64_t(layer.kernel_h * layer.kernel_w * layer.in_channels);
+      break;
+    case Buffer::kBbuf: r.values = uint64_t(layer.out_channels); break;
+    default: break;
+  }
+  r.loaded_bits = copies * uint64_t(buffer == Buffer::kBbuf ? accel.acc_bits : accel.data_bits);
+  r.loads_per_value = r.values ? double(copies) / double(r.values) : 0;
+  return r;
+}
+
+ValidationResult run_validation(const ValidationConfig& config, const ValidateOptions& options,
+                                const MpiSession& mpi) {
+  ValidationResult r;
+  r.config = config;
+  r.prediction = prediction_of(config.buffer);
+  const model::LoadedNetwork loaded =
+      model::load_network(config.network, config.images, config.first_image, config.file);
+  GoldenEngine golden(config.network.accel);
+  r.golden_accuracy = double(nn::quantized_correct(loaded.net, golden, loaded.test, size_t(config.images))) /
+                      double(config.images);
+  // The layer plans depend on shapes only: any image's golden run gives every layer's input size.
+  const std::vector<FeatureMap> values = loaded.net.run(loaded.net.quantize_image(loaded.test.image(0)), golden);
+  for (size_t op_index : loaded.net.accel_ops()) {
+    const nn::QOp& op = loaded.net.ops[op_index];
+    const FeatureMap& input = values[size_t(op.inputs[0])];
+    r.residency.push_back(layer_residency(config.buffer, config.network.accel, op.layer, input.height, input.width));
+    r.residency.back().layer = op.name;
+  }
+  uint64_t read_bits = 0;
+  for (const LayerResidency& l : r.residency) read_bits += l.loaded_bits;
+  r.points.resize(config.bers.size());
+  for (size_t i = 0; i < r.points.size(); ++i) {
+    r.points[i].x = config.bers[i];
+    r.points[i].expected_flips = config.bers[i] * double(read_bits);
+  }
+
+  if (options.run_model) {
+    const auto t0 = std::chrono::steady_clock::now();
+    if (r.prediction == PredictionKind::kDataLevelModel) {
+      model::SweepConfig sweep;
+      sweep.file = config.file;
+      sweep.infer = config.network;
+      sweep.target = config.buffer == Buffer::kWbuf ? model::FaultTarget::kWeights : model::FaultTarget::kActivations;
+      sweep.bers = config.bers;
+      sweep.images = config.images;
+      sweep.first_image = config.first_image;
+      sweep.seed = config.seed;
+      sweep.model.seed = config.seed;
+      model::RunOptions run;
+      run.threads = int(std::max(1u, std::thread::hardware_concurrency()));
+      run.progress = options.progress;
+      run.plain_normal = false;  // the improved model is the prediction; the plain one only costs time here
+      const model::SweepResult m = model::run_sweep(sweep, loaded, model::Method::kModel, run);
+      for (size_t i = 0; i < r.points.size(); ++i) {
+        r.points[i].predicted = m.points[i].accuracy.value;
+      }
+    } else if (r.prediction == PredictionKind::kOverwritten) {
+      for (ValidationPoint& p : r.points) p.predicted = r.golden_accuracy;
+    }
+    r.model_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  }
+
+  if (options.run_campaign) {
+    const std::filesystem::path dir = std::filesystem::path(options.out_dir) / config.name;
+    std::filesystem::create_directories(dir);
+    for (size_t i = 0; i < r.points.size(); ++i) {
+      ValidationPoint& p = r.points[i];
+      const std::string stem = (dir / ("point_" + std::to_string(i))).string();
+      write_if_changed(stem + ".yaml", point_campaign_yaml(config, i));
+      p.db = stem + ".db";
+      CampaignRunOptions run;
+      run.db = p.db;
+      run.workers = options.workers;
+      run.progress = options.progress;
+      run.engine = CampaignEngine::kHybrid;
+      const nlohmann::json summary = run_campaign(stem + ".yaml", run, mpi);
+      r.campaign_seconds += summary["seconds"].get<double>();
+      tally(p.db, p);
+      if (config.crosscheck > 0) {
+        const auto t0 = std::chrono::steady_clock::now();
+        CrosscheckOptions check;
+        check.per_case = config.crosscheck;
+        check.workers = summary["workers"].get<int>();
+        check.progress = options.progress;
+        check.own_fault_only = true;
+        const CrosscheckResult c = crosscheck_engines(stem + ".yaml", check);
+        p.crosscheck_injections = c.injections;
+        p.crosscheck_mismatches = c.mismatches;
+        r.crosscheck_mismatches += c.mismatches.size();
+        r.campaign_seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+      }
+    }
+  }
+
+  for (const ValidationPoint& p : r.points) {
+    if (p.predicted < 0 || p.trials == 0) continue;
+    ++r.predicted_points;
+    r.max_abs_error = std::max(r.max_abs_error, std::abs(p.predicted - p.measured.value));
+    if (p.predicted >= p.measured.low && p.predicted <= p.measured.high) ++r.inside_interval;
+  }
+  return r;
+}
+
+nlohmann::json to_json(const ValidationResult& r) {
+  const auto number_or_null = [](double v) { return v < 0 ? nlohmann::json() : nlohmann::json(v); };
+  nlohmann::json points = nlohmann::json::array();
+  for (const ValidationPoint& p : r.points)
+    points.push_back({{"x", p.x},
+                      {"expected_flips", p.expected_flips},
+                      {"trials", p.trials},
+                      {"measured", p.trials ? nlohmann::json(p.measured.value) : nlohmann::json()},
+                      {"ci_low", p.trials ? nlohmann::json(p.measured.low) : nlohmann::json()},
+                      {"ci_high", p.trials ? nlohmann::json(p.measured.high) : nlohmann::json()},
+                      {"predicted", number_or_null(p.predicted)},
+                      {"error", p.predicted >= 0 && p.trials ? nlohmann::json(p.predicted - p.measured.value)
+                                                             : nlohmann::json()},
+                      {"crosscheck_injections", p.crosscheck_injections},
+                      {"crosscheck_mismatches", p.crosscheck_mismatches},
+                      {"db", p.db}});
+  nlohmann::json residency = nlohmann::json::array();
+  for (const LayerResidency& l : r.residency)
+    residency.push_back({{"layer", l.layer},
+                         {"passes", l.passes},
+                         {"values", l.values},
+                         {"loaded_words", l.loaded_words},
+                         {"loaded_bits", l.loaded_bits},
+                         {"loads_per_value", l.loads_per_value}});
+  const ValidationConfig& c = r.config;
+  return {{"name", c.name},
+          {"config", c.file},
+          {"network", c.network.model},
+          {"data_bits", c.network.data_bits},
+          {"accelerator", c.network.accel.variant()},
+          {"buffer", buffer_name(c.buffer)},
+          {"x", "per-bit error rate of every stored bit of the buffer, at the start of every pass"},
+          {"measured_quantity", "top-1 accuracy"},
+          {"images", c.images},
+          {"first_image", c.first_image},
+          {"injections_per_image", c.injections},
+          {"golden_accuracy", r.golden_accuracy},
+          {"prediction", prediction_name(r.prediction)},
+          {"residency", residency},
+          {"points", points},
+          {"max_abs_error", number_or_null(r.max_abs_error)},
+          {"inside_interval", r.inside_interval},
+          {"predicted_points", r.predicted_points},
+          {"model_seconds", r.model_seconds},
+          {"campaign_seconds", r.campaign_seconds},
+          {"crosscheck_mismatches", r.crosscheck_mismatches}};
+}
+
+}  // namespace flipsim

@@ -1,0 +1,41 @@
+// configs/validate/*.yaml: one study that sets the model's prediction beside the RTL's measurement.
+//
+//   validate:
+//     name: lenet5_wbuf_ber
+//     network: ../infer/lenet5.yaml        # network + accelerator + dataset (an inference config)
+//     buffer: wbuf                         # abuf | wbuf | bbuf | accbuf | obuf
+//     ber: {from: 1.0e-7, to: 1.0e-3, points: 7}   # per-bit rate, every stored bit of the buffer, every pass
+//     images: 1000                         # test images first_image .. first_image + images - 1
+//     first_image: 5000                    # 5000..9999: images no model constant was chosen on
+//     injections: 3                        # RTL injections per image and rate (each on a random image of the range)
+//     crosscheck: 4                        # per rate, injections of the same plan also run on the full RTL
+//     seed: 1
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "model/accel/arch_model.h"
+#include "model/nn/infer_config.h"
+
+namespace flipsim {
+
+struct ValidationConfig {
+  std::string file;
+  std::string name;
+  std::string network_path;  ///< absolute path of the inference config
+  nn::InferConfig network;
+  Buffer buffer = Buffer::kWbuf;
+  std::vector<double> bers;  ///< ascending
+  int images = 100;
+  int first_image = 0;
+  int injections = 1;      ///< per image and rate
+  uint64_t crosscheck = 0;  ///< per rate
+  uint64_t seed = 1;
+};
+
+/// Loads and validates a study; every error is a ConfigError naming the file, line and key.
+ValidationConfig load_validation_config(const std::string& path);
+
+}  // namespace flipsim

@@ -1,0 +1,104 @@
+// flipsim validate end to end on a CI-sized study: the measurement is a campaign per point (resumed, not rerun,
+// the second time), cross-checked on the full RTL; the prediction comes from the model on the same images.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "sim/campaign/result_store.h"
+#include "tests/cli_run.h"
+
+namespace flipsim {
+namespace {
+
+std::string temp_dir() {
+  const auto dir = std::filesystem::temp_directory_path() / ("flipsim_validate_cli_" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  return dir.string();
+}
+
+std::string write_study(const std::string& name, const std::string& buffer) {
+  const std::string path = temp_dir() + "/" + name + ".yaml";
+  std::ofstream(path) << "validate:\n  name: " << name << "\n  network: " << FLIPSIM_SOURCE_DIR
+                      << "/configs/infer/lenet5.yaml\n  buffer: " << buffer
+                      << "\n  bers: [1.0e-5, 1.0e-3, 3.0e-2]\n  images: 12\n  first_image: 5000\n  injections: 3\n"
+                         "  crosscheck: 1\n  seed: 2\n";
+  return path;
+}
+
+nlohmann::json json_of(const test::CliRun& r) { return nlohmann::json::parse(r.output.substr(r.output.find('{'))); }
+
+TEST(ValidateCli, MeasuresPredictsAndResumes) {
+  const std::string study = write_study("ci_wbuf", "wbuf"), out = temp_dir() + "/out", plots = temp_dir() + "/plots";
+  std::filesystem::remove_all(out);
+  const test::CliRun first =
+      test::run_flipsim("validate " + study + " --out " + out + " --plots " + plots + " --workers 2 --json");
+  ASSERT_EQ(first.status, 0) << first.output;
+  const nlohmann::json a = json_of(first);
+  ASSERT_EQ(a["points"].size(), 3u);
+  for (const auto& p : a["points"]) {
+    EXPECT_EQ(p["trials"].get<uint64_t>(), 36u);
+    EXPECT_LE(p["ci_low"].get<double>(), p["measured"].get<double>());
+    EXPECT_GE(p["ci_high"].get<double>(), p["measured"].get<double>());
+    EXPECT_GE(p["predicted"].get<double>(), 0.0);
+    EXPECT_LE(p["predicted"].get<double>(), 1.0);
+    EXPECT_NEAR(p["error"].get<double>(), p["predicted"].get<double>() - p["measured"].get<double>(), 1e-12);
+    EXPECT_EQ(p["crosscheck_injections"].get<uint64_t>(), 1u);
+    // The point's database holds exactly the campaign's rows, all of the study's fault model and buffer.
+    const ResultStore store(p["db"].get<std::string>());
+    for (const InjectionRecord& r : store.injections()) {
+      EXPECT_EQ(r.fault_model, "sram_ber");
+      EXPECT_GE(r.image, 5000);
+      EXPECT_LT(r.image, 5012);
+    }
+  }
+  // At 3e-2 per bit of every weight (about 15,000 flips an inference) LeNet-5 is wrecked; at 1e-5 it is almost
+  // untouched.
+  EXPECT_LT(a["points"][2]["measured"].get<double>(), a["points"][0]["measured"].get<double>());
+  EXPECT_EQ(a["crosscheck_mismatches"].get<uint64_t>(), 0u);
+  EXPECT_GE(a["max_abs_error"].get<double>(), 0.0);
+  EXPECT_GT(a["model_seconds"].get<double>(), 0.0);
+  EXPECT_GT(a["campaign_seconds"].get<double>(), 0.0);
+  EXPECT_EQ(a["residency"].size(), 5u);  // LeNet-5's five accelerator layers
+  EXPECT_TRUE(std::filesystem::exists(plots + "/ci_wbuf.png"));
+
+  // Resumed: nothing is run again and every number is the same.
+  const test::CliRun second = test::run_flipsim("validate " + study + " --out " + out + " --json");
+  ASSERT_EQ(second.status, 0) << second.output;
+  const nlohmann::json b = json_of(second);
+  for (size_t i = 0; i < 3; ++i) {
+    EXPECT_EQ(a["points"][i]["measured"], b["points"][i]["measured"]);
+    EXPECT_EQ(a["points"][i]["predicted"], b["points"][i]["predicted"]);
+  }
+}
+
+TEST(ValidateCli, OverwrittenBuffersArePredictedUnchangedAndMeasuredSo) {
+  const std::string study = write_study("ci_accbuf", "accbuf");
+  const test::CliRun r = test::run_flipsim("validate " + study + " --out " + temp_dir() + "/out2 --json");
+  ASSERT_EQ(r.status, 0) << r.output;
+  const nlohmann::json j = json_of(r);
+  EXPECT_EQ(j["prediction"], "overwritten before read");
+  for (const auto& p : j["points"]) {
+    EXPECT_EQ(p["predicted"].get<double>(), j["golden_accuracy"].get<double>());
+    // Flipped partial sums are rewritten before any read: every injection leaves the logits golden.
+    for (const InjectionRecord& row : ResultStore(p["db"].get<std::string>()).injections())
+      EXPECT_EQ(row.outcome, Outcome::kMasked) << "injection " << row.id;
+  }
+}
+
+TEST(ValidateCli, BadStudyIsAClearErrorAndWritesNothing) {
+  const std::string path = temp_dir() + "/bad.yaml";
+  std::ofstream(path) << "validate:\n  network: " << FLIPSIM_SOURCE_DIR << "/configs/infer/lenet5.yaml\n"
+                      << "  buffer: wbuf\n  bers: [1.0e-3, 1.0e-5]\n";
+  const std::string out = temp_dir() + "/out_bad";
+  std::filesystem::remove_all(out);
+  const test::CliRun r = test::run_flipsim("validate " + path + " --out " + out);
+  EXPECT_NE(r.status, 0);
+  EXPECT_NE(r.output.find(path), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("ascending"), std::string::npos) << r.output;
+  EXPECT_FALSE(std::filesystem::exists(out));
+}
+
+}  // namespace
+}  // namespace flipsim

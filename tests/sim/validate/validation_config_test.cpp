@@ -1,0 +1,85 @@
+// configs/validate/*.yaml: every shipped study loads, and bad input is refused with the file, line and key.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "model/common/config_error.h"
+#include "sim/validate/validation_config.h"
+
+namespace flipsim {
+namespace {
+
+std::string write_study(const std::string& name, const std::string& body) {
+  const auto dir = std::filesystem::temp_directory_path() / ("flipsim_validate_" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  const std::string path = (dir / (name + ".yaml")).string();
+  std::ofstream(path) << "validate:\n  network: " << FLIPSIM_SOURCE_DIR << "/configs/infer/lenet5.yaml\n" << body;
+  return path;
+}
+
+std::string error_of(const std::string& path) {
+  try {
+    load_validation_config(path);
+  } catch (const ConfigError& e) {
+    return e.what();
+  }
+  return "";
+}
+
+TEST(ValidationConfig, EveryShippedStudyLoads) {
+  int studies = 0;
+  for (const auto& e : std::filesystem::directory_iterator(std::string(FLIPSIM_SOURCE_DIR) + "/configs/validate")) {
+    if (e.path().extension() != ".yaml") continue;
+    SCOPED_TRACE(e.path().string());
+    const ValidationConfig c = load_validation_config(e.path().string());
+    EXPECT_EQ(c.name, e.path().stem().string());
+    EXPECT_GE(c.bers.size(), 7u);
+    EXPECT_GE(c.first_image, 5000) << "a shipped study must run on images no model constant was chosen on";
+    ++studies;
+  }
+  EXPECT_GE(studies, 15);
+}
+
+TEST(ValidationConfig, ReadsEveryKey) {
+  const ValidationConfig c = load_validation_config(write_study(
+      "keys", "  name: s1\n  buffer: abuf\n  bers: [1.0e-6, 1.0e-4]\n  images: 20\n  first_image: 9980\n"
+              "  injections: 3\n  crosscheck: 2\n  seed: 9\n"));
+  EXPECT_EQ(c.name, "s1");
+  EXPECT_EQ(c.buffer, Buffer::kAbuf);
+  EXPECT_EQ(c.bers, (std::vector<double>{1e-6, 1e-4}));
+  EXPECT_EQ(c.images, 20);
+  EXPECT_EQ(c.first_image, 9980);
+  EXPECT_EQ(c.injections, 3);
+  EXPECT_EQ(c.crosscheck, 2u);
+  EXPECT_EQ(c.seed, 9u);
+  EXPECT_TRUE(std::filesystem::path(c.network_path).is_absolute());
+}
+
+TEST(ValidationConfig, BadInputNamesFileLineAndKey) {
+  struct Case {
+    const char* body;
+    const char* expected;
+  };
+  const Case cases[] = {
+      {"  buffer: wbuf\n  bers: [1.0e-6]\n  colour: red\n", "colour"},
+      {"  buffer: xbuf\n  bers: [1.0e-6]\n", "buffer"},
+      {"  bers: [1.0e-6]\n", "buffer"},
+      {"  buffer: wbuf\n", "ber"},
+      {"  buffer: wbuf\n  bers: [1.0e-4, 1.0e-6]\n", "ascending"},
+      {"  buffer: wbuf\n  bers: [0.2]\n", "0.1"},
+      {"  buffer: wbuf\n  bers: [1.0e-6]\n  first_image: 9990\n  images: 20\n", "images"},
+      {"  buffer: wbuf\n  bers: [1.0e-6]\n  name: a/b\n", "name"},
+      {"  buffer: wbuf\n  bers: [1.0e-6]\n  injections: zero\n", "injections"},
+  };
+  for (const Case& c : cases) {
+    const std::string path = write_study("bad", c.body);
+    const std::string e = error_of(path);
+    EXPECT_NE(e.find(path), std::string::npos) << c.body << " -> " << e;
+    EXPECT_NE(e.find(c.expected), std::string::npos) << c.body << " -> " << e;
+  }
+  EXPECT_NE(error_of("/nonexistent/study.yaml").find("/nonexistent/study.yaml"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace flipsim
