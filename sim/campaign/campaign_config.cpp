@@ -38,7 +38,7 @@ CampaignConfig load_campaign_config(const std::string& path) {
   const YamlFields top(root, path);
   top.allow_only({"campaign"});
   const YamlFields f = top.child("campaign");
-  f.allow_only({"name", "network", "images", "first_image", "targets", "fault", "injections", "margin", "confidence", "seed",
+  f.allow_only({"name", "network", "images", "first_image", "image_choice", "targets", "fault", "injections", "margin", "confidence", "seed",
                 "workers", "watchdog_factor"});
   c.name = f.get_string("name", "campaign");
   c.network = nn::load_infer_config(f.get_path("network"));
@@ -60,6 +60,7 @@ CampaignConfig load_campaign_config(const std::string& path) {
     const int count = int(f.get_int("images", 1, 10000 - first));
     for (int i = first; i < first + count; ++i) c.images.push_back(i);
   }
+  c.images_in_turn = f.get_choice("image_choice", {"random", "in_turn"}, "random") == "in_turn";
 
   if (f.has("targets")) {
     const YamlFields t = f.child("targets");

@@ -27,6 +27,9 @@ struct CampaignConfig {
   std::string name;
   nn::InferConfig network;
   std::vector<int> images;  ///< test-set indices
+  /// false: each injection on a uniformly drawn image; true: injection i on images[i % images.size()], so every
+  /// image carries the same number of injections and a measured accuracy is paired with the fault-free one.
+  bool images_in_turn = false;
   TargetFilter targets;
   FaultModel fault = FaultModel::kFlip;
   int fault_bits = 2;

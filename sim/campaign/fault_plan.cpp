@@ -149,7 +149,8 @@ Injection draw_injection(uint64_t id, const CampaignConfig& config, const Target
   Injection inj;
   inj.id = id;
   inj.model = config.fault;
-  inj.image = config.images[rng.below(config.images.size())];
+  inj.image = config.images[rng.below(config.images.size())];  // drawn either way: the later draws stay the same
+  if (config.images_in_turn) inj.image = config.images[id % config.images.size()];
   inj.stream = rng.next();
   const bool permanent =
       (config.fault == FaultModel::kStuckAt0 || config.fault == FaultModel::kStuckAt1) && config.duration == 0;

@@ -15,6 +15,10 @@
 #include "model/soft_error/plot.h"
 #include "model/soft_error/sweep.h"
 #include "model/soft_error/sweep_config.h"
+#ifdef FLIPSIM_WITH_VALIDATE
+#include "sim/validate/validation.h"
+#include "sim/validate/validation_text.h"
+#endif
 
 namespace flipsim::cli {
 namespace {
@@ -30,7 +34,26 @@ struct ModelCmdOptions {
   int threads = int(std::max(1u, std::thread::hardware_concurrency()));
 };
 
+#ifdef FLIPSIM_WITH_VALIDATE
+/// A validation study's prediction alone: what `flipsim validate` would set beside its RTL measurement.
+int predict_study(const ModelCmdOptions& o) {
+  ValidationConfig config = load_validation_config(o.config);
+  if (o.images > 0) config.images = o.images;
+  if (o.first_image >= 0) config.first_image = o.first_image;
+  ValidateOptions options;
+  options.run_campaign = false;
+  options.progress = !o.json;
+  const ValidationResult r = run_validation(config, options, MpiSession());
+  if (o.json) std::cout << to_json(r).dump(2) << "\n";
+  else print_validation(r);
+  return 0;
+}
+#endif
+
 int run_model_command(const ModelCmdOptions& o) {
+#ifdef FLIPSIM_WITH_VALIDATE
+  if (is_validation_config(o.config)) return predict_study(o);
+#endif
   model::SweepConfig config = model::load_sweep_config(o.config);
   if (o.images > 0) config.images = o.images;
   if (o.first_image >= 0) config.first_image = o.first_image;
@@ -108,7 +131,8 @@ int run_model_command(const ModelCmdOptions& o) {
 void register_model(CLI::App& app, int& exit_code) {
   auto o = std::make_shared<ModelCmdOptions>();
   CLI::App* sub = app.add_subcommand("model", "predicted accuracy per error rate from the statistical model");
-  sub->add_option("config", o->config, "sweep YAML (configs/sweeps/*.yaml): network, target, rates, images")
+  sub->add_option("config", o->config, "sweep YAML (configs/sweeps/*.yaml): network, target, rates, images; or a validation study "
+                  "(configs/validate/*.yaml): its prediction alone")
       ->required();
   sub->add_flag("--json", o->json, "print one JSON object (points: [{ber, accuracy, ci_low, ci_high, ...}])");
   sub->add_option("--plots", o->plots, "directory: write <config>.model.json and PNG plots");

@@ -11,40 +11,9 @@
 #include "model/soft_error/plot.h"
 #include "sim/cli/commands.h"
 #include "sim/validate/validation.h"
+#include "sim/validate/validation_text.h"
 
 namespace flipsim::cli {
-namespace {
-
-void print_result(const ValidationResult& r) {
-  const ValidationConfig& c = r.config;
-  fmt::print("validation '{}' ({}): sram_ber on {} of {} on {}, test images {}-{}\n", c.name, c.file,
-             buffer_name(c.buffer), c.network.model, c.network.accel.variant(), c.first_image,
-             c.first_image + c.images - 1);
-  fmt::print("  fault-free accuracy {:.4f}; prediction: {}\n", r.golden_accuracy, prediction_name(r.prediction));
-  fmt::print("  {:>9}  {:>9}  {:>7}  {:>9}  {:>19}  {:>9}  {:>8}  {}\n", "ber", "flips", "n", "measured",
-             "95% interval", "predicted", "error", "cross-check");
-  for (const ValidationPoint& p : r.points)
-    fmt::print("  {:>9.2e}  {:>9.3g}  {:>7}  {:>9.4f}  [{:.4f}, {:.4f}]  {:>9}  {:>8}  {}\n", p.x, p.expected_flips,
-               p.trials, p.measured.value, p.measured.low, p.measured.high,
-               p.predicted >= 0 ? fmt::format("{:.4f}", p.predicted) : std::string("-"),
-               p.predicted >= 0 && p.trials ? fmt::format("{:+.4f}", p.predicted - p.measured.value) : std::string("-"),
-               p.crosscheck_injections
-                   ? fmt::format("{} of {} differ", p.crosscheck_mismatches.size(), p.crosscheck_injections)
-                   : std::string("-"));
-  for (const ValidationPoint& p : r.points)
-    for (const std::string& m : p.crosscheck_mismatches) fmt::print("  MISMATCH {}\n", m);
-  if (r.predicted_points > 0)
-    fmt::print("  max |error| {:.4f}; prediction inside the measured interval at {} of {} points\n", r.max_abs_error,
-               r.inside_interval, r.predicted_points);
-  fmt::print("  {:<10} {:>6} {:>10} {:>12} {:>8}\n", "layer", "passes", "values", "loaded bits", "loads/value");
-  for (const LayerResidency& l : r.residency)
-    fmt::print("  {:<10} {:>6} {:>10} {:>12} {:>8.3f}\n", l.layer, l.passes, l.values, l.loaded_bits,
-               l.loads_per_value);
-  fmt::print("  model {:.2f} s, campaigns {:.1f} s (this run)\n", r.model_seconds, r.campaign_seconds);
-}
-
-}  // namespace
-
 void register_validate(CLI::App& app, int& exit_code) {
   struct Options {
     std::string config;
@@ -82,7 +51,7 @@ void register_validate(CLI::App& app, int& exit_code) {
                              json_file.string());
     }
     if (o->json) std::cout << j.dump(2) << "\n";
-    else print_result(r);
+    else print_validation(r);
     // A cross-check difference means the measurement cannot be trusted; a model error is a finding, not a failure.
     exit_code = r.crosscheck_mismatches ? 1 : 0;
   });

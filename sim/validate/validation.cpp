@@ -45,6 +45,7 @@ std::string point_campaign_yaml(const ValidationConfig& c, size_t i) {
     << "  network: '" << c.network_path << "'\n"
     << "  images: " << c.images << "\n"
     << "  first_image: " << c.first_image << "\n"
+    << "  image_choice: in_turn\n"
     << "  targets:\n"
     << "    classes: [" << buffer_name(c.buffer) << "]\n"
     << "  fault:\n"

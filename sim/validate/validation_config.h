@@ -38,4 +38,8 @@ struct ValidationConfig {
 /// Loads and validates a study; every error is a ConfigError naming the file, line and key.
 ValidationConfig load_validation_config(const std::string& path);
 
+/// Whether `path` is a YAML file whose top level is a `validate:` study (false for anything else, including a file
+/// that does not parse: the caller's own loader reports that).
+bool is_validation_config(const std::string& path);
+
 }  // namespace flipsim

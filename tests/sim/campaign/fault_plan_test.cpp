@@ -6,6 +6,7 @@
 #include <map>
 
 #include "campaign_test_util.h"
+#include "model/common/config_error.h"
 
 namespace flipsim {
 namespace {
@@ -99,6 +100,33 @@ TEST(FaultPlan, DrawsAreDeterministicAndCoverTheTimeline) {
   EXPECT_NEAR(per_pass[0], 1250, 90);
   EXPECT_NEAR(per_pass[1], 625, 80);
   EXPECT_NEAR(per_pass[2], 125, 45);
+}
+
+TEST(FaultPlan, ImagesInTurnGiveEveryImageTheSameShareAndLeaveTheOtherDrawsAlone) {
+  const std::string body = "  images: 5\n  first_image: 40\n  fault: {model: flip}\n  seed: 3\n";
+  const CampaignConfig random = load_campaign_config(test::write_campaign("random_images", body));
+  const CampaignConfig in_turn =
+      load_campaign_config(test::write_campaign("images_in_turn", body + "  image_choice: in_turn\n"));
+  EXPECT_FALSE(random.images_in_turn);
+  ASSERT_TRUE(in_turn.images_in_turn);
+  const SiteMap map(random.network.accel);
+  const TargetSpace space(map, random);
+  std::map<int, int> per_image;
+  int moved = 0;
+  for (uint64_t id = 0; id < 500; ++id) {
+    const Injection a = draw_injection(id, random, space, map, three_passes());
+    const Injection b = draw_injection(id, in_turn, space, map, three_passes());
+    EXPECT_EQ(b.image, 40 + int(id % 5));
+    EXPECT_EQ(a.site.id, b.site.id);
+    EXPECT_EQ(a.cycle, b.cycle);
+    EXPECT_EQ(a.stream, b.stream);
+    moved += a.image != b.image;
+    ++per_image[b.image];
+  }
+  for (const auto& [image, n] : per_image) EXPECT_EQ(n, 100) << image;
+  EXPECT_GT(moved, 300);  // the random draw really differs: about 4 in 5 land elsewhere
+  EXPECT_THROW(load_campaign_config(test::write_campaign("bad_choice", body + "  image_choice: sorted\n")),
+               ConfigError);
 }
 
 TEST(FaultPlan, DifferentSeedsDifferentDraws) {
