@@ -45,12 +45,12 @@ SOFTWARE_INJECTIONS = 20  # per image and rate: 20,000 trials, so the software s
 
 def software_reference(a, stem, r):
     """flipsim's data-level software fault simulation on the study's images at its two highest rates (cached):
-    the same per-bit rate on the stored weights or layer inputs, flipped once per inference."""
+    the same per-bit rate on the stored weights, layer inputs or biases, flipped once per inference."""
     path = os.path.join(a.cache, stem + ".software.json")
     if not os.path.exists(path):
         cfg = os.path.join(REPO, "configs", "validate", stem + ".yaml")
         network = re.search(r"^\s*network:\s*(\S+)", open(cfg).read(), re.M).group(1)
-        target = "weights" if r["buffer"] == "wbuf" else "activations"
+        target = {"wbuf": "weights", "abuf": "activations", "bbuf": "biases"}[r["buffer"]]
         with tempfile.NamedTemporaryFile("w", suffix=".yaml", delete=False) as f:
             f.write(f"sweep:\n  infer: {os.path.join(os.path.dirname(cfg), network)}\n  target: {target}\n"
                     f"  bers: [{r['points'][-2]['x']!r}, {r['points'][-1]['x']!r}]\n  images: {r['images']}\n"
@@ -145,7 +145,8 @@ def write_markdown(a, results, software):
     inside = sum(p["ci_low"] <= p["predicted"] <= p["ci_high"] for p in all_pts)
     within = sum(abs(p["error"]) <= 0.01 for p in nar)
     ratios = [r["model_seconds"] / r["campaign_seconds"] for _, r in results if r["campaign_seconds"] > 0]
-    w("**Against the targets** (data-level studies only: the model's terms for `wbuf` and `abuf`).")
+    w("**Against the targets** (the studies the data-level model predicts: its weight, input-activation and bias")
+    w("terms for `wbuf`, `abuf` and `bbuf`).")
     w("")
     w(f"* Within 1 point where the interval is narrower than ±1 point: **{within} of {len(nar)} points**.")
     w(f"* Inside the measured 95% interval: **{inside} of {len(all_pts)} points** "

@@ -1,5 +1,7 @@
 #include "model/soft_error/bit_flip.h"
 
+#include "model/accel/requant.h"
+
 namespace flipsim::model {
 
 int32_t flip_bit(int32_t v, int bit, int bits) {
@@ -7,6 +9,10 @@ int32_t flip_bit(int32_t v, int bit, int bits) {
   uint32_t u = (uint32_t(v) & mask) ^ (uint32_t(1) << bit);
   if (bits < 32 && (u >> (bits - 1)) & 1u) u |= ~mask;  // sign-extend from `bits`
   return int32_t(u);
+}
+
+int64_t flip_bit(int64_t v, int bit, int bits) {
+  return wrap_to_bits(int64_t(uint64_t(v) ^ (uint64_t(1) << bit)), bits);
 }
 
 int32_t flip_delta(int32_t v, int bit, int bits) { return flip_bit(v, bit, bits) - v; }

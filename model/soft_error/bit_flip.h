@@ -18,6 +18,9 @@ namespace flipsim::model {
 /// The value v (in [-2^(bits-1), 2^(bits-1))) with bit `bit` flipped, as a signed integer of `bits` bits.
 int32_t flip_bit(int32_t v, int bit, int bits);
 
+/// The same for accumulator-width values (biases, up to 63 bits wide).
+int64_t flip_bit(int64_t v, int bit, int bits);
+
 /// d_b(v): the change a flip of bit `bit` makes to v (flip_bit(v, bit, bits) - v).
 int32_t flip_delta(int32_t v, int bit, int bits);
 

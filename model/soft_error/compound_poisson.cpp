@@ -14,10 +14,10 @@ CompoundPoisson::CompoundPoisson(const FaultSpace& space, SwFaultSim& sim, int l
   const uint64_t n = space.total_bits();
   if (n == 0 || samples <= 0) return;
 
-  const uint64_t bits = uint64_t(space.data_bits());
   std::mt19937_64 rng(seed);
   std::vector<double> weights;
   for (const FaultSpace::Segment& seg : space.segments()) {
+    const uint64_t bits = uint64_t(seg.value_bits);
     const double share = double(seg.values * bits) / double(n);
     const uint64_t per_bit = std::max<uint64_t>(1, uint64_t(std::llround(double(samples) * share / double(bits))));
     std::uniform_int_distribution<uint64_t> value(0, seg.values - 1);

@@ -49,7 +49,7 @@ DataModel::DataModel(const nn::QNetwork& net, const AccelConfig& accel, FaultTar
     : net_(net),
       target_(target),
       layers_(std::move(layers)),
-      space_(net, target, layers_),
+      space_(net, target, layers_, accel.acc_bits),
       options_(options),
       sums_(net.data_bits),
       moments_(net, accel) {
@@ -85,6 +85,9 @@ ImageModel::ImageModel(const DataModel& model, SwFaultSim& sim, int label, uint6
              image_seed) {}
 
 bool ImageModel::dense(double ber) const {
+  // Bias flips stay jumps at any rate: a few hundred bias words, each flip moving a whole channel, never the many
+  // small flips meeting in one neuron that make a normal.
+  if (model_.target_ == FaultTarget::kBiases) return false;
   return double(model_.space_.total_bits()) * ber > model_.options_.poisson_limit;
 }
 

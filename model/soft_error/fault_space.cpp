@@ -12,6 +12,7 @@ const char* fault_target_name(FaultTarget target) {
     case FaultTarget::kWeights: return "weights";
     case FaultTarget::kActivations: return "activations";
     case FaultTarget::kBoth: return "both";
+    case FaultTarget::kBiases: return "biases";
   }
   return "?";
 }
@@ -20,7 +21,7 @@ bool BitFlip::operator<(const BitFlip& o) const {
   return std::tie(layer, kind, index, bit) < std::tie(o.layer, o.kind, o.index, o.bit);
 }
 
-FaultSpace::FaultSpace(const nn::QNetwork& net, FaultTarget target, const std::vector<int>& layers)
+FaultSpace::FaultSpace(const nn::QNetwork& net, FaultTarget target, const std::vector<int>& layers, int acc_bits)
     : data_bits_(net.data_bits) {
   const std::vector<size_t> accel = net.accel_ops();
   std::vector<bool> chosen(accel.size(), layers.empty());
@@ -32,22 +33,26 @@ FaultSpace::FaultSpace(const nn::QNetwork& net, FaultTarget target, const std::v
   for (size_t l = 0; l < accel.size(); ++l) {
     if (!chosen[l]) continue;
     const nn::QOp& op = net.ops[accel[l]];
-    if (target != FaultTarget::kActivations) {
-      segments_.push_back({int(l), SiteKind::kWeight, op.layer.weights.size(), total_bits_});
-      total_bits_ += op.layer.weights.size() * uint64_t(data_bits_);
+    const auto add = [&](SiteKind kind, uint64_t values, int bits) {
+      segments_.push_back({int(l), kind, values, total_bits_, bits});
+      total_bits_ += values * uint64_t(bits);
+    };
+    if (target == FaultTarget::kBiases) {
+      // Every output channel has a bias word (0 when the layer has none): the buffer holds and adds it either way.
+      add(SiteKind::kBias, uint64_t(op.layer.out_channels), acc_bits);
+      continue;
     }
+    if (target != FaultTarget::kActivations) add(SiteKind::kWeight, op.layer.weights.size(), data_bits_);
     if (target != FaultTarget::kWeights) {
       const nn::QValue& in = net.values[size_t(op.inputs[0])];
-      const uint64_t n = uint64_t(in.height) * in.width * in.channels;
-      segments_.push_back({int(l), SiteKind::kActivation, n, total_bits_});
-      total_bits_ += n * uint64_t(data_bits_);
+      add(SiteKind::kActivation, uint64_t(in.height) * in.width * in.channels, data_bits_);
     }
   }
 }
 
 uint64_t FaultSpace::bits_of(int layer, SiteKind kind) const {
   for (const Segment& s : segments_)
-    if (s.layer == layer && s.kind == kind) return s.values * uint64_t(data_bits_);
+    if (s.layer == layer && s.kind == kind) return s.values * uint64_t(s.value_bits);
   return 0;
 }
 
@@ -59,8 +64,8 @@ BitFlip FaultSpace::site(uint64_t g) const {
   BitFlip f;
   f.layer = segments_[s].layer;
   f.kind = segments_[s].kind;
-  f.index = uint32_t(local / uint64_t(data_bits_));
-  f.bit = int(local % uint64_t(data_bits_));
+  f.index = uint32_t(local / uint64_t(segments_[s].value_bits));
+  f.bit = int(local % uint64_t(segments_[s].value_bits));
   return f;
 }
 
@@ -85,6 +90,8 @@ std::vector<BitFlip> sample_faults(const FaultSpace& space, const FaultModel& mo
     }
     case FaultModel::Mode::kMulti: {
       const int bits = space.data_bits();
+      for (const FaultSpace::Segment& s : space.segments())
+        if (s.value_bits != bits) throw std::invalid_argument("multi-bit faults: values of the data width only");
       const int m = std::clamp(model.multi_bits, 1, bits);
       const uint64_t value = std::uniform_int_distribution<uint64_t>(0, n / uint64_t(bits) - 1)(rng);
       const int lsb = std::uniform_int_distribution<int>(0, bits - m)(rng);

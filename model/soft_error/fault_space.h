@@ -1,6 +1,6 @@
 // The stored bits a data-level fault can flip: the weights of the accelerator layers and the input activations
-// they read, as B-bit two's-complement values (B = the network's data_bits). Biases are not included: they live in
-// the accumulator-width bias buffer, a different fault class.
+// they read, as B-bit two's-complement values (B = the network's data_bits), or the layers' biases, stored at the
+// accumulator width (the bias buffer's lanes) and added to every output of their channel.
 #pragma once
 
 #include <cstdint>
@@ -8,25 +8,26 @@
 #include <string>
 #include <vector>
 
+#include "model/accel/accel_config.h"
 #include "model/nn/qnetwork.h"
 
 namespace flipsim::model {
 
-/// Which stored values a fault can hit.
-enum class FaultTarget { kWeights, kActivations, kBoth };
+/// Which stored values a fault can hit ("both": weights and activations).
+enum class FaultTarget { kWeights, kActivations, kBoth, kBiases };
 
-/// "weights", "activations" or "both".
+/// "weights", "activations", "both" or "biases".
 const char* fault_target_name(FaultTarget target);
 
 /// What kind of value a bit belongs to.
-enum class SiteKind { kWeight, kActivation };
+enum class SiteKind { kWeight, kActivation, kBias };
 
 /// One stored bit to flip.
 struct BitFlip {
   int layer = 0;                       ///< position in QNetwork::accel_ops() (0 = first accelerator layer)
   SiteKind kind = SiteKind::kWeight;
-  uint32_t index = 0;                  ///< weights: OHWI index; activations: HWC index into the layer's input
-  int bit = 0;                         ///< 0 = LSB, data_bits - 1 = sign bit
+  uint32_t index = 0;  ///< weights: OHWI index; activations: HWC index into the layer's input; biases: channel
+  int bit = 0;         ///< 0 = LSB; the value's width - 1 = sign bit
   bool operator==(const BitFlip& o) const {
     return layer == o.layer && kind == o.kind && index == o.index && bit == o.bit;
   }
@@ -42,10 +43,13 @@ class FaultSpace {
     SiteKind kind = SiteKind::kWeight;
     uint64_t values = 0;     ///< stored values in the segment
     uint64_t first_bit = 0;  ///< global index of its first bit
+    int value_bits = 8;      ///< bits per value: data_bits, or acc_bits for biases
   };
 
   /// All accelerator layers when `layers` is empty, else only those positions (each < accel_ops().size()).
-  FaultSpace(const nn::QNetwork& net, FaultTarget target, const std::vector<int>& layers = {});
+  /// `acc_bits` is the width biases are stored at.
+  FaultSpace(const nn::QNetwork& net, FaultTarget target, const std::vector<int>& layers = {},
+             int acc_bits = AccelConfig().acc_bits);
 
   int data_bits() const { return data_bits_; }
   uint64_t total_bits() const { return total_bits_; }
@@ -65,7 +69,8 @@ class FaultSpace {
 struct FaultModel {
   enum class Mode {
     kSingle,  ///< one uniformly drawn bit
-    kMulti,   ///< `multi_bits` adjacent bits of one uniformly drawn value (a multi-bit upset in one word)
+    kMulti,   ///< `multi_bits` adjacent bits of one uniformly drawn value (a multi-bit upset in one word; values
+              ///< of the data width only, not biases)
     kRate,    ///< every bit flips independently with probability `ber`
   };
   Mode mode = Mode::kRate;

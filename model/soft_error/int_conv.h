@@ -52,6 +52,9 @@ class IntConv {
   int32_t weight(size_t index) const { return layer_.weights[index]; }
   /// Replaces one stored weight (OHWI index) in every copy; faults flip bits and restore them this way.
   void set_weight(size_t index, int32_t value);
+  int64_t bias(int o) const { return bias_[size_t(o)]; }
+  /// Replaces the bias of output channel `o` (faults flip its bits and restore it this way).
+  void set_bias(int o, int64_t value) { bias_[size_t(o)] = value; }
 
  private:
   ConvLayer layer_;

@@ -203,9 +203,12 @@ void SwFaultSim::run_accel(size_t op_index, int layer, const BitFlip* begin, con
     if (f->kind == SiteKind::kActivation) {
       in.data[f->index] = flip_bit(in.data[f->index], f->bit, bits);
       candidates_.push_back(f->index);
-    } else {
+    } else if (f->kind == SiteKind::kWeight) {
       conv.set_weight(f->index, flip_bit(conv.weight(f->index), f->bit, bits));
       weight_channels_.push_back(int(f->index / (size_t(l.kernel_h) * l.kernel_w * l.in_channels)));
+    } else {
+      conv.set_bias(int(f->index), flip_bit(conv.bias(int(f->index)), f->bit, accel_.acc_bits));
+      weight_channels_.push_back(int(f->index));  // a changed bias, like a changed weight: the channel whole
     }
   }
   std::sort(candidates_.begin(), candidates_.end());
@@ -279,8 +282,10 @@ void SwFaultSim::run_accel(size_t op_index, int layer, const BitFlip* begin, con
   for (const BitFlip* f = begin; f != end; ++f) {
     if (f->kind == SiteKind::kActivation)
       in.data[f->index] = flip_bit(in.data[f->index], f->bit, bits);
-    else
+    else if (f->kind == SiteKind::kWeight)
       conv.set_weight(f->index, flip_bit(conv.weight(f->index), f->bit, bits));
+    else
+      conv.set_bias(int(f->index), flip_bit(conv.bias(int(f->index)), f->bit, accel_.acc_bits));
   }
 }
 
@@ -329,11 +334,15 @@ Injection SwFaultSim::inject(const std::vector<BitFlip>& flips) {
 
 std::vector<FeatureMap> SwFaultSim::run_full(const FeatureMap& input, const std::vector<BitFlip>& flips) const {
   nn::QNetwork faulty = net_;
-  for (const BitFlip& f : flips)
+  for (const BitFlip& f : flips) {
+    ConvLayer& layer = faulty.ops[accel_ops_[size_t(f.layer)]].layer;
     if (f.kind == SiteKind::kWeight) {
-      int32_t& w = faulty.ops[accel_ops_[size_t(f.layer)]].layer.weights[f.index];
-      w = flip_bit(w, f.bit, net_.data_bits);
+      layer.weights[f.index] = flip_bit(layer.weights[f.index], f.bit, net_.data_bits);
+    } else if (f.kind == SiteKind::kBias) {
+      if (layer.bias.empty()) layer.bias.assign(size_t(layer.out_channels), 0);
+      layer.bias[f.index] = flip_bit(layer.bias[f.index], f.bit, accel_.acc_bits);
     }
+  }
   FlippingEngine engine(accel_, flips);
   return faulty.run(input, engine);
 }

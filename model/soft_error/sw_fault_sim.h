@@ -1,10 +1,10 @@
-// Software-level fault simulation: bit flips in stored weights and layer-input activations, run through the
+// Software-level fault simulation: bit flips in stored weights, layer-input activations and biases, run through the
 // bit-exact integer model of the network with incremental recomputation.
 //
 // Per image, the fault-free ("golden") activations of every value and the accumulators of every accelerator layer
 // are computed once. An injection then starts at the first accelerator layer holding a flipped bit and recomputes
 // only outputs that can differ: for a convolution, a changed input adds w * (x' - x) to the golden accumulators of
-// the outputs whose window holds it, and an output channel with a flipped weight is recomputed whole; host ops
+// the outputs whose window holds it, and an output channel with a flipped weight or bias is recomputed whole; host ops
 // (pooling, ReLU, padding, flattening) recompute only the outputs that read a changed input, global pooling and
 // residual adds the whole map, and only when an input differs. A change that is masked
 // (rounded away, clipped by ReLU or saturation, not the max of its pooling window) stops there, and an injection

@@ -40,7 +40,7 @@ void run_images(const SweepConfig& c, const LoadedNetwork& ln, Method method, co
   const nn::QNetwork& net = ln.net;
   SwFaultSim sim(net, c.infer.accel);
   ModelOptions mo = c.model;
-  mo.plain_normal = options.plain_normal;
+  mo.plain_normal = options.plain_normal && c.target != FaultTarget::kBiases;
   const DataModel model(net, c.infer.accel, c.target, layers, mo);
   const FaultSpace& space = model.space();
   for (int i = next++; i < c.images; i = next++) {
@@ -130,7 +130,7 @@ SweepResult run_sweep(const SweepConfig& c, const LoadedNetwork& ln, Method meth
   r.images = c.images;
   r.first_image = c.first_image;
   r.injections = method == Method::kModel ? 0 : c.injections;
-  r.bits = FaultSpace(ln.net, c.target, layers).total_bits();
+  r.bits = FaultSpace(ln.net, c.target, layers, c.infer.accel.acc_bits).total_bits();
   r.golden_accuracy = double(t.golden_correct) / double(c.images);
   for (size_t b = 0; b < n; ++b) {
     SweepPoint p;
@@ -140,7 +140,8 @@ SweepResult run_sweep(const SweepConfig& c, const LoadedNetwork& ln, Method meth
       const double a = t.p_correct[b] / c.images, u = t.p_unchanged[b] / c.images;
       p.accuracy = {a, a, a};
       p.unchanged = {u, u, u};
-      if (options.plain_normal) p.accuracy_normal = t.p_normal[b] / c.images;
+      // The plain normal has no bias term (a bias flip is one large jump per channel, never a sum of many).
+      if (options.plain_normal && c.target != FaultTarget::kBiases) p.accuracy_normal = t.p_normal[b] / c.images;
     } else {
       p.trials = t.trials[b];
       p.accuracy = wilson(t.correct[b], t.trials[b]);

@@ -2,7 +2,7 @@
 //
 //   sweep:
 //     infer: ../infer/lenet5.yaml     # network + accelerator + dataset (an inference config)
-//     target: weights                 # weights | activations | both
+//     target: weights                 # weights | activations | both (the two) | biases
 //     layers: all                     # or a list of accelerator layer names (flipsim infer --layers)
 //     ber: {from: 1.0e-7, to: 1.0e-2, points: 13}   # log-spaced; or  bers: [1.0e-7, ...]
 //     images: 100                     # N test images

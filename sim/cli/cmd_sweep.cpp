@@ -44,8 +44,9 @@ void print_result(const model::SweepResult& r) {
   if (r.method == model::Method::kModel) {
     fmt::print("  {:>9}  {:>10}  {:>9}  {:>9}  {:>9}\n", "ber", "flips", "normal", "improved", "unchanged");
     for (const auto& p : r.points)
-      fmt::print("  {:>9.2e}  {:>10.3g}  {:>9.4f}  {:>9.4f}  {:>9.4f}\n", p.ber, p.expected_flips,
-                 p.accuracy_normal, p.accuracy.value, p.unchanged.value);
+      fmt::print("  {:>9.2e}  {:>10.3g}  {:>9}  {:>9.4f}  {:>9.4f}\n", p.ber, p.expected_flips,
+                 p.accuracy_normal >= 0 ? fmt::format("{:.4f}", p.accuracy_normal) : std::string("-"),
+                 p.accuracy.value, p.unchanged.value);
   } else {
     fmt::print("  {:>9}  {:>10}  {:>9}  {:>19}  {:>9}  {:>9}\n", "ber", "flips", "accuracy", "95% interval",
                "unchanged", r.method == model::Method::kSoftware ? "sdc" : "");

@@ -25,14 +25,14 @@ namespace flipsim {
 namespace {
 
 PredictionKind prediction_of(Buffer b) {
-  switch (b) {
-    case Buffer::kAbuf:
-    case Buffer::kWbuf: return PredictionKind::kDataLevelModel;
-    case Buffer::kAccbuf:
-    case Buffer::kObuf: return PredictionKind::kOverwritten;
-    case Buffer::kBbuf: break;
-  }
-  return PredictionKind::kNotModelled;
+  return b == Buffer::kAccbuf || b == Buffer::kObuf ? PredictionKind::kOverwritten : PredictionKind::kDataLevelModel;
+}
+
+/// The data-level model's stored values that a buffer holds.
+model::FaultTarget model_target(Buffer b) {
+  return b == Buffer::kWbuf ? model::FaultTarget::kWeights
+         : b == Buffer::kBbuf ? model::FaultTarget::kBiases
+                              : model::FaultTarget::kActivations;
 }
 
 /// The campaign that measures point `i`: sram_ber on the study's buffer at its rate, on its images.
@@ -84,7 +84,6 @@ const char* prediction_name(PredictionKind k) {
   switch (k) {
     case PredictionKind::kDataLevelModel: return "data-level model";
     case PredictionKind::kOverwritten: return "overwritten before read";
-    case PredictionKind::kNotModelled: return "not modelled";
   }
   return "?";
 }
@@ -159,7 +158,7 @@ ValidationResult run_validation(const ValidationConfig& config, const ValidateOp
       model::SweepConfig sweep;
       sweep.file = config.file;
       sweep.infer = config.network;
-      sweep.target = config.buffer == Buffer::kWbuf ? model::FaultTarget::kWeights : model::FaultTarget::kActivations;
+      sweep.target = model_target(config.buffer);
       sweep.bers = config.bers;
       sweep.images = config.images;
       sweep.first_image = config.first_image;

@@ -26,9 +26,8 @@ struct ValidateOptions {
 
 /// How the prediction of a study is made.
 enum class PredictionKind {
-  kDataLevelModel,  ///< wbuf / abuf: the data-level model's weight / input-activation terms
+  kDataLevelModel,  ///< wbuf / abuf / bbuf: the data-level model's weight / input-activation / bias terms
   kOverwritten,     ///< accbuf / obuf: every flipped word is rewritten before it is read, accuracy unchanged
-  kNotModelled,     ///< bbuf: measured, not modelled yet
 };
 
 struct ValidationPoint {
@@ -37,7 +36,7 @@ struct ValidationPoint {
   uint64_t trials = 0;         ///< measured injections
   uint64_t correct = 0;
   Proportion measured;         ///< accuracy with its 95 % Wilson interval
-  double predicted = -1;       ///< the model's accuracy (-1: not modelled)
+  double predicted = -1;       ///< the model's accuracy (-1: not run)
   uint64_t crosscheck_injections = 0;
   std::vector<std::string> crosscheck_mismatches;
   std::string db;

@@ -124,6 +124,55 @@ TEST_P(Injector, IncrementalEqualsFullRecomputation) {
   EXPECT_GT(changed, 10);  // the comparison saw real corruption, not only masked faults
 }
 
+// A bias flip changes exactly that bias, at the accumulator width the bias buffer stores it at: single flips equal
+// a network copy with the bias edited by the test, and many at once (every layer, up to dense rates) equal the
+// whole network rerun.
+TEST_P(Injector, BiasFlipsEqualEditedNetworkAndFullRecomputation) {
+  const AccelConfig accel = accel_for(net_.data_bits);
+  SwFaultSim sim(net_, accel);
+  GoldenEngine golden(accel);
+  const FeatureMap in = net_.quantize_image(test_images().image(7));
+  sim.load_image(in);
+  const std::vector<int32_t> fault_free = sim.golden_logits();
+  const FaultSpace space(net_, FaultTarget::kBiases, {}, accel.acc_bits);
+  uint64_t channels = 0;
+  for (size_t op : net_.accel_ops()) channels += uint64_t(net_.ops[op].layer.out_channels);
+  ASSERT_EQ(space.total_bits(), channels * uint64_t(accel.acc_bits));
+  std::mt19937_64 rng(4);
+  FaultModel single;
+  single.mode = FaultModel::Mode::kSingle;
+  int changed = 0;
+  for (int t = 0; t < 60; ++t) {
+    const BitFlip f = sample_faults(space, single, rng)[0];
+    ASSERT_EQ(f.kind, SiteKind::kBias);
+    ASSERT_LT(f.bit, accel.acc_bits);
+    nn::QNetwork edited = net_;
+    ConvLayer& layer = edited.ops[net_.accel_ops()[size_t(f.layer)]].layer;
+    if (layer.bias.empty()) layer.bias.assign(size_t(layer.out_channels), 0);
+    // Two's complement at acc_bits, by hand: flip the bit of the low acc_bits, then sign-extend.
+    const uint64_t mask = (uint64_t(1) << accel.acc_bits) - 1;
+    const uint64_t u = (uint64_t(layer.bias[f.index]) & mask) ^ (uint64_t(1) << f.bit);
+    layer.bias[f.index] = (u >> (accel.acc_bits - 1)) ? int64_t(u | ~mask) : int64_t(u);
+    const auto want = edited.run(in, golden)[size_t(net_.output_value)].data;
+    changed += sim.inject({f}).logits_changed;
+    EXPECT_EQ(sim.last_logits(), want) << "layer " << f.layer << " bias " << f.index << " bit " << f.bit;
+    EXPECT_EQ(sim.last_logits(), sim.run_full(in, {f})[size_t(net_.output_value)].data);
+  }
+  EXPECT_GT(changed, 5);
+  for (double ber : {1e-3, 1e-2, 5e-2}) {
+    FaultModel rate;
+    rate.ber = ber;
+    for (int t = 0; t < 10; ++t) {
+      const std::vector<BitFlip> flips = sample_faults(space, rate, rng);
+      sim.inject(flips);
+      ASSERT_EQ(sim.last_logits(), sim.run_full(in, flips)[size_t(net_.output_value)].data)
+          << "ber " << ber << " flips " << flips.size();
+    }
+  }
+  EXPECT_FALSE(sim.inject({}).logits_changed);
+  EXPECT_EQ(sim.last_logits(), fault_free);
+}
+
 INSTANTIATE_TEST_SUITE_P(Networks, Injector,
                          ::testing::Values(std::pair{std::string("lenet5"), 8}, std::pair{std::string("lenet5"), 16},
                                            std::pair{std::string("tiny_cnn"), 8},

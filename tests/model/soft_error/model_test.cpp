@@ -91,13 +91,15 @@ TEST(DataModel, NoFaultsIsTheGoldenRun) {
 
 // At a rate so low that at most one bit flips, the improved model's chance of a changed top-1 class is N p times
 // the fraction of single flips that change it, estimated from sampled single flips: it agrees with enumerating
-// every single flip exactly.
-TEST(DataModel, LowRateLimitMatchesEnumeratedSingleFlips) {
+// every single flip exactly: for activations (values of the data width) and for biases (of the accumulator width).
+class LowRateLimit : public ::testing::TestWithParam<FaultTarget> {};
+
+TEST_P(LowRateLimit, MatchesEnumeratedSingleFlips) {
   const nn::QNetwork net = make_network("tiny_cnn", 8);
   SwFaultSim sim(net, accel_for(8));
   ModelOptions options;
   options.single_flip_samples = 400;
-  const DataModel model(net, accel_for(8), FaultTarget::kActivations, {}, options);
+  const DataModel model(net, accel_for(8), GetParam(), {}, options);
   const FaultSpace& space = model.space();
   double exact = 0, predicted = 0;
   const double p = 1e-8, n = double(space.total_bits());
@@ -115,6 +117,9 @@ TEST(DataModel, LowRateLimitMatchesEnumeratedSingleFlips) {
   EXPECT_GT(exact, 0.002) << predicted;
   EXPECT_NEAR(predicted, exact, 3 * std::sqrt(exact / (400.0 * images)) + 1e-3);
 }
+
+INSTANTIATE_TEST_SUITE_P(DataModel, LowRateLimit, ::testing::Values(FaultTarget::kActivations, FaultTarget::kBiases),
+                         [](const auto& info) { return std::string(fault_target_name(info.param)); });
 
 // Accelerated trials draw from the improved model's own distribution: their counts land on its P(top-1 unchanged)
 // within binomial bounds, at a rate with few flips (a multinomial split of the flip counts, then jumps) and at one

@@ -70,6 +70,7 @@ TEST_F(SweepConfigErrors, ValidMinimalConfig) {
   EXPECT_EQ(c.target, FaultTarget::kBoth);
   EXPECT_EQ(c.bers.size(), 2u);
   EXPECT_EQ(c.images, 100);
+  EXPECT_EQ(load_sweep_config(write("  target: biases\n  bers: [1.0e-6]\n")).target, FaultTarget::kBiases);
   const SweepConfig r = load_sweep_config(write("  target: weights\n  ber: {from: 1.0e-6, to: 1.0e-2, points: 5}\n"));
   ASSERT_EQ(r.bers.size(), 5u);
   EXPECT_NEAR(r.bers[1], 1e-5, 1e-15);
@@ -81,7 +82,7 @@ TEST_F(SweepConfigErrors, NameFileKeyAndExpectation) {
     std::string body, expect;
   } cases[] = {
       {"  target: weights\n  bers: [1.0e-6]\n  injection: 5\n", "unknown key 'sweep.injection'"},
-      {"  target: bias\n  bers: [1.0e-6]\n", "sweep.target: expected one of: activations, both, weights (got 'bias')"},
+      {"  target: bias\n  bers: [1.0e-6]\n", "sweep.target: expected one of: activations, biases, both, weights (got 'bias')"},
       {"  bers: [1.0e-6]\n", "missing required key 'sweep.target'"},
       {"  target: weights\n  bers: [1.0e-6, 1.0e-7]\n", "sweep.bers: expected strictly ascending rates"},
       {"  target: weights\n  bers: [0.7]\n", "sweep.bers: expected per-bit error rates in (0, 0.5] (got '0.7')"},

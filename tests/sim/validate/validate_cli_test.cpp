@@ -103,6 +103,21 @@ TEST(ValidateCli, OverwrittenBuffersArePredictedUnchangedAndMeasuredSo) {
   }
 }
 
+// The bias buffer through the model's bias term: biases are stored at the accumulator width and a high-bit flip
+// moves a whole channel, so the prediction falls from the fault-free accuracy as the rate grows.
+TEST(ValidateCli, BiasBufferIsPredictedByTheBiasTerm) {
+  const std::string study = write_study("ci_bbuf", "bbuf");
+  const test::CliRun r = test::run_flipsim("model " + study + " --json");
+  ASSERT_EQ(r.status, 0) << r.output;
+  const nlohmann::json j = json_of(r);
+  EXPECT_EQ(j["prediction"], "data-level model");
+  const double golden = j["golden_accuracy"].get<double>();
+  const auto predicted = [&](size_t i) { return j["points"][i]["predicted"].get<double>(); };
+  EXPECT_NEAR(predicted(0), golden, 0.01);  // 1e-5: 0.08 expected flips
+  EXPECT_LT(predicted(2), golden - 0.1);    // 3e-2: about 230 flipped bias bits
+  EXPECT_LE(predicted(2), predicted(1));
+}
+
 TEST(ValidateCli, BadStudyIsAClearErrorAndWritesNothing) {
   const std::string path = temp_dir() + "/bad.yaml";
   std::ofstream(path) << "validate:\n  network: " << FLIPSIM_SOURCE_DIR << "/configs/infer/lenet5.yaml\n"
