@@ -16,6 +16,7 @@
 #include "model/soft_error/sweep.h"
 #include "model/soft_error/sweep_config.h"
 #ifdef FLIPSIM_WITH_VALIDATE
+#include "sim/validate/campaign_prediction.h"
 #include "sim/validate/validation.h"
 #include "sim/validate/validation_text.h"
 #endif
@@ -48,11 +49,29 @@ int predict_study(const ModelCmdOptions& o) {
   else print_validation(r);
   return 0;
 }
+
+/// A campaign's outcome as the model predicts it, before (or instead of) running it.
+int predict_campaign_outcome(const ModelCmdOptions& o) {
+  const CampaignPrediction p = predict_campaign(load_campaign_config(o.config), o.threads, !o.json);
+  if (o.json) {
+    std::cout << to_json(p).dump(2) << "\n";
+    return 0;
+  }
+  std::string buffers;
+  for (Buffer b : p.buffers) buffers += std::string(buffers.empty() ? "" : ", ") + buffer_name(b);
+  fmt::print("{}: sram_ber {:.3g} on {} ({} in the model), test images {}-{}\n", p.campaign, p.ber, buffers,
+             p.model_target, p.first_image, p.first_image + p.images - 1);
+  fmt::print("  fault-free accuracy {:.4f}\n  predicted accuracy {:.4f}, critical SDC rate {:.4f}\n",
+             p.golden_accuracy, p.accuracy, p.critical_sdc_rate);
+  fmt::print("  seconds {:.3f}\n", p.model_seconds);
+  return 0;
+}
 #endif
 
 int run_model_command(const ModelCmdOptions& o) {
 #ifdef FLIPSIM_WITH_VALIDATE
   if (is_validation_config(o.config)) return predict_study(o);
+  if (is_campaign_config(o.config)) return predict_campaign_outcome(o);
 #endif
   model::SweepConfig config = model::load_sweep_config(o.config);
   if (o.images > 0) config.images = o.images;
@@ -132,7 +151,8 @@ void register_model(CLI::App& app, int& exit_code) {
   auto o = std::make_shared<ModelCmdOptions>();
   CLI::App* sub = app.add_subcommand("model", "predicted accuracy per error rate from the statistical model");
   sub->add_option("config", o->config, "sweep YAML (configs/sweeps/*.yaml): network, target, rates, images; or a validation study "
-                  "(configs/validate/*.yaml): its prediction alone")
+                  "(configs/validate/*.yaml): its prediction alone; or an sram_ber campaign (configs/campaigns/*.yaml): its "
+                  "predicted accuracy and critical-SDC rate")
       ->required();
   sub->add_flag("--json", o->json, "print one JSON object (points: [{ber, accuracy, ci_low, ci_high, ...}])");
   sub->add_option("--plots", o->plots, "directory: write <config>.model.json and PNG plots");

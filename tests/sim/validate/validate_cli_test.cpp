@@ -118,6 +118,41 @@ TEST(ValidateCli, BiasBufferIsPredictedByTheBiasTerm) {
   EXPECT_LE(predicted(2), predicted(1));
 }
 
+// flipsim model on a campaign: the same prediction the matching validation study makes at the campaign's rate, and
+// a clear refusal for what the model does not cover.
+TEST(ValidateCli, ModelPredictsAnSramBitErrorRateCampaignAndRefusesOthers) {
+  const std::string campaign = temp_dir() + "/campaign_ber.yaml";
+  const auto write_campaign = [&](const std::string& classes, const std::string& fault) {
+    std::ofstream(campaign) << "campaign:\n  network: " << FLIPSIM_SOURCE_DIR << "/configs/infer/lenet5.yaml\n"
+                            << "  images: 12\n  first_image: 5000\n  targets: {classes: [" << classes << "]}\n"
+                            << "  fault: " << fault << "\n  injections: 10\n  seed: 2\n";
+  };
+  write_campaign("wbuf", "{model: sram_ber, ber: 1.0e-3}");
+  const test::CliRun c = test::run_flipsim("model " + campaign + " --json");
+  ASSERT_EQ(c.status, 0) << c.output;
+  const nlohmann::json p = json_of(c);
+  const test::CliRun s = test::run_flipsim("model " + write_study("ci_pred", "wbuf") + " --json");
+  ASSERT_EQ(s.status, 0) << s.output;
+  EXPECT_EQ(p["accuracy"], json_of(s)["points"][1]["predicted"]);  // the study's 1e-3 point, same images and seed
+  EXPECT_EQ(p["model_target"], "weights");
+  EXPECT_GT(p["critical_sdc_rate"].get<double>(), 0.0);
+  EXPECT_LT(p["critical_sdc_rate"].get<double>(), 0.5);
+
+  write_campaign("accbuf, obuf", "{model: sram_ber, ber: 1.0e-2}");
+  const nlohmann::json overwritten = json_of(test::run_flipsim("model " + campaign + " --json"));
+  EXPECT_EQ(overwritten["critical_sdc_rate"].get<double>(), 0.0);
+  EXPECT_EQ(overwritten["accuracy"], overwritten["golden_accuracy"]);
+
+  for (const auto& [classes, fault] : {std::pair<std::string, std::string>{"pe_psum", "{model: flip}"},
+                                       {"bbuf, wbuf", "{model: sram_ber, ber: 1.0e-3}"}}) {
+    write_campaign(classes, fault);
+    const test::CliRun r = test::run_flipsim("model " + campaign);
+    EXPECT_NE(r.status, 0) << classes;
+    EXPECT_NE(r.output.find(campaign), std::string::npos) << r.output;
+    EXPECT_NE(r.output.find("not modelled"), std::string::npos) << r.output;
+  }
+}
+
 TEST(ValidateCli, BadStudyIsAClearErrorAndWritesNothing) {
   const std::string path = temp_dir() + "/bad.yaml";
   std::ofstream(path) << "validate:\n  network: " << FLIPSIM_SOURCE_DIR << "/configs/infer/lenet5.yaml\n"
