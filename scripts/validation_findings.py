@@ -65,6 +65,48 @@ def software_reference(a, stem, r):
         return json.load(f)
 
 
+SENSITIVITY_NETWORKS = ["lenet5", "cnn"]
+
+
+def sensitivity(a, net):
+    """configs/campaigns/sensitivity_<net>.yaml (single flips in every class, held-out images) and its report:
+    the JSON and the report's plots in <cache>/sensitivity_<net>/ (cached), the database in --db."""
+    out = os.path.join(a.cache, f"sensitivity_{net}")
+    path = os.path.join(out, "report.json")
+    if not os.path.exists(path):
+        cfg = os.path.join(REPO, "configs", "campaigns", f"sensitivity_{net}.yaml")
+        db = os.path.join(a.db, f"sensitivity_{net}.db")
+        os.makedirs(a.db, exist_ok=True)
+        for cmd in ([a.flipsim, "campaign", cfg, "--db", db, "--workers", str(a.workers), "--json"],
+                    [a.flipsim, "report", db, "--plots", out]):
+            print("+", " ".join(cmd), flush=True)
+            subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
+    with open(path) as f:
+        return json.load(f)
+
+
+def class_bits(a):
+    """Bits per site class of the default accelerator (the sensitivity campaigns' 8x8 int8 array)."""
+    out = subprocess.run([a.flipsim, "sites", "--json"], check=True, stdout=subprocess.PIPE, text=True).stdout
+    return json.loads(out)["classes"]
+
+
+def class_table(w, net, report, rel, bits):
+    tables = report["tables"]
+    w(f"**{net}** ({report['injections']:,} injections, [by class]({rel}/sensitivity_{net}/sdc_by_class.png), "
+      f"[by bit]({rel}/sensitivity_{net}/sdc_by_bit.png), [by PE]({rel}/sensitivity_{net}/pe_heatmap.png))")
+    w("")
+    w("| class | bits | n | SDC [95% CI] | critical SDC [95% CI] | hangs | critical × bits [95% CI] |")
+    w("| --- | ---: | ---: | --- | --- | ---: | --- |")
+    rows = sorted(tables["class"], key=lambda r: -r["critical_rate"] * bits[r["key"]])
+    for r in rows:
+        b = bits[r["key"]]
+        w(f"| {r['key']} | {b:,} | {r['n']:,} | {r['sdc_rate']:.4f} [{r['sdc_ci_low']:.4f}, {r['sdc_ci_high']:.4f}] | "
+          f"{r['critical_rate']:.4f} [{r['critical_ci_low']:.4f}, {r['critical_ci_high']:.4f}] | {r['hang']} | "
+          f"{r['critical_rate'] * b:,.1f} [{r['critical_ci_low'] * b:,.1f}, {r['critical_ci_high'] * b:,.1f}] |")
+    w("")
+
+
 def narrow(p):
     return (p["ci_high"] - p["ci_low"]) / 2 <= TARGET_HALF_WIDTH
 
@@ -110,10 +152,11 @@ def main():
         results.append((stem, r))
         if r["prediction"] == "data-level model" and r["data_bits"] == 8:
             software[stem] = software_reference(a, stem, r)
-    write_markdown(a, results, software)
+    reports = {net: sensitivity(a, net) for net in SENSITIVITY_NETWORKS}
+    write_markdown(a, results, software, reports)
 
 
-def write_markdown(a, results, software):
+def write_markdown(a, results, software, reports):
     L = []
     w = L.append
     rel = os.path.relpath(a.cache, os.path.dirname(a.out))
@@ -176,6 +219,20 @@ def write_markdown(a, results, software):
               f"{q['ci_high']:.4f}] | {p['predicted']:.4f} |")
     w("")
     w("PLACEHOLDER_RTL_VS_DATA")
+    w("")
+    w("## Flip-flop classes and single SRAM upsets: measured, not modelled yet")
+    w("")
+    w("One bit flips at a uniformly random busy cycle of one inference, in a site of one class (the class drawn")
+    w("first, so every class gets the same share), on the held-out images in turn (`configs/campaigns/")
+    w("sensitivity_<network>.yaml`, hybrid engine). *SDC*: some logit differs; *critical*: the top-1 class")
+    w("changed; a hang (the watchdog fired) counts as neither. *critical × bits*: the class's share of critical")
+    w("SDCs when every bit of the array is equally likely to be upset (the expected critical SDCs per inference, in")
+    w("units of the per-bit upset probability); sorted by it.")
+    w("")
+    bits = class_bits(a)
+    for net, report in reports.items():
+        class_table(w, net, report, rel, bits)
+    w("PLACEHOLDER_CLASSES")
     w("")
     w("## Per study")
     w("")

@@ -27,6 +27,19 @@ TEST(CampaignConfig, LoadsTheQuickstart) {
   EXPECT_EQ(c.network.accel.rows, 8);
 }
 
+// The sensitivity studies of docs/validation.md: every class, the same share each, held-out images in turn.
+TEST(CampaignConfig, LoadsEveryShippedSensitivityStudy) {
+  for (const char* net : {"lenet5", "cnn"}) {
+    const CampaignConfig c = load_campaign_config(std::string(FLIPSIM_SOURCE_DIR "/configs/campaigns/sensitivity_") +
+                                                  net + ".yaml");
+    EXPECT_EQ(c.targets.classes.size(), size_t(kNumSiteClasses)) << net;
+    EXPECT_TRUE(c.targets.per_class) << net;
+    EXPECT_TRUE(c.images_in_turn) << net;
+    EXPECT_EQ(c.images.front(), 5000) << net;
+    EXPECT_EQ(c.injections % c.images.size(), 0u) << net;
+  }
+}
+
 struct BadCase {
   const char* name;
   const char* body;
