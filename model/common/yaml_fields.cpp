@@ -20,6 +20,15 @@ YAML::Node load_yaml_file(const std::string& path) {
   }
 }
 
+bool yaml_top_level_has(const std::string& path, const std::string& key) {
+  try {
+    const YAML::Node root = YAML::LoadFile(path);
+    return root.IsMap() && root[key];
+  } catch (const std::exception&) {
+    return false;
+  }
+}
+
 YamlFields::YamlFields(const YAML::Node& map, std::string file, std::string context)
     : map_(map), file_(std::move(file)), context_(std::move(context)) {
   if (!map_.IsMap()) {

@@ -11,6 +11,10 @@ namespace flipsim {
 /// Reads a YAML file; a missing or unparsable file is a ConfigError naming it.
 YAML::Node load_yaml_file(const std::string& path);
 
+/// Whether `path` is a YAML mapping with `key` at its top level (false for anything else, including a file that
+/// does not parse: the loader the caller picks reports that).
+bool yaml_top_level_has(const std::string& path, const std::string& key);
+
 /// Typed, range-checked reads from one mapping of a YAML document.
 class YamlFields {
  public:

@@ -1,10 +1,9 @@
 #include "sim/validate/campaign_prediction.h"
 
-#include <yaml-cpp/yaml.h>
-
 #include <algorithm>
 
 #include "model/common/config_error.h"
+#include "model/common/yaml_fields.h"
 #include "model/soft_error/sweep.h"
 #include "model/soft_error/sweep_config.h"
 #include "sim/campaign/fault_plan.h"
@@ -70,14 +69,7 @@ CampaignPrediction predict_campaign(const CampaignConfig& config, int threads, b
   return p;
 }
 
-bool is_campaign_config(const std::string& path) {
-  try {
-    const YAML::Node root = YAML::LoadFile(path);
-    return root.IsMap() && root["campaign"];
-  } catch (const std::exception&) {
-    return false;
-  }
-}
+bool is_campaign_config(const std::string& path) { return yaml_top_level_has(path, "campaign"); }
 
 nlohmann::json to_json(const CampaignPrediction& p) {
   nlohmann::json buffers = nlohmann::json::array();

@@ -74,8 +74,10 @@ void tally(const std::string& db, ValidationPoint& p) {
   for (const InjectionRecord& r : store.injections()) {
     ++p.trials;
     if (r.outcome != Outcome::kHang && r.faulty_top1 == r.label) ++p.correct;
+    if (r.outcome == Outcome::kHang || r.outcome == Outcome::kSdcCritical) ++p.changed;
   }
   p.measured = wilson(p.correct, p.trials);
+  p.measured_critical = wilson(p.changed, p.trials);
 }
 
 }  // namespace
@@ -171,9 +173,13 @@ ValidationResult run_validation(const ValidationConfig& config, const ValidateOp
       const model::SweepResult m = model::run_sweep(sweep, loaded, model::Method::kModel, run);
       for (size_t i = 0; i < r.points.size(); ++i) {
         r.points[i].predicted = m.points[i].accuracy.value;
+        r.points[i].predicted_critical = 1 - m.points[i].unchanged.value;
       }
     } else if (r.prediction == PredictionKind::kOverwritten) {
-      for (ValidationPoint& p : r.points) p.predicted = r.golden_accuracy;
+      for (ValidationPoint& p : r.points) {
+        p.predicted = r.golden_accuracy;
+        p.predicted_critical = 0;
+      }
     }
     r.model_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   }
@@ -232,6 +238,10 @@ nlohmann::json to_json(const ValidationResult& r) {
                       {"predicted", number_or_null(p.predicted)},
                       {"error", p.predicted >= 0 && p.trials ? nlohmann::json(p.predicted - p.measured.value)
                                                              : nlohmann::json()},
+                      {"critical", p.trials ? nlohmann::json(p.measured_critical.value) : nlohmann::json()},
+                      {"critical_ci_low", p.trials ? nlohmann::json(p.measured_critical.low) : nlohmann::json()},
+                      {"critical_ci_high", p.trials ? nlohmann::json(p.measured_critical.high) : nlohmann::json()},
+                      {"predicted_critical", number_or_null(p.predicted_critical)},
                       {"crosscheck_injections", p.crosscheck_injections},
                       {"crosscheck_mismatches", p.crosscheck_mismatches},
                       {"db", p.db}});

@@ -37,6 +37,9 @@ struct ValidationPoint {
   uint64_t correct = 0;
   Proportion measured;         ///< accuracy with its 95 % Wilson interval
   double predicted = -1;       ///< the model's accuracy (-1: not run)
+  uint64_t changed = 0;        ///< injections whose top-1 class differs from the fault-free run's (or hung)
+  Proportion measured_critical;   ///< changed / trials: the campaign's critical-SDC rate, hangs included
+  double predicted_critical = -1; ///< the model's P(top-1 changed)
   uint64_t crosscheck_injections = 0;
   std::vector<std::string> crosscheck_mismatches;
   std::string db;

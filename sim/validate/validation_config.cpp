@@ -37,13 +37,6 @@ ValidationConfig load_validation_config(const std::string& path) {
   return c;
 }
 
-bool is_validation_config(const std::string& path) {
-  try {
-    const YAML::Node root = YAML::LoadFile(path);
-    return root.IsMap() && root["validate"];
-  } catch (const std::exception&) {
-    return false;
-  }
-}
+bool is_validation_config(const std::string& path) { return yaml_top_level_has(path, "validate"); }
 
 }  // namespace flipsim

@@ -10,14 +10,20 @@ void print_validation(const ValidationResult& r) {
              buffer_name(c.buffer), c.network.model, c.network.accel.variant(), c.first_image,
              c.first_image + c.images - 1);
   fmt::print("  fault-free accuracy {:.4f}; prediction: {}\n", r.golden_accuracy, prediction_name(r.prediction));
-  fmt::print("  {:>9}  {:>9}  {:>7}  {:>9}  {:>19}  {:>9}  {:>8}  {}\n", "ber", "flips", "n", "measured",
-             "95% interval", "predicted", "error", "cross-check");
+  fmt::print("  {:>9}  {:>9}  {:>7}  {:>9}  {:>19}  {:>9}  {:>8}  {:>21}  {:>9}  {}\n", "ber", "flips", "n",
+             "accuracy", "95% interval", "predicted", "error", "top-1 changed [95%]", "predicted", "cross-check");
+  const auto measured = [](const ValidationPoint& p, const Proportion& v, bool interval) {
+    if (!p.trials) return std::string("-");
+    return interval ? fmt::format("{:.4f} [{:.4f}, {:.4f}]", v.value, v.low, v.high) : fmt::format("{:.4f}", v.value);
+  };
+  const auto predicted = [](double v) { return v >= 0 ? fmt::format("{:.4f}", v) : std::string("-"); };
   for (const ValidationPoint& p : r.points)
-    fmt::print("  {:>9.2e}  {:>9.3g}  {:>7}  {:>9}  {:>19}  {:>9}  {:>8}  {}\n", p.x, p.expected_flips, p.trials,
-               p.trials ? fmt::format("{:.4f}", p.measured.value) : std::string("-"),
+    fmt::print("  {:>9.2e}  {:>9.3g}  {:>7}  {:>9}  {:>19}  {:>9}  {:>8}  {:>21}  {:>9}  {}\n", p.x, p.expected_flips,
+               p.trials, measured(p, p.measured, false),
                p.trials ? fmt::format("[{:.4f}, {:.4f}]", p.measured.low, p.measured.high) : std::string("-"),
-               p.predicted >= 0 ? fmt::format("{:.4f}", p.predicted) : std::string("-"),
+               predicted(p.predicted),
                p.predicted >= 0 && p.trials ? fmt::format("{:+.4f}", p.predicted - p.measured.value) : std::string("-"),
+               measured(p, p.measured_critical, true), predicted(p.predicted_critical),
                p.crosscheck_injections
                    ? fmt::format("{} of {} differ", p.crosscheck_mismatches.size(), p.crosscheck_injections)
                    : std::string("-"));

@@ -46,14 +46,22 @@ TEST(ValidateCli, MeasuresPredictsAndResumes) {
     EXPECT_LE(p["predicted"].get<double>(), 1.0);
     EXPECT_NEAR(p["error"].get<double>(), p["predicted"].get<double>() - p["measured"].get<double>(), 1e-12);
     EXPECT_EQ(p["crosscheck_injections"].get<uint64_t>(), 1u);
+    EXPECT_LE(p["critical_ci_low"].get<double>(), p["critical"].get<double>());
+    EXPECT_GE(p["critical_ci_high"].get<double>(), p["critical"].get<double>());
+    EXPECT_GE(p["predicted_critical"].get<double>(), 0.0);
+    EXPECT_LE(p["predicted_critical"].get<double>(), 1.0);
     // The point's database holds exactly the campaign's rows, all of the study's fault model and buffer.
-    // Every image carries the same number of injections, so the accuracy is paired with the fault-free one.
+    // Every image carries the same number of injections, so the accuracy is paired with the fault-free one; the
+    // top-1-change rate is the database's critical SDCs (and hangs).
     const ResultStore store(p["db"].get<std::string>());
     std::map<int, int> per_image;
+    uint64_t changed = 0;
     for (const InjectionRecord& r : store.injections()) {
       EXPECT_EQ(r.fault_model, "sram_ber");
       ++per_image[r.image];
+      changed += r.outcome == Outcome::kSdcCritical || r.outcome == Outcome::kHang;
     }
+    EXPECT_DOUBLE_EQ(p["critical"].get<double>(), double(changed) / 36.0);
     ASSERT_EQ(per_image.size(), 12u);
     EXPECT_EQ(per_image.begin()->first, 5000);
     for (const auto& [image, n] : per_image) EXPECT_EQ(n, 3) << image;
