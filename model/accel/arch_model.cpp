@@ -9,6 +9,15 @@ const char* buffer_name(Buffer b) {
   return kNames[int(b)];
 }
 
+size_t loaded_words(const PassWords& words, Buffer b) {
+  switch (b) {
+    case Buffer::kAbuf: return words.abuf;
+    case Buffer::kWbuf: return words.wbuf;
+    case Buffer::kBbuf: return words.bbuf;
+    default: return 0;
+  }
+}
+
 ArchModel::ArchModel(const AccelConfig& config) : config_(config) {
   buffers_[int(Buffer::kAbuf)].assign(config.abuf_depth, BufferWord(config.rows, 0));
   buffers_[int(Buffer::kWbuf)].assign(config.wbuf_depth, BufferWord(config.cols, 0));

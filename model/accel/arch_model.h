@@ -29,6 +29,10 @@ static_assert(int(Buffer::kAbuf) < kNumBuffers && int(Buffer::kWbuf) < kNumBuffe
               "fs_pkg::buffer_e must number the buffers 0..N-1");
 const char* buffer_name(Buffer b);
 
+/// Words of `b` the host loads for a pass, from address 0 (pass_words); 0 for accbuf and obuf, which the host
+/// never loads: the controller writes each of their words in the pass before it reads it.
+size_t loaded_words(const PassWords& words, Buffer b);
+
 /// Position of the controller when a tile finishes.
 struct TileEnd {
   int n_tile = 0;  ///< output-channel tile within the pass

@@ -19,12 +19,8 @@ FeatureMap BerArchEngine::run(const FeatureMap& input, const ConvLayer& layer, L
     pass_layers_.push_back(layer.name);
     flips_ += int(faults.back().size());
     const PassWords words = pass_words(plan, pass, config);
-    for (const SramFault& f : faults.back()) {
-      const Buffer b = Buffer(f.buffer);
-      // accbuf and obuf words are written in the pass before anything reads them: flips there are overwritten.
-      reaches_data |= (b == Buffer::kAbuf && f.word < words.abuf) || (b == Buffer::kWbuf && f.word < words.wbuf) ||
-                      (b == Buffer::kBbuf && f.word < words.bbuf);
-    }
+    // accbuf and obuf words are written in the pass before anything reads them: flips there are overwritten.
+    for (const SramFault& f : faults.back()) reaches_data |= f.word < loaded_words(words, Buffer(f.buffer));
   }
   if (run) {
     run->cycles = 0;

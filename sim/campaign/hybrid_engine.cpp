@@ -176,10 +176,7 @@ bool HybridEngine::flips_unread_word(const LayerPlan& plan, const LayerPass& pas
   // (tests/rtl/rtl_layer_test.cpp: garbage in every word at every pass changes no output). Nothing writes
   // them while the pass runs, so a flip beyond the pass's words is never read before the host overwrites it.
   const PassWords words = pass_words(plan, pass, rtl_.config());
-  const size_t loaded = injection_.site.buffer == Buffer::kAbuf   ? words.abuf
-                        : injection_.site.buffer == Buffer::kWbuf ? words.wbuf
-                                                                  : words.bbuf;
-  return size_t(injection_.site.word) >= loaded;
+  return size_t(injection_.site.word) >= loaded_words(words, injection_.site.buffer);
 }
 
 void HybridEngine::check_golden(int index, uint64_t k) {

@@ -99,19 +99,13 @@ LayerResidency layer_residency(Buffer buffer, const AccelConfig& accel, const Co
     const PassWords words = pass_words(plan, pass, accel);
     const uint64_t channels_in_pass = uint64_t(
         std::min(layer.out_channels, (pass.n_tile_begin + pass.n_tiles) * accel.cols) - pass.n_tile_begin * accel.cols);
+    r.loaded_words += loaded_words(words, buffer);
     switch (buffer) {
-      case Buffer::kAbuf:
-        r.loaded_words += words.abuf;
-        copies += uint64_t(pass.in_pixels) * uint64_t(layer.in_channels);
-        break;
+      case Buffer::kAbuf: copies += uint64_t(pass.in_pixels) * uint64_t(layer.in_channels); break;
       case Buffer::kWbuf:
-        r.loaded_words += words.wbuf;
         copies += channels_in_pass * uint64_t(layer.kernel_h * layer.kernel_w * layer.in_channels);
         break;
-      case Buffer::kBbuf:
-        r.loaded_words += words.bbuf;
-        copies += channels_in_pass;
-        break;
+      case Buffer::kBbuf: copies += channels_in_pass; break;
       default: break;  // accbuf and obuf are written by the controller, never loaded
     }
   }
