@@ -31,23 +31,33 @@ std::vector<nlohmann::json> rows_without_cycles(const std::string& db, uint64_t*
   return out;
 }
 
+/// One campaign run by the full-RTL engine and by the hybrid engine: the rows of each, without their cycles.
+struct BothEngines {
+  std::vector<nlohmann::json> full, hybrid;
+  uint64_t full_cycles = 0, hybrid_cycles = 0;
+};
+
+void run_on_both_engines(const std::string& config, const std::string& name, BothEngines* out) {
+  const std::string full = fresh_db(name + "_full"), hybrid = fresh_db(name + "_hybrid");
+  const test::CliRun a = test::run_flipsim("campaign " + config + " --db " + full + " --engine full --json");
+  ASSERT_EQ(a.status, 0) << a.output;
+  const test::CliRun b = test::run_flipsim("campaign " + config + " --db " + hybrid + " --engine hybrid --json");
+  ASSERT_EQ(b.status, 0) << b.output;
+  out->full = rows_without_cycles(full, &out->full_cycles);
+  out->hybrid = rows_without_cycles(hybrid, &out->hybrid_cycles);
+}
+
 TEST(HybridEngine, SameRowsAsTheFullRtlEngineInFewerCycles) {
   const std::string config = test::write_campaign(
       "hybrid_rows",
       "  images: 2\n  targets: {classes: [pe_weight, pe_act, pe_psum, pe_valid, array_edge, ctrl, ppu, host, abuf, "
       "wbuf, accbuf, obuf]}\n  fault: {model: flip}\n  injections: 48\n  seed: 11\n");
-  const std::string full = fresh_db("hybrid_full"), hybrid = fresh_db("hybrid_hybrid");
-  const test::CliRun a = test::run_flipsim("campaign " + config + " --db " + full + " --engine full --json");
-  ASSERT_EQ(a.status, 0) << a.output;
-  const test::CliRun b = test::run_flipsim("campaign " + config + " --db " + hybrid + " --engine hybrid --json");
-  ASSERT_EQ(b.status, 0) << b.output;
-  uint64_t full_cycles = 0, hybrid_cycles = 0;
-  const auto full_rows = rows_without_cycles(full, &full_cycles);
-  const auto hybrid_rows = rows_without_cycles(hybrid, &hybrid_cycles);
-  ASSERT_EQ(full_rows.size(), 48u);
-  for (size_t i = 0; i < full_rows.size(); ++i) EXPECT_EQ(full_rows[i], hybrid_rows[i]) << "row " << i;
-  EXPECT_LT(hybrid_cycles * 4, full_cycles) << "the hybrid engine simulated " << hybrid_cycles << " cycles, the full "
-                                            << full_cycles;
+  BothEngines runs;
+  ASSERT_NO_FATAL_FAILURE(run_on_both_engines(config, "hybrid", &runs));
+  ASSERT_EQ(runs.full.size(), 48u);
+  for (size_t i = 0; i < runs.full.size(); ++i) EXPECT_EQ(runs.full[i], runs.hybrid[i]) << "row " << i;
+  EXPECT_LT(runs.hybrid_cycles * 4, runs.full_cycles)
+      << "the hybrid engine simulated " << runs.hybrid_cycles << " cycles, the full " << runs.full_cycles;
 }
 
 // A stuck-at long enough to outlive the pass it starts in: the fault must stay on the port into the next passes.
@@ -55,14 +65,10 @@ TEST(HybridEngine, LongStuckAtGivesTheSameRowsAsTheFullRtlEngine) {
   const std::string config = test::write_campaign(
       "hybrid_stuck", "  images: 2\n  targets: {classes: [pe_psum, pe_weight, ctrl, host, ppu], per_class: true}\n"
                       "  fault: {model: stuck_at_1, duration: 3000}\n  injections: 60\n  seed: 4\n");
-  const std::string full = fresh_db("stuck_full"), hybrid = fresh_db("stuck_hybrid");
-  ASSERT_EQ(test::run_flipsim("campaign " + config + " --db " + full + " --engine full --json").status, 0);
-  ASSERT_EQ(test::run_flipsim("campaign " + config + " --db " + hybrid + " --engine hybrid --json").status, 0);
-  uint64_t full_cycles = 0, hybrid_cycles = 0;
-  const auto full_rows = rows_without_cycles(full, &full_cycles);
-  const auto hybrid_rows = rows_without_cycles(hybrid, &hybrid_cycles);
-  ASSERT_EQ(full_rows.size(), 60u);
-  for (size_t i = 0; i < full_rows.size(); ++i) EXPECT_EQ(full_rows[i], hybrid_rows[i]) << "row " << i;
+  BothEngines runs;
+  ASSERT_NO_FATAL_FAILURE(run_on_both_engines(config, "stuck", &runs));
+  ASSERT_EQ(runs.full.size(), 60u);
+  for (size_t i = 0; i < runs.full.size(); ++i) EXPECT_EQ(runs.full[i], runs.hybrid[i]) << "row " << i;
 }
 
 // Bit-error rates run on the architectural model, not a cycle of RTL: the rows must still be the full RTL's,
@@ -73,20 +79,16 @@ TEST(HybridEngine, BitErrorRatesOnTheArchitecturalModelGiveTheFullRtlRows) {
     const std::string config = test::write_campaign(
         "hybrid_ber", std::string("  images: 3\n  targets: {classes: ") + buffers +
                           "}\n  fault: {model: sram_ber, ber: 2.0e-4}\n  injections: 16\n  seed: 5\n");
-    const std::string full = fresh_db("ber_full"), hybrid = fresh_db("ber_hybrid");
-    ASSERT_EQ(test::run_flipsim("campaign " + config + " --db " + full + " --engine full --json").status, 0);
-    ASSERT_EQ(test::run_flipsim("campaign " + config + " --db " + hybrid + " --engine hybrid --json").status, 0);
-    uint64_t full_cycles = 0, hybrid_cycles = 0;
-    const auto full_rows = rows_without_cycles(full, &full_cycles);
-    const auto hybrid_rows = rows_without_cycles(hybrid, &hybrid_cycles);
-    ASSERT_EQ(full_rows.size(), 16u);
+    BothEngines runs;
+    ASSERT_NO_FATAL_FAILURE(run_on_both_engines(config, "ber", &runs));
+    ASSERT_EQ(runs.full.size(), 16u);
     size_t corrupted = 0;
-    for (size_t i = 0; i < full_rows.size(); ++i) {
-      EXPECT_EQ(full_rows[i], hybrid_rows[i]) << "row " << i;
-      corrupted += full_rows[i]["outcome"] != "masked" || full_rows[i]["masked_at"] != "array";
+    for (size_t i = 0; i < runs.full.size(); ++i) {
+      EXPECT_EQ(runs.full[i], runs.hybrid[i]) << "row " << i;
+      corrupted += runs.full[i]["outcome"] != "masked" || runs.full[i]["masked_at"] != "array";
     }
     EXPECT_GT(corrupted, 4u) << "too few flips reached a result for the comparison to mean anything";
-    EXPECT_EQ(hybrid_cycles, 0u);
+    EXPECT_EQ(runs.hybrid_cycles, 0u);
   }
 }
 
