@@ -58,6 +58,19 @@ def title_of(r):
     return f"{net}, int{r['data_bits']}, {r['target']}{layers}"
 
 
+def finish_accuracy_plot(fig, ax, out, xlabel, ylabel="top-1 accuracy", legend_size=8):
+    """Accuracy (0 to 1) against a log-scaled error rate, gridded, legend at the lower left; saved to `out`."""
+    ax.set_xscale("log")
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.set_ylim(0, 1)
+    ax.grid(True, which="both", alpha=0.3)
+    ax.legend(fontsize=legend_size, loc="lower left")
+    fig.tight_layout()
+    fig.savefig(out, dpi=110)
+    plt.close(fig)
+
+
 def plot(out, files):
     results = [load(f) for f in files]
     fig, ax = plt.subplots(figsize=(6.4, 4.2))
@@ -67,15 +80,7 @@ def plot(out, files):
     if results:
         ax.axhline(results[0]["golden_accuracy"], color="grey", linewidth=0.8, linestyle=":", label="fault-free")
         ax.set_title(title_of(results[0]))
-    ax.set_xscale("log")
-    ax.set_xlabel("per-bit error rate (BER)")
-    ax.set_ylabel("top-1 accuracy")
-    ax.set_ylim(0, 1)
-    ax.grid(True, which="both", alpha=0.3)
-    ax.legend(fontsize=8, loc="lower left")
-    fig.tight_layout()
-    fig.savefig(out, dpi=110)
-    plt.close(fig)
+    finish_accuracy_plot(fig, ax, out, "per-bit error rate (BER)")
 
 
 def plot_layers(out, path):
@@ -86,16 +91,8 @@ def plot_layers(out, path):
                 marker=".", label=f"{layer['name']} ({layer['bits']} bits)")
     ax.plot([p["ber"] for p in r["points"]], [p["accuracy"] for p in r["points"]], color="black",
             linewidth=2, label="all layers")
-    ax.set_xscale("log")
-    ax.set_xlabel("per-bit error rate (BER)")
-    ax.set_ylabel("predicted top-1 accuracy")
-    ax.set_ylim(0, 1)
     ax.set_title(title_of(r) + ": one layer at a time")
-    ax.grid(True, which="both", alpha=0.3)
-    ax.legend(fontsize=7, loc="lower left")
-    fig.tight_layout()
-    fig.savefig(out, dpi=110)
-    plt.close(fig)
+    finish_accuracy_plot(fig, ax, out, "per-bit error rate (BER)", "predicted top-1 accuracy", legend_size=7)
 
 
 def plot_validation(out, path):
@@ -115,15 +112,22 @@ def plot_validation(out, path):
     net = os.path.splitext(os.path.basename(r["network"]))[0]
     ax.set_title(f"{net}, int{r['data_bits']}, {r['buffer']} bit-error rate, images "
                  f"{r['first_image']}-{r['first_image'] + r['images'] - 1}")
-    ax.set_xscale("log")
-    ax.set_xlabel("per-bit error rate of the buffer, every pass")
-    ax.set_ylabel("top-1 accuracy")
-    ax.set_ylim(0, 1)
-    ax.grid(True, which="both", alpha=0.3)
-    ax.legend(fontsize=8, loc="lower left")
-    fig.tight_layout()
-    fig.savefig(out, dpi=110)
-    plt.close(fig)
+    finish_accuracy_plot(fig, ax, out, "per-bit error rate of the buffer, every pass")
+
+
+def fill_placeholders(text, notes):
+    """Replaces every placeholder in `text` with the hand-written section under its `@@ PLACEHOLDER` line in the
+    notes file (kept out of the generators so that numbers and prose are easy to tell apart)."""
+    sections, key = {}, None
+    for line in open(notes):
+        if line.startswith("@@ "):
+            key = line[3:].strip()
+            sections[key] = []
+        elif key:
+            sections[key].append(line)
+    for k, v in sections.items():
+        text = text.replace(k, "".join(v).strip())
+    return text
 
 
 def main():
@@ -390,18 +394,7 @@ def write_markdown(a, res, layers, rel):
     text = "\n".join(L) + "\n"
     notes = os.path.join(REPO, "docs", "findings_notes.md")
     if os.path.exists(notes):
-        # Hand-written discussion, keyed by the placeholders above (kept out of the generator so that numbers and
-        # prose are easy to tell apart).
-        sections = {}
-        key = None
-        for line in open(notes):
-            if line.startswith("@@ "):
-                key = line[3:].strip()
-                sections[key] = []
-            elif key:
-                sections[key].append(line)
-        for k, v in sections.items():
-            text = text.replace(k, "".join(v).strip())
+        text = fill_placeholders(text, notes)
     with open(a.out, "w") as f:
         f.write(text)
     print("wrote", a.out)

@@ -20,7 +20,7 @@ import tempfile
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from findings import plot_validation  # noqa: E402
+from findings import fill_placeholders, plot_validation  # noqa: E402
 
 TARGET_HALF_WIDTH = 0.01  # the "interval narrower than +-1 point"
 
@@ -273,17 +273,7 @@ def write_markdown(a, results, software, reports):
             w(f"| {l['layer']} | {l['passes']} | {l['values']:,} | {l['loaded_bits']:,} | {l['loads_per_value']:.3f} |")
         w("")
     w("PLACEHOLDER_HOW")
-    text = "\n".join(L) + "\n"
-    # Hand-written discussion, keyed by the placeholders above (numbers come from the tables, prose from the notes).
-    sections, key = {}, None
-    for line in open(os.path.join(REPO, "docs", "validation_notes.md")):
-        if line.startswith("@@ "):
-            key = line[3:].strip()
-            sections[key] = []
-        elif key:
-            sections[key].append(line)
-    for k, v in sections.items():
-        text = text.replace(k, "".join(v).strip())
+    text = fill_placeholders("\n".join(L) + "\n", os.path.join(REPO, "docs", "validation_notes.md"))
     with open(a.out, "w") as f:
         f.write(text)
     print("wrote", a.out)
