@@ -14,7 +14,8 @@ module fs_ctrl #(
   parameter int unsigned WbufAw     = 12,
   parameter int unsigned BbufAw     = 6,
   parameter int unsigned AccbufAw   = 10,
-  parameter int unsigned ObufAw     = 11
+  parameter int unsigned ObufAw     = 11,
+  parameter bit          Protectable = 1'b0
 ) (
   input  logic                               clk_i,
   input  logic                               rst_ni,
@@ -45,6 +46,10 @@ module fs_ctrl #(
   output logic                               obuf_we_o,
   output logic [ObufAw-1:0]                  obuf_waddr_o,
   output logic [Cols-1:0][DataWidth-1:0]     obuf_wdata_o,
+  // protection of the array's registers (fs_pkg::prot_t)
+  input  fs_pkg::prot_t                      prot_i,
+  output logic                               array_detected_o,
+  output logic                               array_corrected_o,
   input  fs_pkg::ff_fault_t                  ff_fault_i
 );
   import fs_pkg::*;
@@ -185,9 +190,10 @@ module fs_ctrl #(
   // run must not depend on what an earlier run left there.
   assign act = (rd_zero_q || !rd_valid_q) ? '0 : abuf_rdata_i;
 
-  fs_array #(.Rows(Rows), .Cols(Cols), .DataWidth(DataWidth), .AccWidth(AccWidth)) u_array (
+  fs_array #(.Rows(Rows), .Cols(Cols), .DataWidth(DataWidth), .AccWidth(AccWidth), .Protectable(Protectable)) u_array (
     .clk_i, .rst_ni, .wload_i(wrd_valid_q), .w_i(wbuf_rdata_i), .act_i(act), .valid_i(rd_valid_q),
-    .psum_o(array_psum), .valid_o(array_valid), .fault_i(ff_fault_i));
+    .psum_o(array_psum), .valid_o(array_valid), .prot_i, .detected_o(array_detected_o),
+    .corrected_o(array_corrected_o), .fault_i(ff_fault_i));
 
   // ---- accumulation: stage A registers the array row and reads the previous partial sum ------------
   logic [PixW-1:0] m_out_d, wr_count_d, a_m_q;

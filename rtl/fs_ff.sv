@@ -2,7 +2,8 @@
 // so that the flip-flop fault port reaches each of them the same way.
 module fs_ff #(
   parameter int unsigned Width = 1,
-  parameter int unsigned Group = 0
+  parameter int unsigned Group = 0,
+  parameter int unsigned Replica = 0  // which copy of a replicated register (fs_ff_redundant)
 ) (
   input  logic                 clk_i,
   input  logic                 rst_ni,
@@ -11,7 +12,6 @@ module fs_ff #(
   output logic [Width-1:0]     q_o,
   input  fs_pkg::ff_fault_t    fault_i
 );
-  import fs_pkg::*;
 
   logic [Width-1:0] hold_d, q_d, q_q;
   logic             hit;
@@ -22,7 +22,8 @@ module fs_ff #(
   // Benchmark build without the fault hook, to measure what the port costs in simulation speed.
   assign hit    = 1'b0;
 `else
-  assign hit    = fault_i.valid && (fault_i.group == FaultGroupWidth'(Group));
+  assign hit    = fault_i.valid && (fault_i.group == fs_pkg::FaultGroupWidth'(Group)) &&
+                  (fault_i.replica == fs_pkg::FaultReplicaWidth'(Replica));
 `endif
 
   // Registers wider than FaultMaskWidth do not elaborate: their owners split them into several groups.

@@ -1,8 +1,10 @@
 // Weight-stationary processing element: holds one weight, passes activations right and partial sums down.
+// In a Protectable build each register is an fs_ff_redundant whose redundancy prot_i chooses per class.
 module fs_pe #(
-  parameter int unsigned DataWidth = 8,
-  parameter int unsigned AccWidth  = 32,
-  parameter int unsigned GroupBase = 0
+  parameter int unsigned DataWidth   = 8,
+  parameter int unsigned AccWidth    = 32,
+  parameter int unsigned GroupBase   = 0,
+  parameter bit          Protectable = 1'b0
 ) (
   input  logic                        clk_i,
   input  logic                        rst_ni,
@@ -15,21 +17,42 @@ module fs_pe #(
   output logic                        valid_o,
   input  logic signed [AccWidth-1:0]  psum_i,
   output logic signed [AccWidth-1:0]  psum_o,
+  input  fs_pkg::prot_t               prot_i,
+  output logic                        detected_o,
+  output logic                        corrected_o,
   input  fs_pkg::ff_fault_t           fault_i
 );
   logic signed [2*DataWidth-1:0] product;
   logic signed [AccWidth-1:0]    psum_d;
+  logic [3:0]                    detected, corrected;
 
   assign product = act_i * w_o;
   // Two's-complement wrap at AccWidth is the defined accumulator behaviour (the golden model wraps too).
   assign psum_d  = psum_i + AccWidth'(product);
 
-  fs_ff #(.Width(DataWidth), .Group(GroupBase + fs_pkg::PeWeightField)) u_weight (
-    .clk_i, .rst_ni, .en_i(wload_i), .d_i(w_i), .q_o(w_o), .fault_i);
-  fs_ff #(.Width(DataWidth), .Group(GroupBase + fs_pkg::PeActField)) u_act (
-    .clk_i, .rst_ni, .en_i(1'b1), .d_i(act_i), .q_o(act_o), .fault_i);
-  fs_ff #(.Width(AccWidth), .Group(GroupBase + fs_pkg::PePsumField)) u_psum (
-    .clk_i, .rst_ni, .en_i(1'b1), .d_i(psum_d), .q_o(psum_o), .fault_i);
-  fs_ff #(.Width(1), .Group(GroupBase + fs_pkg::PeValidField)) u_valid (
-    .clk_i, .rst_ni, .en_i(1'b1), .d_i(valid_i), .q_o(valid_o), .fault_i);
+  // One register of the PE: INDEX its bit in detected/corrected, CLASS its field of prot_t.
+`define _FS_PE_REG(NAME, INDEX, WIDTH, FIELD, CLASS, EN, D, Q) \
+  if (Protectable) begin : g_``NAME \
+    fs_ff_redundant #(.Width(WIDTH), .Group(GroupBase + FIELD)) u_``NAME ( \
+      .clk_i, .rst_ni, .en_i(EN), .d_i(D), .q_o(Q), .redund_i(prot_i.CLASS), \
+      .zero_on_detect_i(prot_i.zero_on_detect), .detected_o(detected[INDEX]), .corrected_o(corrected[INDEX]), \
+      .fault_i); \
+  end else begin : g_``NAME \
+    fs_ff #(.Width(WIDTH), .Group(GroupBase + FIELD)) u_``NAME ( \
+      .clk_i, .rst_ni, .en_i(EN), .d_i(D), .q_o(Q), .fault_i); \
+    assign detected[INDEX]  = 1'b0; \
+    assign corrected[INDEX] = 1'b0; \
+  end
+
+  `_FS_PE_REG(weight, 0, DataWidth, fs_pkg::PeWeightField, pe_weight, wload_i, w_i, w_o)
+  `_FS_PE_REG(act, 1, DataWidth, fs_pkg::PeActField, pe_act, 1'b1, act_i, act_o)
+  `_FS_PE_REG(psum, 2, AccWidth, fs_pkg::PePsumField, pe_psum, 1'b1, psum_d, psum_o)
+  `_FS_PE_REG(valid, 3, 1, fs_pkg::PeValidField, pe_valid, 1'b1, valid_i, valid_o)
+`undef _FS_PE_REG
+
+  assign detected_o  = |detected;
+  assign corrected_o = |corrected;
+  // The buffers' fields of prot_i, and in an unprotected build all of it, are not the PE's.
+  logic unused_prot;
+  assign unused_prot = ^prot_i;
 endmodule

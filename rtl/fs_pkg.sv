@@ -29,6 +29,7 @@ package fs_pkg;
   localparam int unsigned RegDepths0     = 5;  // {wbuf depth, abuf depth} (32 bits each)
   localparam int unsigned RegDepths1     = 6;  // {accbuf depth, bbuf depth}
   localparam int unsigned RegDepths2     = 7;  // obuf depth
+  localparam int unsigned RegProt        = 8;  // prot_t: the protection in use (Protectable builds; else reads 0)
   localparam int unsigned RegDescBase    = 16; // first descriptor register
 
   // Bits of RegCtrl (write) and RegStatus (read).
@@ -36,6 +37,9 @@ package fs_pkg;
   localparam int unsigned RegCtrlScrubBit  = 1;
   localparam int unsigned RegStatusBusyBit = 0;
   localparam int unsigned RegStatusDoneBit = 1;
+  // Sticky from a start to the next: a protected circuit detected an error it could not correct, or corrected one.
+  localparam int unsigned RegStatusDetectedBit  = 2;
+  localparam int unsigned RegStatusCorrectedBit = 3;
 
   // RegParams and RegDepths*: the compiled parameters, read back by the testbench so that a configuration never
   // silently runs on different hardware.
@@ -97,21 +101,56 @@ package fs_pkg;
   // Width of the controller's loop counters (tile, kernel position, channel block, weight row, output pixel).
   localparam int unsigned CtrlCountWidth = 16;
 
-  // Flip-flop fault port: every state register belongs to one group; the group whose id matches sees
-  // its next value XORed with flip_mask and then bits in force_mask set to force_value.
-  localparam int unsigned FaultGroupWidth = 24;
-  localparam int unsigned FaultMaskWidth  = 64;
+  // Protection, in builds with fs_top's Protectable set: every buffer lane stores check bits and every PE register
+  // has Replicas copies, and RegProt chooses at run time which code and which redundancy are in use (the host
+  // writes it once, before it loads any buffer). Unused check bits and replicas are not fault sites.
+  typedef enum logic [1:0] {
+    CodeNone   = 2'd0,
+    CodeParity = 2'd1,  // one even-parity bit per lane: detects an odd number of flips
+    CodeSecded = 2'd2   // extended Hamming per lane: corrects one flip, detects two
+  } code_e;
+
+  typedef enum logic [2:0] {
+    RedundNone     = 3'd0,
+    RedundDmr      = 3'd1,  // duplicate and compare: detects
+    RedundTmr      = 3'd2,  // triplicate and vote (the vote is written back while the register holds): corrects
+    RedundDmrUpper = 3'd3,  // the same, for the upper half of the register's bits only
+    RedundTmrUpper = 3'd4
+  } redund_e;
+
+  localparam int unsigned Replicas = 3;
 
   typedef struct packed {
-    logic                       valid;
-    logic [FaultGroupWidth-1:0] group;
+    logic    zero_on_detect;  // a detected error reads as zero (else the value is passed on and only flagged)
+    redund_e pe_valid;
+    redund_e pe_psum;
+    redund_e pe_act;
+    redund_e pe_weight;
+    code_e   obuf;
+    code_e   accbuf;
+    code_e   bbuf;
+    code_e   wbuf;
+    code_e   abuf;
+  } prot_t;
+
+  // Flip-flop fault port: every state register belongs to one group; the group whose id matches sees
+  // its next value XORed with flip_mask and then bits in force_mask set to force_value. `replica` picks one copy
+  // of a replicated register (always 0 for the others).
+  localparam int unsigned FaultGroupWidth   = 24;
+  localparam int unsigned FaultMaskWidth    = 64;
+  localparam int unsigned FaultReplicaWidth = 2;
+
+  typedef struct packed {
+    logic                         valid;
+    logic [FaultGroupWidth-1:0]   group;
+    logic [FaultReplicaWidth-1:0] replica;
     logic [FaultMaskWidth-1:0]  flip_mask;
     logic [FaultMaskWidth-1:0]  force_mask;
     logic [FaultMaskWidth-1:0]  force_value;
   } ff_fault_t;
 
 
-  // SRAM fault port: XOR flip_mask into the stored lanes of one word of one buffer.
+  // SRAM fault port: XOR flip_mask into one stored lane (data bits, then its check bits) of one word of one buffer.
   typedef enum logic [2:0] {
     BufAbuf   = 3'd0,
     BufWbuf   = 3'd1,
@@ -149,6 +188,9 @@ package fs_pkg;
   localparam int unsigned HostRespRegOffset     = 38;
   localparam int unsigned HostScrubOffset       = 39;
   localparam int unsigned HostScrubAddrOffset   = 40;
+  localparam int unsigned HostProtOffset        = 41;  // Protectable builds only, as the next two
+  localparam int unsigned HostDetectedOffset    = 42;
+  localparam int unsigned HostCorrectedOffset   = 43;
 
   // Offsets from GroupCtrl (fs_ctrl); the per-lane registers take one group per column: offset + c.
   localparam int unsigned CtrlStateOffset    = 0;

@@ -11,7 +11,9 @@ module fs_top #(
   parameter int unsigned WbufDepth   = 4096,
   parameter int unsigned BbufDepth   = 64,
   parameter int unsigned AccbufDepth = 1024,
-  parameter int unsigned ObufDepth   = 2048
+  parameter int unsigned ObufDepth   = 2048,
+  // Check bits on every buffer lane and replicated PE registers, chosen at run time through RegProt.
+  parameter int unsigned Protectable = 0
 ) (
   input  logic                               clk_i,
   input  logic                               rst_ni,
@@ -84,6 +86,23 @@ module fs_top #(
   `FS_FF(scrub_addr, ScrubAw, GroupHost + HostScrubAddrOffset, 1'b1, scrub_q ? scrub_addr_q + 1'b1 : '0)
   assign busy = ctrl_busy || scrub_q;
 
+  // ---- protection (Protectable builds): the code and redundancy in use, and what they found ---------
+  prot_t prot_q;
+  logic  detected_now, corrected_now, detected_q, corrected_q;
+  if (Protectable != 0) begin : g_prot
+    logic write_prot;
+    assign write_prot = wr && region == RegionRegs && word == WordAddrWidth'(RegProt);
+    `FS_FF(prot, $bits(prot_t), GroupHost + HostProtOffset, write_prot, prot_t'(host_req_wdata_i[$bits(prot_t)-1:0]))
+    `FS_FF(detected, 1, GroupHost + HostDetectedOffset, 1'b1, detected_now || (detected_q && !start))
+    `FS_FF(corrected, 1, GroupHost + HostCorrectedOffset, 1'b1, corrected_now || (corrected_q && !start))
+  end else begin : g_no_prot
+    assign prot_q      = '0;
+    assign detected_q  = 1'b0;
+    assign corrected_q = 1'b0;
+    logic unused_prot;
+    assign unused_prot = ^{detected_now, corrected_now};
+  end
+
   `FS_FF(done, 1, GroupHost + HostDoneOffset, 1'b1, done_pulse || (done_q && !start))
   `FS_FF(cycles, 64, GroupHost + HostCyclesOffset, 1'b1, cycles_q + 64'd1)
   `FS_FF(layer_cycles, 32, GroupHost + HostLayerCyclesOffset, 1'b1, start ? 32'd0 : layer_cycles_q + 32'(ctrl_busy))
@@ -94,6 +113,8 @@ module fs_top #(
       WordAddrWidth'(RegStatus): begin
         reg_rdata[RegStatusBusyBit] = busy;
         reg_rdata[RegStatusDoneBit] = done_q;
+        reg_rdata[RegStatusDetectedBit]  = detected_q;
+        reg_rdata[RegStatusCorrectedBit] = corrected_q;
       end
       WordAddrWidth'(RegCycles):      reg_rdata = cycles_q;
       WordAddrWidth'(RegLayerCycles): reg_rdata = {32'd0, layer_cycles_q};
@@ -103,6 +124,7 @@ module fs_top #(
       WordAddrWidth'(RegDepths1):     reg_rdata = depths1_t'{accbuf_depth: 32'(AccbufDepth),
                                                              bbuf_depth: 32'(BbufDepth)};
       WordAddrWidth'(RegDepths2):     reg_rdata = depths2_t'{reserved: 32'd0, obuf_depth: 32'(ObufDepth)};
+      WordAddrWidth'(RegProt):        reg_rdata = 64'(prot_q);
       default: begin
         if (word >= WordAddrWidth'(RegDescBase) && word < WordAddrWidth'(RegDescBase + NumDescRegs)) begin
           reg_rdata = {32'd0, desc_q[5'(word - WordAddrWidth'(RegDescBase))]};
@@ -132,12 +154,12 @@ module fs_top #(
   `define _FS_BUFFER(NAME, REGION, ID, DEPTH, LANES, WIDTH, CTRL_WE, CTRL_WADDR, CTRL_WDATA, CTRL_RE, CTRL_RADDR) \
     logic [LANES-1:0]             NAME``_hmask; \
     logic [LANES-1:0][WIDTH-1:0]  NAME``_hdata; \
-    logic                         NAME``_hsel; \
+    logic                         NAME``_hsel, NAME``_detected, NAME``_corrected; \
     assign NAME``_hsel = !busy && region == REGION; \
     fs_host_lanes #(.Lanes(LANES), .LaneWidth(WIDTH)) u_``NAME``_lanes ( \
       .wlane_i(lane), .wdata_i(host_req_wdata_i), .wmask_o(NAME``_hmask), .wdata_o(NAME``_hdata), \
       .rlane_i(resp_lane_q), .rdata_i(NAME``_rdata), .rdata_o(NAME``_host)); \
-    fs_sram #(.Depth(DEPTH), .Lanes(LANES), .LaneWidth(WIDTH), .BufferId(ID)) u_``NAME ( \
+    fs_sram #(.Depth(DEPTH), .Lanes(LANES), .LaneWidth(WIDTH), .BufferId(ID), .Protectable(Protectable != 0)) u_``NAME ( \
       .clk_i, \
       .we_i(scrub_q || (busy ? CTRL_WE : (wr && NAME``_hsel))), \
       .waddr_i(scrub_q ? $clog2(DEPTH)'(scrub_addr_q) : busy ? CTRL_WADDR : $clog2(DEPTH)'(word)), \
@@ -146,6 +168,8 @@ module fs_top #(
       .re_i(busy ? CTRL_RE : (rd && NAME``_hsel)), \
       .raddr_i(busy ? CTRL_RADDR : $clog2(DEPTH)'(word)), \
       .rdata_o(NAME``_rdata), \
+      .code_i(prot_q.NAME), .zero_on_detect_i(prot_q.zero_on_detect), \
+      .detected_o(NAME``_detected), .corrected_o(NAME``_corrected), \
       .fault_i(sram_fault_i));
 
   `_FS_BUFFER(abuf, RegionAbuf, BufAbuf, AbufDepth, Rows, DataWidth, 1'b0, '0, '0, abuf_re, abuf_raddr)
@@ -169,10 +193,17 @@ module fs_top #(
   end
   assign host_resp_valid_o = resp_valid_q;
 
+  logic array_detected, array_corrected;
+  assign detected_now  = abuf_detected || wbuf_detected || bbuf_detected || accbuf_detected || obuf_detected ||
+                         array_detected;
+  assign corrected_now = abuf_corrected || wbuf_corrected || bbuf_corrected || accbuf_corrected ||
+                         obuf_corrected || array_corrected;
+
   // ---- controller -----------------------------------------------------------------------------------
   fs_ctrl #(
     .Rows(Rows), .Cols(Cols), .DataWidth(DataWidth), .AccWidth(AccWidth),
-    .AbufAw(AbufAw), .WbufAw(WbufAw), .BbufAw(BbufAw), .AccbufAw(AccbufAw), .ObufAw(ObufAw)
+    .AbufAw(AbufAw), .WbufAw(WbufAw), .BbufAw(BbufAw), .AccbufAw(AccbufAw), .ObufAw(ObufAw),
+    .Protectable(Protectable != 0)
   ) u_ctrl (
     .clk_i, .rst_ni, .start_i(start), .desc_i(desc_q), .busy_o(ctrl_busy), .done_o(done_pulse),
     .abuf_re_o(abuf_re), .abuf_raddr_o(abuf_raddr), .abuf_rdata_i(abuf_rdata),
@@ -181,6 +212,7 @@ module fs_top #(
     .accbuf_re_o(accbuf_re), .accbuf_raddr_o(accbuf_raddr), .accbuf_rdata_i(accbuf_rdata),
     .accbuf_we_o(accbuf_we), .accbuf_waddr_o(accbuf_waddr), .accbuf_wdata_o(accbuf_wdata),
     .obuf_we_o(obuf_we), .obuf_waddr_o(obuf_waddr), .obuf_wdata_o(obuf_wdata),
+    .prot_i(prot_q), .array_detected_o(array_detected), .array_corrected_o(array_corrected),
     .ff_fault_i);
 
   assign busy_o = busy;
@@ -190,7 +222,7 @@ module fs_top #(
                     $bits(region_e) + WordAddrWidth + HostLaneWidth == HostAddrWidth)
   `FS_ASSERT_STATIC(g_host_groups_in_range,
                     HostDescOffset + NumDescRegs <= HostDoneOffset &&
-                    GroupHost + HostScrubAddrOffset < GroupCtrl)
+                    GroupHost + HostCorrectedOffset < GroupCtrl)
   `FS_ASSERT_STATIC(g_ctrl_groups_in_range,
                     CtrlWrCountOffset < CtrlBiasOffset && CtrlBiasOffset + Cols <= CtrlAPsumOffset &&
                     GroupCtrl + CtrlAPsumOffset + Cols <= GroupPpu)

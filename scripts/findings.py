@@ -7,6 +7,8 @@ Uses Debian's matplotlib: run with /usr/bin/python3 (the flipsim binary calls it
     findings.py plot-layers OUT.png MODEL.json     per-layer sensitivity from `flipsim model --layers --json`
     findings.py plot-validate OUT.png VALIDATION.json
                                                    measured (95% CI) against predicted, from `flipsim validate`
+    findings.py plot-explore OUT.png EXPLORE.json  cost against critical-SDC rate (95% CI) per protection option,
+                                                   the Pareto front joined, from `flipsim explore`
     findings.py generate [--flipsim BIN] [--out docs/findings.md] [--cache DIR] [--threads N]
                                                    run every configs/sweeps/*.yaml with all three methods and
                                                    write the findings page with its tables and plots
@@ -115,6 +117,35 @@ def plot_validation(out, path):
     finish_accuracy_plot(fig, ax, out, "per-bit error rate of the buffer, every pass")
 
 
+def plot_explore(out, path):
+    r = load(path)
+    opts = r["options"]
+    fig, ax = plt.subplots(figsize=(6.4, 4.2))
+    xs = [o["overhead_area"] for o in opts]
+    ys = [100 * o["sdc_critical_rate"] for o in opts]
+    ax.errorbar(xs, ys, yerr=[[100 * (o["sdc_critical_rate"] - o["ci_low"]) for o in opts],
+                              [100 * (o["ci_high"] - o["sdc_critical_rate"]) for o in opts]],
+                linestyle="none", capsize=2, markersize=4, color="black", marker="o",
+                label=f"RTL campaign (95% CI, {opts[0]['injections']} injections per option)")
+    pred = [(o["overhead_area"], 100 * o["predicted"]) for o in opts if o.get("predicted") is not None]
+    if pred:
+        ax.scatter([x for x, _ in pred], [y for _, y in pred], marker="x", color="tab:blue",
+                   label="predicted from the baseline's injections")
+    front = sorted((o["overhead_area"], 100 * o["sdc_critical_rate"]) for o in opts if o["pareto"])
+    ax.plot([x for x, _ in front], [y for _, y in front], color="tab:green", linewidth=0.8, label="Pareto front")
+    for o, x, y in zip(opts, xs, ys):
+        ax.annotate(o["name"], (x, y), textcoords="offset points", xytext=(4, 4), fontsize=7)
+    ax.set_xscale("symlog", linthresh=1000)
+    ax.set_xlabel("added area (CMOS transistors of logic + 6 per stored bit)")
+    ax.set_ylabel("critical SDC (top-1 changed), % of injections")
+    ax.set_title(f"{r['name']}: what each protection costs and buys")
+    ax.grid(True, linewidth=0.3)
+    ax.legend(fontsize=7)
+    fig.tight_layout()
+    fig.savefig(out, dpi=120)
+    plt.close(fig)
+
+
 def fill_placeholders(text, notes):
     """Replaces every placeholder in `text` with the hand-written section under its `@@ PLACEHOLDER` line in the
     notes file (kept out of the generators so that numbers and prose are easy to tell apart)."""
@@ -142,6 +173,9 @@ def main():
     p = sub.add_parser("plot-validate")
     p.add_argument("out")
     p.add_argument("file")
+    p = sub.add_parser("plot-explore")
+    p.add_argument("out")
+    p.add_argument("file")
     p = sub.add_parser("generate")
     p.add_argument("--flipsim", default=os.path.join(REPO, "build", "cli", "flipsim"))
     p.add_argument("--out", default=os.path.join(REPO, "docs", "findings.md"))
@@ -154,6 +188,8 @@ def main():
         plot_layers(a.out, a.file)
     elif a.cmd == "plot-validate":
         plot_validation(a.out, a.file)
+    elif a.cmd == "plot-explore":
+        plot_explore(a.out, a.file)
     else:
         generate(a)
 

@@ -8,7 +8,7 @@ packages=(
   libcli11-dev libsqlite3-dev sqlite3 nlohmann-json3-dev libfmt-dev libboost-dev
   libopenmpi-dev openmpi-bin
   libonnx-dev libprotobuf-dev protobuf-compiler
-  dataset-fashion-mnist python3-matplotlib python3-numpy gtkwave
+  dataset-fashion-mnist python3-matplotlib python3-numpy gtkwave yosys
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -20,13 +20,14 @@ int main(int argc, char** argv) {
     const std::pair<const char*, int> params[] = {
         {"rows", c.rows},         {"cols", c.cols},           {"data_bits", c.data_bits},
         {"acc_bits", c.acc_bits}, {"abuf_depth", c.abuf_depth}, {"wbuf_depth", c.wbuf_depth},
-        {"bbuf_depth", c.bbuf_depth}, {"accbuf_depth", c.accbuf_depth}, {"obuf_depth", c.obuf_depth}};
+        {"bbuf_depth", c.bbuf_depth}, {"accbuf_depth", c.accbuf_depth}, {"obuf_depth", c.obuf_depth},
+        {"protectable", c.protectable ? 1 : 0}};
     std::cout << "variant " << c.variant() << "\n";
     for (const auto& [key, value] : params) std::cout << key << " " << value << "\n";
     std::cout << "verilator_args -GRows=" << c.rows << " -GCols=" << c.cols << " -GDataWidth=" << c.data_bits
               << " -GAccWidth=" << c.acc_bits << " -GAbufDepth=" << c.abuf_depth << " -GWbufDepth=" << c.wbuf_depth
               << " -GBbufDepth=" << c.bbuf_depth << " -GAccbufDepth=" << c.accbuf_depth
-              << " -GObufDepth=" << c.obuf_depth << "\n";
+              << " -GObufDepth=" << c.obuf_depth << " -GProtectable=" << (c.protectable ? 1 : 0) << "\n";
   } catch (const flipsim::ConfigError& e) {
     std::cerr << e.what() << "\n";
     return 1;

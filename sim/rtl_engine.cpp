@@ -32,6 +32,9 @@ FeatureMap RtlEngine::run(const FeatureMap& input, const ConvLayer& layer, Layer
       throw HangError("layer '" + layer.name + "' did not finish within " + std::to_string(config_.watchdog_cycles) +
                       " cycles");
     }
+    events_.detected_passes += result.detected ? 1 : 0;
+    events_.corrected_passes += result.corrected ? 1 : 0;
+    events_.recomputes += result.recomputes;
     cycles += result.cycles;
     pass_cycles_.push_back(result.cycles);
     scatter_obuf(result.obuf, plan, pass, config_, output);

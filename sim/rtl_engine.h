@@ -28,6 +28,13 @@ class HangError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+/// What a protected accelerator reported over the passes since RtlEngine::reset_pass_count().
+struct ProtectionEvents {
+  int detected_passes = 0;   ///< passes that ended with an error detected and not corrected
+  int corrected_passes = 0;  ///< passes in which the hardware corrected an error
+  int recomputes = 0;        ///< passes run again under OnDetect::kRecompute
+};
+
 class RtlEngine : public ConvEngine {
  public:
   RtlEngine(const AccelConfig& config, const RtlOptions& options);
@@ -42,7 +49,11 @@ class RtlEngine : public ConvEngine {
   /// the fault injector arms itself here, observers start watching. Each stays while its subscription lives.
   using PassHooks = HookList<int /*pass_index*/, PassStage, HostPort&>;
   [[nodiscard]] PassHooks::Subscription add_pass_hook(PassHooks::Hook hook) { return hooks_.add(std::move(hook)); }
-  void reset_pass_count() { passes_ = 0; }
+  void reset_pass_count() {
+    passes_ = 0;
+    events_ = {};
+  }
+  const ProtectionEvents& protection_events() const { return events_; }
   int pass_count() const { return passes_; }
   /// Busy cycles of each pass since reset_pass_count().
   const std::vector<uint64_t>& pass_cycles() const { return pass_cycles_; }
@@ -53,6 +64,7 @@ class RtlEngine : public ConvEngine {
   AccelConfig config_;
   PassHooks hooks_;
   int passes_ = 0;
+  ProtectionEvents events_;
   std::vector<uint64_t> pass_cycles_;
   std::vector<std::string> pass_layers_;
   std::unique_ptr<Harness> harness_;

@@ -20,7 +20,8 @@ std::vector<SramFault> draw_ber_faults(const Injection& inj, const SiteMap& map,
   std::mt19937_64 rng(inj.stream + uint64_t(pass));
   std::vector<SramFault> faults;
   for (Buffer b : inj.ber_buffers) {
-    const uint64_t lane_bits = uint64_t(map.lane_bits(b)), lanes = uint64_t(map.lanes(b));
+    // Check bits in use are stored bits too: they flip at the same rate.
+    const uint64_t lane_bits = uint64_t(map.stored_bits(b)), lanes = uint64_t(map.lanes(b));
     const uint64_t bits = uint64_t(map.depth(b)) * lanes * lane_bits;
     const uint64_t k = std::binomial_distribution<uint64_t>(bits, inj.ber)(rng);
     for (uint64_t i = 0; i < k; ++i) {

@@ -24,6 +24,7 @@ sc_dt::sc_bv<kFfFaultBits> encode(const FfFault& f) {
   put(bv, T::force_mask.lsb, T::force_mask.width, f.force_mask);
   put(bv, T::flip_mask.lsb, T::flip_mask.width, f.flip_mask);
   put(bv, T::group.lsb, T::group.width, f.group);
+  put(bv, T::replica.lsb, T::replica.width, uint64_t(f.replica));
   put(bv, T::valid.lsb, T::valid.width, 1);
   return bv;
 }
@@ -136,6 +137,7 @@ int FaultInjector::arm_site_at(const Injection& inj, const SiteMap& map, const s
   } else {
     FfFault f;
     f.group = map.ff_groups()[inj.site.ff_group].group;
+    f.replica = map.ff_groups()[inj.site.ff_group].replica;
     if (inj.model == FaultModel::kStuckAt0 || inj.model == FaultModel::kStuckAt1) {
       f.force_mask = inj.mask;
       f.force_value = inj.model == FaultModel::kStuckAt1 ? inj.mask : 0;

@@ -20,6 +20,7 @@ struct FfFault {
   uint64_t flip_mask = 0;
   uint64_t force_mask = 0;
   uint64_t force_value = 0;
+  int replica = 0;  ///< the copy of a replicated register
 };
 
 sc_dt::sc_bv<kFfFaultBits> encode(const FfFault& f);

@@ -7,6 +7,7 @@
 
 #include "model/common/config_error.h"
 #include "rtl/fs_pkg.h"
+#include "testbench/layer_driver.h"
 
 namespace flipsim {
 
@@ -64,6 +65,7 @@ void Harness::scrub() {
   const uint64_t longest = uint64_t(std::max({config_.abuf_depth, config_.wbuf_depth, config_.bbuf_depth,
                                               config_.accbuf_depth, config_.obuf_depth}));
   run([&](HostPort& port) {
+    write_protection(port, config_);
     port.write(host_address(Region::kRegs, kRegCtrl), kCtrlScrub);
     if (!port.wait_idle(2 * longest + 16)) throw std::runtime_error("memory initialisation did not finish");
   });
@@ -92,8 +94,10 @@ void Harness::restore_state(const DutState& state) {
 uint64_t Harness::cycle() const { return uint64_t(sc_core::sc_time_stamp() / signals_->clk.period()); }
 
 void Harness::check_parameters() {
-  uint64_t params = 0, depths0 = 0, depths1 = 0, depths2 = 0;
+  uint64_t params = 0, depths0 = 0, depths1 = 0, depths2 = 0, prot = 0;
   run([&](HostPort& port) {
+    write_protection(port, config_);
+    prot = port.read(host_address(Region::kRegs, kRegProt));
     params = port.read(host_address(Region::kRegs, kRegParams));
     depths0 = port.read(host_address(Region::kRegs, kRegDepths0));
     depths1 = port.read(host_address(Region::kRegs, kRegDepths1));
@@ -104,6 +108,8 @@ void Harness::check_parameters() {
     return int((word >> f.lsb) & ((f.width >= 64 ? 0 : uint64_t(1) << f.width) - 1));
   };
   AccelConfig rtl = config_;
+  // Only a Protectable build keeps what is written to RegProt (and needs a protection that is not none to show it).
+  rtl.protectable = config_.protection.any() ? prot == protection_register(config_.protection) : config_.protectable;
   rtl.rows = field(params, fs_pkg::params_t::rows);
   rtl.cols = field(params, fs_pkg::params_t::cols);
   rtl.data_bits = field(params, fs_pkg::params_t::data_width);

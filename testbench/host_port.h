@@ -36,6 +36,7 @@ enum HostReg : uint32_t {
   kRegDepths0 = fs_pkg::RegDepths0,
   kRegDepths1 = fs_pkg::RegDepths1,
   kRegDepths2 = fs_pkg::RegDepths2,
+  kRegProt = fs_pkg::RegProt,
   kRegDescBase = fs_pkg::RegDescBase,
 };
 
@@ -44,6 +45,8 @@ constexpr uint64_t kCtrlStart = uint64_t(1) << fs_pkg::RegCtrlStartBit;  ///< ru
 constexpr uint64_t kCtrlScrub = uint64_t(1) << fs_pkg::RegCtrlScrubBit;  ///< zero every buffer word
 constexpr uint64_t kStatusBusy = uint64_t(1) << fs_pkg::RegStatusBusyBit;
 constexpr uint64_t kStatusDone = uint64_t(1) << fs_pkg::RegStatusDoneBit;  ///< sticky until the next start
+constexpr uint64_t kStatusDetected = uint64_t(1) << fs_pkg::RegStatusDetectedBit;    ///< sticky until the next start
+constexpr uint64_t kStatusCorrected = uint64_t(1) << fs_pkg::RegStatusCorrectedBit;  ///< sticky until the next start
 
 class HostPort {
  public:

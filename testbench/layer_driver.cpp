@@ -1,6 +1,7 @@
 #include "testbench/layer_driver.h"
 
 #include "model/accel/requant.h"
+#include "rtl/fs_pkg.h"
 
 namespace flipsim {
 
@@ -31,8 +32,10 @@ std::vector<BufferWord> read_buffer(HostPort& port, Region region, size_t count,
   return words;
 }
 
-PassResult run_pass(HostPort& port, const FeatureMap& input, const ConvLayer& layer, const LayerPlan& plan,
-                    const LayerPass& pass, const AccelConfig& config, const PassHook& hook) {
+namespace {
+
+PassResult run_pass_once(HostPort& port, const FeatureMap& input, const ConvLayer& layer, const LayerPlan& plan,
+                         const LayerPass& pass, const AccelConfig& config, const PassHook& hook) {
   PassResult result;
   if (hook) hook(PassStage::kBegin, port);
   write_buffer(port, Region::kAbuf, abuf_image(input, plan, pass, config), config.data_bits);
@@ -49,6 +52,22 @@ PassResult run_pass(HostPort& port, const FeatureMap& input, const ConvLayer& la
   return collect_pass(port, pass, config);
 }
 
+}  // namespace
+
+PassResult run_pass(HostPort& port, const FeatureMap& input, const ConvLayer& layer, const LayerPlan& plan,
+                    const LayerPass& pass, const AccelConfig& config, const PassHook& hook) {
+  PassResult result = run_pass_once(port, input, layer, plan, pass, config, hook);
+  while (!result.hung && result.detected && config.protection.on_detect == OnDetect::kRecompute &&
+         result.recomputes < config.protection.max_retries) {
+    const int recomputes = result.recomputes + 1;
+    const bool corrected = result.corrected;
+    result = run_pass_once(port, input, layer, plan, pass, config, {});
+    result.recomputes = recomputes;
+    result.corrected = result.corrected || corrected;
+  }
+  return result;
+}
+
 PassResult collect_pass(HostPort& port, const LayerPass& pass, const AccelConfig& config) {
   PassResult result;
   // Idle without done (a corrupted controller returned to idle early) looks like a hang to the host: the
@@ -59,7 +78,36 @@ PassResult collect_pass(HostPort& port, const LayerPass& pass, const AccelConfig
   }
   result.cycles = port.read(host_address(Region::kRegs, kRegLayerCycles));
   result.obuf = read_buffer(port, Region::kObuf, size_t(pass.m_count) * pass.n_tiles, config.cols, config.data_bits);
+  // After the read-back, which decodes the output buffer too. Unprotectable builds skip the read, so their runs
+  // keep the cycle count they always had.
+  if (config.protectable) {
+    const uint64_t status = port.read(host_address(Region::kRegs, kRegStatus));
+    result.detected = (status & kStatusDetected) != 0;
+    result.corrected = (status & kStatusCorrected) != 0;
+  }
   return result;
+}
+
+uint64_t protection_register(const Protection& p) {
+  using T = fs_pkg::prot_t;
+  auto put = [](uint64_t& word, fs_pkg::BitField f, uint64_t value) { word |= value << f.lsb; };
+  static_assert(int(Code::kNone) == fs_pkg::CodeNone && int(Code::kParity) == fs_pkg::CodeParity &&
+                    int(Code::kSecded) == fs_pkg::CodeSecded && int(Redundancy::kNone) == fs_pkg::RedundNone &&
+                    int(Redundancy::kDmr) == fs_pkg::RedundDmr && int(Redundancy::kTmr) == fs_pkg::RedundTmr &&
+                    int(Redundancy::kDmrUpper) == fs_pkg::RedundDmrUpper &&
+                    int(Redundancy::kTmrUpper) == fs_pkg::RedundTmrUpper,
+                "Code and Redundancy must carry fs_pkg's code_e and redund_e values");
+  const fs_pkg::BitField buffers[kProtectedBuffers] = {T::abuf, T::wbuf, T::bbuf, T::accbuf, T::obuf};
+  const fs_pkg::BitField pe[kNumPeRegisters] = {T::pe_weight, T::pe_act, T::pe_psum, T::pe_valid};
+  uint64_t word = 0;
+  for (int b = 0; b < kProtectedBuffers; ++b) put(word, buffers[b], uint64_t(p.buffer[size_t(b)]));
+  for (int r = 0; r < kNumPeRegisters; ++r) put(word, pe[r], uint64_t(p.pe[size_t(r)]));
+  put(word, T::zero_on_detect, p.on_detect == OnDetect::kZero ? 1 : 0);
+  return word;
+}
+
+void write_protection(HostPort& port, const AccelConfig& config) {
+  if (config.protectable) port.write(host_address(Region::kRegs, kRegProt), protection_register(config.protection));
 }
 
 }  // namespace flipsim

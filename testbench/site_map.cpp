@@ -4,6 +4,7 @@
 #include <cctype>
 #include <cstdio>
 
+#include "model/accel/protection.h"
 #include "rtl/fs_pkg.h"
 
 namespace flipsim {
@@ -52,9 +53,9 @@ bool parse_site_class(const std::string& name, SiteClass* out) {
 bool is_sram_class(SiteClass c) { return int(c) >= int(SiteClass::kAbuf); }
 
 void SiteMap::add(std::string name, std::string rtl_path, uint32_t group, int width, SiteClass cls, int row,
-                  int col) {
+                  int col, int replica, int lsb) {
   group_start_.push_back(ff_bits_);
-  groups_.push_back(FfGroup{std::move(name), std::move(rtl_path), group, width, cls, row, col});
+  groups_.push_back(FfGroup{std::move(name), std::move(rtl_path), group, width, replica, lsb, cls, row, col});
   ff_bits_ += uint64_t(width);
 }
 
@@ -79,6 +80,13 @@ SiteMap::SiteMap(const AccelConfig& config) : config_(config) {
                                   config.obuf_depth});
   add("host.scrub_addr_q", "u_scrub_addr", fs_pkg::GroupHost + fs_pkg::HostScrubAddrOffset, clog2(max_depth),
       SiteClass::kHost);
+  if (config.protectable) {
+    add("host.prot_q", "g_prot.u_prot", fs_pkg::GroupHost + fs_pkg::HostProtOffset, fs_pkg::prot_t::bits,
+        SiteClass::kHost);
+    add("host.detected_q", "g_prot.u_detected", fs_pkg::GroupHost + fs_pkg::HostDetectedOffset, 1, SiteClass::kHost);
+    add("host.corrected_q", "g_prot.u_corrected", fs_pkg::GroupHost + fs_pkg::HostCorrectedOffset, 1,
+        SiteClass::kHost);
+  }
   // Controller (fs_ctrl).
   struct CtrlReg {
     const char* name;
@@ -143,23 +151,40 @@ SiteMap::SiteMap(const AccelConfig& config) : config_(config) {
                       {"psum", fs_pkg::PePsumField, acc, SiteClass::kPePsum},
                       {"valid", fs_pkg::PeValidField, 1, SiteClass::kPeValid}};
   static_assert(sizeof(pe) / sizeof(pe[0]) == fs_pkg::PeGroups, "a PE register of fs_pkg is missing here");
+  static_assert(kNumPeRegisters == fs_pkg::PeGroups, "Protection::pe must have one entry per PE register");
   for (int r = 0; r < rows; ++r)
     for (int c = 0; c < cols; ++c)
-      for (const PeReg& f : pe)
-        add("array.pe" + idx(r) + idx(c) + "." + f.name + "_q",
-            "u_ctrl.u_array.g_row" + idx(r) + ".g_col" + idx(c) + ".u_pe.u_" + f.name,
-            fs_pkg::GroupPe + uint32_t(r * cols + c) * fs_pkg::PeGroups + f.field, f.width, f.cls, r, c);
+      for (const PeReg& f : pe) {
+        const std::string name = "array.pe" + idx(r) + idx(c) + "." + f.name + "_q";
+        const std::string path = "u_ctrl.u_array.g_row" + idx(r) + ".g_col" + idx(c) + ".u_pe.g_" + f.name + ".u_" + f.name;
+        const uint32_t group = fs_pkg::GroupPe + uint32_t(r * cols + c) * fs_pkg::PeGroups + f.field;
+        if (!config.protectable) {
+          add(name, path, group, f.width, f.cls, r, c);
+          continue;
+        }
+        // Copy 0 is the register itself; the copies in use cover the protected bits only.
+        const Redundancy redundancy = config.protection.pe[f.field];
+        add(name, path + ".g_copy[0].u_copy", group, f.width, f.cls, r, c);
+        const int lsb = protected_lsb(redundancy, f.width);
+        for (int copy = 1; copy < copies(redundancy); ++copy)
+          add(name + ".copy" + std::to_string(copy), path + ".g_copy" + idx(copy) + ".u_copy", group, f.width - lsb,
+              f.cls, r, c, copy, lsb);
+      }
   // SRAM bits follow the flip-flops, buffer by buffer.
   uint64_t next = ff_bits_;
   for (int b = 0; b < kNumBuffers; ++b) {
     sram_start_[b] = next;
-    next += uint64_t(depth(Buffer(b))) * lanes(Buffer(b)) * lane_bits(Buffer(b));
+    next += uint64_t(depth(Buffer(b))) * lanes(Buffer(b)) * stored_bits(Buffer(b));
   }
   sram_bits_ = next - ff_bits_;
 }
 
 int SiteMap::lane_bits(Buffer b) const {
   return (b == Buffer::kBbuf || b == Buffer::kAccbuf) ? config_.acc_bits : config_.data_bits;
+}
+
+int SiteMap::stored_bits(Buffer b) const {
+  return lane_bits(b) + code_bits(config_.protection.buffer[size_t(b)], lane_bits(b));
 }
 
 int SiteMap::lanes(Buffer b) const { return b == Buffer::kAbuf ? config_.rows : config_.cols; }
@@ -182,7 +207,7 @@ Site SiteMap::site(uint64_t id) const {
     const auto it = std::upper_bound(group_start_.begin(), group_start_.end(), id) - 1;
     s.ff_group = int(it - group_start_.begin());
     const FfGroup& g = groups_[s.ff_group];
-    s.bit = int(id - *it);
+    s.bit = g.lsb + int(id - *it);
     s.cls = g.cls;
     s.row = g.row;
     s.col = g.col;
@@ -194,10 +219,10 @@ Site SiteMap::site(uint64_t id) const {
   s.buffer = Buffer(b);
   s.cls = SiteClass(int(SiteClass::kAbuf) + b);
   const uint64_t offset = id - sram_start_[b];
-  const uint64_t word_bits = uint64_t(lanes(s.buffer)) * lane_bits(s.buffer);
+  const uint64_t word_bits = uint64_t(lanes(s.buffer)) * stored_bits(s.buffer);
   s.word = int(offset / word_bits);
-  s.lane = int((offset % word_bits) / lane_bits(s.buffer));
-  s.bit = int(offset % lane_bits(s.buffer));
+  s.lane = int((offset % word_bits) / stored_bits(s.buffer));
+  s.bit = int(offset % stored_bits(s.buffer));
   return s;
 }
 
@@ -205,7 +230,7 @@ std::string SiteMap::name(const Site& s) const {
   if (!s.sram) return groups_[s.ff_group].name + idx(s.bit);
   char word[32];
   std::snprintf(word, sizeof(word), "[0x%x]", s.word);
-  return std::string(buffer_name(s.buffer)) + word + idx(s.lane * lane_bits(s.buffer) + s.bit);
+  return std::string(buffer_name(s.buffer)) + word + idx(s.lane * stored_bits(s.buffer) + s.bit);
 }
 
 }  // namespace flipsim

@@ -34,12 +34,15 @@ const char* site_class_name(SiteClass c);
 bool parse_site_class(const std::string& name, SiteClass* out);
 bool is_sram_class(SiteClass c);
 
-/// One register of the design: `width` flip-flops reached by fault group `group`.
+/// One register of the design: `width` flip-flops reached by fault group `group` (and, for a copy of a
+/// replicated register, `replica`), the register's bits lsb .. lsb + width - 1.
 struct FfGroup {
-  std::string name;      ///< e.g. "array.pe[3][5].psum_q"
+  std::string name;      ///< e.g. "array.pe[3][5].psum_q", "array.pe[3][5].psum_q.copy1"
   std::string rtl_path;  ///< hierarchical path of the register's q_q below fs_top
   uint32_t group = 0;
   int width = 0;
+  int replica = 0;
+  int lsb = 0;
   SiteClass cls = SiteClass::kCtrl;
   int row = -1, col = -1;
 };
@@ -53,7 +56,7 @@ struct Site {
   Buffer buffer = Buffer::kAbuf;
   int word = 0;       ///< SRAM word address
   int lane = 0;       ///< SRAM lane
-  int bit = 0;        ///< bit within the register, or within the SRAM lane
+  int bit = 0;        ///< bit within the register, or within the SRAM lane (data bits, then check bits)
   int row = -1, col = -1;
 };
 
@@ -71,16 +74,19 @@ class SiteMap {
   uint64_t buffer_first_site(Buffer b) const { return sram_start_[int(b)]; }
   /// Decodes a site id in [0, size()).
   Site site(uint64_t id) const;
-  /// Readable name: "array.pe[3][5].psum_q[17]", "wbuf[0x1a2][46]" (bit within the whole word).
+  /// Readable name: "array.pe[3][5].psum_q[17]", "wbuf[0x1a2][46]" (bit within the whole stored word: lane
+  /// l's data bits from l * stored_bits(), then its check bits).
   std::string name(const Site& s) const;
-  /// Lane width of an SRAM buffer and its word count.
+  /// Lane width of an SRAM buffer (data bits), the bits stored per lane (data and the check bits of the code
+  /// in use) and its word count.
   int lane_bits(Buffer b) const;
+  int stored_bits(Buffer b) const;
   int lanes(Buffer b) const;
   int depth(Buffer b) const;
 
  private:
   void add(std::string name, std::string rtl_path, uint32_t group, int width, SiteClass cls, int row = -1,
-           int col = -1);
+           int col = -1, int replica = 0, int lsb = 0);
 
   AccelConfig config_;
   std::vector<FfGroup> groups_;

@@ -310,7 +310,7 @@ SiteSelection::SiteSelection(const SiteMap& map, const SitePattern& pattern)
   }
   for (int i = 0; i < kNumBuffers; ++i) {
     const Buffer b = Buffer(i);
-    const IndexRange words{0, map.depth(b) - 1}, bits{0, int64_t(map.lanes(b)) * map.lane_bits(b) - 1};
+    const IndexRange words{0, map.depth(b) - 1}, bits{0, int64_t(map.lanes(b)) * map.stored_bits(b) - 1};
     for (const SitePattern::Box& box : pattern.match(buffer_name(b), {words, bits})) {
       buffer_rects_[i].push_back({box[0], box[1]});
       sram_bits_ += buffer_rects_[i].back().count();
@@ -331,11 +331,11 @@ uint64_t SiteSelection::buffer_count(Buffer b) const {
 }
 
 bool SiteSelection::whole_buffer(Buffer b) const {
-  return buffer_count(b) == uint64_t(map_.depth(b)) * map_.lanes(b) * map_.lane_bits(b);
+  return buffer_count(b) == uint64_t(map_.depth(b)) * map_.lanes(b) * map_.stored_bits(b);
 }
 
 std::vector<SiteSelection::LaneBox> SiteSelection::lane_boxes(Buffer b) const {
-  const int64_t lane_bits = map_.lane_bits(b);
+  const int64_t lane_bits = map_.stored_bits(b);
   std::vector<LaneBox> out;
   for (const SramRect& r : buffer_rects(b)) {
     const int64_t first = r.bits.lo / lane_bits, last = r.bits.hi / lane_bits;
@@ -368,7 +368,7 @@ std::string SiteSelection::describe_group(int group) const {
 
 std::string SiteSelection::describe_buffer(Buffer b) const {
   if (whole_buffer(b)) return buffer_name(b);
-  const IndexRange all_words{0, map_.depth(b) - 1}, all_bits{0, int64_t(map_.lanes(b)) * map_.lane_bits(b) - 1};
+  const IndexRange all_words{0, map_.depth(b) - 1}, all_bits{0, int64_t(map_.lanes(b)) * map_.stored_bits(b) - 1};
   std::string out;
   for (const SramRect& r : buffer_rects(b)) {
     std::string one = buffer_name(b);
@@ -436,7 +436,7 @@ std::vector<std::string> nearest_site_names(const SiteMap& map, const std::strin
     const IndexRange words{0, map.depth(b) - 1};
     families.push_back({std::string(buffer_name(b)) + "[]", {words}, true, uint64_t(map.depth(b)), 0, 0,
                         buffer_name(b) + range_text(words, true) + " (" + std::to_string(map.depth(b)) +
-                            " words x " + std::to_string(map.lanes(b) * map.lane_bits(b)) + " bits)"});
+                            " words x " + std::to_string(map.lanes(b) * map.stored_bits(b)) + " bits)"});
   }
   // Rank by the spelling of the name first, then by the whole text (indices included), then map order.
   const std::string shape = without_indices(pattern);

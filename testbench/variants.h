@@ -14,6 +14,7 @@ struct VariantInfo {
   const char* name;
   int rows, cols, data_bits, acc_bits;
   int abuf_depth, wbuf_depth, bbuf_depth, accbuf_depth, obuf_depth;
+  bool protectable;
   std::unique_ptr<DutModel> (*make)(const char* instance, DutSignals& signals);
 
   AccelConfig hardware() const;

@@ -7,13 +7,13 @@ namespace flipsim {
 
 std::string AccelConfig::variant() const {
   return std::to_string(rows) + "x" + std::to_string(cols) + "_d" + std::to_string(data_bits) + "_a" +
-         std::to_string(acc_bits);
+         std::to_string(acc_bits) + (protectable ? "_prot" : "");
 }
 
 bool AccelConfig::same_hardware(const AccelConfig& o) const {
   return rows == o.rows && cols == o.cols && data_bits == o.data_bits && acc_bits == o.acc_bits &&
          abuf_depth == o.abuf_depth && wbuf_depth == o.wbuf_depth && bbuf_depth == o.bbuf_depth &&
-         accbuf_depth == o.accbuf_depth && obuf_depth == o.obuf_depth;
+         accbuf_depth == o.accbuf_depth && obuf_depth == o.obuf_depth && protectable == o.protectable;
 }
 
 namespace {
@@ -34,6 +34,9 @@ void validate_accel_config(const AccelConfig& c, const std::string& origin) {
     if (!power_of_two(depth) || depth < 2 || depth > (1 << 20))
       bad(std::string(key) + " must be a power of two in [2, 2^20], got " + std::to_string(depth));
   }
+  if (c.protection.any() && !c.protectable)
+    bad("protection needs a protectable accelerator (protectable: true in its YAML, e.g. "
+        "configs/accel/protectable_8x8.yaml)");
 }
 
 AccelConfig load_accel_config(const std::string& path) {
@@ -42,7 +45,7 @@ AccelConfig load_accel_config(const std::string& path) {
   top.allow_only({"accelerator"});
   const YamlFields f = top.child("accelerator");
   f.allow_only({"name", "rows", "cols", "data_bits", "acc_bits", "abuf_depth", "wbuf_depth", "bbuf_depth",
-                "accbuf_depth", "obuf_depth", "watchdog_cycles"});
+                "accbuf_depth", "obuf_depth", "watchdog_cycles", "protectable"});
   AccelConfig c;
   c.name = f.get_string("name", c.name);
   c.rows = int(f.get_int("rows", 1, 32));
@@ -55,6 +58,7 @@ AccelConfig load_accel_config(const std::string& path) {
   c.accbuf_depth = int(f.get_int("accbuf_depth", 2, 1 << 20, c.accbuf_depth));
   c.obuf_depth = int(f.get_int("obuf_depth", 2, 1 << 20, c.obuf_depth));
   c.watchdog_cycles = uint64_t(f.get_int("watchdog_cycles", 1000, 1LL << 40, (long long)c.watchdog_cycles));
+  c.protectable = f.get_bool("protectable", false);
   validate_accel_config(c, path);
   return c;
 }

@@ -4,6 +4,8 @@
 #include <cstdint>
 #include <string>
 
+#include "model/accel/protection.h"
+
 namespace flipsim {
 
 struct AccelConfig {
@@ -18,8 +20,13 @@ struct AccelConfig {
   int accbuf_depth = 1024;  ///< words of `cols` accumulator lanes
   int obuf_depth = 2048;    ///< words of `cols` lanes
   uint64_t watchdog_cycles = 5'000'000;  ///< a layer running longer than this is a hang
+  /// Hardware: every buffer lane has room for check bits and every PE register has fs_pkg::Replicas copies
+  /// (the RTL's Protectable parameter); what of it is in use is `protection`'s choice.
+  bool protectable = false;
+  /// Run time: set by a campaign (not the accelerator YAML); needs a protectable build unless it is none.
+  Protection protection;
 
-  /// Identifies a compiled RTL variant: "<rows>x<cols>_d<data_bits>_a<acc_bits>".
+  /// Identifies a compiled RTL variant: "<rows>x<cols>_d<data_bits>_a<acc_bits>", "_prot" if protectable.
   std::string variant() const;
   bool same_hardware(const AccelConfig& o) const;
 };

@@ -37,4 +37,8 @@ void plot_validation(const std::string& png, const std::string& json_file) {
   run("/usr/bin/python3 " + quoted(findings_script()) + " plot-validate " + quoted(png) + " " + quoted(json_file));
 }
 
+void plot_explore(const std::string& png, const std::string& json_file) {
+  run("/usr/bin/python3 " + quoted(findings_script()) + " plot-explore " + quoted(png) + " " + quoted(json_file));
+}
+
 }  // namespace flipsim::model

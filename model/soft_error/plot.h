@@ -16,6 +16,9 @@ void plot_layers(const std::string& png, const std::string& json_file);
 /// Measured accuracy (with its interval) against the prediction from a `flipsim validate --json` result file.
 void plot_validation(const std::string& png, const std::string& json_file);
 
+/// Cost against critical-SDC rate per protection option, from `flipsim explore --json`.
+void plot_explore(const std::string& png, const std::string& json_file);
+
 /// The plotting script (scripts/findings.py in the source tree; FLIPSIM_FINDINGS_SCRIPT overrides it).
 std::string findings_script();
 

@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "model/common/config_error.h"
+#include "model/accel/accel_config.h"
 #include "model/common/yaml_fields.h"
 #include "testbench/site_pattern.h"
 
@@ -39,9 +40,24 @@ CampaignConfig load_campaign_config(const std::string& path) {
   top.allow_only({"campaign"});
   const YamlFields f = top.child("campaign");
   f.allow_only({"name", "network", "images", "first_image", "image_choice", "targets", "fault", "injections", "margin", "confidence", "seed",
-                "workers", "watchdog_factor"});
+                "workers", "watchdog_factor", "accelerator", "protection"});
   c.name = f.get_string("name", "campaign");
   c.network = nn::load_infer_config(f.get_path("network"));
+  // The network's accelerator, or another with the same data width (a protectable build of it, say).
+  if (f.has("accelerator")) {
+    c.network.accelerator_file = f.get_path("accelerator");
+    c.network.accel = load_accel_config(c.network.accelerator_file);
+    if (c.network.accel.data_bits != c.network.data_bits)
+      throw ConfigError(f.where("accelerator") + ": the accelerator has data_bits " +
+                        std::to_string(c.network.accel.data_bits) + ", the network is quantized to " +
+                        std::to_string(c.network.data_bits));
+  }
+  if (f.has("protection")) {
+    c.network.accel.protection = read_protection(f.child("protection"));
+    if (c.network.accel.protection.any() && !c.network.accel.protectable)
+      throw ConfigError(f.where("protection") + ": needs a protectable accelerator (campaign.accelerator: "
+                        "configs/accel/protectable_8x8.yaml, or one with protectable: true)");
+  }
 
   const YAML::Node images = f.node("images");
   if (images.IsSequence()) {

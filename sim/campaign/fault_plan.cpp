@@ -100,7 +100,7 @@ Site TargetSpace::site_in(const Range& range, uint64_t within) const {
   if (!range.sram) {
     return map_.site(map_.group_first_site(range.group) + uint64_t(range.bit_lo) + within);
   }
-  const int lanes = map_.lanes(range.buffer), lane_bits = map_.lane_bits(range.buffer);
+  const int lanes = map_.lanes(range.buffer), lane_bits = map_.stored_bits(range.buffer);
   const uint64_t word = uint64_t(range.word_lo) + within / (uint64_t(range.lanes) * bits);
   const uint64_t lane = uint64_t(range.lane_lo) + (within / bits) % uint64_t(range.lanes);
   const uint64_t bit = uint64_t(range.bit_lo) + within % bits;
@@ -172,9 +172,11 @@ Injection draw_injection(uint64_t id, const CampaignConfig& config, const Target
   } else {
     inj.site = space.pick(rng.below(space.size()));
   }
-  const int width = inj.site.sram ? map.lane_bits(inj.site.buffer) : map.ff_groups()[inj.site.ff_group].width;
+  // A multi-bit fault stays inside the register (or the stored lane) it starts in.
+  const int end = inj.site.sram ? map.stored_bits(inj.site.buffer)
+                                : map.ff_groups()[inj.site.ff_group].lsb + map.ff_groups()[inj.site.ff_group].width;
   const int bits = config.fault == FaultModel::kMultiBit ? config.fault_bits : 1;
-  for (int b = inj.site.bit; b < inj.site.bit + bits && b < width; ++b) inj.mask |= uint64_t(1) << b;
+  for (int b = inj.site.bit; b < inj.site.bit + bits && b < end; ++b) inj.mask |= uint64_t(1) << b;
   if (config.fault == FaultModel::kStuckAt0 || config.fault == FaultModel::kStuckAt1) inj.hold = config.duration;
   return inj;
 }

@@ -78,6 +78,9 @@ EngineComparison InjectionRunner::compare_engines(const Injection& inj) {
 }
 
 InjectionRunner::Route InjectionRunner::hybrid_route(const Injection& inj) {
+  // Neither the architectural model nor the hybrid engine's software side knows check bits, copies or the
+  // host's reaction to a detected error: a protectable design runs every cycle on the RTL.
+  if (setup_.config.network.accel.protectable) return Route::kFull;
   if (inj.model == FaultModel::kSramBer) return Route::kArchitectural;
   return hybrid_runs(inj, trajectory(inj.image)) ? Route::kHybrid : Route::kFull;
 }
@@ -127,7 +130,7 @@ InjectionRecord InjectionRunner::record(const Injection& inj, const FaultyRun& r
   r.layer = inj.pass < int(run.layers.size()) ? run.layers[size_t(inj.pass)] : "";
   const Classification c = classify(setup_.net, golden(inj.image), run.hung ? nullptr : &run.values,
                                     run.layers.empty() ? "" : run.layers.back());
-  r.outcome = c.outcome;
+  r.outcome = protected_outcome(c.outcome, run.protection, setup_.config.network.accel.protection);
   r.masked_at = c.masked_at == MaskingStage::kInsideAccelerator
                     ? accelerator_masking_stage(setup_.net, golden(inj.image), setup_.config.network.accel,
                                                 run.observed)
@@ -164,6 +167,7 @@ InjectionRunner::FaultyRun InjectionRunner::run_full(const Injection& inj) {
   }
   harness.injector().clear();
   run.layers = engine_.pass_layers();
+  run.protection = engine_.protection_events();
   return run;
 }
 

@@ -55,6 +55,7 @@ class InjectionRunner {
     int flips = 0;
     ObservedRows observed;
     std::vector<std::string> layers;  ///< layer of every pass started
+    ProtectionEvents protection;      ///< full-RTL runs of a protectable accelerator
   };
   /// The three ways to run an injection: every cycle on the RTL, the RTL only where the fault is live, none.
   enum class Route { kFull, kHybrid, kArchitectural };

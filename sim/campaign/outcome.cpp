@@ -115,4 +115,12 @@ Classification classify(const nn::QNetwork& net, const std::vector<FeatureMap>& 
   return c;
 }
 
+Outcome protected_outcome(Outcome from_outputs, const ProtectionEvents& events, const Protection& protection) {
+  if (from_outputs == Outcome::kHang) return from_outputs;
+  if (events.detected_passes > 0 && protection.on_detect != OnDetect::kZero) return Outcome::kDetected;
+  if (from_outputs == Outcome::kMasked && (events.corrected_passes > 0 || events.recomputes > 0))
+    return Outcome::kCorrected;
+  return from_outputs;
+}
+
 }  // namespace flipsim

@@ -8,6 +8,7 @@
 #include "model/accel/accel_config.h"
 #include "model/accel/layer.h"
 #include "model/nn/qnetwork.h"
+#include "sim/rtl_engine.h"
 #include "sim/campaign/injection_record.h"
 
 namespace flipsim {
@@ -32,6 +33,12 @@ using ObservedRows = std::map<std::pair<int, uint32_t>, std::vector<int64_t>>;
 /// golden one, else the latest PPU stage that hid a difference (kRounding, kRelu or kSaturation).
 MaskingStage accelerator_masking_stage(const nn::QNetwork& net, const std::vector<FeatureMap>& golden,
                                       const AccelConfig& accel, const ObservedRows& observed);
+
+/// What a protected design makes of the classification of its outputs: under OnDetect::kFlag or kRecompute an
+/// error still flagged at the end of a pass ends the inference as kDetected (the system knows the answer is
+/// bad) unless it hung; golden outputs after a correction or a recomputation are kCorrected; under kZero the
+/// outputs decide, as without protection.
+Outcome protected_outcome(Outcome from_outputs, const ProtectionEvents& events, const Protection& protection);
 
 /// `faulty` is null when the accelerator hung (then `hung_layer` names the layer it hung in).
 Classification classify(const nn::QNetwork& net, const std::vector<FeatureMap>& golden,

@@ -15,12 +15,19 @@ namespace {
 class RtlNetwork : public ::testing::TestWithParam<const char*> {};
 
 TEST_P(RtlNetwork, EqualsGoldenOnTestImages) {
-  const AccelConfig accel = test_accel();
+  AccelConfig accel = test_accel();
+  // A protectable accelerator runs the networks with every code and copy in use.
+  if (accel.protectable) {
+    accel.protection.buffer.fill(Code::kSecded);
+    accel.protection.pe.fill(Redundancy::kTmr);
+  }
   const std::string suffix = accel.data_bits == 16 ? "_int16" : "";
   if (accel.rows != 8 || accel.cols != 8) GTEST_SKIP() << "the shipped networks target the 8x8 variants";
   const nn::InferConfig config =
       nn::load_infer_config(std::string(FLIPSIM_SOURCE_DIR) + "/configs/infer/" + GetParam() + suffix + ".yaml");
-  ASSERT_TRUE(config.accel.same_hardware(accel));
+  AccelConfig network_accel = config.accel;
+  network_accel.protectable = accel.protectable;  // the same array and buffers, with room for protection
+  ASSERT_TRUE(network_accel.same_hardware(accel));
   const nn::ImageSet train = nn::load_fashion_mnist(config.dataset_dir, nn::Split::kTrain);
   const nn::ImageSet test = nn::load_fashion_mnist(config.dataset_dir, nn::Split::kTest);
   const nn::QNetwork net = nn::quantize_network(nn::import_onnx_file(config.model), train,

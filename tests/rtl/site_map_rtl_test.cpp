@@ -54,9 +54,20 @@ std::vector<uint64_t> snapshot(const Inventory& inv, const SiteMap& map) {
   return values;
 }
 
+/// The accelerator under test; a protectable one with every check bit and copy in use, so that all of its
+/// storage is fault sites.
+AccelConfig fully_used_accel() {
+  AccelConfig c = test_accel();
+  if (c.protectable) {
+    c.protection.buffer.fill(Code::kSecded);
+    c.protection.pe.fill(Redundancy::kTmr);
+  }
+  return c;
+}
+
 class SiteMapRtl : public ::testing::Test {
  protected:
-  SiteMapRtl() : config_(test_accel()), map_(config_), harness_(config_), inv_(inventory()) {}
+  SiteMapRtl() : config_(fully_used_accel()), map_(config_), harness_(config_), inv_(inventory()) {}
   AccelConfig config_;
   SiteMap map_;
   Harness harness_;
@@ -97,7 +108,7 @@ TEST_F(SiteMapRtl, EveryFlipFlopSiteFlipsExactlyItsBit) {
       port.clock(2);
       sc_core::wait(sc_core::SC_ZERO_TIME);  // let the DUT evaluate the edge before looking at it
       const std::vector<uint64_t> before = snapshot(inv_, map_);
-      harness_.injector().schedule_ff(FfFault{g.group, uint64_t(1) << site.bit, 0, 0}, 0, 1);
+      harness_.injector().schedule_ff(FfFault{g.group, uint64_t(1) << site.bit, 0, 0, g.replica}, 0, 1);
       port.clock(1);
       sc_core::wait(sc_core::SC_ZERO_TIME);
       std::vector<uint64_t> expected = before;
@@ -113,9 +124,10 @@ TEST_F(SiteMapRtl, EveryFlipFlopSiteFlipsExactlyItsBit) {
 }
 
 TEST_F(SiteMapRtl, StuckAtHoldsForItsWindowThenReleases) {
+  // A register that holds (a descriptor field) and that no redundancy repairs.
   const FfGroup* weight = nullptr;
   for (const FfGroup& g : map_.ff_groups())
-    if (g.cls == SiteClass::kPeWeight) weight = &g;
+    if (!weight && g.name.rfind("host.desc.", 0) == 0) weight = &g;
   ASSERT_NE(weight, nullptr);
   const VerilatedVar& q = *inv_.regs.at(weight->rtl_path);
   harness_.run([&](HostPort& port) {
@@ -164,7 +176,7 @@ TEST_F(SiteMapRtl, SramSitesFlipExactlyTheirBit) {
       port.clock(1);
       sc_core::wait(sc_core::SC_ZERO_TIME);
       std::vector<uint8_t> expected = before;
-      const uint64_t k = uint64_t(s.lane) * map_.lane_bits(s.buffer) + s.bit;
+      const uint64_t k = uint64_t(s.lane) * map_.stored_bits(s.buffer) + s.bit;
       expected[size_t(s.word) * mem_of[b]->entSize() + k / 8] ^= uint8_t(1u << (k % 8));
       ASSERT_TRUE(copy(b) == expected) << "injecting " << map_.name(s);
       ASSERT_TRUE(bit_of(copy(b).data() + size_t(s.word) * mem_of[b]->entSize(), k) !=

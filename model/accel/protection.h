@@ -1,0 +1,67 @@
+// What protects the accelerator (a Protectable RTL build chooses it at run time): a code per buffer lane, a
+// redundancy per PE register class, and what happens on a detected error. Shared by the accelerator and
+// campaign configs, the site map (check bits and copies are fault sites), the RTL driver and the cost model.
+#pragma once
+
+#include <array>
+#include <string>
+
+
+namespace flipsim {
+
+class YamlFields;
+
+enum class Code { kNone, kParity, kSecded };
+enum class Redundancy { kNone, kDmr, kTmr, kDmrUpper, kTmrUpper };
+/// flag: a detected error ends the inference as `detected` (the system knows its answer is bad);
+/// zero: the hardware reads a detected value as zero and the inference goes on;
+/// recompute: the host reruns the pass (reloading its buffers) when the accelerator flags it, up to
+/// `max_retries` times, then reports `detected`.
+enum class OnDetect { kFlag, kZero, kRecompute };
+
+/// The buffers, in Buffer's order (model/accel/arch_model.h; protection.cpp checks the count). This header stays
+/// free of the generated RTL header: the accelerator YAML reader that CMake builds at configure time includes it.
+constexpr int kProtectedBuffers = 5;
+
+/// The PE register classes, in fs_pkg's field order (PeWeightField ...).
+enum class PeRegister { kWeight, kAct, kPsum, kValid };
+constexpr int kNumPeRegisters = 4;
+
+struct Protection {
+  std::array<Code, kProtectedBuffers> buffer{};     ///< indexed by Buffer
+  std::array<Redundancy, kNumPeRegisters> pe{};     ///< indexed by PeRegister
+  OnDetect on_detect = OnDetect::kFlag;
+  int max_retries = 1;
+
+  bool any() const {
+    for (Code c : buffer)
+      if (c != Code::kNone) return true;
+    for (Redundancy r : pe)
+      if (r != Redundancy::kNone) return true;
+    return false;
+  }
+  /// "wbuf=secded abuf=parity pe_psum=tmr on_detect=recompute", or "none".
+  std::string describe() const;
+  bool operator==(const Protection& o) const;
+};
+
+const char* code_name(Code c);
+const char* redundancy_name(Redundancy r);
+const char* on_detect_name(OnDetect d);
+const char* pe_register_name(PeRegister r);  ///< "pe_weight", ...
+
+/// Hamming bits r for k data bits (the smallest r with 2^r >= k + r + 1); rtl/fs_ecc_pkg.sv's hamming_bits.
+int hamming_bits(int data_bits);
+/// Check bits a Protectable build stores beside a lane of `data_bits` (SECDED: Hamming + overall parity).
+int check_bits(int data_bits);
+/// Check bits in use under `code`: 0, 1 (parity) or check_bits().
+int code_bits(Code code, int data_bits);
+/// Copies of each protected bit in use (1, 2 or 3), and the lowest protected bit of a `width`-bit register.
+int copies(Redundancy r);
+int protected_lsb(Redundancy r, int width);
+
+/// Reads a `protection:` mapping (keys abuf, wbuf, bbuf, accbuf, obuf: none|parity|secded; pe_weight, pe_act,
+/// pe_psum, pe_valid: none|dmr|tmr|dmr_upper|tmr_upper; on_detect: flag|zero|recompute; max_retries).
+Protection read_protection(const YamlFields& fields);
+
+}  // namespace flipsim

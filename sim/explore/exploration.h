@@ -1,0 +1,52 @@
+// flipsim explore: for every protection option of a study, what it costs (storage and flip-flop bits, logic
+// from Yosys) and what it buys (the campaign's critical-SDC rate and accuracy, with 95 % intervals, beside a
+// prediction from the unprotected baseline); the options on the Pareto front of cost against critical SDCs.
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include <string>
+#include <vector>
+
+#include "model/common/stats.h"
+#include "sim/campaign/mpi_session.h"
+#include "sim/explore/exploration_config.h"
+#include "sim/explore/protection_cost.h"
+
+namespace flipsim {
+
+struct OptionResult {
+  ExploreOption option;
+  std::string db;  ///< the option's campaign database
+  uint64_t trials = 0, masked = 0, sdc = 0, critical = 0, detected = 0, corrected = 0, hangs = 0, correct = 0;
+  Proportion critical_rate;  ///< sdc_critical / trials
+  Proportion accuracy;       ///< top-1 equal to the label (a hang is wrong)
+  Proportion detected_rate;  ///< detected (a DUE: the system knows the answer is bad)
+  /// The critical-SDC rate predicted from the baseline's injections and what the option covers; < 0: not
+  /// predicted (`prediction_note` says why).
+  double predicted = -1;
+  std::string prediction_note;
+  ProtectionCost cost;
+  bool pareto = false;  ///< no other option is at most as costly and has fewer critical SDCs
+};
+
+struct ExplorationResult {
+  ExplorationConfig config;
+  std::vector<OptionResult> options;
+  double campaign_seconds = 0;
+};
+
+struct ExploreRunOptions {
+  std::string out_dir = "results/explore";
+  int workers = 0;
+  bool progress = true;
+};
+
+/// Runs (or resumes) every option's campaign and evaluates it.
+ExplorationResult run_exploration(const ExplorationConfig& config, const ExploreRunOptions& options,
+                                  const MpiSession& mpi);
+
+nlohmann::json to_json(const ExplorationResult& r);
+void print_exploration(const ExplorationResult& r);
+
+}  // namespace flipsim

@@ -1,0 +1,165 @@
+// The protectable accelerator: RTL == golden under every protection with no fault, and what each protection
+// does to an upset it covers (corrected, detected, recomputed), on the Verilated RTL.
+#include <gtest/gtest.h>
+
+#include <functional>
+#include <random>
+
+#include "model/accel/golden.h"
+#include "rtl/fs_pkg.h"
+#include "rtl_fixture.h"
+#include "testbench/harness.h"
+#include "testbench/random_layer.h"
+
+namespace flipsim {
+namespace {
+
+Protection all_buffers(Code code, OnDetect on_detect = OnDetect::kFlag) {
+  Protection p;
+  p.buffer.fill(code);
+  p.on_detect = on_detect;
+  return p;
+}
+
+Protection all_pe(Redundancy r, OnDetect on_detect = OnDetect::kFlag) {
+  Protection p;
+  p.pe.fill(r);
+  p.on_detect = on_detect;
+  return p;
+}
+
+struct Case {
+  const char* name;
+  Protection protection;
+};
+void PrintTo(const Case& c, std::ostream* os) { *os << c.name; }
+
+// A layer with more than one K tile (accbuf is read back) and more than one N tile.
+const ConvShape kShape{7, 6, 19, 21, 3, 1, 1};
+
+struct LayerOutcome {
+  FeatureMap output, golden;
+  ProtectionEvents events;
+};
+
+/// Runs kShape on the RTL with `protection`; `upset` (if set) acts at each stage of pass 0.
+LayerOutcome run_layer(const Protection& protection,
+              const std::function<void(Harness&, PassStage, HostPort&)>& upset = {}) {
+  AccelConfig config = test_accel();
+  config.protection = protection;
+  RtlEngine rtl(config, {});
+  std::mt19937_64 rng(11);
+  const ConvLayer layer = random_conv(kShape, config.data_bits, ValueMix::kUniform, rng);
+  const FeatureMap input = random_map(kShape.in_h, kShape.in_w, kShape.in_channels, config.data_bits,
+                                      ValueMix::kUniform, rng);
+  rtl.harness().scrub();
+  rtl.reset_pass_count();
+  RtlEngine::PassHooks::Subscription hook;
+  if (upset)
+    hook = rtl.add_pass_hook([&](int pass, PassStage stage, HostPort& port) {
+      if (pass == 0) upset(rtl.harness(), stage, port);
+    });
+  LayerOutcome r;
+  r.output = rtl.run(input, layer);
+  r.events = rtl.protection_events();
+  r.golden = golden_conv(input, layer, config.data_bits, config.acc_bits);
+  return r;
+}
+
+/// Flips `mask` in word 0, lane 0 of `buffer` once the pass's buffers are loaded (read by the pass).
+auto sram_upset(fs_pkg::buffer_e buffer, uint64_t mask) {
+  return [=](Harness& h, PassStage stage, HostPort& port) {
+    if (stage != PassStage::kLoaded) return;
+    h.injector().schedule_sram({SramFault{int(buffer), 0, 0, mask}}, 0);
+    port.clock(2);
+  };
+}
+
+/// Flips `mask` of copy `replica` of PE[0][0]'s register `field` for one cycle, `delay` cycles into the pass.
+auto pe_upset(uint32_t field, int replica, uint64_t mask, uint64_t delay) {
+  return [=](Harness& h, PassStage stage, HostPort&) {
+    if (stage != PassStage::kStarted) return;
+    FfFault f;
+    f.group = fs_pkg::GroupPe + field;
+    f.replica = replica;
+    f.flip_mask = mask;
+    h.injector().schedule_ff(f, delay, 1);
+  };
+}
+
+class ProtectedRtlVsGolden : public ::testing::TestWithParam<Case> {};
+
+TEST_P(ProtectedRtlVsGolden, BitExactAndQuietWithoutFaults) {
+  const LayerOutcome r = run_layer(GetParam().protection);
+  EXPECT_EQ(r.output, r.golden);
+  EXPECT_EQ(r.events.detected_passes, 0);
+  EXPECT_EQ(r.events.corrected_passes, 0);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Protections, ProtectedRtlVsGolden,
+    ::testing::Values(Case{"none", Protection{}}, Case{"parity", all_buffers(Code::kParity)},
+                      Case{"secded", all_buffers(Code::kSecded)}, Case{"dmr", all_pe(Redundancy::kDmr)},
+                      Case{"tmr", all_pe(Redundancy::kTmr)}, Case{"tmr_upper_zero", all_pe(Redundancy::kTmrUpper,
+                                                                                            OnDetect::kZero)}),
+    [](const auto& info) { return std::string(info.param.name); });
+
+/// One upset under one protection, and what must come of it (one per process: SystemC elaborates once).
+struct UpsetCase {
+  const char* name;
+  Protection protection;
+  std::function<void(Harness&, PassStage, HostPort&)> upset;
+  bool golden;           ///< the output equals the fault-free one
+  int corrected_passes;  ///< at least this many
+  int detected_passes;   ///< exactly this many
+  int recomputes;        ///< exactly this many
+};
+void PrintTo(const UpsetCase& c, std::ostream* os) { *os << c.name; }
+
+class ProtectedUpset : public ::testing::TestWithParam<UpsetCase> {};
+
+TEST_P(ProtectedUpset, ActsAsTheCircuitPromises) {
+  const UpsetCase& c = GetParam();
+  const LayerOutcome r = run_layer(c.protection, c.upset);
+  EXPECT_EQ(r.output == r.golden, c.golden);
+  EXPECT_GE(r.events.corrected_passes, c.corrected_passes);
+  EXPECT_EQ(r.events.detected_passes, c.detected_passes);
+  EXPECT_EQ(r.events.recomputes, c.recomputes);
+}
+
+// Word 0, lane 0 of wbuf and abuf and PE[0][0]'s weight are read by pass 0: unprotected, each upset shows in the
+// output (the "unprotected" cases are the controls that make the others mean something).
+INSTANTIATE_TEST_SUITE_P(
+    Upsets, ProtectedUpset,
+    ::testing::Values(
+        UpsetCase{"unprotected_wbuf_flip", Protection{}, sram_upset(fs_pkg::BufWbuf, 1 << 6), false, 0, 0, 0},
+        UpsetCase{"secded_corrects_data_bit", all_buffers(Code::kSecded), sram_upset(fs_pkg::BufWbuf, 1 << 3),
+                  true, 1, 0, 0},
+        // Bit 9 of the stored lane: check bit 1, after the 8 data bits.
+        UpsetCase{"secded_corrects_check_bit", all_buffers(Code::kSecded), sram_upset(fs_pkg::BufWbuf, 1 << 9),
+                  true, 1, 0, 0},
+        UpsetCase{"secded_detects_double_flip", all_buffers(Code::kSecded), sram_upset(fs_pkg::BufAbuf, 0b101),
+                  false, 0, 1, 0},
+        UpsetCase{"parity_flags", all_buffers(Code::kParity), sram_upset(fs_pkg::BufWbuf, 1 << 6), false, 0, 1, 0},
+        UpsetCase{"parity_recompute_repairs", all_buffers(Code::kParity, OnDetect::kRecompute),
+                  sram_upset(fs_pkg::BufWbuf, 1 << 6), true, 0, 0, 1},
+        UpsetCase{"unprotected_weight_flip", Protection{}, pe_upset(fs_pkg::PeWeightField, 0, 0x40, 40), false, 0, 0,
+                  0},
+        UpsetCase{"tmr_masks_copy0", all_pe(Redundancy::kTmr), pe_upset(fs_pkg::PeWeightField, 0, 0x40, 40), true, 1,
+                  0, 0},
+        UpsetCase{"tmr_masks_copy1", all_pe(Redundancy::kTmr), pe_upset(fs_pkg::PeWeightField, 1, 0x40, 40), true, 1,
+                  0, 0},
+        UpsetCase{"tmr_masks_copy2", all_pe(Redundancy::kTmr), pe_upset(fs_pkg::PeWeightField, 2, 0x40, 40), true, 1,
+                  0, 0},
+        UpsetCase{"tmr_upper_leaves_low_bits", all_pe(Redundancy::kTmrUpper),
+                  pe_upset(fs_pkg::PeWeightField, 0, 0x02, 40), false, 0, 0, 0},
+        UpsetCase{"dmr_detects_copy0", all_pe(Redundancy::kDmr), pe_upset(fs_pkg::PeWeightField, 0, 0x40, 40), false,
+                  0, 1, 0},
+        UpsetCase{"dmr_detects_copy1", all_pe(Redundancy::kDmr), pe_upset(fs_pkg::PeWeightField, 1, 0x40, 40), true, 0,
+                  1, 0},
+        UpsetCase{"dmr_recompute_repairs", all_pe(Redundancy::kDmr, OnDetect::kRecompute),
+                  pe_upset(fs_pkg::PeWeightField, 0, 0x40, 40), true, 0, 0, 1}),
+    [](const auto& info) { return std::string(info.param.name); });
+
+}  // namespace
+}  // namespace flipsim
