@@ -3,6 +3,8 @@
 
 #include <sys/wait.h>
 
+#include <nlohmann/json.hpp>
+
 #include <cstdio>
 #include <string>
 
@@ -25,5 +27,8 @@ inline CliRun run_command(const std::string& command) {
 }
 
 inline CliRun run_flipsim(const std::string& args) { return run_command(std::string(FLIPSIM_BINARY) + " " + args); }
+
+/// The JSON object a `--json` run printed, after whatever else it wrote first.
+inline nlohmann::json json_output(const CliRun& r) { return nlohmann::json::parse(r.output.substr(r.output.find('{'))); }
 
 }  // namespace flipsim::test

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <fstream>
 #include <sstream>
+#include <stdexcept>
 
 #include "model/common/config_error.h"
 #include "model/accel/accel_config.h"
@@ -138,6 +139,18 @@ CampaignConfig load_campaign_config(const std::string& path) {
                         site_class_name(cls) + "'");
   }
   return c;
+}
+
+void write_generated_campaign(const std::string& path, const std::string& text) {
+  {
+    std::ifstream in(path);
+    std::ostringstream held;
+    held << in.rdbuf();
+    if (in && held.str() == text) return;
+  }
+  std::ofstream out(path);
+  out << text;
+  if (!out) throw std::runtime_error(path + ": cannot write");
 }
 
 }  // namespace flipsim

@@ -46,4 +46,8 @@ struct CampaignConfig {
 /// Loads and validates a campaign; ConfigError names the file, line and key.
 CampaignConfig load_campaign_config(const std::string& path);
 
+/// Writes a campaign file that a tool generated (flipsim validate's points, flipsim explore's options) unless
+/// the file already holds exactly `text`, so that a rerun resumes the campaign it left; throws when it cannot.
+void write_generated_campaign(const std::string& path, const std::string& text);
+
 }  // namespace flipsim

@@ -2,6 +2,7 @@
 
 #include "model/accel/arch_model.h"
 #include "sim/explore/synthesis.h"
+#include "testbench/site_map.h"
 
 namespace flipsim {
 
@@ -48,30 +49,25 @@ ProtectionCost protection_cost(const AccelConfig& accel) {
   ProtectionCost cost;
   const Protection& p = accel.protection;
   const bool zero = p.on_detect == OnDetect::kZero;
+  // The site map is the one account of what the option stores: its check bits in use and its copies.
+  const SiteMap map(accel);
   for (int b = 0; b < kNumBuffers; ++b) {
     const Buffer buffer = Buffer(b);
-    const Code code = p.buffer[size_t(b)];
-    const int width = (buffer == Buffer::kBbuf || buffer == Buffer::kAccbuf) ? accel.acc_bits : accel.data_bits;
-    const int lanes = buffer == Buffer::kAbuf ? accel.rows : accel.cols;
-    const int depths[kNumBuffers] = {accel.abuf_depth, accel.wbuf_depth, accel.bbuf_depth, accel.accbuf_depth,
-                                     accel.obuf_depth};
-    static_assert(int(Buffer::kAbuf) == 0 && int(Buffer::kWbuf) == 1 && int(Buffer::kBbuf) == 2 &&
-                      int(Buffer::kAccbuf) == 3 && int(Buffer::kObuf) == 4,
-                  "depths[] follows Buffer's order");
-    cost.storage_bits += uint64_t(depths[b]) * uint64_t(lanes) * uint64_t(code_bits(code, width));
-    const auto [cells, transistors] = lane_cost(width, code, zero);  // one encoder and one decoder per lane
+    const int width = map.lane_bits(buffer), lanes = map.lanes(buffer);
+    cost.storage_bits += uint64_t(map.depth(buffer)) * uint64_t(lanes) * uint64_t(map.stored_bits(buffer) - width);
+    const auto [cells, transistors] = lane_cost(width, p.buffer[size_t(b)], zero);  // an encoder and a decoder
     cost.cells += lanes * cells;
     cost.transistors += lanes * transistors;
   }
-  const int widths[kNumPeRegisters] = {accel.data_bits, accel.data_bits, accel.acc_bits, 1};
-  const long pes = long(accel.rows) * accel.cols;
-  for (int r = 0; r < kNumPeRegisters; ++r) {
-    const Redundancy redundancy = p.pe[size_t(r)];
-    cost.flip_flop_bits +=
-        uint64_t(pes) * uint64_t(copies(redundancy) - 1) * uint64_t(widths[r] - protected_lsb(redundancy, widths[r]));
-    const auto [cells, transistors] = register_overhead(widths[r], redundancy, zero);
-    cost.cells += pes * cells;
-    cost.transistors += pes * transistors;
+  for (const FfGroup& g : map.ff_groups()) {
+    if (int(g.cls) > int(SiteClass::kPeValid)) continue;  // PE register classes first, in PeRegister's order
+    if (g.replica > 0) {
+      cost.flip_flop_bits += uint64_t(g.width);
+      continue;
+    }
+    const auto [cells, transistors] = register_overhead(g.width, p.pe[size_t(g.cls)], zero);
+    cost.cells += cells;
+    cost.transistors += transistors;
   }
   return cost;
 }

@@ -6,7 +6,6 @@
 #include <chrono>
 #include <cmath>
 #include <filesystem>
-#include <fstream>
 #include <sstream>
 #include <thread>
 
@@ -54,18 +53,6 @@ std::string point_campaign_yaml(const ValidationConfig& c, size_t i) {
     << "  injections: " << uint64_t(c.images) * uint64_t(c.injections) << "\n"
     << "  seed: " << (model::stream_seed(c.seed, i) >> 2) << "\n";
   return y.str();
-}
-
-void write_if_changed(const std::filesystem::path& path, const std::string& text) {
-  {
-    std::ifstream in(path);
-    std::ostringstream held;
-    held << in.rdbuf();
-    if (in && held.str() == text) return;
-  }
-  std::ofstream out(path);
-  out << text;
-  if (!out) throw std::runtime_error(path.string() + ": cannot write");
 }
 
 /// Accuracy of the rows of a campaign database: top-1 equal to the label; a hang is not correct.
@@ -184,7 +171,7 @@ ValidationResult run_validation(const ValidationConfig& config, const ValidateOp
     for (size_t i = 0; i < r.points.size(); ++i) {
       ValidationPoint& p = r.points[i];
       const std::string stem = (dir / ("point_" + std::to_string(i))).string();
-      write_if_changed(stem + ".yaml", point_campaign_yaml(config, i));
+      write_generated_campaign(stem + ".yaml", point_campaign_yaml(config, i));
       p.db = stem + ".db";
       CampaignRunOptions run;
       run.db = p.db;

@@ -8,15 +8,13 @@
 
 #include "sim/campaign/result_store.h"
 #include "tests/cli_run.h"
+#include "tests/sim/campaign/campaign_test_util.h"
 
 namespace flipsim {
 namespace {
 
-std::string temp_dir() {
-  const auto dir = std::filesystem::temp_directory_path() / ("flipsim_explore_cli_" + std::to_string(::getpid()));
-  std::filesystem::create_directories(dir);
-  return dir.string();
-}
+using test::json_output;
+using test::temp_dir;
 
 /// A study of single upsets in `classes`, `injections` per option, with the given options (YAML list items).
 std::string write_study(const std::string& name, const std::string& classes, int injections,
@@ -31,7 +29,6 @@ std::string write_study(const std::string& name, const std::string& classes, int
   return path;
 }
 
-nlohmann::json json_of(const test::CliRun& r) { return nlohmann::json::parse(r.output.substr(r.output.find('{'))); }
 
 TEST(ExploreCli, CostsMeasuresPredictsAndResumes) {
   const std::string study = write_study("ci_explore", "accbuf, pe_weight", 16,
@@ -43,7 +40,7 @@ TEST(ExploreCli, CostsMeasuresPredictsAndResumes) {
   const test::CliRun first =
       test::run_flipsim("explore " + study + " --out " + out + " --plots " + plots + " --workers 2 --json");
   ASSERT_EQ(first.status, 0) << first.output;
-  const nlohmann::json a = json_of(first);
+  const nlohmann::json a = json_output(first);
   ASSERT_EQ(a["options"].size(), 3u);
   const auto& none = a["options"][0];
   const auto& secded = a["options"][1];
@@ -74,7 +71,7 @@ TEST(ExploreCli, CostsMeasuresPredictsAndResumes) {
   // Resumed: the campaigns are complete, so nothing is simulated again and the answer is the same.
   const test::CliRun again = test::run_flipsim("explore " + study + " --out " + out + " --workers 2 --json");
   ASSERT_EQ(again.status, 0) << again.output;
-  const nlohmann::json b = json_of(again);
+  const nlohmann::json b = json_output(again);
   for (size_t i = 0; i < 3; ++i)
     EXPECT_EQ(a["options"][i]["sdc_critical"], b["options"][i]["sdc_critical"]) << i;
 }
@@ -88,7 +85,7 @@ TEST(ExploreCli, SecdedLeavesNoSdcWhereTheUnprotectedBufferHasSome) {
   std::filesystem::remove_all(out);
   const test::CliRun r = test::run_flipsim("explore " + study + " --out " + out + " --workers 2 --json");
   ASSERT_EQ(r.status, 0) << r.output;
-  const nlohmann::json j = json_of(r);
+  const nlohmann::json j = json_output(r);
   const auto& none = j["options"][0];
   const auto& secded = j["options"][1];
   EXPECT_GT(none["sdc"].get<uint64_t>() + none["sdc_critical"].get<uint64_t>(), 0u)

@@ -28,7 +28,7 @@ std::string write_study(const std::string& name, const std::string& buffer) {
   return path;
 }
 
-nlohmann::json json_of(const test::CliRun& r) { return nlohmann::json::parse(r.output.substr(r.output.find('{'))); }
+using test::json_output;
 
 TEST(ValidateCli, MeasuresPredictsAndResumes) {
   const std::string study = write_study("ci_wbuf", "wbuf"), out = temp_dir() + "/out", plots = temp_dir() + "/plots";
@@ -36,7 +36,7 @@ TEST(ValidateCli, MeasuresPredictsAndResumes) {
   const test::CliRun first =
       test::run_flipsim("validate " + study + " --out " + out + " --plots " + plots + " --workers 2 --json");
   ASSERT_EQ(first.status, 0) << first.output;
-  const nlohmann::json a = json_of(first);
+  const nlohmann::json a = json_output(first);
   ASSERT_EQ(a["points"].size(), 3u);
   for (const auto& p : a["points"]) {
     EXPECT_EQ(p["trials"].get<uint64_t>(), 36u);
@@ -79,7 +79,7 @@ TEST(ValidateCli, MeasuresPredictsAndResumes) {
   // Resumed: nothing is run again and every number is the same.
   const test::CliRun second = test::run_flipsim("validate " + study + " --out " + out + " --json");
   ASSERT_EQ(second.status, 0) << second.output;
-  const nlohmann::json b = json_of(second);
+  const nlohmann::json b = json_output(second);
   for (size_t i = 0; i < 3; ++i) {
     EXPECT_EQ(a["points"][i]["measured"], b["points"][i]["measured"]);
     EXPECT_EQ(a["points"][i]["predicted"], b["points"][i]["predicted"]);
@@ -88,7 +88,7 @@ TEST(ValidateCli, MeasuresPredictsAndResumes) {
   // flipsim model on the study: the same prediction, no campaign run and none written.
   const test::CliRun model = test::run_flipsim("model " + study + " --json");
   ASSERT_EQ(model.status, 0) << model.output;
-  const nlohmann::json m = json_of(model);
+  const nlohmann::json m = json_output(model);
   for (size_t i = 0; i < 3; ++i) {
     EXPECT_EQ(m["points"][i]["predicted"], a["points"][i]["predicted"]);
     EXPECT_EQ(m["points"][i]["trials"], 0u);
@@ -101,7 +101,7 @@ TEST(ValidateCli, OverwrittenBuffersArePredictedUnchangedAndMeasuredSo) {
   const std::string study = write_study("ci_accbuf", "accbuf");
   const test::CliRun r = test::run_flipsim("validate " + study + " --out " + temp_dir() + "/out2 --json");
   ASSERT_EQ(r.status, 0) << r.output;
-  const nlohmann::json j = json_of(r);
+  const nlohmann::json j = json_output(r);
   EXPECT_EQ(j["prediction"], "overwritten before read");
   for (const auto& p : j["points"]) {
     EXPECT_EQ(p["predicted"].get<double>(), j["golden_accuracy"].get<double>());
@@ -117,7 +117,7 @@ TEST(ValidateCli, BiasBufferIsPredictedByTheBiasTerm) {
   const std::string study = write_study("ci_bbuf", "bbuf");
   const test::CliRun r = test::run_flipsim("model " + study + " --json");
   ASSERT_EQ(r.status, 0) << r.output;
-  const nlohmann::json j = json_of(r);
+  const nlohmann::json j = json_output(r);
   EXPECT_EQ(j["prediction"], "data-level model");
   const double golden = j["golden_accuracy"].get<double>();
   const auto predicted = [&](size_t i) { return j["points"][i]["predicted"].get<double>(); };
@@ -138,16 +138,16 @@ TEST(ValidateCli, ModelPredictsAnSramBitErrorRateCampaignAndRefusesOthers) {
   write_campaign("wbuf", "{model: sram_ber, ber: 1.0e-3}");
   const test::CliRun c = test::run_flipsim("model " + campaign + " --json");
   ASSERT_EQ(c.status, 0) << c.output;
-  const nlohmann::json p = json_of(c);
+  const nlohmann::json p = json_output(c);
   const test::CliRun s = test::run_flipsim("model " + write_study("ci_pred", "wbuf") + " --json");
   ASSERT_EQ(s.status, 0) << s.output;
-  EXPECT_EQ(p["accuracy"], json_of(s)["points"][1]["predicted"]);  // the study's 1e-3 point, same images and seed
+  EXPECT_EQ(p["accuracy"], json_output(s)["points"][1]["predicted"]);  // the study's 1e-3 point, same images and seed
   EXPECT_EQ(p["model_target"], "weights");
   EXPECT_GT(p["critical_sdc_rate"].get<double>(), 0.0);
   EXPECT_LT(p["critical_sdc_rate"].get<double>(), 0.5);
 
   write_campaign("accbuf, obuf", "{model: sram_ber, ber: 1.0e-2}");
-  const nlohmann::json overwritten = json_of(test::run_flipsim("model " + campaign + " --json"));
+  const nlohmann::json overwritten = json_output(test::run_flipsim("model " + campaign + " --json"));
   EXPECT_EQ(overwritten["critical_sdc_rate"].get<double>(), 0.0);
   EXPECT_EQ(overwritten["accuracy"], overwritten["golden_accuracy"]);
 
