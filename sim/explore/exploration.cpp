@@ -3,9 +3,7 @@
 #include <fmt/core.h>
 
 #include <filesystem>
-#include <fstream>
 #include <map>
-#include <sstream>
 
 #include "sim/campaign/campaign_config.h"
 #include "sim/campaign/campaign_runner.h"
@@ -16,18 +14,6 @@
 namespace flipsim {
 
 namespace {
-
-void write_if_changed(const std::filesystem::path& path, const std::string& text) {
-  {
-    std::ifstream in(path);
-    std::ostringstream held;
-    held << in.rdbuf();
-    if (in && held.str() == text) return;
-  }
-  std::ofstream out(path);
-  out << text;
-  if (!out) throw std::runtime_error(path.string() + ": cannot write");
-}
 
 void tally(OptionResult& o) {
   const ResultStore store(o.db);
@@ -51,8 +37,13 @@ void tally(OptionResult& o) {
 /// Whether `protection` turns a single upset of `site` into a corrected or detected error by construction.
 bool covers(const Protection& protection, const SiteMap& map, const Site& site) {
   if (site.sram) return protection.buffer[size_t(site.buffer)] != Code::kNone;
+  static_assert(int(SiteClass::kPeWeight) == int(PeRegister::kWeight) &&
+                    int(SiteClass::kPeAct) == int(PeRegister::kAct) &&
+                    int(SiteClass::kPePsum) == int(PeRegister::kPsum) &&
+                    int(SiteClass::kPeValid) == int(PeRegister::kValid),
+                "the PE register classes come first, in PeRegister's order");
   const int cls = int(site.cls);
-  if (cls > int(SiteClass::kPeValid)) return false;  // PE register classes come first, in PeRegister order
+  if (cls > int(SiteClass::kPeValid)) return false;
   const Redundancy r = protection.pe[size_t(cls)];
   return r != Redundancy::kNone && site.bit >= protected_lsb(r, map.ff_groups()[size_t(site.ff_group)].width);
 }
@@ -65,12 +56,31 @@ bool detect_only(const Protection& p) {
   return false;
 }
 
-/// The baseline's critical SDCs that `option` leaves uncovered, per class, scaled by how much the class's site
-/// count grows with the option's check bits and copies (which a single upset can never make critical: they are
-/// corrected, detected or unused); classes weighted as the campaign draws them.
-void predict(const ExplorationConfig& config, const std::filesystem::path& dir, const OptionResult& baseline,
-             OptionResult& o) {
-  const CampaignConfig campaign = load_campaign_config((dir / (o.option.name + ".yaml")).string());
+/// The unprotected option's campaign, read once for every prediction.
+struct Baseline {
+  CampaignConfig campaign;
+  SiteMap map;
+  TargetSpace space;
+  std::vector<InjectionRecord> injections;
+
+  explicit Baseline(const std::string& yaml, const std::string& db)
+      : campaign(load_campaign_config(yaml)),
+        map(campaign.network.accel),
+        space(map, campaign),
+        injections(ResultStore(db).injections()) {}
+};
+
+double class_size(const TargetSpace& s, const std::string& name) {
+  for (size_t c = 0; c < s.classes().size(); ++c)
+    if (name == site_class_name(s.classes()[c])) return double(s.class_size(c));
+  return 0.0;
+}
+
+/// The baseline's critical SDCs that `option` leaves uncovered, scaled by how much the option grows the site
+/// space with check bits and copies (which a single upset can never make critical: they are corrected, detected
+/// or unused): per class when the campaign draws a class first, else over all sites.
+void predict(const std::string& yaml, const Baseline& baseline, OptionResult& o) {
+  const CampaignConfig campaign = load_campaign_config(yaml);
   if (campaign.fault != FaultModel::kFlip && campaign.fault != FaultModel::kSramFlip) {
     o.prediction_note = "predicted for single upsets (flip, sram_flip) only";
     return;
@@ -79,32 +89,31 @@ void predict(const ExplorationConfig& config, const std::filesystem::path& dir, 
     o.prediction_note = "not modelled: a detected value read as zero may still change the class";
     return;
   }
-  const CampaignConfig base_campaign = load_campaign_config((dir / (config.options[0].name + ".yaml")).string());
-  const SiteMap base_map(base_campaign.network.accel), map(campaign.network.accel);
-  const TargetSpace base_space(base_map, base_campaign), space(map, campaign);
+  const SiteMap map(campaign.network.accel);
+  const TargetSpace space(map, campaign);
   std::map<std::string, std::pair<uint64_t, uint64_t>> per_class;  // class -> (injections, uncovered critical)
-  for (const InjectionRecord& r : ResultStore(baseline.db).injections()) {
+  for (const InjectionRecord& r : baseline.injections) {
     auto& [n, critical] = per_class[r.site_class];
     ++n;
     if (r.outcome == Outcome::kSdcCritical && r.site_id >= 0 &&
-        !covers(o.option.protection, base_map, base_map.site(uint64_t(r.site_id))))
+        !covers(o.option.protection, baseline.map, baseline.map.site(uint64_t(r.site_id))))
       ++critical;
   }
-  auto class_size = [](const TargetSpace& s, const std::string& name) {
-    for (size_t c = 0; c < s.classes().size(); ++c)
-      if (name == site_class_name(s.classes()[c])) return double(s.class_size(c));
-    return 0.0;
-  };
-  double rate = 0;
-  uint64_t total = 0;
+  uint64_t total = 0, critical = 0;
+  double per_class_rate = 0;
   for (const auto& [name, counts] : per_class) {
-    const double growth = class_size(base_space, name) / std::max(1.0, class_size(space, name));
-    // Per class, the campaign draws a class uniformly; else a site uniformly, so a class weighs by its sites.
-    const double weight = campaign.targets.per_class ? double(counts.first) : double(counts.first) * growth;
-    rate += weight * double(counts.second) / double(counts.first) * growth;
     total += counts.first;
+    critical += counts.second;
+    // Drawn first, each class keeps the share of injections it had; its rate dilutes by its own growth.
+    per_class_rate += double(counts.second) * class_size(baseline.space, name) / std::max(1.0, class_size(space, name));
   }
-  o.predicted = total ? rate / double(total) : 0;
+  if (total == 0) {
+    o.predicted = 0;
+  } else if (campaign.targets.per_class) {
+    o.predicted = per_class_rate / double(total);
+  } else {
+    o.predicted = double(critical) / double(total) * double(baseline.space.size()) / double(space.size());
+  }
 }
 
 }  // namespace
@@ -119,7 +128,7 @@ ExplorationResult run_exploration(const ExplorationConfig& config, const Explore
     OptionResult o;
     o.option = config.options[i];
     const std::filesystem::path yaml = dir / (o.option.name + ".yaml");
-    write_if_changed(yaml, option_campaign_yaml(config, i));
+    write_generated_campaign(yaml.string(), option_campaign_yaml(config, i));
     o.db = (dir / (o.option.name + ".db")).string();
     o.cost = protection_cost(load_campaign_config(yaml.string()).network.accel);
     if (options.progress) fmt::print(stderr, "option {} ({}): {}\n", o.option.name, i + 1, o.option.protection.describe());
@@ -133,7 +142,9 @@ ExplorationResult run_exploration(const ExplorationConfig& config, const Explore
     tally(o);
     result.options.push_back(o);
   }
-  for (size_t i = 1; i < result.options.size(); ++i) predict(config, dir, result.options[0], result.options[i]);
+  const Baseline baseline((dir / (config.options[0].name + ".yaml")).string(), result.options[0].db);
+  for (size_t i = 1; i < result.options.size(); ++i)
+    predict((dir / (result.options[i].option.name + ".yaml")).string(), baseline, result.options[i]);
   result.options[0].predicted = result.options[0].critical_rate.value;
   result.options[0].prediction_note = "the baseline (measured)";
   // Pareto: no other option is at most as costly and at most as critical, and better in one of the two.
