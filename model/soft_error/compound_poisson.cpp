@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <tuple>
 
 namespace flipsim::model {
 CompoundPoisson::CompoundPoisson(const FaultSpace& space, SwFaultSim& sim, int label, int samples, int draws,
@@ -12,11 +13,13 @@ CompoundPoisson::CompoundPoisson(const FaultSpace& space, SwFaultSim& sim, int l
   lo_ = -hi_ - 1;
   odds_.push_back({golden_top1_ == label_ ? 1.0 : 0.0, 1.0});
   const uint64_t n = space.total_bits();
+  total_bits_ = n;
   if (n == 0 || samples <= 0) return;
 
   std::mt19937_64 rng(seed);
   std::vector<double> weights;
-  for (const FaultSpace::Segment& seg : space.segments()) {
+  for (size_t g = 0; g < space.segments().size(); ++g) {
+    const FaultSpace::Segment& seg = space.segments()[g];
     const uint64_t bits = uint64_t(seg.value_bits);
     const double share = double(seg.values * bits) / double(n);
     const uint64_t per_bit = std::max<uint64_t>(1, uint64_t(std::llround(double(samples) * share / double(bits))));
@@ -26,6 +29,7 @@ CompoundPoisson::CompoundPoisson(const FaultSpace& space, SwFaultSim& sim, int l
       top1_.push_back(sim.inject({flip}).top1);
       for (size_t k = 0; k < classes_; ++k) jumps_.push_back(sim.last_logits()[k] - logits_[k]);
       weights.push_back(share / double(per_bit * bits));
+      segment_.push_back(g);
     }
   }
   double total = 0;
@@ -86,32 +90,50 @@ const TopOneOdds& CompoundPoisson::given(uint64_t k) const {
   return odds_[size_t(k)];
 }
 
-JumpTail CompoundPoisson::tail(double lambda, double per_trial) const {
+JumpTail CompoundPoisson::tail(double ber, const std::vector<bool>& sparse, double per_trial) const {
   JumpTail t;
   t.mean = Eigen::VectorXd::Zero(Eigen::Index(classes_));
   t.second = Eigen::MatrixXd::Zero(Eigen::Index(classes_), Eigen::Index(classes_));
-  std::vector<std::pair<int64_t, size_t>> by_size;
-  for (size_t s = 0; s < top1_.size(); ++s) {
-    int64_t largest = 0;
-    for (size_t c = 0; c < classes_; ++c) largest = std::max<int64_t>(largest, std::abs(jumps_[s * classes_ + c]));
-    if (largest > 0) by_size.push_back({largest, s});
-  }
-  std::sort(by_size.begin(), by_size.end(), std::greater<>());
-  double share = 0;
-  std::vector<double> w;
-  for (const auto& [largest, s] : by_size) {
-    if (lambda * (share + weights_[s]) > per_trial) break;
-    share += weights_[s];
+  const double lambda = double(total_bits_) * ber;
+  const auto jump = [&](size_t s) {
     Eigen::VectorXd j = Eigen::VectorXd::Zero(Eigen::Index(classes_));
     for (size_t c = 0; c < classes_; ++c) j[Eigen::Index(c)] = jumps_[s * classes_ + c];
-    t.mean += lambda * weights_[s] * j;
-    t.second += lambda * weights_[s] * j * j.transpose();
-    t.jumps.push_back(std::move(j));
-    w.push_back(weights_[s]);
+    return j;
+  };
+  std::vector<double> w;
+  const auto keep = [&](size_t s, double weight) {
+    t.jumps.push_back(jump(s));
+    w.push_back(weight);
+  };
+  // The dense segments' jumps, largest first.
+  std::vector<std::tuple<size_t, int64_t, size_t>> by_size;
+  for (size_t s = 0; s < top1_.size(); ++s) {
+    if (sparse[segment_[s]]) {
+      keep(s, weights_[s]);
+      continue;
+    }
+    int64_t largest = 0;
+    for (size_t c = 0; c < classes_; ++c) largest = std::max<int64_t>(largest, std::abs(jumps_[s * classes_ + c]));
+    if (largest > 0) by_size.push_back({segment_[s], largest, s});
   }
+  std::sort(by_size.begin(), by_size.end(),
+            [](const auto& a, const auto& b) { return std::get<1>(a) > std::get<1>(b); });
+  // The largest jumps up to `per_trial` arrivals; the jump at the limit is kept in part, so that what stays a jump
+  // changes smoothly with the rate.
+  double kept = 0;
+  for (const auto& [segment, largest, s] : by_size) {
+    const double room = per_trial - kept;
+    if (room <= 0) continue;
+    const double weight = std::min(weights_[s], room / lambda);
+    kept += lambda * weight;
+    keep(s, weight);
+    t.mean += lambda * weight * t.jumps.back();
+    t.second += lambda * weight * t.jumps.back() * t.jumps.back().transpose();
+  }
+  double share = 0;
+  for (double x : w) t.cumulative.push_back(share += x);
+  for (double& c : t.cumulative) c /= share;
   t.rate = lambda * share;
-  double c = 0;
-  for (double x : w) t.cumulative.push_back((c += x) / share);
   return t;
 }
 

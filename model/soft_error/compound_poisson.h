@@ -26,13 +26,15 @@
 
 namespace flipsim::model {
 
-/// The largest jumps of a pool at one flip rate: they arrive as a Poisson stream of `rate` per trial.
+/// The jumps of a pool that stay jumps at one flip rate: they arrive as a Poisson stream of `rate` per trial.
+/// They are every jump of the sparse segments and the largest jumps of the dense ones; the dense segments' normal
+/// covers all of their flips, so what their kept jumps carry (`mean`, `second`) is taken out of it.
 struct JumpTail {
-  double rate = 0;                    ///< expected tail jumps per trial
+  double rate = 0;                    ///< expected jumps per trial
   std::vector<Eigen::VectorXd> jumps; ///< their logit changes
   std::vector<double> cumulative;     ///< cumulative probabilities among them (last = 1)
-  Eigen::VectorXd mean;               ///< rate * E[J]: their contribution to the logits' mean
-  Eigen::MatrixXd second;             ///< rate * E[J J^T]: their contribution to the logits' covariance
+  Eigen::VectorXd mean;               ///< rate * E[J] over the dense segments' kept jumps
+  Eigen::MatrixXd second;             ///< rate * E[J J^T] over the same
   /// Adds `count` tail jumps picked by uniforms u(j) in [0, 1) to `e`.
   template <typename Uniform>
   void add(int count, Uniform u, Eigen::VectorXd& e) const {
@@ -61,9 +63,10 @@ class CompoundPoisson {
 
   size_t pool_size() const { return top1_.size(); }
 
-  /// The pool's largest jumps (by their largest logit change) at `lambda` expected flips per trial: as many of the
-  /// largest as arrive at most `per_trial` times per trial on average.
-  JumpTail tail(double lambda, double per_trial) const;
+  /// The jumps that stay jumps at per-bit rate `ber`: every sample of a segment with `sparse[segment]` (at the rate
+  /// its bits flip), and of each other segment's samples the largest (by their largest logit change) that together
+  /// arrive `per_trial` times per trial on average.
+  JumpTail tail(double ber, const std::vector<bool>& sparse, double per_trial) const;
 
  private:
   size_t pick(double u) const;  // sample index with probability equal to its weight, u uniform in [0, 1)
@@ -77,6 +80,8 @@ class CompoundPoisson {
   std::vector<int32_t> jumps_;      ///< pool_size() x classes_ logit changes
   std::vector<double> cumulative_;  ///< cumulative sample weights (last = 1)
   std::vector<double> weights_;     ///< sample weights (sum 1)
+  std::vector<size_t> segment_;     ///< each sample's segment in the fault space
+  uint64_t total_bits_ = 0;
   std::vector<int> top1_;           ///< faulty top-1 of each sample
   int64_t lo_ = 0, hi_ = 0;
   int draws_ = 0;

@@ -84,21 +84,41 @@ ImageModel::ImageModel(const DataModel& model, SwFaultSim& sim, int label, uint6
       jumps_(model.space_, sim, label, model.options_.single_flip_samples, model.options_.compound_draws,
              image_seed) {}
 
-bool ImageModel::dense(double ber) const {
+std::vector<bool> DataModel::sparse_segments(double ber) const {
   // Bias flips stay jumps at any rate: a few hundred bias words, each flip moving a whole channel, never the many
   // small flips meeting in one neuron that make a normal.
-  if (model_.target_ == FaultTarget::kBiases) return false;
-  return double(model_.space_.total_bits()) * ber > model_.options_.poisson_limit;
+  std::vector<bool> sparse;
+  for (const FaultSpace::Segment& seg : space_.segments())
+    sparse.push_back(target_ == FaultTarget::kBiases ||
+                     double(seg.values) * double(seg.value_bits) * ber <= options_.poisson_limit);
+  return sparse;
+}
+
+FaultRates DataModel::dense_rates(double ber) const {
+  FaultRates rates(net_.accel_ops().size());
+  const std::vector<bool> sparse = sparse_segments(ber);
+  for (size_t g = 0; g < sparse.size(); ++g) {
+    if (sparse[g]) continue;
+    const FaultSpace::Segment& seg = space_.segments()[g];
+    (seg.kind == SiteKind::kWeight ? rates[size_t(seg.layer)].weight : rates[size_t(seg.layer)].activation) = ber;
+  }
+  return rates;
+}
+
+bool ImageModel::dense(double ber) const {
+  const std::vector<bool> sparse = model_.sparse_segments(ber);
+  return std::find(sparse.begin(), sparse.end(), false) != sparse.end();
 }
 
 const ImageModel::Cached& ImageModel::at_rate(double rate, bool gaussian) const {
   Cached& c = cache_[rate];
   const nn::QNetwork& net = model_.net_;
-  const FaultRates rates = model_.rates(rate);
+  // The normal covers only the dense segments' flips; the sparse segments' flips stay jumps (the tail below).
+  const FaultRates rates = model_.dense_rates(rate);
   const GoldenRequant& golden_acc = basis()->golden;
   if (!gaussian) {
     if (c.normal_mean.empty()) {
-      const MapMoments m = model_.moments_.logit_moments(golden_, rates, nullptr, &golden_acc);
+      const MapMoments m = model_.moments_.logit_moments(golden_, model_.rates(rate), nullptr, &golden_acc);
       c.normal_mean = m.mean;
       c.normal_var = m.var;
     }
@@ -136,10 +156,10 @@ const ImageModel::Cached& ImageModel::at_rate(double rate, bool gaussian) const 
                      : CorrelatedImage(net, golden_, model_.sums_, basis(), &gates).logits(rates);
   // The mean from the layer-to-layer model with sparse disturbances (its non-linear shifts).
   for (Eigen::Index k = 0; k < c.g.mean.size(); ++k) c.g.mean[k] = sparse.mean[size_t(k)];
-  // The few largest single-flip jumps stay jumps (a Poisson number of them per trial) on top of a normal for the
-  // rest, whose mean and covariance lose what the jumps carry: tens of flips still include a rare large one, and a
-  // normal with its variance has too thin a tail.
-  c.tail = jumps_.tail(double(model_.space_.total_bits()) * rate, model_.options_.tail_jumps);
+  // The sparse segments' jumps and the dense segments' few largest stay jumps (a Poisson number of them per trial)
+  // on top of a normal for the rest, whose mean and covariance lose what the dense segments' kept jumps carry: tens
+  // of flips still include a rare large one, and a normal with its variance has too thin a tail.
+  c.tail = jumps_.tail(rate, model_.sparse_segments(rate), model_.options_.tail_jumps);
   c.bulk_mean = c.g.mean - c.tail.mean;
   c.root = covariance_root(c.g.cov - c.tail.second);
   c.has_gaussian = true;

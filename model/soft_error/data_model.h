@@ -126,6 +126,11 @@ class DataModel {
   FaultTarget target() const { return target_; }
   /// Per-layer rates for a uniform per-bit rate in scope.
   FaultRates rates(double ber) const;
+  /// Per fault-space segment: whether its expected flips at `ber` are few (at most poisson_limit), so that its
+  /// flips stay jumps; the others are dense and enter the normal.
+  std::vector<bool> sparse_segments(double ber) const;
+  /// rates(ber) on the dense segments only.
+  FaultRates dense_rates(double ber) const;
 
   /// Both model variants for the image loaded in `sim`, at every rate of `bers`.
   ImagePrediction predict(SwFaultSim& sim, int label, const std::vector<double>& bers, uint64_t image_index) const;
