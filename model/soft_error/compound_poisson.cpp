@@ -5,6 +5,17 @@
 #include <tuple>
 
 namespace flipsim::model {
+namespace {
+
+// Samples of every bit position of every segment, however small its share. A trial's several flips in a small
+// segment are drawn from its few samples with replacement, so with one sample per bit two flips of a sign bit are
+// the same flip twice and add coherently, where real flips of different values mostly move different logits:
+// measured on LeNet-5's weights (held-out images), one sample per bit overstated the loss at 4.6e-4 by 0.5 points,
+// four by 0.1, for 5-10 % more model time.
+constexpr uint64_t kMinSamplesPerBit = 4;
+
+}  // namespace
+
 CompoundPoisson::CompoundPoisson(const FaultSpace& space, SwFaultSim& sim, int label, int samples, int draws,
                                  uint64_t seed)
     : logits_(sim.golden_logits()), label_(label), classes_(logits_.size()), draws_(std::max(1, draws)), seed_(seed) {
@@ -22,7 +33,8 @@ CompoundPoisson::CompoundPoisson(const FaultSpace& space, SwFaultSim& sim, int l
     const FaultSpace::Segment& seg = space.segments()[g];
     const uint64_t bits = uint64_t(seg.value_bits);
     const double share = double(seg.values * bits) / double(n);
-    const uint64_t per_bit = std::max<uint64_t>(1, uint64_t(std::llround(double(samples) * share / double(bits))));
+    const uint64_t per_bit =
+        std::max<uint64_t>(kMinSamplesPerBit, uint64_t(std::llround(double(samples) * share / double(bits))));
     std::uniform_int_distribution<uint64_t> value(0, seg.values - 1);
     for (uint64_t s = 0; s < per_bit * bits; ++s) {
       const BitFlip flip = space.site(seg.first_bit + value(rng) * bits + s % bits);

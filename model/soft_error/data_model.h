@@ -4,15 +4,17 @@
 //  - "normal": the seed paper's view with exact sums: every neuron's disturbance is a normal with exact moments,
 //    propagated layer to layer through requantization, ReLU, saturation and pooling with neurons independent
 //    (moment_model.h); accuracy from the image's golden logit margins (p_correct_normal()).
-//  - "improved": a mixture over the number K of flipped bits (Binomial(N, p), N the stored bits in scope). While
-//    the expected count N p is at most poisson_limit, the disturbance of K flips is the sum of K jumps drawn from
-//    bit-exactly simulated single flips of the image (compound_poisson.h: keeps the heavy tail of rare, large
-//    errors such as a sign-bit flip, exactly where a normal fails). Above it the flips are dense and meet in the same
-//    neurons, and the logit disturbance is a normal whose covariance comes from the correlated model
+//  - "improved": per segment of the fault space (a layer's weights, or the inputs a layer reads), flips are sparse
+//    while the segment's expected count N_s p is at most poisson_limit: their disturbance is a sum of jumps drawn
+//    from bit-exactly simulated single flips of the image (compound_poisson.h: keeps the heavy tail of rare, large
+//    errors such as a sign-bit flip, exactly where a normal fails); with every segment sparse, a mixture over the
+//    number K of flipped bits. Above it a segment's flips are dense and meet in the same neurons, and their logit
+//    disturbance is a normal whose covariance comes from the correlated model
 //    (correlated_model.h: coherent disturbances, linear downstream, linearized at the requantizers' expected slopes
 //    under the disturbance) and whose mean comes from the layer-to-layer model run with sparse disturbances (its
 //    non-linear mean shifts: ReLU rectifying noise, saturation clipping it, max pooling picking up positive noise,
-//    which accumulate with depth), plus the largest single-flip jumps kept as jumps (JumpTail).
+//    which accumulate with depth), plus their largest single-flip jumps kept as jumps beside the sparse segments'
+//    (JumpTail).
 #pragma once
 
 #include <cstdint>
@@ -38,8 +40,8 @@ struct ModelOptions {
   int single_flip_samples = 128;  ///< simulated single flips per image: the compound-Poisson jumps
   int compound_draws = 256;       ///< Monte Carlo paths of summed jumps per image (K >= 2 flips)
   int draw_pairs = 512;           ///< antithetic normal draw pairs for the correlated normal's accuracy
-  double poisson_limit = 5;       ///< above this expected flip count, the correlated normal instead of the jumps
-  double tail_jumps = 0.5;        ///< above it, the largest jumps arriving this often per trial stay jumps
+  double poisson_limit = 5;       ///< above this expected flip count in a segment, its flips enter the normal
+  double tail_jumps = 0.5;        ///< of the dense segments' flips, the largest arriving this often per trial stay jumps
   bool plain_normal = true;      ///< also evaluate the plain normal model (the slower of the two)
   uint64_t seed = 1;
 };
@@ -72,12 +74,12 @@ class ImageModel {
   TopOneOdds improved(double ber) const;
   /// P(correct) of the plain normal model (per-neuron normals, independent neurons) at `ber`.
   double plain_normal(double ber) const;
-  /// The logit disturbance the improved model uses at rate `ber` when many bits flip: the mean of the
+  /// The logit disturbance the improved model uses at rate `ber` for the dense segments' flips: the mean of the
   /// layer-to-layer model and the covariance of the correlated model.
   LogitGaussian gaussian(double ber) const;
   /// Accelerated fault simulation: `trials` independent trials at `ber`, each drawing the faulty top-1 class
-  /// from the model. While N ber <= poisson_limit a trial has K ~ Binomial(N, ber) flips and the top-1 class after
-  /// the sum of K jumps; above, a draw from gaussian(ber) plus the jump tail. Not thread-safe (results are cached
+  /// from the model. While every segment is sparse a trial has K ~ Binomial(N, ber) flips and the top-1 class after
+  /// the sum of K jumps; otherwise a draw from gaussian(ber) plus the jumps that stay jumps. Not thread-safe (results are cached
   /// per rate): one ImageModel per thread.
   TrialCounts sample(double ber, uint64_t trials, std::mt19937_64& rng) const;
 
@@ -99,7 +101,7 @@ class ImageModel {
   const TopOneOdds& odds_of(const Cached& c) const;
   // The plain model's logit moments at `rate` and, when `gaussian`, the many-flip normal.
   const Cached& at_rate(double rate, bool gaussian) const;
-  bool dense(double ber) const;  // N ber above poisson_limit: the normal, not the jumps
+  bool dense(double ber) const;  // some segment above poisson_limit: a normal beside the jumps
   std::shared_ptr<const CorrelatedBasis> basis() const;  // prepared on the first dense rate
 
   const DataModel& model_;

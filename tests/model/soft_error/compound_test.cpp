@@ -49,31 +49,46 @@ TEST(CompoundPoisson, OddsAreThePoolsAndSamplingAgreesWithThem) {
   }
 }
 
-// The tail holds the pool's largest jumps, largest first, arriving at most as often as asked; its mean and second
-// moment are what those jumps contribute at that rate.
+// The tail holds the dense segments' largest jumps, largest first, arriving as often as asked (the one at the limit
+// in part); their mean and second moment are what they contribute at that rate. A sparse segment's samples all stay
+// jumps, at the rate its bits flip, and take nothing from the normal (it does not cover them).
 TEST(CompoundPoisson, TailHoldsTheLargestJumpsAtTheRequestedRate) {
   const nn::QNetwork net = make_network("tiny_cnn", 8);
   SwFaultSim sim(net, accel_for(8));
   sim.load_image(net.quantize_image(test_images().image(5)));
   const FaultSpace space(net, FaultTarget::kBoth);
   const CompoundPoisson pool(space, sim, test_images().labels[5], 96, 16, 3);
-  const double lambda = 40;
-  const JumpTail few = pool.tail(lambda, 0.5), more = pool.tail(lambda, 3);
+  const double ber = 40.0 / double(space.total_bits());
+  const std::vector<bool> all_dense(space.segments().size(), false);
+  const JumpTail few = pool.tail(ber, all_dense, 0.5), more = pool.tail(ber, all_dense, 3);
   ASSERT_FALSE(more.jumps.empty());
-  EXPECT_LE(few.rate, 0.5 + 1e-12);
-  EXPECT_LE(more.rate, 3 + 1e-12);
+  EXPECT_NEAR(few.rate, 0.5, 1e-9);
+  EXPECT_NEAR(more.rate, 3, 1e-9);
   EXPECT_GE(more.jumps.size(), few.jumps.size());
   double previous = 1e300, last = 0;
   Eigen::VectorXd mean = Eigen::VectorXd::Zero(10);
+  Eigen::MatrixXd second = Eigen::MatrixXd::Zero(10, 10);
   for (size_t i = 0; i < more.jumps.size(); ++i) {
     const double size = more.jumps[i].cwiseAbs().maxCoeff();
     EXPECT_LE(size, previous);
     previous = size;
-    mean += more.rate * (more.cumulative[i] - last) * more.jumps[i];
+    const double rate = more.rate * (more.cumulative[i] - last);
+    mean += rate * more.jumps[i];
+    second += rate * more.jumps[i] * more.jumps[i].transpose();
     last = more.cumulative[i];
   }
   EXPECT_NEAR(last, 1.0, 1e-12);
   EXPECT_LT((mean - more.mean).norm(), 1e-9 * (1 + more.mean.norm()));
+  EXPECT_LT((second - more.second).norm(), 1e-9 * (1 + more.second.norm()));
+
+  std::vector<bool> first_sparse = all_dense;
+  first_sparse[0] = true;
+  const JumpTail sparse = pool.tail(ber, first_sparse, 0.0);
+  const FaultSpace::Segment& seg = space.segments()[0];
+  ASSERT_FALSE(sparse.jumps.empty());
+  EXPECT_NEAR(sparse.rate, double(seg.values) * seg.value_bits * ber, 1e-9);
+  EXPECT_TRUE(sparse.mean.isZero());
+  EXPECT_TRUE(sparse.second.isZero());
 }
 
 // A single flip's pool entry is exactly what the simulator does with that flip: the K = 1 odds of a pool made of
