@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <tuple>
 
 namespace flipsim::model {
 namespace {
@@ -118,7 +117,7 @@ JumpTail CompoundPoisson::tail(double ber, const std::vector<bool>& sparse, doub
     w.push_back(weight);
   };
   // The dense segments' jumps, largest first.
-  std::vector<std::tuple<size_t, int64_t, size_t>> by_size;
+  std::vector<std::pair<int64_t, size_t>> by_size;
   for (size_t s = 0; s < top1_.size(); ++s) {
     if (sparse[segment_[s]]) {
       keep(s, weights_[s]);
@@ -126,14 +125,13 @@ JumpTail CompoundPoisson::tail(double ber, const std::vector<bool>& sparse, doub
     }
     int64_t largest = 0;
     for (size_t c = 0; c < classes_; ++c) largest = std::max<int64_t>(largest, std::abs(jumps_[s * classes_ + c]));
-    if (largest > 0) by_size.push_back({segment_[s], largest, s});
+    if (largest > 0) by_size.push_back({largest, s});
   }
-  std::sort(by_size.begin(), by_size.end(),
-            [](const auto& a, const auto& b) { return std::get<1>(a) > std::get<1>(b); });
+  std::sort(by_size.begin(), by_size.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
   // The largest jumps up to `per_trial` arrivals; the jump at the limit is kept in part, so that what stays a jump
   // changes smoothly with the rate.
   double kept = 0;
-  for (const auto& [segment, largest, s] : by_size) {
+  for (const auto& [largest, s] : by_size) {
     const double room = per_trial - kept;
     if (room <= 0) continue;
     const double weight = std::min(weights_[s], room / lambda);
