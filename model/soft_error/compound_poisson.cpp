@@ -23,7 +23,6 @@ CompoundPoisson::CompoundPoisson(const FaultSpace& space, SwFaultSim& sim, int l
   lo_ = -hi_ - 1;
   odds_.push_back({golden_top1_ == label_ ? 1.0 : 0.0, 1.0});
   const uint64_t n = space.total_bits();
-  total_bits_ = n;
   if (n == 0 || samples <= 0) return;
 
   std::mt19937_64 rng(seed);
@@ -101,11 +100,10 @@ const TopOneOdds& CompoundPoisson::given(uint64_t k) const {
   return odds_[size_t(k)];
 }
 
-JumpTail CompoundPoisson::tail(double ber, const std::vector<bool>& sparse, double per_trial) const {
+JumpTail CompoundPoisson::tail(double lambda, const std::vector<bool>& sparse, double per_trial) const {
   JumpTail t;
   t.mean = Eigen::VectorXd::Zero(Eigen::Index(classes_));
   t.second = Eigen::MatrixXd::Zero(Eigen::Index(classes_), Eigen::Index(classes_));
-  const double lambda = double(total_bits_) * ber;
   const auto jump = [&](size_t s) {
     Eigen::VectorXd j = Eigen::VectorXd::Zero(Eigen::Index(classes_));
     for (size_t c = 0; c < classes_; ++c) j[Eigen::Index(c)] = jumps_[s * classes_ + c];

@@ -63,10 +63,10 @@ class CompoundPoisson {
 
   size_t pool_size() const { return top1_.size(); }
 
-  /// The jumps that stay jumps at per-bit rate `ber`: every sample of a segment with `sparse[segment]` (at the rate
-  /// its bits flip), and of each other segment's samples the largest (by their largest logit change) that together
-  /// arrive `per_trial` times per trial on average.
-  JumpTail tail(double ber, const std::vector<bool>& sparse, double per_trial) const;
+  /// The jumps that stay jumps at `lambda` expected flips per trial over the whole space: every sample of a segment
+  /// with `sparse[segment]` (at the rate its bits flip), and of the other segments' samples the largest (by their
+  /// largest logit change) that together arrive `per_trial` times per trial on average.
+  JumpTail tail(double lambda, const std::vector<bool>& sparse, double per_trial) const;
 
  private:
   size_t pick(double u) const;  // sample index with probability equal to its weight, u uniform in [0, 1)
@@ -81,7 +81,6 @@ class CompoundPoisson {
   std::vector<double> cumulative_;  ///< cumulative sample weights (last = 1)
   std::vector<double> weights_;     ///< sample weights (sum 1)
   std::vector<size_t> segment_;     ///< each sample's segment in the fault space
-  uint64_t total_bits_ = 0;
   std::vector<int> top1_;           ///< faulty top-1 of each sample
   int64_t lo_ = 0, hi_ = 0;
   int draws_ = 0;

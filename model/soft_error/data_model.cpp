@@ -94,9 +94,8 @@ std::vector<bool> DataModel::sparse_segments(double ber) const {
   return sparse;
 }
 
-FaultRates DataModel::dense_rates(double ber) const {
+FaultRates DataModel::dense_rates(const std::vector<bool>& sparse, double ber) const {
   FaultRates rates(net_.accel_ops().size());
-  const std::vector<bool> sparse = sparse_segments(ber);
   for (size_t g = 0; g < sparse.size(); ++g) {
     if (sparse[g]) continue;
     const FaultSpace::Segment& seg = space_.segments()[g];
@@ -113,8 +112,6 @@ bool ImageModel::dense(double ber) const {
 const ImageModel::Cached& ImageModel::at_rate(double rate, bool gaussian) const {
   Cached& c = cache_[rate];
   const nn::QNetwork& net = model_.net_;
-  // The normal covers only the dense segments' flips; the sparse segments' flips stay jumps (the tail below).
-  const FaultRates rates = model_.dense_rates(rate);
   const GoldenRequant& golden_acc = basis()->golden;
   if (!gaussian) {
     if (c.normal_mean.empty()) {
@@ -125,6 +122,9 @@ const ImageModel::Cached& ImageModel::at_rate(double rate, bool gaussian) const 
     return c;
   }
   if (c.has_gaussian) return c;
+  // The normal covers only the dense segments' flips; the sparse segments' flips stay jumps (the tail below).
+  const std::vector<bool> sparse_segments = model_.sparse_segments(rate);
+  const FaultRates rates = model_.dense_rates(sparse_segments, rate);
   std::vector<MapMoments> acc;
   const MapMoments sparse = model_.moments_.logit_moments(golden_, rates, &acc, &golden_acc, true);
   // The covariance from the correlated model, linearized around where the flips put each requantizer on average
@@ -159,7 +159,7 @@ const ImageModel::Cached& ImageModel::at_rate(double rate, bool gaussian) const 
   // The sparse segments' jumps and the dense segments' few largest stay jumps (a Poisson number of them per trial)
   // on top of a normal for the rest, whose mean and covariance lose what the dense segments' kept jumps carry: tens
   // of flips still include a rare large one, and a normal with its variance has too thin a tail.
-  c.tail = jumps_.tail(rate, model_.sparse_segments(rate), model_.options_.tail_jumps);
+  c.tail = jumps_.tail(double(model_.space_.total_bits()) * rate, sparse_segments, model_.options_.tail_jumps);
   c.bulk_mean = c.g.mean - c.tail.mean;
   c.root = covariance_root(c.g.cov - c.tail.second);
   c.has_gaussian = true;

@@ -131,8 +131,8 @@ class DataModel {
   /// Per fault-space segment: whether its expected flips at `ber` are few (at most poisson_limit), so that its
   /// flips stay jumps; the others are dense and enter the normal.
   std::vector<bool> sparse_segments(double ber) const;
-  /// rates(ber) on the dense segments only.
-  FaultRates dense_rates(double ber) const;
+  /// rates(ber) on the segments that sparse_segments(ber) (`sparse`) calls dense.
+  FaultRates dense_rates(const std::vector<bool>& sparse, double ber) const;
 
   /// Both model variants for the image loaded in `sim`, at every rate of `bers`.
   ImagePrediction predict(SwFaultSim& sim, int label, const std::vector<double>& bers, uint64_t image_index) const;

@@ -58,9 +58,9 @@ TEST(CompoundPoisson, TailHoldsTheLargestJumpsAtTheRequestedRate) {
   sim.load_image(net.quantize_image(test_images().image(5)));
   const FaultSpace space(net, FaultTarget::kBoth);
   const CompoundPoisson pool(space, sim, test_images().labels[5], 96, 16, 3);
-  const double ber = 40.0 / double(space.total_bits());
+  const double lambda = 40, ber = lambda / double(space.total_bits());
   const std::vector<bool> all_dense(space.segments().size(), false);
-  const JumpTail few = pool.tail(ber, all_dense, 0.5), more = pool.tail(ber, all_dense, 3);
+  const JumpTail few = pool.tail(lambda, all_dense, 0.5), more = pool.tail(lambda, all_dense, 3);
   ASSERT_FALSE(more.jumps.empty());
   EXPECT_NEAR(few.rate, 0.5, 1e-9);
   EXPECT_NEAR(more.rate, 3, 1e-9);
@@ -83,7 +83,7 @@ TEST(CompoundPoisson, TailHoldsTheLargestJumpsAtTheRequestedRate) {
 
   std::vector<bool> first_sparse = all_dense;
   first_sparse[0] = true;
-  const JumpTail sparse = pool.tail(ber, first_sparse, 0.0);
+  const JumpTail sparse = pool.tail(lambda, first_sparse, 0.0);
   const FaultSpace::Segment& seg = space.segments()[0];
   ASSERT_FALSE(sparse.jumps.empty());
   EXPECT_NEAR(sparse.rate, double(seg.values) * seg.value_bits * ber, 1e-9);
