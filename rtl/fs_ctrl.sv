@@ -4,7 +4,8 @@
 // (kt = (ky, kx, cb), Rows input channels at one kernel position) it loads the tile's weights into the
 // array, streams the pass's output pixels through it while the address generator walks the kernel
 // window on the stored feature map (implicit im2col: padding reads as zero), and accumulates the
-// array's outputs in the accumulator buffer (bias on the first K tile, requantization on the last).
+// array's outputs in the accumulator buffer (bias on the first K tile, requantization on the last). A Protectable
+// build with DescReluClipBit set also reads each output tile's clip bounds after its biases (CtrlClip).
 module fs_ctrl #(
   parameter int unsigned Rows       = 8,
   parameter int unsigned Cols       = 8,
@@ -80,7 +81,8 @@ module fs_ctrl #(
   logic [PixW-1:0]    m_in_q, m_in_d, m_out_q, wr_count_q;
   logic               rd_valid_q, rd_zero_q, wrd_valid_q, bias_rd_q;
 
-  logic first_k, last_k, last_n, tile_done, last_pixel, in_range;
+  logic first_k, last_k, last_n, tile_done, last_pixel, in_range, clip_en;
+  assign clip_en    = Protectable && desc_i[DescRelu][DescReluClipBit];
   assign first_k    = kt_q == '0;
   assign last_k     = kt_q == k_tiles - 1'b1;
   assign last_n     = nt_q == n_tiles - 1'b1;
@@ -101,8 +103,10 @@ module fs_ctrl #(
   assign wbuf_raddr_o = WbufAw'(desc_i[DescWbufBase] +
                                 (32'(nt_q) * 32'(k_tiles) + 32'(kt_q)) * Rows + (Rows - 1 - 32'(wl_q)));
 
-  assign bbuf_re_o    = state_q == CtrlBias;
-  assign bbuf_raddr_o = BbufAw'(desc_i[DescBbufBase] + 32'(nt_q));
+  // The clip bounds of tile nt follow the pass's n_tiles biases.
+  assign bbuf_re_o    = state_q == CtrlBias || (clip_en && state_q == CtrlClip);
+  assign bbuf_raddr_o = BbufAw'(desc_i[DescBbufBase] + 32'(nt_q) +
+                                (clip_en && state_q == CtrlClip ? 32'(n_tiles) : 32'd0));
 
   // ---- FSM ----------------------------------------------------------------------------------------
   always_comb begin
@@ -115,7 +119,9 @@ module fs_ctrl #(
         state_d = CtrlBias;
         nt_d = '0; kt_d = '0; ky_d = '0; kx_d = '0; cb_d = '0; wl_d = '0;
       end
-      CtrlBias: state_d = CtrlLoadW;
+      CtrlBias: state_d = clip_en ? CtrlClip : CtrlLoadW;
+      // An unprotectable build never enters CtrlClip; a flipped state register leaves it as any illegal value.
+      CtrlClip: state_d = Protectable ? CtrlLoadW : CtrlIdle;
       CtrlLoadW: begin
         wl_d = wl_q + 1'b1;
         if (32'(wl_q) == Rows - 1) begin
@@ -179,6 +185,12 @@ module fs_ctrl #(
   `FS_FF(rd_zero, 1, GroupCtrl + CtrlRdZeroOffset, 1'b1, !in_range)
   `FS_FF(wrd_valid, 1, GroupCtrl + CtrlWrdValidOffset, 1'b1, state_q == CtrlLoadW)
   `FS_FF(bias_rd, 1, GroupCtrl + CtrlBiasRdOffset, 1'b1, state_q == CtrlBias)
+  logic clip_rd_q;
+  if (Protectable) begin : g_clip
+    `FS_FF(clip_rd, 1, GroupCtrl + CtrlClipRdOffset, 1'b1, clip_en && state_q == CtrlClip)
+  end else begin : g_no_clip
+    assign clip_rd_q = 1'b0;
+  end
 
   assign busy_o = state_q != CtrlIdle;
 
@@ -224,13 +236,19 @@ module fs_ctrl #(
   assign accbuf_waddr_o = AccbufAw'(a_m_q);
   assign accbuf_wdata_o = sum;
 
-  fs_ppu #(.Lanes(Cols), .DataWidth(DataWidth), .AccWidth(AccWidth), .AddrWidth(ObufAw)) u_ppu (
+  logic [Cols-1:0][2*DataWidth-1:0] clip_bounds;
+  for (genvar c = 0; c < Cols; c++) begin : g_clip_bounds
+    assign clip_bounds[c] = bbuf_rdata_i[c][2*DataWidth-1:0];
+  end
+
+  fs_ppu #(.Lanes(Cols), .DataWidth(DataWidth), .AccWidth(AccWidth), .AddrWidth(ObufAw), .Clip(Protectable)) u_ppu (
     .clk_i, .rst_ni,
     .valid_i(a_valid_q && last_k),
     .addr_i(ObufAw'(desc_i[DescObufBase] + 32'(a_m_q) * 32'(n_tiles) + 32'(nt_q))),
     .acc_i(sum),
     .mult_i(desc_i[DescRqMult]), .shift_i(desc_i[DescRqShift][5:0]), .zero_i(desc_i[DescRqZero]),
-    .relu_i(desc_i[DescRelu][0]),
+    .relu_i(desc_i[DescRelu][DescReluClampBit]),
+    .clip_en_i(clip_en), .clip_load_i(clip_rd_q), .clip_bounds_i(clip_bounds),
     .valid_o(ppu_valid), .addr_o(ppu_addr), .data_o(obuf_wdata_o), .ff_fault_i);
 
   assign obuf_we_o    = ppu_valid;
@@ -242,5 +260,6 @@ module fs_ctrl #(
   // The FSM only ever holds one of its states in a fault-free run (an injected flip may leave another value,
   // which the default branch above returns to CtrlIdle).
   `FS_ASSERT_ENABLE(ff_fault_i.valid)
-  `FS_ASSERT(a_state_legal, state_q inside {CtrlIdle, CtrlBias, CtrlLoadW, CtrlStream, CtrlDrain})
+  `FS_ASSERT(a_state_legal, state_q inside {CtrlIdle, CtrlBias, CtrlLoadW, CtrlStream, CtrlDrain, CtrlClip})
+  `FS_ASSERT(a_clip_only_protectable, state_q == CtrlClip |-> Protectable && clip_en)
 endmodule

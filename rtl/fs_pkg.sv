@@ -86,16 +86,23 @@ package fs_pkg;
     DescRqMult    = 16,  // requantization multiplier, bits [30:0]
     DescRqShift   = 17,  // requantization right shift (0..62), rounding half up
     DescRqZero    = 18,  // output zero point (signed)
-    DescRelu      = 19,  // bit 0: clamp at the zero point
+    DescRelu      = 19,  // bit 0: clamp at the zero point; bit 1: clip each output channel (DescReluClipBit)
     NumDescRegs   = 20
   } desc_field_e;
+
+  // Bits of DescRelu. Clipping (Protectable builds only): every output tile's bounds, one {hi, lo} pair of
+  // DataWidth-bit values per lane in the low 2 * DataWidth bits, follow the pass's biases in the bias buffer
+  // (word DescBbufBase + DescNTiles + tile); the post-processing unit clamps each output to its channel's pair.
+  localparam int unsigned DescReluClampBit = 0;
+  localparam int unsigned DescReluClipBit  = 1;
 
   typedef enum logic [2:0] {
     CtrlIdle   = 3'd0,
     CtrlBias   = 3'd1,
     CtrlLoadW  = 3'd2,
     CtrlStream = 3'd3,
-    CtrlDrain  = 3'd4
+    CtrlDrain  = 3'd4,
+    CtrlClip   = 3'd5   // reads the tile's clip bounds (after CtrlBias, when DescReluClipBit is set)
   } ctrl_state_e;
 
   // Width of the controller's loop counters (tile, kernel position, channel block, weight row, output pixel).
@@ -211,14 +218,17 @@ package fs_pkg;
   localparam int unsigned CtrlAValidOffset   = 15;
   localparam int unsigned CtrlAMOffset       = 16;
   localparam int unsigned CtrlWrCountOffset  = 17;
+  localparam int unsigned CtrlClipRdOffset   = 18;  // Protectable builds only
   localparam int unsigned CtrlBiasOffset     = 32;  // bias_q[c]
   localparam int unsigned CtrlAPsumOffset    = 96;  // a_psum_q[c]
 
   // Offsets from GroupPpu (fs_ppu): acc_q[lane] at PpuAccOffset + lane; valid and address follow the Cols
-  // lanes, at GroupPpu + PpuAccOffset + Cols + PpuValidPastLanes (or PpuAddrPastLanes).
+  // lanes, at GroupPpu + PpuAccOffset + Cols + PpuValidPastLanes (or PpuAddrPastLanes); the clip bounds of lane c
+  // (fs_clip) at PpuClipOffset + c.
   localparam int unsigned PpuAccOffset      = 0;
   localparam int unsigned PpuValidPastLanes = 0;
   localparam int unsigned PpuAddrPastLanes  = 1;
+  localparam int unsigned PpuClipOffset     = 512;  // clip bounds of lane c (Protectable builds only)
 
   // Fields of one PE's groups (fs_pe).
   localparam int unsigned PeWeightField = 0;

@@ -1,12 +1,14 @@
 `include "fs_macros.svh"
 // Post-processing unit: registers one row of accumulators, then requantizes each lane combinationally:
 //   y = sat( ((acc * mult + 2^(shift-1)) >>> shift) + zero_point ), clamped at zero_point when relu is set.
-// The product is kept exact (AccWidth + 33 bits), so rounding is half up on the exact value.
+// The product is kept exact (AccWidth + 33 bits), so rounding is half up on the exact value. With Clip (Protectable
+// builds) each lane's output then passes an fs_clip, enabled by clip_en_i and loaded by clip_load_i.
 module fs_ppu #(
   parameter int unsigned Lanes     = 8,
   parameter int unsigned DataWidth = 8,
   parameter int unsigned AccWidth  = 32,
-  parameter int unsigned AddrWidth = 20
+  parameter int unsigned AddrWidth = 20,
+  parameter bit          Clip      = 1'b0
 ) (
   input  logic                              clk_i,
   input  logic                              rst_ni,
@@ -17,6 +19,9 @@ module fs_ppu #(
   input  logic [5:0]                        shift_i,
   input  logic [31:0]                       zero_i,
   input  logic                              relu_i,
+  input  logic                              clip_en_i,
+  input  logic                              clip_load_i,
+  input  logic [Lanes-1:0][2*DataWidth-1:0] clip_bounds_i,
   output logic                              valid_o,
   output logic [AddrWidth-1:0]              addr_o,
   output logic [Lanes-1:0][DataWidth-1:0]   data_o,
@@ -45,6 +50,7 @@ module fs_ppu #(
   for (genvar lane = 0; lane < Lanes; lane++) begin : g_lane
     logic [AccWidth-1:0]          acc_q;
     logic signed [ProdWidth-1:0]  product, rounded, shifted, offset, clamped;
+    logic [DataWidth-1:0]         saturated;
 
     `FS_FF(acc, AccWidth, GroupPpu + PpuAccOffset + lane, valid_i, acc_i[lane])
     assign obs_acc[lane * AccWidth +: AccWidth] = acc_q;
@@ -56,9 +62,21 @@ module fs_ppu #(
     assign offset  = shifted + ProdWidth'($signed(zero_i));
     assign clamped = (relu_i && offset < ProdWidth'($signed(zero_i))) ? ProdWidth'($signed(zero_i))
                                                                        : offset;
-    assign data_o[lane] = clamped > MaxOut ? DataWidth'(MaxOut)
-                        : clamped < MinOut ? DataWidth'(MinOut)
-                        : DataWidth'(clamped);
+    assign saturated = clamped > MaxOut ? DataWidth'(MaxOut)
+                     : clamped < MinOut ? DataWidth'(MinOut)
+                     : DataWidth'(clamped);
+    if (Clip) begin : g_clip
+      fs_clip #(.DataWidth(DataWidth), .Group(GroupPpu + PpuClipOffset + lane)) u_clip (
+        .clk_i, .rst_ni, .load_i(clip_load_i), .bounds_i(clip_bounds_i[lane]), .en_i(clip_en_i),
+        .value_i(saturated), .value_o(data_o[lane]), .ff_fault_i);
+    end else begin : g_no_clip
+      assign data_o[lane] = saturated;
+    end
+  end
+
+  if (!Clip) begin : g_clip_unused
+    logic unused_clip;
+    assign unused_clip = ^{clip_en_i, clip_load_i, clip_bounds_i};
   end
 
   assign valid_o = valid_q;

@@ -10,6 +10,7 @@ fs_pe.sv
 fs_skew.sv
 fs_array.sv
 fs_sram.sv
+fs_clip.sv
 fs_ppu.sv
 fs_host_lanes.sv
 fs_ctrl.sv

@@ -224,10 +224,12 @@ module fs_top #(
                     HostDescOffset + NumDescRegs <= HostDoneOffset &&
                     GroupHost + HostCorrectedOffset < GroupCtrl)
   `FS_ASSERT_STATIC(g_ctrl_groups_in_range,
-                    CtrlWrCountOffset < CtrlBiasOffset && CtrlBiasOffset + Cols <= CtrlAPsumOffset &&
-                    GroupCtrl + CtrlAPsumOffset + Cols <= GroupPpu)
+                    CtrlWrCountOffset < CtrlClipRdOffset && CtrlClipRdOffset < CtrlBiasOffset &&
+                    CtrlBiasOffset + Cols <= CtrlAPsumOffset && GroupCtrl + CtrlAPsumOffset + Cols <= GroupPpu)
   `FS_ASSERT_STATIC(g_ppu_groups_in_range,
-                    GroupPpu + PpuAccOffset + Cols + PpuAddrPastLanes < GroupEdge)
+                    PpuAccOffset + Cols + PpuAddrPastLanes < PpuClipOffset && GroupPpu + PpuClipOffset + Cols <= GroupEdge)
+  // A clip word holds two data values in one bias lane.
+  `FS_ASSERT_STATIC(g_clip_bounds_fit_bias_lane, Protectable == 0 || 2 * DataWidth <= AccWidth)
   `FS_ASSERT_STATIC(g_edge_groups_in_range, GroupEdge + Rows * Rows + Cols * Cols <= GroupPe)
   `FS_ASSERT_STATIC(g_pe_groups_in_range,
                     64'(GroupPe) + 64'(Rows * Cols * PeGroups) <= 64'(1) << FaultGroupWidth)

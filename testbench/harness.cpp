@@ -108,8 +108,8 @@ void Harness::check_parameters() {
     return int((word >> f.lsb) & ((f.width >= 64 ? 0 : uint64_t(1) << f.width) - 1));
   };
   AccelConfig rtl = config_;
-  // Only a Protectable build keeps what is written to RegProt (and needs a protection that is not none to show it).
-  rtl.protectable = config_.protection.any() ? prot == protection_register(config_.protection) : config_.protectable;
+  // Only a Protectable build keeps what is written to RegProt (and needs a code or a redundancy in use to show it).
+  rtl.protectable = config_.protection.detects() ? prot == protection_register(config_.protection) : config_.protectable;
   rtl.rows = field(params, fs_pkg::params_t::rows);
   rtl.cols = field(params, fs_pkg::params_t::cols);
   rtl.data_bits = field(params, fs_pkg::params_t::data_width);

@@ -1,5 +1,7 @@
 #include "testbench/random_layer.h"
 
+#include <algorithm>
+
 #include <cmath>
 
 #include "model/accel/requant.h"
@@ -48,6 +50,22 @@ FeatureMap random_map(int h, int w, int c, int data_bits, ValueMix mix, std::mt1
   FeatureMap map(h, w, c);
   for (auto& v : map.data) v = random_value(data_bits, mix, rng);
   return map;
+}
+
+void add_random_clip(ConvLayer& layer, int data_bits, std::mt19937_64& rng) {
+  const int32_t max = int32_t((int64_t(1) << (data_bits - 1)) - 1), min = -max - 1;
+  std::uniform_int_distribution<int32_t> value(min, max);
+  std::uniform_int_distribution<int> kind(0, 7);
+  layer.clip.resize(size_t(layer.out_channels));
+  for (ClipRange& r : layer.clip) {
+    const int k = kind(rng);
+    if (k == 0) {
+      r = {min, max};
+    } else {
+      const int32_t a = value(rng), b = value(rng);
+      r = k == 1 ? ClipRange{std::max(a, b), std::min(a, b)} : ClipRange{std::min(a, b), std::max(a, b)};
+    }
+  }
 }
 
 ConvShape gemm_shape(int m, int k, int n) {

@@ -23,6 +23,10 @@ enum class ValueMix {
 ConvLayer random_conv(const ConvShape& shape, int data_bits, ValueMix mix, std::mt19937_64& rng);
 FeatureMap random_map(int h, int w, int c, int data_bits, ValueMix mix, std::mt19937_64& rng);
 
+/// Random activation-clipping ranges for every output channel of `layer`: most inside the data range with
+/// lo <= hi, some the whole range, some inverted (lo > hi, which the clamp's order decides).
+void add_random_clip(ConvLayer& layer, int data_bits, std::mt19937_64& rng);
+
 /// A GEMM C[M][N] = A[M][K] * B[K][N] as the accelerator runs it: a 1x1 convolution over a 1 x M x K map.
 ConvShape gemm_shape(int m, int k, int n);
 

@@ -114,6 +114,10 @@ SiteMap::SiteMap(const AccelConfig& config) : config_(config) {
   for (const CtrlReg& r : ctrl)
     add(std::string("ctrl.") + r.name + "_q", std::string("u_ctrl.u_") + r.name, fs_pkg::GroupCtrl + r.offset, r.width,
         SiteClass::kCtrl);
+  // Activation clipping's registers are sites only while it is in use (as check bits and copies).
+  const bool clip = config.protectable && config.protection.clip_activations;
+  if (clip)
+    add("ctrl.clip_rd_q", "u_ctrl.g_clip.u_clip_rd", fs_pkg::GroupCtrl + fs_pkg::CtrlClipRdOffset, 1, SiteClass::kCtrl);
   for (int c = 0; c < cols; ++c) {
     add("ctrl.bias_q" + idx(c), "u_ctrl.g_lane" + idx(c) + ".u_bias", fs_pkg::GroupCtrl + fs_pkg::CtrlBiasOffset + c,
         acc, SiteClass::kCtrl);
@@ -128,6 +132,10 @@ SiteMap::SiteMap(const AccelConfig& config) : config_(config) {
       1, SiteClass::kPpu);
   add("ppu.addr_q", "u_ctrl.u_ppu.u_addr", fs_pkg::GroupPpu + fs_pkg::PpuAccOffset + cols + fs_pkg::PpuAddrPastLanes,
       clog2(config.obuf_depth), SiteClass::kPpu);
+  if (clip)
+    for (int c = 0; c < cols; ++c)
+      add("ppu.clip_q" + idx(c), "u_ctrl.u_ppu.g_lane" + idx(c) + ".g_clip.u_clip.u_bounds",
+          fs_pkg::GroupPpu + fs_pkg::PpuClipOffset + c, 2 * data, SiteClass::kPpu);
   // Array edges (fs_skew): lane i, stage s.
   for (int r = 0; r < rows; ++r)
     for (int s = 0; s < r; ++s)

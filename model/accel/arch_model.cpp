@@ -50,7 +50,8 @@ void ArchModel::execute(const Descriptor& d, const std::function<void(const Tile
   rq.multiplier = int32_t(d[kDescRqMult] & 0x7fffffffu);
   rq.shift = int(d[kDescRqShift] & 63u);
   rq.zero_point = int32_t(d[kDescRqZero]);
-  rq.relu = d[kDescRelu] & 1u;
+  rq.relu = (d[kDescRelu] >> fs_pkg::DescReluClampBit) & 1u;
+  const bool clip = config_.protectable && ((d[kDescRelu] >> fs_pkg::DescReluClipBit) & 1u);
 
   auto& abuf = buffer(Buffer::kAbuf);
   auto& wbuf = buffer(Buffer::kWbuf);
@@ -63,8 +64,13 @@ void ArchModel::execute(const Descriptor& d, const std::function<void(const Tile
   };
 
   std::vector<int64_t> weights(size_t(rows) * cols), psum(cols), act(rows), sums(cols);
+  std::vector<ClipRange> clip_ranges(static_cast<size_t>(cols));
   for (int nt = 0; nt < n_tiles; ++nt) {
     const BufferWord bias = at(bbuf, int64_t(d[kDescBbufBase]) + nt);
+    if (clip) {
+      const BufferWord& word = at(bbuf, int64_t(d[kDescBbufBase]) + n_tiles + nt);
+      for (int c = 0; c < cols; ++c) clip_ranges[size_t(c)] = clip_range_of_lane(word[c], data_bits);
+    }
     int kt = 0;
     for (int ky = 0; ky < kh; ++ky)
       for (int kx = 0; kx < kw; ++kx)
@@ -95,6 +101,7 @@ void ArchModel::execute(const Descriptor& d, const std::function<void(const Tile
               for (int c = 0; c < cols; ++c) {
                 sums[c] = wrap_to_bits((first ? bias[c] : acc[c]) + psum[c], acc_bits);
                 out[c] = requantize(sums[c], rq, data_bits);
+                if (clip) out[c] = clip_ranges[size_t(c)].apply(int32_t(out[c]));
               }
               if (on_requantize) on_requantize(uint32_t(addr), sums);
             } else {

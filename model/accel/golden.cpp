@@ -29,7 +29,8 @@ FeatureMap golden_conv(const FeatureMap& input, const ConvLayer& layer, int data
   for (int oy = 0; oy < out_h; ++oy)
     for (int ox = 0; ox < out_w; ++ox)
       for (int o = 0; o < layer.out_channels; ++o)
-        out.at(oy, ox, o) = requantize(golden_accumulator(input, layer, oy, ox, o, acc_bits), layer.requant, data_bits);
+        out.at(oy, ox, o) =
+            layer.clipped(o, requantize(golden_accumulator(input, layer, oy, ox, o, acc_bits), layer.requant, data_bits));
   return out;
 }
 

@@ -17,6 +17,16 @@ struct Requant {
   bool relu = false;
 };
 
+/// Calibrated range of one output channel, in output units; a Protectable accelerator's PPU clamps the
+/// requantized output to it (activation clipping).
+struct ClipRange {
+  int32_t lo = 0;
+  int32_t hi = 0;
+  /// Below lo first, then above hi: rtl/fs_clip.sv's order, which decides a corrupted range with lo > hi.
+  int32_t apply(int32_t y) const { return y < lo ? lo : (y > hi ? hi : y); }
+  bool operator==(const ClipRange& o) const { return lo == o.lo && hi == o.hi; }
+};
+
 /// A feature map in HWC order (channel innermost), integer values in the data width.
 struct FeatureMap {
   int height = 0;
@@ -31,6 +41,7 @@ struct FeatureMap {
   bool operator==(const FeatureMap& o) const {
     return height == o.height && width == o.width && channels == o.channels && data == o.data;
   }
+  bool operator!=(const FeatureMap& o) const { return !(*this == o); }
 };
 
 /// A convolution (a fully-connected layer is a 1x1 convolution on a 1 x M x K map) as the accelerator runs it.
@@ -45,6 +56,10 @@ struct ConvLayer {
   std::vector<int32_t> weights;  ///< [out_channels][kernel_h][kernel_w][in_channels] (OHWI)
   std::vector<int64_t> bias;     ///< [out_channels], in accumulator units
   Requant requant;
+  std::vector<ClipRange> clip;   ///< [out_channels] when the PPU clips this layer's outputs, else empty
+
+  /// Output `y` of channel `o` after clipping.
+  int32_t clipped(int o, int32_t y) const { return clip.empty() ? y : clip[size_t(o)].apply(y); }
 
   int out_height(int in_h) const { return (in_h + 2 * pad - kernel_h) / stride + 1; }
   int out_width(int in_w) const { return (in_w + 2 * pad - kernel_w) / stride + 1; }

@@ -52,7 +52,16 @@ LayerPlan plan_layer(int in_h, int in_w, const ConvLayer& layer, const AccelConf
     throw ConfigError(name + ": one output-channel tile needs " + std::to_string(words_per_n_tile) +
                       " weight-buffer words, the buffer holds " + std::to_string(config.wbuf_depth) +
                       " (splitting K across passes is not supported)");
-  const int n_per_pass = std::min({plan.n_tiles, config.wbuf_depth / words_per_n_tile, config.bbuf_depth});
+  plan.clip = !layer.clip.empty();
+  if (plan.clip && !config.protectable)
+    throw ConfigError(name + ": activation clipping needs a protectable accelerator");
+  if (plan.clip && int(layer.clip.size()) != layer.out_channels)
+    throw ConfigError(name + ": " + std::to_string(layer.clip.size()) + " clip ranges for " +
+                      std::to_string(layer.out_channels) + " output channels");
+  // A clipping pass stores two bias-buffer words per output-channel tile: its biases and its clip bounds.
+  const int bbuf_words_per_n_tile = plan.clip ? 2 : 1;
+  const int n_per_pass =
+      std::min({plan.n_tiles, config.wbuf_depth / words_per_n_tile, config.bbuf_depth / bbuf_words_per_n_tile});
 
   const int total_m = plan.out_h * plan.out_w;
   for (int n0 = 0; n0 < plan.n_tiles; n0 += n_per_pass) {
@@ -100,7 +109,8 @@ LayerPlan plan_layer(int in_h, int in_w, const ConvLayer& layer, const AccelConf
       d[kDescRqMult] = uint32_t(layer.requant.multiplier);
       d[kDescRqShift] = uint32_t(layer.requant.shift);
       d[kDescRqZero] = uint32_t(layer.requant.zero_point);
-      d[kDescRelu] = layer.requant.relu ? 1u : 0u;
+      d[kDescRelu] = (layer.requant.relu ? 1u << fs_pkg::DescReluClampBit : 0u) |
+                     (plan.clip ? 1u << fs_pkg::DescReluClipBit : 0u);
       d[kDescAbufBase] = uint32_t(-int64_t(pass.in_pixel_begin) * plan.channel_blocks);
       plan.passes.push_back(pass);
       m0 += count;
@@ -113,7 +123,7 @@ PassWords pass_words(const LayerPlan& plan, const LayerPass& pass, const AccelCo
   PassWords w;
   w.abuf = size_t(pass.in_pixels) * plan.channel_blocks;
   w.wbuf = size_t(pass.n_tiles) * plan.k_tiles * config.rows;
-  w.bbuf = size_t(pass.n_tiles);
+  w.bbuf = size_t(pass.n_tiles) * (plan.clip ? 2 : 1);
   return w;
 }
 
@@ -164,7 +174,29 @@ std::vector<BufferWord> bbuf_image(const ConvLayer& layer, const LayerPass& pass
     }
     words.push_back(std::move(w));
   }
+  if (layer.clip.empty()) return words;
+  for (int nt = 0; nt < pass.n_tiles; ++nt) {
+    BufferWord w(config.cols, 0);
+    for (int c = 0; c < config.cols; ++c) {
+      const int o = (pass.n_tile_begin + nt) * config.cols + c;
+      if (o < layer.out_channels) w[c] = clip_lane(layer.clip[size_t(o)], config.data_bits, config.acc_bits);
+    }
+    words.push_back(std::move(w));
+  }
   return words;
+}
+
+int64_t clip_lane(const ClipRange& range, int data_bits, int acc_bits) {
+  const uint64_t mask = (uint64_t(1) << data_bits) - 1;
+  return wrap_to_bits(int64_t(((uint64_t(range.hi) & mask) << data_bits) | (uint64_t(range.lo) & mask)), acc_bits);
+}
+
+ClipRange clip_range_of_lane(int64_t lane, int data_bits) {
+  const uint64_t mask = (uint64_t(1) << data_bits) - 1;
+  ClipRange r;
+  r.lo = int32_t(wrap_to_bits(int64_t(uint64_t(lane) & mask), data_bits));
+  r.hi = int32_t(wrap_to_bits(int64_t((uint64_t(lane) >> data_bits) & mask), data_bits));
+  return r;
 }
 
 void scatter_obuf(const std::vector<BufferWord>& obuf, const LayerPlan& plan, const LayerPass& pass,

@@ -64,6 +64,7 @@ struct LayerPlan {
   int channel_blocks = 0;  ///< ceil(in_channels / rows)
   int k_tiles = 0;         ///< kernel_h * kernel_w * channel_blocks
   int n_tiles = 0;         ///< ceil(out_channels / cols)
+  bool clip = false;       ///< the PPU clips the outputs: each pass's clip words follow its biases
   std::vector<LayerPass> passes;
 };
 
@@ -83,7 +84,12 @@ std::vector<BufferWord> abuf_image(const FeatureMap& input, const LayerPlan& pla
                                    const AccelConfig& config);
 std::vector<BufferWord> wbuf_image(const ConvLayer& layer, const LayerPlan& plan, const LayerPass& pass,
                                    const AccelConfig& config);
+/// The pass's biases, one word per output-channel tile, then (when the layer clips) one clip word per tile.
 std::vector<BufferWord> bbuf_image(const ConvLayer& layer, const LayerPass& pass, const AccelConfig& config);
+
+/// A clip word's lane (fs_pkg's DescRelu notes): {hi, lo}, each data_bits wide, in the lane's low bits.
+int64_t clip_lane(const ClipRange& range, int data_bits, int acc_bits);
+ClipRange clip_range_of_lane(int64_t lane, int data_bits);
 
 /// Scatters a pass's output-buffer words (m_count * n_tiles words of cols lanes) into the output map.
 void scatter_obuf(const std::vector<BufferWord>& obuf, const LayerPlan& plan, const LayerPass& pass,

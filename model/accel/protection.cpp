@@ -32,7 +32,8 @@ const char* on_detect_name(OnDetect d) { return kOnDetectNames[int(d)]; }
 const char* pe_register_name(PeRegister r) { return kPeRegisterNames[int(r)]; }
 
 bool Protection::operator==(const Protection& o) const {
-  return buffer == o.buffer && pe == o.pe && on_detect == o.on_detect && max_retries == o.max_retries;
+  return buffer == o.buffer && pe == o.pe && clip_activations == o.clip_activations && on_detect == o.on_detect &&
+         max_retries == o.max_retries;
 }
 
 std::string Protection::describe() const {
@@ -44,8 +45,9 @@ std::string Protection::describe() const {
   for (int r = 0; r < kNumPeRegisters; ++r)
     if (pe[size_t(r)] != Redundancy::kNone)
       add(std::string(kPeRegisterNames[r]) + "=" + redundancy_name(pe[size_t(r)]));
+  if (clip_activations) add("clip_activations");
   if (out.empty()) return "none";
-  add(std::string("on_detect=") + on_detect_name(on_detect));
+  if (detects()) add(std::string("on_detect=") + on_detect_name(on_detect));
   return out;
 }
 
@@ -82,7 +84,7 @@ int protected_lsb(Redundancy r, int width) {
 }
 
 Protection read_protection(const YamlFields& f) {
-  std::set<std::string> keys = {"on_detect", "max_retries"};
+  std::set<std::string> keys = {"clip_activations", "on_detect", "max_retries"};
   for (int b = 0; b < kNumBuffers; ++b) keys.insert(buffer_name(Buffer(b)));
   for (const char* name : kPeRegisterNames) keys.insert(name);
   f.allow_only(keys);
@@ -91,6 +93,7 @@ Protection read_protection(const YamlFields& f) {
     p.buffer[size_t(b)] = parse_choice(f, buffer_name(Buffer(b)), kCodeNames, Code::kNone);
   for (int r = 0; r < kNumPeRegisters; ++r)
     p.pe[size_t(r)] = parse_choice(f, kPeRegisterNames[r], kRedundancyNames, Redundancy::kNone);
+  p.clip_activations = f.get_bool("clip_activations", false);
   p.on_detect = parse_choice(f, "on_detect", kOnDetectNames, OnDetect::kFlag);
   p.max_retries = int(f.get_int("max_retries", 0, 16, p.max_retries));
   return p;

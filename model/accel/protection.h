@@ -30,17 +30,22 @@ constexpr int kNumPeRegisters = 4;
 struct Protection {
   std::array<Code, kProtectedBuffers> buffer{};     ///< indexed by Buffer
   std::array<Redundancy, kNumPeRegisters> pe{};     ///< indexed by PeRegister
+  /// The post-processing unit clips every layer's outputs, except the logits, per output channel to the range the
+  /// network produced on its calibration images (the first network.calibration_images training images).
+  bool clip_activations = false;
   OnDetect on_detect = OnDetect::kFlag;
   int max_retries = 1;
 
-  bool any() const {
+  /// A code or a redundancy is in use: something can detect or correct (clipping does neither).
+  bool detects() const {
     for (Code c : buffer)
       if (c != Code::kNone) return true;
     for (Redundancy r : pe)
       if (r != Redundancy::kNone) return true;
     return false;
   }
-  /// "wbuf=secded abuf=parity pe_psum=tmr on_detect=recompute", or "none".
+  bool any() const { return detects() || clip_activations; }
+  /// "wbuf=secded abuf=parity pe_psum=tmr clip_activations on_detect=recompute", or "none".
   std::string describe() const;
   bool operator==(const Protection& o) const;
 };
@@ -61,7 +66,8 @@ int copies(Redundancy r);
 int protected_lsb(Redundancy r, int width);
 
 /// Reads a `protection:` mapping (keys abuf, wbuf, bbuf, accbuf, obuf: none|parity|secded; pe_weight, pe_act,
-/// pe_psum, pe_valid: none|dmr|tmr|dmr_upper|tmr_upper; on_detect: flag|zero|recompute; max_retries).
+/// pe_psum, pe_valid: none|dmr|tmr|dmr_upper|tmr_upper; clip_activations: bool; on_detect: flag|zero|recompute;
+/// max_retries).
 Protection read_protection(const YamlFields& fields);
 
 }  // namespace flipsim

@@ -29,11 +29,12 @@ __int128 rounded_product(int64_t acc, const Requant& rq) {
 
 }  // namespace
 
-const char* requant_masking_stage(int64_t a, int64_t b, const Requant& rq, int data_bits) {
+const char* requant_masking_stage(int64_t a, int64_t b, const Requant& rq, int data_bits, const ClipRange* clip) {
   const __int128 ra = rounded_product(a, rq) + rq.zero_point, rb = rounded_product(b, rq) + rq.zero_point;
   if (ra == rb) return "rounding";
   if (rq.relu && ra <= rq.zero_point && rb <= rq.zero_point) return "relu";
-  if (requantize(a, rq, data_bits) == requantize(b, rq, data_bits)) return "saturation";
+  const int32_t ya = requantize(a, rq, data_bits), yb = requantize(b, rq, data_bits);
+  if (ya == yb || (clip && clip->apply(ya) == clip->apply(yb))) return "saturation";
   return "";
 }
 

@@ -30,8 +30,10 @@ int32_t requantize(int64_t acc, const Requant& rq, int data_bits);
 
 /// Where the PPU's stages make two accumulator values produce the same output: "rounding" (equal after the
 /// multiply and rounding shift), "relu" (both clamped at the zero point), "saturation" (both saturate to the
-/// same bound), or "" when the outputs differ. Equal inputs give "rounding".
-const char* requant_masking_stage(int64_t a, int64_t b, const Requant& rq, int data_bits);
+/// same bound; with `clip`, also both clipped to the same bound of the channel's range), or "" when the outputs
+/// differ. Equal inputs give "rounding".
+const char* requant_masking_stage(int64_t a, int64_t b, const Requant& rq, int data_bits,
+                                  const ClipRange* clip = nullptr);
 
 /// Chooses multiplier and shift so that acc * multiplier >> shift approximates acc * scale (0 < scale < 2^31),
 /// with the multiplier in [2^30, 2^31) for the most precision.

@@ -36,7 +36,7 @@ enum class MaskingStage {
   kArray,        ///< no accumulator reaching the PPU differed
   kRounding,     ///< the PPU's multiply-and-round hid it
   kRelu,         ///< both clamped at the zero point
-  kSaturation,   ///< both saturated to the same bound
+  kSaturation,   ///< both saturated (or clipped, under activation clipping) to the same bound
   kPooling,      ///< a layer output differed; a pooling op made it golden again
   kReluOp,       ///< ... a host ReLU op
   kNextLayer,    ///< ... the next accelerator layer's requantization

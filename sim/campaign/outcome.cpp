@@ -61,7 +61,10 @@ MaskingStage accelerator_masking_stage(const nn::QNetwork& net, const std::vecto
           if (seen == expected) continue;
           // requant.h speaks text ("" when the difference survived); its stages are a subset of ours.
           const std::optional<MaskingStage> stage =
-              parse_masking_stage(requant_masking_stage(expected, seen, op.layer.requant, accel.data_bits));
+              parse_masking_stage(requant_masking_stage(expected, seen, op.layer.requant, accel.data_bits,
+                                                        op.layer.clip.empty() || o >= op.layer.out_channels
+                                                            ? nullptr
+                                                            : &op.layer.clip[size_t(o)]));
           for (int k = 1; k < 4; ++k)
             if (stage == kOrder[k]) latest = std::max(latest, k);
         }

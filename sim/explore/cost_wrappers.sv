@@ -52,3 +52,21 @@ module flipsim_cost_register #(
       .detected_o, .corrected_o, .fault_i(no_fault));
   end
 endmodule
+
+// One output lane's activation clipping: its bounds register and clamp (fs_clip).
+module flipsim_cost_clip #(
+  parameter int unsigned Width = 8
+) (
+  input  logic               clk_i,
+  input  logic               rst_ni,
+  input  logic               load_i,
+  input  logic [2*Width-1:0] bounds_i,
+  input  logic               en_i,
+  input  logic [Width-1:0]   value_i,
+  output logic [Width-1:0]   value_o
+);
+  fs_pkg::ff_fault_t no_fault;
+  assign no_fault = '0;
+  fs_clip #(.DataWidth(Width)) u_clip (
+    .clk_i, .rst_ni, .load_i, .bounds_i, .en_i, .value_i, .value_o, .ff_fault_i(no_fault));
+endmodule

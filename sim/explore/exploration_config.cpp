@@ -23,6 +23,7 @@ YAML::Node protection_node(const Protection& p) {
     if (p.buffer[size_t(b)] != Code::kNone) n[buffer_name(Buffer(b))] = code_name(p.buffer[size_t(b)]);
   for (int r = 0; r < kNumPeRegisters; ++r)
     if (p.pe[size_t(r)] != Redundancy::kNone) n[pe_register_name(PeRegister(r))] = redundancy_name(p.pe[size_t(r)]);
+  if (p.clip_activations) n["clip_activations"] = true;
   n["on_detect"] = on_detect_name(p.on_detect);
   n["max_retries"] = p.max_retries;
   return n;

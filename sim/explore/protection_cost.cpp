@@ -18,9 +18,9 @@ const std::vector<std::string> kDefines = {"FS_NO_FAULT_PORT"};
 
 // Every protection module and the synthesis tops (which instantiate both kinds).
 const std::vector<std::string>& cost_files() {
-  static const std::vector<std::string> files = {"fs_pkg.sv",         "fs_ecc_pkg.sv", "fs_ecc_encode.sv",
-                                                 "fs_ecc_decode.sv",  "fs_ff.sv",      "fs_ff_redundant.sv",
-                                                 kWrappers};
+  static const std::vector<std::string> files = {"fs_pkg.sv",          "fs_ecc_pkg.sv", "fs_ecc_encode.sv",
+                                                 "fs_ecc_decode.sv",   "fs_ff.sv",      "fs_ff_redundant.sv",
+                                                 "fs_clip.sv",         kWrappers};
   return files;
 }
 
@@ -68,6 +68,16 @@ ProtectionCost protection_cost(const AccelConfig& accel) {
     const auto [cells, transistors] = register_overhead(g.width, p.pe[size_t(g.cls)], zero);
     cost.cells += cells;
     cost.transistors += transistors;
+  }
+  if (p.clip_activations) {
+    // The bounds registers and the controller's read strobe are the flip-flops clipping adds to the site map; the
+    // bounds live in bias-buffer words a pass leaves free, so no SRAM is added.
+    AccelConfig unclipped = accel;
+    unclipped.protection.clip_activations = false;
+    cost.flip_flop_bits += map.ff_bits() - SiteMap(unclipped).ff_bits();
+    const CellCost c = synthesize(kRtlDir, cost_files(), "flipsim_cost_clip", {{"Width", accel.data_bits}}, kDefines);
+    cost.cells += accel.cols * c.cells;
+    cost.transistors += accel.cols * priced(c);
   }
   return cost;
 }

@@ -12,7 +12,7 @@ namespace flipsim {
 
 struct ProtectionCost {
   uint64_t storage_bits = 0;    ///< check bits in the buffers (SRAM)
-  uint64_t flip_flop_bits = 0;  ///< copies of PE register bits
+  uint64_t flip_flop_bits = 0;  ///< copies of PE register bits, clip bounds
   long cells = 0;               ///< Yosys generic cells added (logic and the copies' flip-flops)
   long transistors = 0;         ///< their CMOS transistor estimate (Yosys `stat -tech cmos`)
   /// One number to rank options by: transistors of the added logic and flip-flops plus six per SRAM bit (a 6T

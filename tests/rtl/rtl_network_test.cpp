@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "model/accel/golden.h"
+#include "model/nn/clip_calibration.h"
 #include "model/nn/idx_dataset.h"
 #include "model/nn/infer_config.h"
 #include "model/nn/onnx_import.h"
@@ -16,10 +17,12 @@ class RtlNetwork : public ::testing::TestWithParam<const char*> {};
 
 TEST_P(RtlNetwork, EqualsGoldenOnTestImages) {
   AccelConfig accel = test_accel();
-  // A protectable accelerator runs the networks with every code and copy in use.
+  // A protectable accelerator runs the networks with every code and copy in use, clipping activations to ranges
+  // calibrated on few images (so that the test images' activations are clipped too).
   if (accel.protectable) {
     accel.protection.buffer.fill(Code::kSecded);
     accel.protection.pe.fill(Redundancy::kTmr);
+    accel.protection.clip_activations = true;
   }
   const std::string suffix = accel.data_bits == 16 ? "_int16" : "";
   if (accel.rows != 8 || accel.cols != 8) GTEST_SKIP() << "the shipped networks target the 8x8 variants";
@@ -30,13 +33,18 @@ TEST_P(RtlNetwork, EqualsGoldenOnTestImages) {
   ASSERT_TRUE(network_accel.same_hardware(accel));
   const nn::ImageSet train = nn::load_fashion_mnist(config.dataset_dir, nn::Split::kTrain);
   const nn::ImageSet test = nn::load_fashion_mnist(config.dataset_dir, nn::Split::kTest);
-  const nn::QNetwork net = nn::quantize_network(nn::import_onnx_file(config.model), train,
-                                                size_t(config.calibration_images), {config.data_bits, accel.acc_bits});
+  nn::QNetwork net = nn::quantize_network(nn::import_onnx_file(config.model), train,
+                                          size_t(config.calibration_images), {config.data_bits, accel.acc_bits});
+  if (accel.protection.clip_activations) nn::calibrate_clip_ranges(net, accel, train, 20);
   RtlEngine rtl(accel, {});
   GoldenEngine golden(accel);
+  nn::QNetwork unclipped = net;
+  for (size_t op : unclipped.accel_ops()) unclipped.ops[op].layer.clip.clear();
+  bool clipped_some = false;
   for (size_t image : {size_t(0), size_t(1)}) {
     const FeatureMap input = net.quantize_image(test.image(image));
     const auto expected = net.run(input, golden);
+    clipped_some = clipped_some || expected != unclipped.run(input, golden);
     nn::NetworkRun run;
     const auto actual = net.run(input, rtl, &run);
     for (size_t op = 0; op < net.ops.size(); ++op)
@@ -44,6 +52,7 @@ TEST_P(RtlNetwork, EqualsGoldenOnTestImages) {
           << GetParam() << suffix << " image " << image << " op " << net.ops[op].name;
     EXPECT_GT(run.cycles, 0u);
   }
+  EXPECT_EQ(clipped_some, accel.protection.clip_activations) << "the test images must reach the clipping";
 }
 
 INSTANTIATE_TEST_SUITE_P(Shipped, RtlNetwork, ::testing::Values("mlp", "lenet5", "cnn", "resnet"),

@@ -2,6 +2,8 @@
 // does to an upset it covers (corrected, detected, recomputed), on the Verilated RTL.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <climits>
 #include <functional>
 #include <random>
 
@@ -49,7 +51,8 @@ LayerOutcome run_layer(const Protection& protection,
   config.protection = protection;
   RtlEngine rtl(config, {});
   std::mt19937_64 rng(11);
-  const ConvLayer layer = random_conv(kShape, config.data_bits, ValueMix::kUniform, rng);
+  ConvLayer layer = random_conv(kShape, config.data_bits, ValueMix::kUniform, rng);
+  if (protection.clip_activations) add_random_clip(layer, config.data_bits, rng);
   const FeatureMap input = random_map(kShape.in_h, kShape.in_w, kShape.in_channels, config.data_bits,
                                       ValueMix::kUniform, rng);
   rtl.harness().scrub();
@@ -101,7 +104,18 @@ INSTANTIATE_TEST_SUITE_P(
     ::testing::Values(Case{"none", Protection{}}, Case{"parity", all_buffers(Code::kParity)},
                       Case{"secded", all_buffers(Code::kSecded)}, Case{"dmr", all_pe(Redundancy::kDmr)},
                       Case{"tmr", all_pe(Redundancy::kTmr)}, Case{"tmr_upper_zero", all_pe(Redundancy::kTmrUpper,
-                                                                                            OnDetect::kZero)}),
+                                                                                            OnDetect::kZero)},
+                      Case{"clip", [] {
+                             Protection p;
+                             p.clip_activations = true;
+                             return p;
+                           }()},
+                      Case{"clip_secded_tmr", [] {
+                             Protection p = all_buffers(Code::kSecded);
+                             p.pe.fill(Redundancy::kTmr);
+                             p.clip_activations = true;
+                             return p;
+                           }()}),
     [](const auto& info) { return std::string(info.param.name); });
 
 /// One upset under one protection, and what must come of it (one per process: SystemC elaborates once).
@@ -160,6 +174,48 @@ INSTANTIATE_TEST_SUITE_P(
         UpsetCase{"dmr_recompute_repairs", all_pe(Redundancy::kDmr, OnDetect::kRecompute),
                   pe_upset(fs_pkg::PeWeightField, 0, 0x40, 40), true, 0, 0, 1}),
     [](const auto& info) { return std::string(info.param.name); });
+
+// Clipping acts on each output alone: under an activation-buffer upset the clipped layer's output is the
+// unclipped faulty output clamped to the ranges (here the middle half of each channel's fault-free range on this
+// input, as random layers saturate), so no corrupted output leaves its channel's range.
+TEST(ClippedRtl, ClampsEveryCorruptedOutputToItsChannelsRange) {
+  AccelConfig config = test_accel();
+  config.protection.clip_activations = true;
+  RtlEngine rtl(config, {});
+  std::mt19937_64 rng(11);
+  const ConvLayer layer = random_conv(kShape, config.data_bits, ValueMix::kUniform, rng);
+  const FeatureMap input = random_map(kShape.in_h, kShape.in_w, kShape.in_channels, config.data_bits,
+                                      ValueMix::kUniform, rng);
+  const FeatureMap golden = golden_conv(input, layer, config.data_bits, config.acc_bits);
+  ConvLayer clipping = layer;
+  clipping.clip.assign(size_t(layer.out_channels), ClipRange{INT32_MAX, INT32_MIN});
+  for (size_t j = 0; j < golden.data.size(); ++j) {
+    ClipRange& r = clipping.clip[j % size_t(layer.out_channels)];
+    r.lo = std::min(r.lo, golden.data[j]);
+    r.hi = std::max(r.hi, golden.data[j]);
+  }
+  for (ClipRange& r : clipping.clip) r = {r.lo + (r.hi - r.lo) / 4, r.hi - (r.hi - r.lo) / 4};
+  const auto upset = sram_upset(fs_pkg::BufAbuf, uint64_t(1) << (config.data_bits - 1));
+  const RtlEngine::PassHooks::Subscription hook = rtl.add_pass_hook([&](int pass, PassStage stage, HostPort& port) {
+    if (pass == 0) upset(rtl.harness(), stage, port);
+  });
+  auto run = [&](const ConvLayer& l) {
+    rtl.harness().scrub();
+    rtl.reset_pass_count();
+    return rtl.run(input, l);
+  };
+  const FeatureMap faulty = run(layer), clipped = run(clipping);
+  ASSERT_NE(faulty, golden) << "the upset must show without clipping";
+  size_t corrupted_outside = 0;
+  FeatureMap expected = faulty;
+  for (size_t j = 0; j < faulty.data.size(); ++j) {
+    const ClipRange& r = clipping.clip[j % size_t(layer.out_channels)];
+    corrupted_outside += faulty.data[j] != golden.data[j] && (faulty.data[j] < r.lo || faulty.data[j] > r.hi);
+    expected.data[j] = r.apply(faulty.data[j]);
+  }
+  EXPECT_GT(corrupted_outside, 0u) << "the upset must push some output out of its channel's range";
+  EXPECT_EQ(clipped, expected);
+}
 
 }  // namespace
 }  // namespace flipsim

@@ -54,13 +54,14 @@ std::vector<uint64_t> snapshot(const Inventory& inv, const SiteMap& map) {
   return values;
 }
 
-/// The accelerator under test; a protectable one with every check bit and copy in use, so that all of its
-/// storage is fault sites.
+/// The accelerator under test; a protectable one with every check bit, copy and clip register in use, so that
+/// all of its storage is fault sites.
 AccelConfig fully_used_accel() {
   AccelConfig c = test_accel();
   if (c.protectable) {
     c.protection.buffer.fill(Code::kSecded);
     c.protection.pe.fill(Redundancy::kTmr);
+    c.protection.clip_activations = true;
   }
   return c;
 }

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "model/accel/golden.h"
+#include "model/common/config_error.h"
 #include "testbench/random_layer.h"
 
 namespace flipsim {
@@ -43,6 +44,31 @@ TEST_P(ArchVsGolden, BitExactOnDefaultNarrowAndInt16) {
       EXPECT_EQ(arch.run(input, layer), golden_conv(input, layer, config.data_bits, config.acc_bits))
           << config.variant();
     }
+  }
+}
+
+// A protectable accelerator clipping each output channel to its range (random, some inverted): the clip words
+// in the bias buffer and the descriptor's clip bit reproduce ConvLayer::clipped.
+TEST_P(ArchVsGolden, BitExactWhenClipping) {
+  AccelConfig int16;
+  int16.data_bits = 16;
+  int16.acc_bits = 48;
+  for (AccelConfig config : {AccelConfig{}, narrow_config(), int16}) {
+    config.protectable = true;
+    std::mt19937_64 rng(7);
+    const ConvShape& s = GetParam().shape;
+    ConvLayer layer = random_conv(s, config.data_bits, ValueMix::kUniform, rng);
+    add_random_clip(layer, config.data_bits, rng);
+    const FeatureMap input = random_map(s.in_h, s.in_w, s.in_channels, config.data_bits, ValueMix::kUniform, rng);
+    ArchEngine arch(config);
+    const FeatureMap clipped = golden_conv(input, layer, config.data_bits, config.acc_bits);
+    EXPECT_EQ(arch.run(input, layer), clipped) << config.variant();
+    ConvLayer unclipped = layer;
+    unclipped.clip.clear();
+    FeatureMap expected = golden_conv(input, unclipped, config.data_bits, config.acc_bits);
+    for (size_t j = 0; j < expected.data.size(); ++j)
+      expected.data[j] = layer.clip[j % size_t(layer.out_channels)].apply(expected.data[j]);
+    EXPECT_EQ(clipped, expected) << config.variant();
   }
 }
 
@@ -95,6 +121,53 @@ TEST(LayerPlan, SplitsLayersThatDoNotFit) {
     if (p.n_tile_begin == 0) pixels += p.m_count;
   }
   EXPECT_EQ(pixels, 30 * 30);
+}
+
+// Clipping stores one clip word after each tile's biases: a pass holds half the tiles, its bias-buffer image
+// decodes back to the ranges, and the descriptor's clip bit is set; only a protectable accelerator can clip.
+TEST(LayerPlan, ClippingStoresItsRangesAfterTheBiases) {
+  AccelConfig config = narrow_config();  // 16 bias-buffer words
+  config.protectable = true;
+  std::mt19937_64 rng(5);
+  ConvLayer layer = random_conv(gemm_shape(3, 5, 6 * 12), 8, ValueMix::kUniform, rng);  // 12 tiles of 6
+  const LayerPlan unclipped = plan_layer(1, 3, layer, config);
+  add_random_clip(layer, 8, rng);
+  const LayerPlan plan = plan_layer(1, 3, layer, config);
+  ASSERT_EQ(unclipped.passes.size(), 1u);
+  ASSERT_EQ(plan.passes.size(), 2u);
+  EXPECT_EQ(plan.passes[0].n_tiles, 8);  // 16 words: 8 tiles' biases and 8 clip words
+  EXPECT_EQ(plan.passes[1].n_tiles, 4);
+  for (const LayerPass& pass : plan.passes) {
+    EXPECT_TRUE(pass.desc[kDescRelu] & (1u << fs_pkg::DescReluClipBit));
+    const std::vector<BufferWord> bbuf = bbuf_image(layer, pass, config);
+    ASSERT_EQ(bbuf.size(), pass_words(plan, pass, config).bbuf);
+    ASSERT_EQ(bbuf.size(), size_t(2 * pass.n_tiles));
+    for (int nt = 0; nt < pass.n_tiles; ++nt)
+      for (int c = 0; c < config.cols; ++c)
+        EXPECT_EQ(clip_range_of_lane(bbuf[size_t(pass.n_tiles + nt)][size_t(c)], 8),
+                  layer.clip[size_t((pass.n_tile_begin + nt) * config.cols + c)]);
+  }
+  EXPECT_FALSE(unclipped.passes[0].desc[kDescRelu] & (1u << fs_pkg::DescReluClipBit));
+  config.protectable = false;
+  EXPECT_THROW(plan_layer(1, 3, layer, config), ConfigError);
+  config.protectable = true;
+  layer.clip.pop_back();
+  EXPECT_THROW(plan_layer(1, 3, layer, config), ConfigError);
+}
+
+// Every range of 8-bit values, and 16-bit samples, survives the clip word's packing into an accumulator lane.
+TEST(LayerPlan, ClipLanesRoundTrip) {
+  for (int lo = -128; lo < 128; ++lo)
+    for (int hi = -128; hi < 128; ++hi) {
+      const ClipRange r{lo, hi};
+      ASSERT_EQ(clip_range_of_lane(clip_lane(r, 8, 32), 8), r) << lo << " " << hi;
+    }
+  std::mt19937_64 rng(9);
+  std::uniform_int_distribution<int32_t> v(-32768, 32767);
+  for (int i = 0; i < 10000; ++i) {
+    const ClipRange r{v(rng), v(rng)};
+    ASSERT_EQ(clip_range_of_lane(clip_lane(r, 16, 32), 16), r);
+  }
 }
 
 }  // namespace

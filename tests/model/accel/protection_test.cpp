@@ -51,6 +51,12 @@ TEST(Protection, ReadsEveryKeyAndDescribesIt) {
   EXPECT_EQ(p.describe(), "wbuf=secded accbuf=parity pe_psum=tmr_upper on_detect=recompute");
   EXPECT_FALSE(parse("{on_detect: zero}").any());
   EXPECT_EQ(parse("{}").describe(), "none");
+  // Clipping detects nothing: on_detect is not part of its name.
+  const Protection clip = parse("{clip_activations: true}");
+  EXPECT_TRUE(clip.any());
+  EXPECT_FALSE(clip.detects());
+  EXPECT_EQ(clip.describe(), "clip_activations");
+  EXPECT_EQ(parse("{abuf: parity, clip_activations: true}").describe(), "abuf=parity clip_activations on_detect=flag");
 }
 
 TEST(Protection, BadInputNamesTheKeyAndWhatWasExpected) {
@@ -59,6 +65,7 @@ TEST(Protection, BadInputNamesTheKeyAndWhatWasExpected) {
   EXPECT_NE(error_of("{pe_psum: qmr}").find("tmr"), std::string::npos);
   EXPECT_NE(error_of("{ppu: tmr}").find("ppu"), std::string::npos);
   EXPECT_NE(error_of("{max_retries: 99}").find("max_retries"), std::string::npos);
+  EXPECT_NE(error_of("{clip_activations: sometimes}").find("clip_activations"), std::string::npos);
 }
 
 TEST(Protection, NeedsAProtectableAccelerator) {
@@ -99,6 +106,24 @@ TEST(Protection, SiteMapAddsCheckBitsAndCopiesInUseOnly) {
   EXPECT_TRUE(check.sram);
   EXPECT_EQ(check.lane, 0);
   EXPECT_EQ(check.bit, 12);
+}
+
+TEST(Protection, SiteMapAddsClipRegistersInUseOnly) {
+  AccelConfig c = load_accel_config(FLIPSIM_SOURCE_DIR "/configs/accel/protectable_8x8.yaml");
+  const SiteMap none(c);
+  c.protection.clip_activations = true;
+  const SiteMap clip(c);
+  // A {hi, lo} pair of 8-bit bounds per PPU lane, and the controller's read strobe; no SRAM.
+  EXPECT_EQ(clip.ff_bits() - none.ff_bits(), uint64_t(8) * 16 + 1);
+  EXPECT_EQ(clip.sram_bits(), none.sram_bits());
+  int ppu_bounds = 0;
+  for (const FfGroup& g : clip.ff_groups())
+    if (g.name.rfind("ppu.clip_q", 0) == 0) {
+      EXPECT_EQ(g.cls, SiteClass::kPpu);
+      EXPECT_EQ(g.width, 16);
+      ++ppu_bounds;
+    }
+  EXPECT_EQ(ppu_bounds, 8);
 }
 
 }  // namespace
