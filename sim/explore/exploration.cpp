@@ -28,9 +28,11 @@ void tally(OptionResult& o) {
       case Outcome::kHang: ++o.hangs; break;
     }
     if (r.outcome != Outcome::kHang && r.faulty_top1 == r.label) ++o.correct;
+    if (r.golden_top1 == r.label) ++o.fault_free_correct;
   }
   o.critical_rate = wilson(o.critical, o.trials);
   o.accuracy = wilson(o.correct, o.trials);
+  o.fault_free_accuracy = wilson(o.fault_free_correct, o.trials);
   o.detected_rate = wilson(o.detected, o.trials);
 }
 
@@ -83,6 +85,10 @@ void predict(const std::string& yaml, const Baseline& baseline, OptionResult& o)
   const CampaignConfig campaign = load_campaign_config(yaml);
   if (campaign.fault != FaultModel::kFlip && campaign.fault != FaultModel::kSramFlip) {
     o.prediction_note = "predicted for single upsets (flip, sram_flip) only";
+    return;
+  }
+  if (o.option.protection.clip_activations) {
+    o.prediction_note = "not modelled: clipping changes how far an upset spreads, which the baseline does not record";
     return;
   }
   if (o.option.protection.on_detect == OnDetect::kZero && detect_only(o.option.protection)) {
@@ -183,6 +189,7 @@ nlohmann::json to_json(const ExplorationResult& r) {
                         {"accuracy", o.accuracy.value},
                         {"accuracy_ci_low", o.accuracy.low},
                         {"accuracy_ci_high", o.accuracy.high},
+                        {"fault_free_accuracy", o.fault_free_accuracy.value},
                         {"detected_rate", o.detected_rate.value},
                         {"predicted", o.predicted >= 0 ? nlohmann::json(o.predicted) : nlohmann::json()},
                         {"prediction_note", o.prediction_note},
@@ -200,18 +207,19 @@ nlohmann::json to_json(const ExplorationResult& r) {
 
 void print_exploration(const ExplorationResult& r) {
   fmt::print("{}: {} options, {:.0f} s of campaigns\n", r.config.name, r.options.size(), r.campaign_seconds);
-  fmt::print("{:<18} {:>10} {:>8} {:>9} {:>7}  {:<24} {:<24} {:>9} {:>9} {:>9}  {}\n", "option", "bits", "cells",
-             "area", "inj", "critical SDC [95% CI]", "accuracy [95% CI]", "predicted", "detected", "corrected",
-             "pareto");
+  fmt::print("{:<18} {:>10} {:>8} {:>9} {:>7}  {:<24} {:<24} {:>10} {:>9} {:>9} {:>9}  {}\n", "option", "bits",
+             "cells", "area", "inj", "critical SDC [95% CI]", "accuracy [95% CI]", "fault-free", "predicted",
+             "detected", "corrected", "pareto");
   for (const OptionResult& o : r.options) {
     const std::string predicted = o.predicted >= 0 ? fmt::format("{:.4f}", o.predicted) : "n/a";
-    fmt::print("{:<18} {:>10} {:>8} {:>9} {:>7}  {:<24} {:<24} {:>9} {:>9} {:>9}  {}\n", o.option.name,
+    fmt::print("{:<18} {:>10} {:>8} {:>9} {:>7}  {:<24} {:<24} {:>10.4f} {:>9} {:>9} {:>9}  {}\n", o.option.name,
                o.cost.storage_bits + o.cost.flip_flop_bits, o.cost.cells, o.cost.area(), o.trials,
                fmt::format("{:.4f} [{:.4f}, {:.4f}]", o.critical_rate.value, o.critical_rate.low, o.critical_rate.high),
-               fmt::format("{:.4f} [{:.4f}, {:.4f}]", o.accuracy.value, o.accuracy.low, o.accuracy.high), predicted,
-               o.detected, o.corrected, o.pareto ? "*" : "");
+               fmt::format("{:.4f} [{:.4f}, {:.4f}]", o.accuracy.value, o.accuracy.low, o.accuracy.high),
+               o.fault_free_accuracy.value, predicted, o.detected, o.corrected, o.pareto ? "*" : "");
   }
   fmt::print("area: CMOS transistors of the added logic (Yosys, stat -tech cmos) plus 6 per added stored bit; "
+             "fault-free: accuracy of the same inferences without faults; "
              "predicted: critical-SDC rate from the baseline's injections and what each option covers\n");
   for (const OptionResult& o : r.options)
     if (o.predicted < 0) fmt::print("  {}: {}\n", o.option.name, o.prediction_note);

@@ -19,8 +19,12 @@ struct OptionResult {
   ExploreOption option;
   std::string db;  ///< the option's campaign database
   uint64_t trials = 0, masked = 0, sdc = 0, critical = 0, detected = 0, corrected = 0, hangs = 0, correct = 0;
-  Proportion critical_rate;  ///< sdc_critical / trials
-  Proportion accuracy;       ///< top-1 equal to the label (a hang is wrong)
+  uint64_t fault_free_correct = 0;
+  Proportion critical_rate;        ///< sdc_critical / trials
+  Proportion accuracy;             ///< top-1 equal to the label (a hang is wrong)
+  /// The same images' fault-free top-1 equal to the label: what the option costs in accuracy without faults
+  /// (clipping may cut a fault-free activation that exceeds its calibrated range).
+  Proportion fault_free_accuracy;
   Proportion detected_rate;  ///< detected (a DUE: the system knows the answer is bad)
   /// The critical-SDC rate predicted from the baseline's injections and what the option covers; < 0: not
   /// predicted (`prediction_note` says why).

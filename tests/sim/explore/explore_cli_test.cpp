@@ -97,6 +97,32 @@ TEST(ExploreCli, SecdedLeavesNoSdcWhereTheUnprotectedBufferHasSome) {
     if (rec.outcome == Outcome::kCorrected) EXPECT_EQ(rec.faulty_top1, rec.golden_top1);
 }
 
+// Activation clipping end to end: its cost is the bounds registers' flip-flops (no SRAM) and their clamps' logic,
+// its campaign runs on the calibrated ranges, and no prediction is claimed for it.
+TEST(ExploreCli, ClippingCostsItsRegistersAndIsMeasuredNotPredicted) {
+  const std::string study = write_study("ci_clip", "abuf", 8,
+                                        "    - name: none\n"
+                                        "    - name: clip\n      protection: {clip_activations: true}\n");
+  const std::string out = temp_dir() + "/out_clip";
+  std::filesystem::remove_all(out);
+  const test::CliRun r = test::run_flipsim("explore " + study + " --out " + out + " --workers 2 --json");
+  ASSERT_EQ(r.status, 0) << r.output;
+  const nlohmann::json j = json_output(r);
+  const auto& clip = j["options"][1];
+  EXPECT_EQ(clip["protection"], "clip_activations");
+  // 8 PPU lanes x a {hi, lo} pair of 8-bit bounds, and the controller's read strobe.
+  EXPECT_EQ(clip["overhead_flip_flop_bits"].get<uint64_t>(), 8u * 16u + 1u);
+  EXPECT_EQ(clip["overhead_storage_bits"].get<uint64_t>(), 0u);
+  EXPECT_GT(clip["overhead_cells"].get<long>(), 0);
+  EXPECT_EQ(clip["injections"].get<uint64_t>(), 8u);
+  EXPECT_TRUE(clip["predicted"].is_null());
+  EXPECT_NE(clip["prediction_note"].get<std::string>().find("clipping"), std::string::npos);
+  for (const auto& o : j["options"]) {
+    const double fault_free = o["fault_free_accuracy"].get<double>();
+    EXPECT_TRUE(fault_free >= 0 && fault_free <= 1) << o["name"];
+  }
+}
+
 TEST(ExploreCli, ProtectionOnAnUnprotectableAcceleratorIsAClearError) {
   const std::string study = write_study("ci_bad", "wbuf", 4,
                                         "    - name: none\n    - name: secded\n      protection: {wbuf: secded}\n",
