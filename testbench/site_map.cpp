@@ -195,6 +195,10 @@ int SiteMap::stored_bits(Buffer b) const {
   return lane_bits(b) + code_bits(config_.protection.buffer[size_t(b)], lane_bits(b));
 }
 
+int SiteMap::physical_bits(Buffer b) const {
+  return lane_bits(b) + (config_.protectable ? check_bits(lane_bits(b)) : 0);
+}
+
 int SiteMap::lanes(Buffer b) const { return b == Buffer::kAbuf ? config_.rows : config_.cols; }
 
 int SiteMap::depth(Buffer b) const {

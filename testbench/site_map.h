@@ -81,6 +81,9 @@ class SiteMap {
   /// in use) and its word count.
   int lane_bits(Buffer b) const;
   int stored_bits(Buffer b) const;
+  /// Bits a lane occupies in the RTL's memory: a protectable build stores every check bit whatever the code in
+  /// use (the unused ones are not fault sites).
+  int physical_bits(Buffer b) const;
   int lanes(Buffer b) const;
   int depth(Buffer b) const;
 

@@ -90,7 +90,7 @@ std::string row_differences(const nlohmann::json& full, const nlohmann::json& hy
 
 nlohmann::json CrosscheckResult::to_json() const {
   return {{"injections", injections}, {"hybrid_ran", hybrid_ran}, {"mismatches", mismatches.size()},
-          {"cases", cases}, {"mismatch_details", mismatches}};
+          {"cases", cases}, {"mismatch_details", mismatches}, {"hybrid_ran_outcomes", hybrid_ran_outcomes}};
 }
 
 CrosscheckResult crosscheck_engines(const std::string& config_path, const CrosscheckOptions& options) {
@@ -128,8 +128,11 @@ CrosscheckResult crosscheck_engines(const std::string& config_path, const Crossc
       return;
     }
     ++result.injections;
-    if (j["hybrid_ran"].get<bool>()) ++result.hybrid_ran;
     const InjectionRecord full = injection_from_json(j["full"]);
+    if (j["hybrid_ran"].get<bool>()) {
+      ++result.hybrid_ran;
+      ++result.hybrid_ran_outcomes[to_string(full.outcome)];
+    }
     std::string diff = row_differences(j["full"], j["hybrid"]);
     if (!j["same_values"].get<bool>()) diff += " op outputs differ;";
     if (!diff.empty())

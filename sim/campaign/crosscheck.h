@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -26,6 +27,7 @@ struct CrosscheckResult {
   uint64_t hybrid_ran = 0;  ///< of those, how many the hybrid engine ran (the rest it hands to the full engine)
   std::vector<std::string> cases;       ///< "model/class" pairs covered
   std::vector<std::string> mismatches;  ///< one readable line per injection whose two runs differ
+  std::map<std::string, uint64_t> hybrid_ran_outcomes;  ///< outcome -> injections the hybrid engine ran
   nlohmann::json to_json() const;
 };
 

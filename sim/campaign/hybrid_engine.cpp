@@ -1,6 +1,7 @@
 #include "sim/campaign/hybrid_engine.h"
 
 #include <algorithm>
+#include <set>
 
 #include "model/accel/golden.h"
 #include "testbench/harness.h"
@@ -15,12 +16,19 @@ bool is_checkpoint(uint64_t k) { return k == 1 || (k > 0 && k % kCheckpointInter
 /// abuf, wbuf and bbuf: the host writes them before a pass, the controller only reads them during it.
 bool read_only_in_pass(Buffer b) { return b == Buffer::kAbuf || b == Buffer::kWbuf || b == Buffer::kBbuf; }
 
-/// The one byte where two states differ, or npos when none or several do.
-size_t single_difference(const std::string& a, const std::string& b) {
-  if (a.size() != b.size()) return std::string::npos;
+/// The bytes where two states differ.
+std::set<size_t> differences(const std::string& a, const std::string& b) {
+  std::set<size_t> out;
+  for (size_t i = 0; i < std::min(a.size(), b.size()); ++i)
+    if (a[i] != b[i]) out.insert(i);
+  return out;
+}
+
+/// The one byte in `a` and not in `b`, or npos when there are none or several.
+size_t only_in(const std::set<size_t>& a, const std::set<size_t>& b) {
   size_t at = std::string::npos;
-  for (size_t i = 0; i < a.size(); ++i)
-    if (a[i] != b[i]) {
+  for (size_t i : a)
+    if (!b.count(i)) {
       if (at != std::string::npos) return std::string::npos;
       at = i;
     }
@@ -51,13 +59,19 @@ StateLayout::StateLayout(Harness& harness, const SiteMap& map) {
   };
   // A flip of nothing in the plain run too: any pulse on the port ends the assertions' fault-free window.
   const std::string plain = after({SramFault{0, 0, 0, 0}});
+  // Verilator keeps the last value and address a wide memory's fault write stored in the model, so a flip also
+  // changes those bytes: a flipped word's own byte is the one that differs from the plain run and not where
+  // the neighbouring word's flip differs (which changes the same write-back bytes, and a different stored byte).
   for (int b = 0; b < kNumBuffers; ++b) {
     const Buffer buffer = Buffer(b);
     const int last_lane = map.lanes(buffer) - 1;
-    const uint64_t last_bit = uint64_t(1) << (map.lane_bits(buffer) - 1);
-    const size_t first = single_difference(plain, after({SramFault{b, 0, 0, 1}}));
-    const size_t last =
-        single_difference(plain, after({SramFault{b, uint32_t(map.depth(buffer) - 1), last_lane, last_bit}}));
+    const uint64_t last_bit = uint64_t(1) << (map.physical_bits(buffer) - 1);
+    const uint32_t last_word = uint32_t(map.depth(buffer) - 1);
+    auto flipped = [&](uint32_t word, int lane, uint64_t mask) {
+      return differences(plain, after({SramFault{b, word, lane, mask}}));
+    };
+    const size_t first = only_in(flipped(0, 0, 1), flipped(1, 0, 1));
+    const size_t last = only_in(flipped(last_word, last_lane, last_bit), flipped(last_word - 1, last_lane, last_bit));
     if (first == std::string::npos || last == std::string::npos || last < first)
       throw std::runtime_error(std::string("hybrid engine: cannot locate ") + buffer_name(buffer) +
                                " in the DUT's saved state");
@@ -149,18 +163,31 @@ FeatureMap HybridEngine::run(const FeatureMap& input, const ConvLayer& layer, La
       continue;
     }
     current_pass_ = index;
-    const PassRun r = index == injection_.pass ? restore_and_run(index, pass)
-                                               : run_on_rtl(index, input, layer, plan, pass);
+    PassRun r = index == injection_.pass ? restore_and_run(index, pass)
+                                         : run_on_rtl(index, input, layer, plan, pass, config);
+    if (index == injection_.pass && !r.hung && !r.converged && r.detected &&
+        config.protection.on_detect == OnDetect::kRecompute && config.protection.max_retries > 0) {
+      // The host reruns the pass from its loads, as run_pass does, with one retry spent.
+      AccelConfig retries_left = config;
+      --retries_left.protection.max_retries;
+      const bool corrected = r.corrected;
+      r = run_on_rtl(index, input, layer, plan, pass, retries_left);
+      r.recomputes += 1;
+      r.corrected = r.corrected || corrected;
+    }
     if (r.hung) {
       rtl_.harness().injector().clear();
       rtl_.harness().reset();
       throw HangError("layer '" + layer.name + "' did not finish within " + std::to_string(config.watchdog_cycles) +
                       " cycles");
     }
+    events_.recomputes += r.recomputes;
     if (r.converged) {
       golden_again_ = true;
       continue;
     }
+    events_.detected_passes += r.detected ? 1 : 0;
+    events_.corrected_passes += r.corrected ? 1 : 0;
     scatter_obuf(r.obuf, plan, pass, config, output);
     // Registers golden at the pass's end: every later pass reloads what it reads (the host driver's buffer
     // images), so from here the golden model computes exactly what the RTL would.
@@ -233,6 +260,8 @@ HybridEngine::PassRun HybridEngine::restore_and_run(int index, const LayerPass& 
       PassResult result = collect_pass(port, pass, config);
       r.hung = result.hung;
       r.obuf = std::move(result.obuf);
+      r.detected = result.detected;
+      r.corrected = result.corrected;
     });
   } catch (const JobAborted&) {
     r.converged = true;
@@ -245,9 +274,9 @@ HybridEngine::PassRun HybridEngine::restore_and_run(int index, const LayerPass& 
 }
 
 HybridEngine::PassRun HybridEngine::run_on_rtl(int index, const FeatureMap& input, const ConvLayer& layer,
-                                               const LayerPlan& plan, const LayerPass& pass) {
+                                               const LayerPlan& plan, const LayerPass& pass,
+                                               const AccelConfig& config) {
   Harness& harness = rtl_.harness();
-  const AccelConfig& config = rtl_.config();
   PassRun r;
   uint64_t k = 0;
   end_checked_ = false;
@@ -260,6 +289,9 @@ HybridEngine::PassRun HybridEngine::run_on_rtl(int index, const FeatureMap& inpu
       });
       r.hung = result.hung;
       r.obuf = result.obuf;
+      r.detected = result.detected;
+      r.corrected = result.corrected;
+      r.recomputes = result.recomputes;
     });
   } catch (const JobAborted&) {
     r.converged = true;

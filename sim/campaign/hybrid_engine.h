@@ -2,8 +2,10 @@
 // but restored from golden checkpoints of the same image's fault-free RTL run (Verilator save/restore); the RTL
 // stops as soon as the DUT's whole state (registers and SRAM) equals the golden run's at the same point, and the
 // bit-exact C++ model computes everything after. A pass the RTL finished with a differing state hands its
-// outputs on, and the next passes run on the RTL until the state is golden again. `flipsim campaign
-// --crosscheck` holds it to the full-RTL engine, injection by injection.
+// outputs on, and the next passes run on the RTL until the state is golden again. On a protectable design the
+// RTL windows carry the check bits, copies and sticky status flags in their state like any register, each pass
+// the RTL finishes reports what the protection found, and a pass the host recomputes runs again on the RTL.
+// `flipsim campaign --crosscheck` holds it to the full-RTL engine, injection by injection.
 #pragma once
 
 #include <cstdint>
@@ -68,6 +70,9 @@ class HybridEngine : public ConvEngine {
   std::string name() const override { return "hybrid"; }
 
   int flips() const { return flips_; }
+  /// What the protection reported in the passes the RTL finished (none in passes whose state became golden:
+  /// the status flags are sticky, so a golden state has none set).
+  const ProtectionEvents& protection_events() const { return events_; }
   /// Pass the RTL is simulating (for observers' cycle hooks).
   int current_pass() const { return current_pass_; }
   /// Layer of every pass started so far (a hung pass is the last one), as RtlEngine::pass_layers().
@@ -78,10 +83,13 @@ class HybridEngine : public ConvEngine {
     bool converged = false;  ///< the state became golden: the pass's outputs are the golden model's
     bool hung = false;
     std::vector<BufferWord> obuf;
+    bool detected = false, corrected = false;
+    int recomputes = 0;
   };
   PassRun restore_and_run(int index, const LayerPass& pass);
+  /// Runs a pass from its buffer loads on the RTL, recomputing it up to `config`'s max_retries times.
   PassRun run_on_rtl(int index, const FeatureMap& input, const ConvLayer& layer, const LayerPlan& plan,
-                     const LayerPass& pass);
+                     const LayerPass& pass, const AccelConfig& config);
   /// True when the injection flips a stored bit of abuf, wbuf or bbuf in a word this pass does not use.
   bool flips_unread_word(const LayerPlan& plan, const LayerPass& pass) const;
   /// A settled hook's check at busy cycle k of pass `index`: aborts the RTL job when the state is golden; when
@@ -101,6 +109,7 @@ class HybridEngine : public ConvEngine {
   bool outputs_only_ = false;  ///< a pass ended with golden registers: only its outputs carry the fault
   bool end_checked_ = false;   ///< the current pass's end has been compared
   int flips_ = 0;
+  ProtectionEvents events_;
   std::vector<std::string> pass_layers_;
 };
 

@@ -78,10 +78,10 @@ EngineComparison InjectionRunner::compare_engines(const Injection& inj) {
 }
 
 InjectionRunner::Route InjectionRunner::hybrid_route(const Injection& inj) {
-  // Neither the architectural model nor the hybrid engine's software side knows check bits, copies or the
-  // host's reaction to a detected error: a protectable design runs every cycle on the RTL.
-  if (setup_.config.network.accel.protectable) return Route::kFull;
-  if (inj.model == FaultModel::kSramBer) return Route::kArchitectural;
+  // The architectural model knows no check bits: bit-error rates on a protectable design run on the RTL. The
+  // hybrid engine's RTL windows carry protection in their state (hybrid_engine.h).
+  if (inj.model == FaultModel::kSramBer)
+    return setup_.config.network.accel.protectable ? Route::kFull : Route::kArchitectural;
   return hybrid_runs(inj, trajectory(inj.image)) ? Route::kHybrid : Route::kFull;
 }
 
@@ -191,6 +191,7 @@ InjectionRunner::FaultyRun InjectionRunner::run_hybrid(const Injection& inj, con
   harness.injector().clear();
   run.flips = hybrid.flips();
   run.layers = hybrid.pass_layers();
+  run.protection = hybrid.protection_events();
   return run;
 }
 

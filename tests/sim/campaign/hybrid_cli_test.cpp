@@ -112,6 +112,26 @@ TEST(HybridEngine, CrosscheckCoversEveryClassAndModelWithoutMismatch) {
     EXPECT_NE(cases.find(label), std::string::npos) << label << " not in " << cases;
 }
 
+// A protectable design under every kind of protection at once (codes that correct and that only detect, copies
+// that vote and that compare, a recompute on detection, clipping): the hybrid engine's outcomes, including
+// `detected` and `corrected`, equal the full RTL's for every class and fault model.
+TEST(HybridEngine, CrosscheckHoldsOnAProtectedDesign) {
+  const std::string config = test::write_campaign(
+      "hybrid_crosscheck_protected",
+      "  accelerator: " FLIPSIM_SOURCE_DIR "/configs/accel/protectable_8x8.yaml\n"
+      "  protection: {abuf: parity, wbuf: secded, bbuf: secded, accbuf: secded, obuf: parity, pe_weight: tmr,\n"
+      "               pe_act: dmr, pe_psum: tmr_upper, pe_valid: tmr, on_detect: recompute, clip_activations: true}\n"
+      "  images: 2\n  fault: {model: flip}\n  injections: 2\n  seed: 4\n  workers: 2\n");
+  const test::CliRun r = test::run_flipsim("campaign " + config + " --db " + fresh_db("hybrid_crosscheck_protected") +
+                                           " --crosscheck 1 --json");
+  ASSERT_EQ(r.status, 0) << r.output;
+  const nlohmann::json c = nlohmann::json::parse(r.output.substr(r.output.find('{')))["crosscheck"];
+  EXPECT_EQ(c["mismatches"].get<uint64_t>(), 0u) << c["mismatch_details"].dump(2);
+  EXPECT_GT(c["hybrid_ran"].get<uint64_t>(), c["injections"].get<uint64_t>() / 2);
+  // The hybrid engine's windows saw the protection act (a vote, a code, a recompute).
+  EXPECT_GT(c["hybrid_ran_outcomes"].value("corrected", uint64_t(0)), 0u) << c["hybrid_ran_outcomes"].dump();
+}
+
 }  // namespace
 }  // namespace flipsim
 
