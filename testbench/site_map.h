@@ -64,6 +64,7 @@ class SiteMap {
  public:
   explicit SiteMap(const AccelConfig& config);
 
+  const AccelConfig& config() const { return config_; }
   uint64_t size() const { return ff_bits_ + sram_bits_; }
   uint64_t ff_bits() const { return ff_bits_; }
   uint64_t sram_bits() const { return sram_bits_; }

@@ -4,6 +4,7 @@
 #include <set>
 
 #include "model/accel/golden.h"
+#include "rtl/fs_pkg.h"
 #include "testbench/harness.h"
 #include "testbench/layer_driver.h"
 
@@ -78,7 +79,51 @@ StateLayout::StateLayout(Harness& harness, const SiteMap& map) {
     sram_.emplace_back(first, last);
   }
   std::sort(sram_.begin(), sram_.end());
+  if (map.config().protectable) {
+    // Each flag set by a flip of its register while idle (it holds itself: sticky until the next start),
+    // against a flip of nothing through the same port.
+    auto flipped = [&](uint32_t group, uint64_t mask) {
+      DutState s;
+      harness.run([&](HostPort& port) {
+        harness.driver().wait_settled();
+        harness.restore_state(start);
+        harness.injector().schedule_ff(FfFault{group, mask, 0, 0, 0}, 0, 1);
+        port.clock(3);
+        harness.driver().wait_settled();
+        s = harness.save_state();
+      });
+      return s.model;
+    };
+    const std::string unflipped = flipped(fs_pkg::GroupHost + fs_pkg::HostDetectedOffset, 0);
+    // Verilator may keep a copy of a register's value beside it (its next value, say): a flag is every byte the
+    // flip sets.
+    auto locate = [&](uint32_t group) {
+      const std::string set = flipped(group, 1);
+      std::vector<FlagBit> bits;
+      for (size_t at : differences(unflipped, set)) bits.push_back(FlagBit{at, char(unflipped[at] ^ set[at])});
+      if (bits.empty()) throw std::runtime_error("hybrid engine: cannot locate a status flag in the DUT's state");
+      return bits;
+    };
+    detected_ = locate(fs_pkg::GroupHost + fs_pkg::HostDetectedOffset);
+    corrected_ = locate(fs_pkg::GroupHost + fs_pkg::HostCorrectedOffset);
+  }
   harness.injector().clear();
+}
+
+std::optional<StateLayout::StatusFlags> StateLayout::golden_but_status(const DutState& faulty,
+                                                                      const DutState& golden) const {
+  if (detected_.empty() || corrected_.empty() || faulty.model.size() != golden.model.size()) return std::nullopt;
+  DutState cleared = faulty;
+  StatusFlags flags;
+  for (auto [flag, set] : {std::pair{&detected_, &flags.detected}, std::pair{&corrected_, &flags.corrected}}) {
+    *set = true;
+    for (const FlagBit& bit : *flag)
+      *set = *set && (faulty.model[bit.byte] & bit.mask) != 0 && (golden.model[bit.byte] & bit.mask) == 0;
+    if (*set)
+      for (const FlagBit& bit : *flag) cleared.model[bit.byte] = char(cleared.model[bit.byte] & ~bit.mask);
+  }
+  if (cleared != golden) return std::nullopt;
+  return flags;
 }
 
 bool StateLayout::same_registers(const DutState& a, const DutState& b) const {
@@ -225,7 +270,19 @@ void HybridEngine::check_golden(int index, uint64_t k) {
   const auto& cps = trajectory_.checkpoints[size_t(index)];
   const auto it = cps.find(k);
   if (it == cps.end()) return;
-  if (harness.save_state() != it->second) return;
+  const DutState now = harness.save_state();
+  if (now != it->second) {
+    // Golden but for the protection's sticky flags: the rest of the pass is the golden run's, and the host's
+    // reading of the flags at its end is known (run_pass): a correction is counted, a detection flagged, or
+    // the pass recomputed from golden loads, which clears the flag and changes nothing else.
+    const auto flags = layout_.golden_but_status(now, it->second);
+    if (!flags) return;
+    const Protection& p = rtl_.config().protection;
+    const bool recompute = flags->detected && p.on_detect == OnDetect::kRecompute && p.max_retries > 0;
+    events_.recomputes += recompute ? 1 : 0;
+    events_.detected_passes += flags->detected && !recompute ? 1 : 0;
+    events_.corrected_passes += flags->corrected ? 1 : 0;
+  }
   golden_again_ = true;
   harness.driver().abort_job();
 }

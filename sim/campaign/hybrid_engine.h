@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -37,8 +38,20 @@ class StateLayout {
   /// True when the two states agree everywhere but in the buffers' stored words.
   bool same_registers(const DutState& a, const DutState& b) const;
 
+  /// A protectable design's sticky status flags set in a faulty state and clear in the golden one.
+  struct StatusFlags {
+    bool detected = false, corrected = false;
+  };
+  /// When `faulty` equals `golden` but for status flags it has set (and the golden state has not): which.
+  std::optional<StatusFlags> golden_but_status(const DutState& faulty, const DutState& golden) const;
+
  private:
   std::vector<std::pair<size_t, size_t>> sram_;  ///< [first, last] byte of each buffer's words, sorted
+  struct FlagBit {
+    size_t byte = 0;
+    char mask = 0;
+  };
+  std::vector<FlagBit> detected_, corrected_;  ///< where the status flags lie (protectable designs)
 };
 
 /// One image's fault-free RTL run, as checkpoints of the DUT's state.
