@@ -17,6 +17,7 @@ void register_explore(CLI::App& app, int& exit_code) {
     std::string out = "results/explore";
     std::string plots;
     int workers = 0;
+    std::string engine = "hybrid";
     bool json = false;
   };
   auto o = std::make_shared<Options>();
@@ -30,6 +31,11 @@ void register_explore(CLI::App& app, int& exit_code) {
   c->add_option("--plots", o->plots, "directory: write <name>.json and <name>.png (cost against critical SDCs)");
   c->add_option("--workers", o->workers, "campaign worker processes (default: one per core)")
       ->check(CLI::Range(1, 256));
+  c->add_option("--engine", o->engine,
+                "hybrid: the RTL runs only while a fault is live (default; bit-error rates run on the full RTL of a "
+                "protectable design); full: every cycle of every inference on the RTL")
+      ->check(CLI::IsMember({"hybrid", "full"}))
+      ->capture_default_str();
   c->add_flag("--json", o->json,
               "print one JSON object: options [{name, overhead_bits, overhead_cells, sdc_critical_rate, ci_low, "
               "ci_high, predicted, accuracy, pareto, ...}]");
@@ -38,6 +44,7 @@ void register_explore(CLI::App& app, int& exit_code) {
     ExploreRunOptions options;
     options.out_dir = o->out;
     options.workers = o->workers;
+    options.engine = o->engine == "full" ? CampaignEngine::kFull : CampaignEngine::kHybrid;
     options.progress = !o->json;
     const ExplorationResult r = run_exploration(load_exploration_config(o->config), options, mpi);
     const nlohmann::json j = to_json(r);

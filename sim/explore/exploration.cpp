@@ -142,7 +142,7 @@ ExplorationResult run_exploration(const ExplorationConfig& config, const Explore
     run.db = o.db;
     run.workers = options.workers;
     run.progress = options.progress;
-    run.engine = CampaignEngine::kFull;
+    run.engine = options.engine;
     const nlohmann::json summary = run_campaign(yaml.string(), run, mpi);
     result.campaign_seconds += summary["seconds"].get<double>();
     tally(o);

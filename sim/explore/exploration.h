@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "model/common/stats.h"
+#include "sim/campaign/campaign_runner.h"
 #include "sim/campaign/mpi_session.h"
 #include "sim/explore/exploration_config.h"
 #include "sim/explore/protection_cost.h"
@@ -43,6 +44,7 @@ struct ExplorationResult {
 struct ExploreRunOptions {
   std::string out_dir = "results/explore";
   int workers = 0;
+  CampaignEngine engine = CampaignEngine::kHybrid;
   bool progress = true;
 };
 
