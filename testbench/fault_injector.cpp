@@ -131,9 +131,15 @@ int FaultInjector::apply(const Injection& inj, const SiteMap& map, int pass, Pas
   return arm_site_at(inj, map, cycle_time(permanent ? 0 : inj.offset));
 }
 
+SramFault settling_sram_write(Buffer buffer, const SiteMap& map) {
+  return SramFault{int(buffer), uint32_t(map.depth(buffer) - 1), 0, 0};
+}
+
 int FaultInjector::arm_site_at(const Injection& inj, const SiteMap& map, const sc_core::sc_time& start) {
   if (inj.site.sram) {
-    schedule_sram_at({SramFault{int(inj.site.buffer), uint32_t(inj.site.word), inj.site.lane, inj.mask}}, start);
+    schedule_sram_at({SramFault{int(inj.site.buffer), uint32_t(inj.site.word), inj.site.lane, inj.mask},
+                      settling_sram_write(inj.site.buffer, map)},
+                     start);
   } else {
     FfFault f;
     f.group = map.ff_groups()[inj.site.ff_group].group;

@@ -26,6 +26,12 @@ struct FfFault {
 sc_dt::sc_bv<kFfFaultBits> encode(const FfFault& f);
 sc_dt::sc_bv<kSramFaultBits> encode(const SramFault& f);
 
+/// A fault write of nothing to a buffer's last word. Verilator keeps a wide memory's last fault write (value and
+/// address) in the model's state: after a flip, and once per buffer in the golden runs the hybrid engine compares
+/// with (hybrid_engine.cpp), this leaves the same there, so a state whose flipped word was rewritten can be golden
+/// again. It changes no stored bit.
+SramFault settling_sram_write(Buffer buffer, const SiteMap& map);
+
 class FaultInjector : public sc_core::sc_module {
  public:
   FaultInjector(sc_core::sc_module_name name, DutSignals& signals);
@@ -49,7 +55,8 @@ class FaultInjector : public sc_core::sc_module {
   void schedule_ff_at(const FfFault& fault, const sc_core::sc_time& start, uint64_t hold);
   void schedule_sram_at(const std::vector<SramFault>& faults, sc_core::sc_time at);
   /// What apply() does for a fault on a site, from an absolute start time: a run restored in the middle of the
-  /// fault's pass arms it where the uninterrupted run would have. Returns the bits it touches.
+  /// fault's pass arms it where the uninterrupted run would have. An SRAM flip is followed by the buffer's
+  /// settling write (settling_sram_write). Returns the bits it touches.
   int arm_site_at(const Injection& injection, const SiteMap& map, const sc_core::sc_time& start);
   /// True while either fault port carries a fault: at a falling clock edge, the fault acts on the registers'
   /// update at the next rising edge.

@@ -138,7 +138,7 @@ bool StateLayout::same_registers(const DutState& a, const DutState& b) const {
          a.req_wdata == b.req_wdata;
 }
 
-GoldenTrajectory record_trajectory(RtlEngine& engine, const std::function<void()>& run_image) {
+GoldenTrajectory record_trajectory(RtlEngine& engine, const SiteMap& map, const std::function<void()>& run_image) {
   Harness& harness = engine.harness();
   GoldenTrajectory t;
   int pass = -1;
@@ -147,8 +147,12 @@ GoldenTrajectory record_trajectory(RtlEngine& engine, const std::function<void()
   const auto passes = engine.add_pass_hook([&](int index, PassStage stage, HostPort&) {
     if (stage == PassStage::kBegin && index == 0) {
       // A fault-port pulse that changes nothing: it ends the assertions' fault-free window (fs_assert.svh) as an
-      // injection does, so the faulty runs' state can equal these checkpoints bit for bit.
+      // injection does, so the faulty runs' state can equal these checkpoints bit for bit; and every buffer's
+      // settling write, which a faulty run repeats after an SRAM flip.
       harness.injector().schedule_ff(FfFault{}, 0, 1);
+      std::vector<SramFault> settle;
+      for (int b = 0; b < kNumBuffers; ++b) settle.push_back(settling_sram_write(Buffer(b), map));
+      harness.injector().schedule_sram(settle, 0);
     }
     if (stage != PassStage::kStarted) return;
     pass = index;

@@ -64,7 +64,7 @@ struct GoldenTrajectory {
 };
 
 /// Records the trajectory while `run_image` runs one fault-free inference on `engine` from a clean start.
-GoldenTrajectory record_trajectory(RtlEngine& engine, const std::function<void()>& run_image);
+GoldenTrajectory record_trajectory(RtlEngine& engine, const SiteMap& map, const std::function<void()>& run_image);
 
 /// True when the hybrid engine runs `injection`: a transient fault on a site, starting after its pass's first
 /// checkpoint. Permanent faults touch every pass: the full-RTL engine runs those (SRAM bit-error rates go to the

@@ -219,7 +219,7 @@ const GoldenTrajectory& InjectionRunner::trajectory(int image) {
     start_clean();
     layout_ = std::make_unique<StateLayout>(engine_.harness(), *setup_.map);
   }
-  GoldenTrajectory t = record_trajectory(engine_, [&] {
+  GoldenTrajectory t = record_trajectory(engine_, *setup_.map, [&] {
     start_clean();
     setup_.net.run(setup_.net.quantize_image(setup_.test.image(size_t(image))), engine_);
   });
