@@ -1,5 +1,6 @@
 #include "model/common/stats.h"
 
+#include <algorithm>
 #include <cmath>
 #include <stdexcept>
 
@@ -68,6 +69,17 @@ uint64_t leveugle_sample_size(double population, double margin, double confidenc
   const double t = normal_quantile_two_sided(confidence);
   const double n = population / (1 + margin * margin * (population - 1) / (t * t * p * (1 - p)));
   return uint64_t(std::ceil(n));
+}
+
+double mcnemar_exact_p(uint64_t b, uint64_t c) {
+  const uint64_t n = b + c, k = std::min(b, c);
+  if (n == 0) return 1.0;
+  // Summed in log space: n may be large enough for 2^n and the binomial coefficients to overflow a double.
+  double tail = 0;
+  for (uint64_t i = 0; i <= k; ++i)
+    tail += std::exp(std::lgamma(double(n) + 1) - std::lgamma(double(i) + 1) - std::lgamma(double(n - i) + 1) -
+                     double(n) * std::log(2.0));
+  return std::min(1.0, 2 * tail);
 }
 
 }  // namespace flipsim

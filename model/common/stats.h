@@ -26,6 +26,10 @@ struct Proportion {
 /// Zero trials give 0 in [0, 1].
 Proportion wilson(uint64_t successes, uint64_t trials, double z = 1.959963984540054);
 
+/// Exact two-sided McNemar test for paired binary outcomes: `b` pairs changed one way, `c` the other. The p-value
+/// of b against c under Binomial(b + c, 1/2): min(1, 2 P(X <= min(b, c))); 1 when b + c == 0.
+double mcnemar_exact_p(uint64_t b, uint64_t c);
+
 /// Statistical fault-injection sample size (Leveugle et al., DATE 2009) for a population of `population`
 /// possible faults, error margin e and confidence, with the worst-case p = 0.5:
 ///   n = N / (1 + e^2 (N - 1) / (t^2 p (1 - p))).

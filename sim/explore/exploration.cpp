@@ -122,6 +122,30 @@ void predict(const std::string& yaml, const Baseline& baseline, OptionResult& o)
   }
 }
 
+/// Pairs the option's injections with the baseline's when both drew the same ones (OptionResult::paired).
+void pair_with_baseline(const std::string& yaml, const Baseline& baseline, OptionResult& o) {
+  const CampaignConfig campaign = load_campaign_config(yaml);
+  const SiteMap map(campaign.network.accel);
+  const TargetSpace space(map, campaign);
+  if (space.size() != baseline.space.size() || space.classes() != baseline.space.classes()) return;
+  const std::vector<InjectionRecord> rows = ResultStore(o.db).injections();
+  if (rows.size() != baseline.injections.size()) return;
+  uint64_t only_baseline = 0, only_option = 0;
+  for (size_t i = 0; i < rows.size(); ++i) {
+    const InjectionRecord &a = baseline.injections[i], &b = rows[i];
+    if (a.id != b.id || a.image != b.image || a.site_id != b.site_id || a.pass != b.pass || a.cycle != b.cycle ||
+        a.mask != b.mask || a.flips != b.flips)
+      return;
+    const bool critical_a = a.outcome == Outcome::kSdcCritical, critical_b = b.outcome == Outcome::kSdcCritical;
+    only_baseline += critical_a && !critical_b;
+    only_option += critical_b && !critical_a;
+  }
+  o.paired = true;
+  o.critical_only_baseline = only_baseline;
+  o.critical_only_option = only_option;
+  o.paired_p = mcnemar_exact_p(only_baseline, only_option);
+}
+
 }  // namespace
 
 ExplorationResult run_exploration(const ExplorationConfig& config, const ExploreRunOptions& options,
@@ -149,8 +173,11 @@ ExplorationResult run_exploration(const ExplorationConfig& config, const Explore
     result.options.push_back(o);
   }
   const Baseline baseline((dir / (config.options[0].name + ".yaml")).string(), result.options[0].db);
-  for (size_t i = 1; i < result.options.size(); ++i)
-    predict((dir / (result.options[i].option.name + ".yaml")).string(), baseline, result.options[i]);
+  for (size_t i = 1; i < result.options.size(); ++i) {
+    const std::string yaml = (dir / (result.options[i].option.name + ".yaml")).string();
+    predict(yaml, baseline, result.options[i]);
+    pair_with_baseline(yaml, baseline, result.options[i]);
+  }
   result.options[0].predicted = result.options[0].critical_rate.value;
   result.options[0].prediction_note = "the baseline (measured)";
   // Pareto: no other option is at most as costly and at most as critical, and better in one of the two.
@@ -193,6 +220,10 @@ nlohmann::json to_json(const ExplorationResult& r) {
                         {"detected_rate", o.detected_rate.value},
                         {"predicted", o.predicted >= 0 ? nlohmann::json(o.predicted) : nlohmann::json()},
                         {"prediction_note", o.prediction_note},
+                        {"paired_with_baseline", o.paired},
+                        {"critical_only_baseline", o.paired ? nlohmann::json(o.critical_only_baseline) : nlohmann::json()},
+                        {"critical_only_option", o.paired ? nlohmann::json(o.critical_only_option) : nlohmann::json()},
+                        {"paired_p", o.paired ? nlohmann::json(o.paired_p) : nlohmann::json()},
                         {"pareto", o.pareto},
                         {"db", o.db}};
     options.push_back(j);
@@ -223,6 +254,11 @@ void print_exploration(const ExplorationResult& r) {
              "predicted: critical-SDC rate from the baseline's injections and what each option covers\n");
   for (const OptionResult& o : r.options)
     if (o.predicted < 0) fmt::print("  {}: {}\n", o.option.name, o.prediction_note);
+  for (const OptionResult& o : r.options)
+    if (o.paired)
+      fmt::print("  {}: the baseline's injections exactly; critical without it only {}, with it only {} (exact "
+                 "McNemar p = {:.3g})\n",
+                 o.option.name, o.critical_only_baseline, o.critical_only_option, o.paired_p);
 }
 
 }  // namespace flipsim

@@ -31,6 +31,12 @@ struct OptionResult {
   /// predicted (`prediction_note` says why).
   double predicted = -1;
   std::string prediction_note;
+  /// Against the baseline, when both campaigns drew the same injections (the option adds no site to the targets,
+  /// and every row has the same image, site, pass, cycle, mask and flips): inferences critical only without the
+  /// option, only with it, and the exact McNemar p-value of that difference.
+  bool paired = false;
+  uint64_t critical_only_baseline = 0, critical_only_option = 0;
+  double paired_p = 1;
   ProtectionCost cost;
   bool pareto = false;  ///< no other option is at most as costly and has fewer critical SDCs
 };

@@ -22,6 +22,17 @@ TEST(Stats, WilsonIntervalMatchesReferenceValues) {
   EXPECT_EQ(wilson_interval(0, 0).second, 1.0);
 }
 
+// Reference values: 10 against 1 discordant pairs, 2 * (1 + 11) / 2^11; one-sided extremes; no discordance.
+TEST(Stats, McNemarExactMatchesTheBinomialTail) {
+  EXPECT_NEAR(mcnemar_exact_p(10, 1), 24.0 / 2048.0, 1e-12);
+  EXPECT_NEAR(mcnemar_exact_p(1, 10), 24.0 / 2048.0, 1e-12);
+  EXPECT_NEAR(mcnemar_exact_p(5, 0), 2.0 / 32.0, 1e-12);
+  EXPECT_DOUBLE_EQ(mcnemar_exact_p(3, 3), 1.0);
+  EXPECT_DOUBLE_EQ(mcnemar_exact_p(0, 0), 1.0);
+  EXPECT_LT(mcnemar_exact_p(600, 400), 1e-9);  // large n stays finite
+  EXPECT_GT(mcnemar_exact_p(600, 400), 0.0);
+}
+
 TEST(Stats, LeveugleSampleSize) {
   // Leveugle et al. (DATE 2009): e = 1 %, 99 % confidence, large population -> about 16,600 injections.
   EXPECT_NEAR(double(leveugle_sample_size(1e12, 0.01, 0.99)), 16587, 5);
