@@ -1,5 +1,7 @@
 #include "sim/campaign/injection_runner.h"
 
+#include <algorithm>
+
 #include <stdexcept>
 
 #include "model/accel/golden.h"
@@ -78,10 +80,14 @@ EngineComparison InjectionRunner::compare_engines(const Injection& inj) {
 }
 
 InjectionRunner::Route InjectionRunner::hybrid_route(const Injection& inj) {
-  // The architectural model knows no check bits: bit-error rates on a protectable design run on the RTL. The
-  // hybrid engine's RTL windows carry protection in their state (hybrid_engine.h).
-  if (inj.model == FaultModel::kSramBer)
-    return setup_.config.network.accel.protectable ? Route::kFull : Route::kArchitectural;
+  // The architectural model knows no check bits: bit-error rates run on the RTL while a buffer code is in use
+  // (the rest of a protection cannot act on them, and the model clips as the PPU does). The hybrid engine's RTL
+  // windows carry protection in their state (hybrid_engine.h).
+  if (inj.model == FaultModel::kSramBer) {
+    const Protection& p = setup_.config.network.accel.protection;
+    const bool coded = std::any_of(p.buffer.begin(), p.buffer.end(), [](Code c) { return c != Code::kNone; });
+    return coded ? Route::kFull : Route::kArchitectural;
+  }
   return hybrid_runs(inj, trajectory(inj.image)) ? Route::kHybrid : Route::kFull;
 }
 

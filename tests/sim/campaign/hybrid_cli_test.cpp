@@ -74,10 +74,15 @@ TEST(HybridEngine, LongStuckAtGivesTheSameRowsAsTheFullRtlEngine) {
 // Bit-error rates run on the architectural model, not a cycle of RTL: the rows must still be the full RTL's,
 // with many flips in the words the passes read (most rows not masked) and in every buffer.
 TEST(HybridEngine, BitErrorRatesOnTheArchitecturalModelGiveTheFullRtlRows) {
-  for (const char* buffers : {"[abuf, wbuf, bbuf, accbuf, obuf]", "[wbuf]", "[abuf]", "[bbuf]"}) {
-    SCOPED_TRACE(buffers);
+  // The last: a protectable design clipping its activations (its PE copies cannot see an SRAM flip).
+  const std::string clipping = "  accelerator: " FLIPSIM_SOURCE_DIR "/configs/accel/protectable_8x8.yaml\n"
+                               "  protection: {pe_psum: tmr, clip_activations: true}\n";
+  for (const auto& [buffers, accel] : std::vector<std::pair<std::string, std::string>>{
+           {"[abuf, wbuf, bbuf, accbuf, obuf]", ""}, {"[wbuf]", ""}, {"[abuf]", ""}, {"[bbuf]", ""},
+           {"[abuf, wbuf, bbuf]", clipping}}) {
+    SCOPED_TRACE(buffers + accel);
     const std::string config = test::write_campaign(
-        "hybrid_ber", std::string("  images: 3\n  targets: {classes: ") + buffers +
+        "hybrid_ber", accel + "  images: 3\n  targets: {classes: " + buffers +
                           "}\n  fault: {model: sram_ber, ber: 2.0e-4}\n  injections: 16\n  seed: 5\n");
     BothEngines runs;
     ASSERT_NO_FATAL_FAILURE(run_on_both_engines(config, "ber", &runs));
