@@ -58,10 +58,8 @@ LayerPlan plan_layer(int in_h, int in_w, const ConvLayer& layer, const AccelConf
   if (plan.clip && int(layer.clip.size()) != layer.out_channels)
     throw ConfigError(name + ": " + std::to_string(layer.clip.size()) + " clip ranges for " +
                       std::to_string(layer.out_channels) + " output channels");
-  // A clipping pass stores two bias-buffer words per output-channel tile: its biases and its clip bounds.
-  const int bbuf_words_per_n_tile = plan.clip ? 2 : 1;
-  const int n_per_pass =
-      std::min({plan.n_tiles, config.wbuf_depth / words_per_n_tile, config.bbuf_depth / bbuf_words_per_n_tile});
+  const int n_per_pass = std::min(
+      {plan.n_tiles, config.wbuf_depth / words_per_n_tile, config.bbuf_depth / plan.bbuf_words_per_n_tile()});
 
   const int total_m = plan.out_h * plan.out_w;
   for (int n0 = 0; n0 < plan.n_tiles; n0 += n_per_pass) {
@@ -123,7 +121,7 @@ PassWords pass_words(const LayerPlan& plan, const LayerPass& pass, const AccelCo
   PassWords w;
   w.abuf = size_t(pass.in_pixels) * plan.channel_blocks;
   w.wbuf = size_t(pass.n_tiles) * plan.k_tiles * config.rows;
-  w.bbuf = size_t(pass.n_tiles) * (plan.clip ? 2 : 1);
+  w.bbuf = size_t(pass.n_tiles) * size_t(plan.bbuf_words_per_n_tile());
   return w;
 }
 
@@ -166,23 +164,20 @@ std::vector<BufferWord> wbuf_image(const ConvLayer& layer, const LayerPlan& plan
 
 std::vector<BufferWord> bbuf_image(const ConvLayer& layer, const LayerPass& pass, const AccelConfig& config) {
   std::vector<BufferWord> words;
-  for (int nt = 0; nt < pass.n_tiles; ++nt) {
-    BufferWord w(config.cols, 0);
-    for (int c = 0; c < config.cols; ++c) {
-      const int o = (pass.n_tile_begin + nt) * config.cols + c;
-      if (o < layer.out_channels && !layer.bias.empty()) w[c] = wrap_to_bits(layer.bias[o], config.acc_bits);
+  // One word per output-channel tile of the pass, lane c holding `lane(o)` of its channel o (0 past the last).
+  const auto add_tiles = [&](const auto& lane) {
+    for (int nt = 0; nt < pass.n_tiles; ++nt) {
+      BufferWord w(config.cols, 0);
+      for (int c = 0; c < config.cols; ++c) {
+        const int o = (pass.n_tile_begin + nt) * config.cols + c;
+        if (o < layer.out_channels) w[c] = lane(o);
+      }
+      words.push_back(std::move(w));
     }
-    words.push_back(std::move(w));
-  }
-  if (layer.clip.empty()) return words;
-  for (int nt = 0; nt < pass.n_tiles; ++nt) {
-    BufferWord w(config.cols, 0);
-    for (int c = 0; c < config.cols; ++c) {
-      const int o = (pass.n_tile_begin + nt) * config.cols + c;
-      if (o < layer.out_channels) w[c] = clip_lane(layer.clip[size_t(o)], config.data_bits, config.acc_bits);
-    }
-    words.push_back(std::move(w));
-  }
+  };
+  add_tiles([&](int o) { return layer.bias.empty() ? 0 : wrap_to_bits(layer.bias[size_t(o)], config.acc_bits); });
+  if (!layer.clip.empty())
+    add_tiles([&](int o) { return clip_lane(layer.clip[size_t(o)], config.data_bits, config.acc_bits); });
   return words;
 }
 

@@ -66,6 +66,9 @@ struct LayerPlan {
   int n_tiles = 0;         ///< ceil(out_channels / cols)
   bool clip = false;       ///< the PPU clips the outputs: each pass's clip words follow its biases
   std::vector<LayerPass> passes;
+
+  /// Bias-buffer words per output-channel tile: its biases, and its clip bounds when clipping.
+  int bbuf_words_per_n_tile() const { return clip ? 2 : 1; }
 };
 
 /// Splits a layer over output-channel tiles and output pixels so that every pass fits the buffers.

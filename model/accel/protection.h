@@ -36,14 +36,20 @@ struct Protection {
   OnDetect on_detect = OnDetect::kFlag;
   int max_retries = 1;
 
-  /// A code or a redundancy is in use: something can detect or correct (clipping does neither).
-  bool detects() const {
+  /// A code is in use on some buffer.
+  bool coded() const {
     for (Code c : buffer)
       if (c != Code::kNone) return true;
-    for (Redundancy r : pe)
-      if (r != Redundancy::kNone) return true;
     return false;
   }
+  /// A code or a redundancy is in use: something can detect or correct (clipping does neither).
+  bool detects() const {
+    for (Redundancy r : pe)
+      if (r != Redundancy::kNone) return true;
+    return coded();
+  }
+  /// The host reruns a pass in which the accelerator detected an error (at least once).
+  bool recomputes() const { return on_detect == OnDetect::kRecompute && max_retries > 0; }
   bool any() const { return detects() || clip_activations; }
   /// "wbuf=secded abuf=parity pe_psum=tmr clip_activations on_detect=recompute", or "none".
   std::string describe() const;

@@ -44,22 +44,28 @@ StateLayout::StateLayout(Harness& harness, const SiteMap& map) {
     harness.driver().wait_settled();
     start = harness.save_state();
   });
-  // The state three cycles on, with one stored bit flipped at the first cycle or none: only that bit's byte
-  // differs (the idle DUT's counters move the same in both).
-  const auto after = [&](const std::vector<SramFault>& flips) {
+  // The state three cycles on from the idle start, with `upset` scheduled at the first cycle: the bytes it changes
+  // against a run with a pulse of nothing on the same port (the idle DUT's counters move the same in both).
+  const auto after = [&](const std::function<void(FaultInjector&)>& upset) {
     DutState s;
     harness.run([&](HostPort& port) {
       harness.driver().wait_settled();
       harness.restore_state(start);
-      if (!flips.empty()) harness.injector().schedule_sram(flips, 0);
+      upset(harness.injector());
       port.clock(3);
       harness.driver().wait_settled();
       s = harness.save_state();
     });
     return s.model;
   };
+  const auto sram_flip = [&](const SramFault& f) {
+    return after([&](FaultInjector& injector) { injector.schedule_sram({f}, 0); });
+  };
+  const auto ff_flip = [&](const FfFault& f) {
+    return after([&](FaultInjector& injector) { injector.schedule_ff(f, 0, 1); });
+  };
   // A flip of nothing in the plain run too: any pulse on the port ends the assertions' fault-free window.
-  const std::string plain = after({SramFault{0, 0, 0, 0}});
+  const std::string plain = sram_flip(SramFault{0, 0, 0, 0});
   // Verilator keeps the last value and address a wide memory's fault write stored in the model, so a flip also
   // changes those bytes: a flipped word's own byte is the one that differs from the plain run and not where
   // the neighbouring word's flip differs (which changes the same write-back bytes, and a different stored byte).
@@ -69,7 +75,7 @@ StateLayout::StateLayout(Harness& harness, const SiteMap& map) {
     const uint64_t last_bit = uint64_t(1) << (map.physical_bits(buffer) - 1);
     const uint32_t last_word = uint32_t(map.depth(buffer) - 1);
     auto flipped = [&](uint32_t word, int lane, uint64_t mask) {
-      return differences(plain, after({SramFault{b, word, lane, mask}}));
+      return differences(plain, sram_flip(SramFault{b, word, lane, mask}));
     };
     const size_t first = only_in(flipped(0, 0, 1), flipped(1, 0, 1));
     const size_t last = only_in(flipped(last_word, last_lane, last_bit), flipped(last_word - 1, last_lane, last_bit));
@@ -82,23 +88,11 @@ StateLayout::StateLayout(Harness& harness, const SiteMap& map) {
   if (map.config().protectable) {
     // Each flag set by a flip of its register while idle (it holds itself: sticky until the next start),
     // against a flip of nothing through the same port.
-    auto flipped = [&](uint32_t group, uint64_t mask) {
-      DutState s;
-      harness.run([&](HostPort& port) {
-        harness.driver().wait_settled();
-        harness.restore_state(start);
-        harness.injector().schedule_ff(FfFault{group, mask, 0, 0, 0}, 0, 1);
-        port.clock(3);
-        harness.driver().wait_settled();
-        s = harness.save_state();
-      });
-      return s.model;
-    };
-    const std::string unflipped = flipped(fs_pkg::GroupHost + fs_pkg::HostDetectedOffset, 0);
+    const std::string unflipped = ff_flip(FfFault{fs_pkg::GroupHost + fs_pkg::HostDetectedOffset, 0, 0, 0, 0});
     // Verilator may keep a copy of a register's value beside it (its next value, say): a flag is every byte the
     // flip sets.
     auto locate = [&](uint32_t group) {
-      const std::string set = flipped(group, 1);
+      const std::string set = ff_flip(FfFault{group, 1, 0, 0, 0});
       std::vector<FlagBit> bits;
       for (size_t at : differences(unflipped, set)) bits.push_back(FlagBit{at, char(unflipped[at] ^ set[at])});
       if (bits.empty()) throw std::runtime_error("hybrid engine: cannot locate a status flag in the DUT's state");
@@ -214,8 +208,7 @@ FeatureMap HybridEngine::run(const FeatureMap& input, const ConvLayer& layer, La
     current_pass_ = index;
     PassRun r = index == injection_.pass ? restore_and_run(index, pass)
                                          : run_on_rtl(index, input, layer, plan, pass, config);
-    if (index == injection_.pass && !r.hung && !r.converged && r.detected &&
-        config.protection.on_detect == OnDetect::kRecompute && config.protection.max_retries > 0) {
+    if (index == injection_.pass && !r.hung && !r.converged && r.detected && config.protection.recomputes()) {
       // The host reruns the pass from its loads, as run_pass does, with one retry spent.
       AccelConfig retries_left = config;
       --retries_left.protection.max_retries;
@@ -281,8 +274,7 @@ void HybridEngine::check_golden(int index, uint64_t k) {
     // the pass recomputed from golden loads, which clears the flag and changes nothing else.
     const auto flags = layout_.golden_but_status(now, it->second);
     if (!flags) return;
-    const Protection& p = rtl_.config().protection;
-    const bool recompute = flags->detected && p.on_detect == OnDetect::kRecompute && p.max_retries > 0;
+    const bool recompute = flags->detected && rtl_.config().protection.recomputes();
     events_.recomputes += recompute ? 1 : 0;
     events_.detected_passes += flags->detected && !recompute ? 1 : 0;
     events_.corrected_passes += flags->corrected ? 1 : 0;

@@ -1,7 +1,5 @@
 #include "sim/campaign/injection_runner.h"
 
-#include <algorithm>
-
 #include <stdexcept>
 
 #include "model/accel/golden.h"
@@ -83,11 +81,8 @@ InjectionRunner::Route InjectionRunner::hybrid_route(const Injection& inj) {
   // The architectural model knows no check bits: bit-error rates run on the RTL while a buffer code is in use
   // (the rest of a protection cannot act on them, and the model clips as the PPU does). The hybrid engine's RTL
   // windows carry protection in their state (hybrid_engine.h).
-  if (inj.model == FaultModel::kSramBer) {
-    const Protection& p = setup_.config.network.accel.protection;
-    const bool coded = std::any_of(p.buffer.begin(), p.buffer.end(), [](Code c) { return c != Code::kNone; });
-    return coded ? Route::kFull : Route::kArchitectural;
-  }
+  if (inj.model == FaultModel::kSramBer)
+    return setup_.config.network.accel.protection.coded() ? Route::kFull : Route::kArchitectural;
   return hybrid_runs(inj, trajectory(inj.image)) ? Route::kHybrid : Route::kFull;
 }
 

@@ -4,6 +4,7 @@
 
 #include <filesystem>
 #include <map>
+#include <memory>
 
 #include "sim/campaign/campaign_config.h"
 #include "sim/campaign/campaign_runner.h"
@@ -15,9 +16,8 @@ namespace flipsim {
 
 namespace {
 
-void tally(OptionResult& o) {
-  const ResultStore store(o.db);
-  for (const InjectionRecord& r : store.injections()) {
+void tally(OptionResult& o, const std::vector<InjectionRecord>& rows) {
+  for (const InjectionRecord& r : rows) {
     ++o.trials;
     switch (r.outcome) {
       case Outcome::kMasked: ++o.masked; break;
@@ -58,18 +58,20 @@ bool detect_only(const Protection& p) {
   return false;
 }
 
-/// The unprotected option's campaign, read once for every prediction.
-struct Baseline {
+/// An option's campaign once it has run, read once: its config, site map, target space and rows.
+struct StoredCampaign {
   CampaignConfig campaign;
   SiteMap map;
   TargetSpace space;
   std::vector<InjectionRecord> injections;
 
-  explicit Baseline(const std::string& yaml, const std::string& db)
+  explicit StoredCampaign(const std::string& yaml, const std::string& db)
       : campaign(load_campaign_config(yaml)),
         map(campaign.network.accel),
         space(map, campaign),
         injections(ResultStore(db).injections()) {}
+  StoredCampaign(const StoredCampaign&) = delete;  // space refers to map
+  StoredCampaign& operator=(const StoredCampaign&) = delete;
 };
 
 double class_size(const TargetSpace& s, const std::string& name) {
@@ -81,8 +83,8 @@ double class_size(const TargetSpace& s, const std::string& name) {
 /// The baseline's critical SDCs that `option` leaves uncovered, scaled by how much the option grows the site
 /// space with check bits and copies (which a single upset can never make critical: they are corrected, detected
 /// or unused): per class when the campaign draws a class first, else over all sites.
-void predict(const std::string& yaml, const Baseline& baseline, OptionResult& o) {
-  const CampaignConfig campaign = load_campaign_config(yaml);
+void predict(const StoredCampaign& option, const StoredCampaign& baseline, OptionResult& o) {
+  const CampaignConfig& campaign = option.campaign;
   if (campaign.fault != FaultModel::kFlip && campaign.fault != FaultModel::kSramFlip) {
     o.prediction_note = "predicted for single upsets (flip, sram_flip) only";
     return;
@@ -95,8 +97,7 @@ void predict(const std::string& yaml, const Baseline& baseline, OptionResult& o)
     o.prediction_note = "not modelled: a detected value read as zero may still change the class";
     return;
   }
-  const SiteMap map(campaign.network.accel);
-  const TargetSpace space(map, campaign);
+  const TargetSpace& space = option.space;
   std::map<std::string, std::pair<uint64_t, uint64_t>> per_class;  // class -> (injections, uncovered critical)
   for (const InjectionRecord& r : baseline.injections) {
     auto& [n, critical] = per_class[r.site_class];
@@ -123,12 +124,9 @@ void predict(const std::string& yaml, const Baseline& baseline, OptionResult& o)
 }
 
 /// Pairs the option's injections with the baseline's when both drew the same ones (OptionResult::paired).
-void pair_with_baseline(const std::string& yaml, const Baseline& baseline, OptionResult& o) {
-  const CampaignConfig campaign = load_campaign_config(yaml);
-  const SiteMap map(campaign.network.accel);
-  const TargetSpace space(map, campaign);
-  if (space.size() != baseline.space.size() || space.classes() != baseline.space.classes()) return;
-  const std::vector<InjectionRecord> rows = ResultStore(o.db).injections();
+void pair_with_baseline(const StoredCampaign& option, const StoredCampaign& baseline, OptionResult& o) {
+  if (option.space.size() != baseline.space.size() || option.space.classes() != baseline.space.classes()) return;
+  const std::vector<InjectionRecord>& rows = option.injections;
   if (rows.size() != baseline.injections.size()) return;
   uint64_t only_baseline = 0, only_option = 0;
   for (size_t i = 0; i < rows.size(); ++i) {
@@ -154,12 +152,14 @@ ExplorationResult run_exploration(const ExplorationConfig& config, const Explore
   result.config = config;
   const std::filesystem::path dir = std::filesystem::path(options.out_dir) / config.name;
   std::filesystem::create_directories(dir);
+  std::unique_ptr<StoredCampaign> baseline;  // the first option's, which the others are predicted from
   for (size_t i = 0; i < config.options.size(); ++i) {
     OptionResult o;
     o.option = config.options[i];
     const std::filesystem::path yaml = dir / (o.option.name + ".yaml");
     write_generated_campaign(yaml.string(), option_campaign_yaml(config, i));
     o.db = (dir / (o.option.name + ".db")).string();
+    // Before the campaign: a synthesis that fails does so before the long part.
     o.cost = protection_cost(load_campaign_config(yaml.string()).network.accel);
     if (options.progress) fmt::print(stderr, "option {} ({}): {}\n", o.option.name, i + 1, o.option.protection.describe());
     CampaignRunOptions run;
@@ -169,14 +169,15 @@ ExplorationResult run_exploration(const ExplorationConfig& config, const Explore
     run.engine = options.engine;
     const nlohmann::json summary = run_campaign(yaml.string(), run, mpi);
     result.campaign_seconds += summary["seconds"].get<double>();
-    tally(o);
+    auto stored = std::make_unique<StoredCampaign>(yaml.string(), o.db);
+    tally(o, stored->injections);
+    if (i == 0) {
+      baseline = std::move(stored);
+    } else {
+      predict(*stored, *baseline, o);
+      pair_with_baseline(*stored, *baseline, o);
+    }
     result.options.push_back(o);
-  }
-  const Baseline baseline((dir / (config.options[0].name + ".yaml")).string(), result.options[0].db);
-  for (size_t i = 1; i < result.options.size(); ++i) {
-    const std::string yaml = (dir / (result.options[i].option.name + ".yaml")).string();
-    predict(yaml, baseline, result.options[i]);
-    pair_with_baseline(yaml, baseline, result.options[i]);
   }
   result.options[0].predicted = result.options[0].critical_rate.value;
   result.options[0].prediction_note = "the baseline (measured)";
