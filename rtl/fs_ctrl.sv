@@ -47,10 +47,10 @@ module fs_ctrl #(
   output logic                               obuf_we_o,
   output logic [ObufAw-1:0]                  obuf_waddr_o,
   output logic [Cols-1:0][DataWidth-1:0]     obuf_wdata_o,
-  // protection of the array's registers (fs_pkg::prot_t)
+  // protection of the controller's and the array's registers (fs_pkg::prot_t), and what it found this cycle
   input  fs_pkg::prot_t                      prot_i,
-  output logic                               array_detected_o,
-  output logic                               array_corrected_o,
+  output logic                               detected_o,
+  output logic                               corrected_o,
   input  fs_pkg::ff_fault_t                  ff_fault_i
 );
   import fs_pkg::*;
@@ -81,8 +81,9 @@ module fs_ctrl #(
   logic [PixW-1:0]    m_in_q, m_in_d, m_out_q, wr_count_q;
   logic               rd_valid_q, rd_zero_q, wrd_valid_q, bias_rd_q;
 
-  logic first_k, last_k, last_n, tile_done, last_pixel, in_range, clip_en;
+  logic first_k, last_k, last_n, tile_done, last_pixel, in_range, clip_en, clip_rd;
   assign clip_en    = Protectable && desc_i[DescRelu][DescReluClipBit];
+  assign clip_rd    = clip_en && state_q == CtrlClip;
   assign first_k    = kt_q == '0;
   assign last_k     = kt_q == k_tiles - 1'b1;
   assign last_n     = nt_q == n_tiles - 1'b1;
@@ -104,9 +105,8 @@ module fs_ctrl #(
                                 (32'(nt_q) * 32'(k_tiles) + 32'(kt_q)) * Rows + (Rows - 1 - 32'(wl_q)));
 
   // The clip bounds of tile nt follow the pass's n_tiles biases.
-  assign bbuf_re_o    = state_q == CtrlBias || (clip_en && state_q == CtrlClip);
-  assign bbuf_raddr_o = BbufAw'(desc_i[DescBbufBase] + 32'(nt_q) +
-                                (clip_en && state_q == CtrlClip ? 32'(n_tiles) : 32'd0));
+  assign bbuf_re_o    = state_q == CtrlBias || clip_rd;
+  assign bbuf_raddr_o = BbufAw'(desc_i[DescBbufBase] + 32'(nt_q) + (clip_rd ? 32'(n_tiles) : 32'd0));
 
   // ---- FSM ----------------------------------------------------------------------------------------
   always_comb begin
@@ -171,25 +171,35 @@ module fs_ctrl #(
     endcase
   end
 
-  `FS_FF(state, $bits(ctrl_state_e), GroupCtrl + CtrlStateOffset, 1'b1, state_d)
-  `FS_FF(nt, CntW, GroupCtrl + CtrlNtOffset, 1'b1, nt_d)
-  `FS_FF(kt, CntW, GroupCtrl + CtrlKtOffset, 1'b1, kt_d)
-  `FS_FF(ky, CntW, GroupCtrl + CtrlKyOffset, 1'b1, ky_d)
-  `FS_FF(kx, CntW, GroupCtrl + CtrlKxOffset, 1'b1, kx_d)
-  `FS_FF(cb, CntW, GroupCtrl + CtrlCbOffset, 1'b1, cb_d)
-  `FS_FF(wl, CntW, GroupCtrl + CtrlWlOffset, 1'b1, wl_d)
-  `FS_FF(oy, CntW, GroupCtrl + CtrlOyOffset, 1'b1, oy_d)
-  `FS_FF(ox, CntW, GroupCtrl + CtrlOxOffset, 1'b1, ox_d)
-  `FS_FF(m_in, PixW, GroupCtrl + CtrlMInOffset, 1'b1, m_in_d)
-  `FS_FF(rd_valid, 1, GroupCtrl + CtrlRdValidOffset, 1'b1, state_q == CtrlStream)
-  `FS_FF(rd_zero, 1, GroupCtrl + CtrlRdZeroOffset, 1'b1, !in_range)
-  `FS_FF(wrd_valid, 1, GroupCtrl + CtrlWrdValidOffset, 1'b1, state_q == CtrlLoadW)
-  `FS_FF(bias_rd, 1, GroupCtrl + CtrlBiasRdOffset, 1'b1, state_q == CtrlBias)
+  // Every register of the controller is replicated in a Protectable build (prot_i.ctrl chooses how many copies are
+  // in use). Its comparators only flag: a zeroed state or counter is no safe value. DET/COR index: the offset.
+  logic [CtrlClipRdOffset:0] reg_detected, reg_corrected;
+`define _FS_CTRL_REG(NAME, OFFSET, WIDTH, EN, D) \
+  `FS_FF_REDUNDANT(NAME, WIDTH, GroupCtrl + OFFSET, EN, D, NAME``_q, prot_i.ctrl, 1'b0, reg_detected[OFFSET], \
+                   reg_corrected[OFFSET], ff_fault_i)
+
+  `_FS_CTRL_REG(state, CtrlStateOffset, $bits(ctrl_state_e), 1'b1, state_d)
+  `_FS_CTRL_REG(nt, CtrlNtOffset, CntW, 1'b1, nt_d)
+  `_FS_CTRL_REG(kt, CtrlKtOffset, CntW, 1'b1, kt_d)
+  `_FS_CTRL_REG(ky, CtrlKyOffset, CntW, 1'b1, ky_d)
+  `_FS_CTRL_REG(kx, CtrlKxOffset, CntW, 1'b1, kx_d)
+  `_FS_CTRL_REG(cb, CtrlCbOffset, CntW, 1'b1, cb_d)
+  `_FS_CTRL_REG(wl, CtrlWlOffset, CntW, 1'b1, wl_d)
+  `_FS_CTRL_REG(oy, CtrlOyOffset, CntW, 1'b1, oy_d)
+  `_FS_CTRL_REG(ox, CtrlOxOffset, CntW, 1'b1, ox_d)
+  `_FS_CTRL_REG(m_in, CtrlMInOffset, PixW, 1'b1, m_in_d)
+  `_FS_CTRL_REG(rd_valid, CtrlRdValidOffset, 1, 1'b1, state_q == CtrlStream)
+  `_FS_CTRL_REG(rd_zero, CtrlRdZeroOffset, 1, 1'b1, !in_range)
+  `_FS_CTRL_REG(wrd_valid, CtrlWrdValidOffset, 1, 1'b1, state_q == CtrlLoadW)
+  `_FS_CTRL_REG(bias_rd, CtrlBiasRdOffset, 1, 1'b1, state_q == CtrlBias)
+  // Only a Protectable build can clip: elsewhere the strobe is no register and no fault site.
   logic clip_rd_q;
   if (Protectable) begin : g_clip
-    `FS_FF(clip_rd, 1, GroupCtrl + CtrlClipRdOffset, 1'b1, clip_en && state_q == CtrlClip)
+    `_FS_CTRL_REG(clip_rd, CtrlClipRdOffset, 1, 1'b1, clip_rd)
   end else begin : g_no_clip
-    assign clip_rd_q = 1'b0;
+    assign clip_rd_q                        = 1'b0;
+    assign reg_detected[CtrlClipRdOffset]  = 1'b0;
+    assign reg_corrected[CtrlClipRdOffset] = 1'b0;
   end
 
   assign busy_o = state_q != CtrlIdle;
@@ -197,15 +207,15 @@ module fs_ctrl #(
   // ---- array ----------------------------------------------------------------------------------------
   logic [Rows-1:0][DataWidth-1:0] act;
   logic [Cols-1:0][AccWidth-1:0]  array_psum;
-  logic                           array_valid;
+  logic                           array_valid, array_detected, array_corrected;
   // Only data actually read enters the array: the SRAM's output register keeps whatever was read last, and a
   // run must not depend on what an earlier run left there.
   assign act = (rd_zero_q || !rd_valid_q) ? '0 : abuf_rdata_i;
 
   fs_array #(.Rows(Rows), .Cols(Cols), .DataWidth(DataWidth), .AccWidth(AccWidth), .Protectable(Protectable)) u_array (
     .clk_i, .rst_ni, .wload_i(wrd_valid_q), .w_i(wbuf_rdata_i), .act_i(act), .valid_i(rd_valid_q),
-    .psum_o(array_psum), .valid_o(array_valid), .prot_i, .detected_o(array_detected_o),
-    .corrected_o(array_corrected_o), .fault_i(ff_fault_i));
+    .psum_o(array_psum), .valid_o(array_valid), .prot_i, .detected_o(array_detected),
+    .corrected_o(array_corrected), .fault_i(ff_fault_i));
 
   // ---- accumulation: stage A registers the array row and reads the previous partial sum ------------
   logic [PixW-1:0] m_out_d, wr_count_d, a_m_q;
@@ -215,19 +225,20 @@ module fs_ctrl #(
   assign tile_start = state_q == CtrlLoadW && wl_q == '0;
   assign m_out_d    = tile_start ? '0 : m_out_q + PixW'(array_valid);
 
-  `FS_FF(m_out, PixW, GroupCtrl + CtrlMOutOffset, 1'b1, m_out_d)
-  `FS_FF(a_valid, 1, GroupCtrl + CtrlAValidOffset, 1'b1, array_valid)
-  `FS_FF(a_m, PixW, GroupCtrl + CtrlAMOffset, 1'b1, m_out_q)
+  `_FS_CTRL_REG(m_out, CtrlMOutOffset, PixW, 1'b1, m_out_d)
+  `_FS_CTRL_REG(a_valid, CtrlAValidOffset, 1, 1'b1, array_valid)
+  `_FS_CTRL_REG(a_m, CtrlAMOffset, PixW, 1'b1, m_out_q)
 
   assign accbuf_re_o    = array_valid;
   assign accbuf_raddr_o = AccbufAw'(m_out_q);
 
   logic [Cols-1:0][AccWidth-1:0] bias_q, a_psum_q, sum;
+  logic [Cols-1:0][1:0]          lane_detected, lane_corrected;  // bias, a_psum
   for (genvar c = 0; c < Cols; c++) begin : g_lane
-    fs_ff #(.Width(AccWidth), .Group(GroupCtrl + CtrlBiasOffset + c)) u_bias (
-      .clk_i, .rst_ni, .en_i(bias_rd_q), .d_i(bbuf_rdata_i[c]), .q_o(bias_q[c]), .fault_i(ff_fault_i));
-    fs_ff #(.Width(AccWidth), .Group(GroupCtrl + CtrlAPsumOffset + c)) u_a_psum (
-      .clk_i, .rst_ni, .en_i(1'b1), .d_i(array_psum[c]), .q_o(a_psum_q[c]), .fault_i(ff_fault_i));
+    `FS_FF_REDUNDANT(bias, AccWidth, GroupCtrl + CtrlBiasOffset + c, bias_rd_q, bbuf_rdata_i[c], bias_q[c],
+                     prot_i.ctrl, 1'b0, lane_detected[c][0], lane_corrected[c][0], ff_fault_i)
+    `FS_FF_REDUNDANT(a_psum, AccWidth, GroupCtrl + CtrlAPsumOffset + c, 1'b1, array_psum[c], a_psum_q[c],
+                     prot_i.ctrl, 1'b0, lane_detected[c][1], lane_corrected[c][1], ff_fault_i)
     // Stage B: add the previous partial sum (the bias on the first K tile).
     assign sum[c] = (first_k ? bias_q[c] : accbuf_rdata_i[c]) + a_psum_q[c];
   end
@@ -255,7 +266,11 @@ module fs_ctrl #(
   assign obuf_waddr_o = ppu_addr;
 
   assign wr_count_d = tile_start ? '0 : wr_count_q + PixW'(accbuf_we_o) + PixW'(ppu_valid);
-  `FS_FF(wr_count, PixW, GroupCtrl + CtrlWrCountOffset, 1'b1, wr_count_d)
+  `_FS_CTRL_REG(wr_count, CtrlWrCountOffset, PixW, 1'b1, wr_count_d)
+`undef _FS_CTRL_REG
+
+  assign detected_o  = array_detected || |reg_detected || |lane_detected;
+  assign corrected_o = array_corrected || |reg_corrected || |lane_corrected;
 
   // The FSM only ever holds one of its states in a fault-free run (an injected flip may leave another value,
   // which the default branch above returns to CtrlIdle).

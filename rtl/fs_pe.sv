@@ -1,3 +1,4 @@
+`include "fs_macros.svh"
 // Weight-stationary processing element: holds one weight, passes activations right and partial sums down.
 // In a Protectable build each register is an fs_ff_redundant whose redundancy prot_i chooses per class.
 module fs_pe #(
@@ -32,17 +33,8 @@ module fs_pe #(
 
   // One register of the PE: INDEX its bit in detected/corrected, CLASS its field of prot_t.
 `define _FS_PE_REG(NAME, INDEX, WIDTH, FIELD, CLASS, EN, D, Q) \
-  if (Protectable) begin : g_``NAME \
-    fs_ff_redundant #(.Width(WIDTH), .Group(GroupBase + FIELD)) u_``NAME ( \
-      .clk_i, .rst_ni, .en_i(EN), .d_i(D), .q_o(Q), .redund_i(prot_i.CLASS), \
-      .zero_on_detect_i(prot_i.zero_on_detect), .detected_o(detected[INDEX]), .corrected_o(corrected[INDEX]), \
-      .fault_i); \
-  end else begin : g_``NAME \
-    fs_ff #(.Width(WIDTH), .Group(GroupBase + FIELD)) u_``NAME ( \
-      .clk_i, .rst_ni, .en_i(EN), .d_i(D), .q_o(Q), .fault_i); \
-    assign detected[INDEX]  = 1'b0; \
-    assign corrected[INDEX] = 1'b0; \
-  end
+  `FS_FF_REDUNDANT(NAME, WIDTH, GroupBase + FIELD, EN, D, Q, prot_i.CLASS, prot_i.zero_on_detect, \
+                   detected[INDEX], corrected[INDEX], fault_i)
 
   `_FS_PE_REG(weight, 0, DataWidth, fs_pkg::PeWeightField, pe_weight, wload_i, w_i, w_o)
   `_FS_PE_REG(act, 1, DataWidth, fs_pkg::PeActField, pe_act, 1'b1, act_i, act_o)

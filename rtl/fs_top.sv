@@ -193,11 +193,11 @@ module fs_top #(
   end
   assign host_resp_valid_o = resp_valid_q;
 
-  logic array_detected, array_corrected;
+  logic ctrl_detected, ctrl_corrected;
   assign detected_now  = abuf_detected || wbuf_detected || bbuf_detected || accbuf_detected || obuf_detected ||
-                         array_detected;
+                         ctrl_detected;
   assign corrected_now = abuf_corrected || wbuf_corrected || bbuf_corrected || accbuf_corrected ||
-                         obuf_corrected || array_corrected;
+                         obuf_corrected || ctrl_corrected;
 
   // ---- controller -----------------------------------------------------------------------------------
   fs_ctrl #(
@@ -212,7 +212,7 @@ module fs_top #(
     .accbuf_re_o(accbuf_re), .accbuf_raddr_o(accbuf_raddr), .accbuf_rdata_i(accbuf_rdata),
     .accbuf_we_o(accbuf_we), .accbuf_waddr_o(accbuf_waddr), .accbuf_wdata_o(accbuf_wdata),
     .obuf_we_o(obuf_we), .obuf_waddr_o(obuf_waddr), .obuf_wdata_o(obuf_wdata),
-    .prot_i(prot_q), .array_detected_o(array_detected), .array_corrected_o(array_corrected),
+    .prot_i(prot_q), .detected_o(ctrl_detected), .corrected_o(ctrl_corrected),
     .ff_fault_i);
 
   assign busy_o = busy;

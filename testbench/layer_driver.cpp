@@ -98,10 +98,11 @@ uint64_t protection_register(const Protection& p) {
                     int(Redundancy::kTmrUpper) == fs_pkg::RedundTmrUpper,
                 "Code and Redundancy must carry fs_pkg's code_e and redund_e values");
   const fs_pkg::BitField buffers[kProtectedBuffers] = {T::abuf, T::wbuf, T::bbuf, T::accbuf, T::obuf};
-  const fs_pkg::BitField pe[kNumPeRegisters] = {T::pe_weight, T::pe_act, T::pe_psum, T::pe_valid};
+  const fs_pkg::BitField registers[kNumRegisterClasses] = {T::pe_weight, T::pe_act, T::pe_psum, T::pe_valid,
+                                                           T::ctrl};
   uint64_t word = 0;
   for (int b = 0; b < kProtectedBuffers; ++b) put(word, buffers[b], uint64_t(p.buffer[size_t(b)]));
-  for (int r = 0; r < kNumPeRegisters; ++r) put(word, pe[r], uint64_t(p.pe[size_t(r)]));
+  for (int r = 0; r < kNumRegisterClasses; ++r) put(word, registers[r], uint64_t(p.registers[size_t(r)]));
   put(word, T::zero_on_detect, p.on_detect == OnDetect::kZero ? 1 : 0);
   return word;
 }

@@ -52,11 +52,37 @@ bool parse_site_class(const std::string& name, SiteClass* out) {
 
 bool is_sram_class(SiteClass c) { return int(c) >= int(SiteClass::kAbuf); }
 
+std::optional<RegisterClass> register_class(SiteClass c) {
+  static_assert(int(SiteClass::kPeWeight) == int(RegisterClass::kPeWeight) &&
+                    int(SiteClass::kPeAct) == int(RegisterClass::kPeAct) &&
+                    int(SiteClass::kPePsum) == int(RegisterClass::kPePsum) &&
+                    int(SiteClass::kPeValid) == int(RegisterClass::kPeValid),
+                "the PE site classes come first, in RegisterClass's order");
+  if (int(c) <= int(SiteClass::kPeValid)) return RegisterClass(int(c));
+  if (c == SiteClass::kCtrl) return RegisterClass::kCtrl;
+  return std::nullopt;
+}
+
 void SiteMap::add(std::string name, std::string rtl_path, uint32_t group, int width, SiteClass cls, int row,
                   int col, int replica, int lsb) {
   group_start_.push_back(ff_bits_);
   groups_.push_back(FfGroup{std::move(name), std::move(rtl_path), group, width, replica, lsb, cls, row, col});
   ff_bits_ += uint64_t(width);
+}
+
+void SiteMap::add_redundant(const std::string& name, const std::string& path, uint32_t group, int width,
+                            SiteClass cls, int row, int col) {
+  if (!config_.protectable) {
+    add(name, path, group, width, cls, row, col);
+    return;
+  }
+  // Copy 0 is the register itself; the copies in use cover the protected bits only.
+  const Redundancy redundancy = config_.protection.registers[size_t(*register_class(cls))];
+  add(name, path + ".g_copy[0].u_copy", group, width, cls, row, col);
+  const int lsb = protected_lsb(redundancy, width);
+  for (int copy = 1; copy < copies(redundancy); ++copy)
+    add(name + ".copy" + std::to_string(copy), path + ".g_copy" + idx(copy) + ".u_copy", group, width - lsb, cls,
+        row, col, copy, lsb);
 }
 
 SiteMap::SiteMap(const AccelConfig& config) : config_(config) {
@@ -112,17 +138,18 @@ SiteMap::SiteMap(const AccelConfig& config) : config_(config) {
                           {"a_m", fs_pkg::CtrlAMOffset, kPixBits},
                           {"wr_count", fs_pkg::CtrlWrCountOffset, kPixBits}};
   for (const CtrlReg& r : ctrl)
-    add(std::string("ctrl.") + r.name + "_q", std::string("u_ctrl.u_") + r.name, fs_pkg::GroupCtrl + r.offset, r.width,
-        SiteClass::kCtrl);
+    add_redundant(std::string("ctrl.") + r.name + "_q", std::string("u_ctrl.g_") + r.name + ".u_" + r.name,
+                  fs_pkg::GroupCtrl + r.offset, r.width, SiteClass::kCtrl);
   // Activation clipping's registers are sites only while it is in use (as check bits and copies).
   const bool clip = config.protectable && config.protection.clip_activations;
   if (clip)
-    add("ctrl.clip_rd_q", "u_ctrl.g_clip.u_clip_rd", fs_pkg::GroupCtrl + fs_pkg::CtrlClipRdOffset, 1, SiteClass::kCtrl);
+    add_redundant("ctrl.clip_rd_q", "u_ctrl.g_clip.g_clip_rd.u_clip_rd", fs_pkg::GroupCtrl + fs_pkg::CtrlClipRdOffset,
+                  1, SiteClass::kCtrl);
   for (int c = 0; c < cols; ++c) {
-    add("ctrl.bias_q" + idx(c), "u_ctrl.g_lane" + idx(c) + ".u_bias", fs_pkg::GroupCtrl + fs_pkg::CtrlBiasOffset + c,
-        acc, SiteClass::kCtrl);
-    add("ctrl.a_psum_q" + idx(c), "u_ctrl.g_lane" + idx(c) + ".u_a_psum",
-        fs_pkg::GroupCtrl + fs_pkg::CtrlAPsumOffset + c, acc, SiteClass::kCtrl);
+    add_redundant("ctrl.bias_q" + idx(c), "u_ctrl.g_lane" + idx(c) + ".g_bias.u_bias",
+                  fs_pkg::GroupCtrl + fs_pkg::CtrlBiasOffset + c, acc, SiteClass::kCtrl);
+    add_redundant("ctrl.a_psum_q" + idx(c), "u_ctrl.g_lane" + idx(c) + ".g_a_psum.u_a_psum",
+                  fs_pkg::GroupCtrl + fs_pkg::CtrlAPsumOffset + c, acc, SiteClass::kCtrl);
   }
   // Post-processing unit (fs_ppu).
   for (int c = 0; c < cols; ++c)
@@ -159,25 +186,13 @@ SiteMap::SiteMap(const AccelConfig& config) : config_(config) {
                       {"psum", fs_pkg::PePsumField, acc, SiteClass::kPePsum},
                       {"valid", fs_pkg::PeValidField, 1, SiteClass::kPeValid}};
   static_assert(sizeof(pe) / sizeof(pe[0]) == fs_pkg::PeGroups, "a PE register of fs_pkg is missing here");
-  static_assert(kNumPeRegisters == fs_pkg::PeGroups, "Protection::pe must have one entry per PE register");
+  static_assert(kNumPeRegisters == fs_pkg::PeGroups, "Protection::registers must have one entry per PE register");
   for (int r = 0; r < rows; ++r)
     for (int c = 0; c < cols; ++c)
-      for (const PeReg& f : pe) {
-        const std::string name = "array.pe" + idx(r) + idx(c) + "." + f.name + "_q";
-        const std::string path = "u_ctrl.u_array.g_row" + idx(r) + ".g_col" + idx(c) + ".u_pe.g_" + f.name + ".u_" + f.name;
-        const uint32_t group = fs_pkg::GroupPe + uint32_t(r * cols + c) * fs_pkg::PeGroups + f.field;
-        if (!config.protectable) {
-          add(name, path, group, f.width, f.cls, r, c);
-          continue;
-        }
-        // Copy 0 is the register itself; the copies in use cover the protected bits only.
-        const Redundancy redundancy = config.protection.pe[f.field];
-        add(name, path + ".g_copy[0].u_copy", group, f.width, f.cls, r, c);
-        const int lsb = protected_lsb(redundancy, f.width);
-        for (int copy = 1; copy < copies(redundancy); ++copy)
-          add(name + ".copy" + std::to_string(copy), path + ".g_copy" + idx(copy) + ".u_copy", group, f.width - lsb,
-              f.cls, r, c, copy, lsb);
-      }
+      for (const PeReg& f : pe)
+        add_redundant("array.pe" + idx(r) + idx(c) + "." + f.name + "_q",
+                      "u_ctrl.u_array.g_row" + idx(r) + ".g_col" + idx(c) + ".u_pe.g_" + f.name + ".u_" + f.name,
+                      fs_pkg::GroupPe + uint32_t(r * cols + c) * fs_pkg::PeGroups + f.field, f.width, f.cls, r, c);
   // SRAM bits follow the flip-flops, buffer by buffer.
   uint64_t next = ff_bits_;
   for (int b = 0; b < kNumBuffers; ++b) {

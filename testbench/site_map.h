@@ -4,11 +4,13 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "model/accel/accel_config.h"
 #include "model/accel/arch_model.h"
+#include "model/accel/protection.h"
 
 namespace flipsim {
 
@@ -33,6 +35,8 @@ const char* site_class_name(SiteClass c);
 /// Parses a class name ("pe_psum", "wbuf", ...); false if unknown.
 bool parse_site_class(const std::string& name, SiteClass* out);
 bool is_sram_class(SiteClass c);
+/// The register class whose redundancy protects a flip-flop site class (pe_*, ctrl); nullopt for the others.
+std::optional<RegisterClass> register_class(SiteClass c);
 
 /// One register of the design: `width` flip-flops reached by fault group `group` (and, for a copy of a
 /// replicated register, `replica`), the register's bits lsb .. lsb + width - 1.
@@ -91,6 +95,10 @@ class SiteMap {
  private:
   void add(std::string name, std::string rtl_path, uint32_t group, int width, SiteClass cls, int row = -1,
            int col = -1, int replica = 0, int lsb = 0);
+  /// A register FS_FF_REDUNDANT builds (rtl/fs_macros.svh): `path` names its generate block's instance; a
+  /// Protectable build adds the copies in use of its class's redundancy.
+  void add_redundant(const std::string& name, const std::string& path, uint32_t group, int width, SiteClass cls,
+                     int row = -1, int col = -1);
 
   AccelConfig config_;
   std::vector<FfGroup> groups_;

@@ -53,22 +53,21 @@ void ArchModel::execute(const Descriptor& d, const std::function<void(const Tile
   rq.relu = (d[kDescRelu] >> fs_pkg::DescReluClampBit) & 1u;
   const bool clip = config_.protectable && ((d[kDescRelu] >> fs_pkg::DescReluClipBit) & 1u);
 
-  auto& abuf = buffer(Buffer::kAbuf);
-  auto& wbuf = buffer(Buffer::kWbuf);
-  auto& bbuf = buffer(Buffer::kBbuf);
-  auto& accbuf = buffer(Buffer::kAccbuf);
   auto& obuf = buffer(Buffer::kObuf);
   // The RTL truncates addresses to the buffer's address width; depths are powers of two.
-  auto at = [](std::vector<BufferWord>& mem, int64_t addr) -> BufferWord& {
-    return mem[size_t(addr) & (mem.size() - 1)];
+  auto read = [&](Buffer b, int64_t at) -> BufferWord& {
+    std::vector<BufferWord>& mem = buffer(b);
+    const size_t addr = size_t(at) & (mem.size() - 1);
+    if (on_read_) on_read_(b, addr);
+    return mem[addr];
   };
 
   std::vector<int64_t> weights(size_t(rows) * cols), psum(cols), act(rows), sums(cols);
   std::vector<ClipRange> clip_ranges(static_cast<size_t>(cols));
   for (int nt = 0; nt < n_tiles; ++nt) {
-    const BufferWord bias = at(bbuf, int64_t(d[kDescBbufBase]) + nt);
+    const BufferWord bias = read(Buffer::kBbuf, int64_t(d[kDescBbufBase]) + nt);
     if (clip) {
-      const BufferWord& word = at(bbuf, int64_t(d[kDescBbufBase]) + n_tiles + nt);
+      const BufferWord& word = read(Buffer::kBbuf, int64_t(d[kDescBbufBase]) + n_tiles + nt);
       for (int c = 0; c < cols; ++c) clip_ranges[size_t(c)] = clip_range_of_lane(word[c], data_bits);
     }
     int kt = 0;
@@ -76,14 +75,15 @@ void ArchModel::execute(const Descriptor& d, const std::function<void(const Tile
       for (int kx = 0; kx < kw; ++kx)
         for (int cb = 0; cb < cbs; ++cb, ++kt) {
           for (int r = 0; r < rows; ++r) {
-            const BufferWord& w = at(wbuf, int64_t(d[kDescWbufBase]) + (int64_t(nt) * k_tiles + kt) * rows + r);
+            const BufferWord& w =
+                read(Buffer::kWbuf, int64_t(d[kDescWbufBase]) + (int64_t(nt) * k_tiles + kt) * rows + r);
             for (int c = 0; c < cols; ++c) weights[size_t(r) * cols + c] = w[c];
           }
           int oy = int(d[kDescOyStart]), ox = int(d[kDescOxStart]);
           for (int m = 0; m < m_count; ++m) {
             const int iy = oy * stride + ky - pad, ix = ox * stride + kx - pad;
             if (iy >= 0 && iy < in_h && ix >= 0 && ix < in_w) {
-              const BufferWord& a = at(abuf, int64_t(d[kDescAbufBase]) + (int64_t(iy) * in_w + ix) * cbs + cb);
+              const BufferWord& a = read(Buffer::kAbuf, int64_t(d[kDescAbufBase]) + (int64_t(iy) * in_w + ix) * cbs + cb);
               for (int r = 0; r < rows; ++r) act[r] = a[r];
             } else {
               std::fill(act.begin(), act.end(), 0);
@@ -93,7 +93,7 @@ void ArchModel::execute(const Descriptor& d, const std::function<void(const Tile
               for (int r = 0; r < rows; ++r) s += act[r] * weights[size_t(r) * cols + c];
               psum[c] = s;
             }
-            BufferWord& acc = at(accbuf, m);
+            BufferWord& acc = read(Buffer::kAccbuf, m);
             const bool first = kt == 0, last = kt == k_tiles - 1;
             if (last) {
               const int64_t addr = (int64_t(d[kDescObufBase]) + int64_t(m) * n_tiles + nt) & int64_t(obuf.size() - 1);

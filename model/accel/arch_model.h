@@ -53,6 +53,12 @@ class ArchModel {
   /// accumulators (what the RTL's PPU observation taps show).
   using RequantObserver = std::function<void(uint32_t obuf_addr, const std::vector<int64_t>& sums)>;
 
+  /// Sees every word the controller reads, as the RTL's read enables: the activations of in-image pixels, every
+  /// weight and bias word (and clip word), the partial-sum word of every row of every tile. What a decoder on the
+  /// read path checks, and so what can raise its flags.
+  using ReadObserver = std::function<void(Buffer b, size_t addr)>;
+  void observe_reads(ReadObserver observer) { on_read_ = std::move(observer); }
+
   /// Runs one descriptor as the controller does; `on_tile_end` sees the buffers after every tile.
   void execute(const Descriptor& desc, const std::function<void(const TileEnd&)>& on_tile_end = {},
                const RequantObserver& on_requantize = {});
@@ -62,6 +68,7 @@ class ArchModel {
 
   AccelConfig config_;
   std::vector<BufferWord> buffers_[kNumBuffers];
+  ReadObserver on_read_;
 };
 
 /// Runs layers through the architectural model, pass by pass as the RTL driver does.

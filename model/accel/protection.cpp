@@ -1,5 +1,7 @@
 #include "model/accel/protection.h"
 
+#include <iterator>
+
 #include "model/accel/arch_model.h"
 #include "model/common/yaml_fields.h"
 
@@ -10,7 +12,7 @@ namespace {
 constexpr const char* kCodeNames[] = {"none", "parity", "secded"};
 constexpr const char* kRedundancyNames[] = {"none", "dmr", "tmr", "dmr_upper", "tmr_upper"};
 constexpr const char* kOnDetectNames[] = {"flag", "zero", "recompute"};
-constexpr const char* kPeRegisterNames[] = {"pe_weight", "pe_act", "pe_psum", "pe_valid"};
+constexpr const char* kRegisterClassNames[] = {"pe_weight", "pe_act", "pe_psum", "pe_valid", "ctrl"};
 
 template <typename E, size_t N>
 E parse_choice(const YamlFields& f, const std::string& key, const char* const (&names)[N], E fallback) {
@@ -23,16 +25,17 @@ E parse_choice(const YamlFields& f, const std::string& key, const char* const (&
 }
 
 static_assert(kProtectedBuffers == kNumBuffers, "Protection::buffer must have one code per buffer");
+static_assert(std::size(kRegisterClassNames) == kNumRegisterClasses, "a register class has no name");
 
 }  // namespace
 
 const char* code_name(Code c) { return kCodeNames[int(c)]; }
 const char* redundancy_name(Redundancy r) { return kRedundancyNames[int(r)]; }
 const char* on_detect_name(OnDetect d) { return kOnDetectNames[int(d)]; }
-const char* pe_register_name(PeRegister r) { return kPeRegisterNames[int(r)]; }
+const char* register_class_name(RegisterClass r) { return kRegisterClassNames[int(r)]; }
 
 bool Protection::operator==(const Protection& o) const {
-  return buffer == o.buffer && pe == o.pe && clip_activations == o.clip_activations && on_detect == o.on_detect &&
+  return buffer == o.buffer && registers == o.registers && clip_activations == o.clip_activations && on_detect == o.on_detect &&
          max_retries == o.max_retries;
 }
 
@@ -42,9 +45,9 @@ std::string Protection::describe() const {
   for (int b = 0; b < kNumBuffers; ++b)
     if (buffer[size_t(b)] != Code::kNone)
       add(std::string(buffer_name(Buffer(b))) + "=" + code_name(buffer[size_t(b)]));
-  for (int r = 0; r < kNumPeRegisters; ++r)
-    if (pe[size_t(r)] != Redundancy::kNone)
-      add(std::string(kPeRegisterNames[r]) + "=" + redundancy_name(pe[size_t(r)]));
+  for (int r = 0; r < kNumRegisterClasses; ++r)
+    if (registers[size_t(r)] != Redundancy::kNone)
+      add(std::string(kRegisterClassNames[r]) + "=" + redundancy_name(registers[size_t(r)]));
   if (clip_activations) add("clip_activations");
   if (out.empty()) return "none";
   if (detects()) add(std::string("on_detect=") + on_detect_name(on_detect));
@@ -86,13 +89,13 @@ int protected_lsb(Redundancy r, int width) {
 Protection read_protection(const YamlFields& f) {
   std::set<std::string> keys = {"clip_activations", "on_detect", "max_retries"};
   for (int b = 0; b < kNumBuffers; ++b) keys.insert(buffer_name(Buffer(b)));
-  for (const char* name : kPeRegisterNames) keys.insert(name);
+  for (const char* name : kRegisterClassNames) keys.insert(name);
   f.allow_only(keys);
   Protection p;
   for (int b = 0; b < kNumBuffers; ++b)
     p.buffer[size_t(b)] = parse_choice(f, buffer_name(Buffer(b)), kCodeNames, Code::kNone);
-  for (int r = 0; r < kNumPeRegisters; ++r)
-    p.pe[size_t(r)] = parse_choice(f, kPeRegisterNames[r], kRedundancyNames, Redundancy::kNone);
+  for (int r = 0; r < kNumRegisterClasses; ++r)
+    p.registers[size_t(r)] = parse_choice(f, kRegisterClassNames[r], kRedundancyNames, Redundancy::kNone);
   p.clip_activations = f.get_bool("clip_activations", false);
   p.on_detect = parse_choice(f, "on_detect", kOnDetectNames, OnDetect::kFlag);
   p.max_retries = int(f.get_int("max_retries", 0, 16, p.max_retries));

@@ -1,5 +1,5 @@
 // What protects the accelerator (a Protectable RTL build chooses it at run time): a code per buffer lane, a
-// redundancy per PE register class, and what happens on a detected error. Shared by the accelerator and
+// redundancy per register class (the PE's four and the controller's), and what happens on a detected error. Shared by the accelerator and
 // campaign configs, the site map (check bits and copies are fault sites), the RTL driver and the cost model.
 #pragma once
 
@@ -23,13 +23,15 @@ enum class OnDetect { kFlag, kZero, kRecompute };
 /// free of the generated RTL header: the accelerator YAML reader that CMake builds at configure time includes it.
 constexpr int kProtectedBuffers = 5;
 
-/// The PE register classes, in fs_pkg's field order (PeWeightField ...).
-enum class PeRegister { kWeight, kAct, kPsum, kValid };
+/// The register classes a redundancy protects: the PE's, in fs_pkg's field order (PeWeightField ...), then every
+/// register of the controller (its FSM, counters, strobes and accumulation pipeline: the `ctrl` site class).
+enum class RegisterClass { kPeWeight, kPeAct, kPePsum, kPeValid, kCtrl };
 constexpr int kNumPeRegisters = 4;
+constexpr int kNumRegisterClasses = 5;
 
 struct Protection {
   std::array<Code, kProtectedBuffers> buffer{};     ///< indexed by Buffer
-  std::array<Redundancy, kNumPeRegisters> pe{};     ///< indexed by PeRegister
+  std::array<Redundancy, kNumRegisterClasses> registers{};  ///< indexed by RegisterClass
   /// The post-processing unit clips every layer's outputs, except the logits, per output channel to the range the
   /// network produced on its calibration images (the first network.calibration_images training images).
   bool clip_activations = false;
@@ -44,7 +46,7 @@ struct Protection {
   }
   /// A code or a redundancy is in use: something can detect or correct (clipping does neither).
   bool detects() const {
-    for (Redundancy r : pe)
+    for (Redundancy r : registers)
       if (r != Redundancy::kNone) return true;
     return coded();
   }
@@ -59,7 +61,7 @@ struct Protection {
 const char* code_name(Code c);
 const char* redundancy_name(Redundancy r);
 const char* on_detect_name(OnDetect d);
-const char* pe_register_name(PeRegister r);  ///< "pe_weight", ...
+const char* register_class_name(RegisterClass r);  ///< "pe_weight", ..., "ctrl"
 
 /// Hamming bits r for k data bits (the smallest r with 2^r >= k + r + 1); rtl/fs_ecc_pkg.sv's hamming_bits.
 int hamming_bits(int data_bits);
@@ -72,7 +74,7 @@ int copies(Redundancy r);
 int protected_lsb(Redundancy r, int width);
 
 /// Reads a `protection:` mapping (keys abuf, wbuf, bbuf, accbuf, obuf: none|parity|secded; pe_weight, pe_act,
-/// pe_psum, pe_valid: none|dmr|tmr|dmr_upper|tmr_upper; clip_activations: bool; on_detect: flag|zero|recompute;
+/// pe_psum, pe_valid, ctrl: none|dmr|tmr|dmr_upper|tmr_upper; clip_activations: bool; on_detect: flag|zero|recompute;
 /// max_retries).
 Protection read_protection(const YamlFields& fields);
 

@@ -1,7 +1,9 @@
 // SRAM bit-error-rate injections without the RTL. Their flips land on stored data once a pass's buffers are
 // loaded, and neither the controller's schedule nor its addresses depend on data, so the architectural model
 // (the buffers word by word, bit-exact with the RTL) running the same passes with the same flips
-// (draw_ber_faults) computes what the RTL computes. `flipsim campaign --crosscheck` holds it to the full-RTL
+// (draw_ber_faults) computes what the RTL computes. Under a buffer code each flipped lane reads as the RTL's
+// decoder returns it (model/accel/buffer_code.h), and the decoders' flags are raised by the words the pass reads;
+// a flagged pass under `recompute` runs again from clean loads, as the host reruns it. `flipsim campaign --crosscheck` holds it to the full-RTL
 // engine, injection by injection, on every buffer.
 #pragma once
 
@@ -33,6 +35,8 @@ class BerArchEngine : public ConvEngine {
   int flips() const { return flips_; }
   /// Layer of every pass, as RtlEngine::pass_layers().
   const std::vector<std::string>& pass_layers() const { return pass_layers_; }
+  /// What the buffers' codes reported, as RtlEngine::protection_events().
+  const ProtectionEvents& protection_events() const { return events_; }
 
  private:
   ArchModel model_;
@@ -42,6 +46,7 @@ class BerArchEngine : public ConvEngine {
   ObservedRows* observed_;
   int flips_ = 0;
   std::vector<std::string> pass_layers_;
+  ProtectionEvents events_;
 };
 
 }  // namespace flipsim

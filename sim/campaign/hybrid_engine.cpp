@@ -276,6 +276,7 @@ void HybridEngine::check_golden(int index, uint64_t k) {
     if (!flags) return;
     const bool recompute = flags->detected && rtl_.config().protection.recomputes();
     events_.recomputes += recompute ? 1 : 0;
+    if (recompute) golden_reruns_.push_back(index);
     events_.detected_passes += flags->detected && !recompute ? 1 : 0;
     events_.corrected_passes += flags->corrected ? 1 : 0;
   }

@@ -90,6 +90,10 @@ class HybridEngine : public ConvEngine {
   int current_pass() const { return current_pass_; }
   /// Layer of every pass started so far (a hung pass is the last one), as RtlEngine::pass_layers().
   const std::vector<std::string>& pass_layers() const { return pass_layers_; }
+  /// Passes the host recomputed after their state had become golden: the rerun, not simulated, is the golden run,
+  /// so every row their post-processing unit requantized is the golden one in the end (the RTL's rerun rewrites
+  /// what the faulty run's rows showed).
+  const std::vector<int>& golden_reruns() const { return golden_reruns_; }
 
  private:
   struct PassRun {
@@ -123,6 +127,7 @@ class HybridEngine : public ConvEngine {
   bool end_checked_ = false;   ///< the current pass's end has been compared
   int flips_ = 0;
   ProtectionEvents events_;
+  std::vector<int> golden_reruns_;
   std::vector<std::string> pass_layers_;
 };
 

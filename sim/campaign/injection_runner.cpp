@@ -78,11 +78,10 @@ EngineComparison InjectionRunner::compare_engines(const Injection& inj) {
 }
 
 InjectionRunner::Route InjectionRunner::hybrid_route(const Injection& inj) {
-  // The architectural model knows no check bits: bit-error rates run on the RTL while a buffer code is in use
-  // (the rest of a protection cannot act on them, and the model clips as the PPU does). The hybrid engine's RTL
-  // windows carry protection in their state (hybrid_engine.h).
-  if (inj.model == FaultModel::kSramBer)
-    return setup_.config.network.accel.protection.coded() ? Route::kFull : Route::kArchitectural;
+  // Bit-error rates run on the architectural model, which decodes coded words as the RTL does and clips as the PPU
+  // does (the rest of a protection cannot act on SRAM flips). The hybrid engine's RTL windows carry protection in
+  // their state (hybrid_engine.h).
+  if (inj.model == FaultModel::kSramBer) return Route::kArchitectural;
   return hybrid_runs(inj, trajectory(inj.image)) ? Route::kHybrid : Route::kFull;
 }
 
@@ -193,6 +192,9 @@ InjectionRunner::FaultyRun InjectionRunner::run_hybrid(const Injection& inj, con
   run.flips = hybrid.flips();
   run.layers = hybrid.pass_layers();
   run.protection = hybrid.protection_events();
+  for (int pass : hybrid.golden_reruns())
+    for (auto it = run.observed.begin(); it != run.observed.end();)
+      it = it->first.first == pass ? run.observed.erase(it) : std::next(it);
   return run;
 }
 
@@ -205,6 +207,7 @@ InjectionRunner::FaultyRun InjectionRunner::run_architectural(const Injection& i
   run.values = setup_.net.run(setup_.net.quantize_image(setup_.test.image(size_t(inj.image))), arch);
   run.flips = arch.flips();
   run.layers = arch.pass_layers();
+  run.protection = arch.protection_events();
   return run;
 }
 

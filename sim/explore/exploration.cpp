@@ -39,21 +39,16 @@ void tally(OptionResult& o, const std::vector<InjectionRecord>& rows) {
 /// Whether `protection` turns a single upset of `site` into a corrected or detected error by construction.
 bool covers(const Protection& protection, const SiteMap& map, const Site& site) {
   if (site.sram) return protection.buffer[size_t(site.buffer)] != Code::kNone;
-  static_assert(int(SiteClass::kPeWeight) == int(PeRegister::kWeight) &&
-                    int(SiteClass::kPeAct) == int(PeRegister::kAct) &&
-                    int(SiteClass::kPePsum) == int(PeRegister::kPsum) &&
-                    int(SiteClass::kPeValid) == int(PeRegister::kValid),
-                "the PE register classes come first, in PeRegister's order");
-  const int cls = int(site.cls);
-  if (cls > int(SiteClass::kPeValid)) return false;
-  const Redundancy r = protection.pe[size_t(cls)];
+  const std::optional<RegisterClass> cls = register_class(site.cls);
+  if (!cls) return false;
+  const Redundancy r = protection.registers[size_t(*cls)];
   return r != Redundancy::kNone && site.bit >= protected_lsb(r, map.ff_groups()[size_t(site.ff_group)].width);
 }
 
 bool detect_only(const Protection& p) {
   for (Code c : p.buffer)
     if (c == Code::kParity) return true;
-  for (Redundancy r : p.pe)
+  for (Redundancy r : p.registers)
     if (r == Redundancy::kDmr || r == Redundancy::kDmrUpper) return true;
   return false;
 }

@@ -21,8 +21,9 @@ YAML::Node protection_node(const Protection& p) {
   YAML::Node n(YAML::NodeType::Map);
   for (int b = 0; b < kProtectedBuffers; ++b)
     if (p.buffer[size_t(b)] != Code::kNone) n[buffer_name(Buffer(b))] = code_name(p.buffer[size_t(b)]);
-  for (int r = 0; r < kNumPeRegisters; ++r)
-    if (p.pe[size_t(r)] != Redundancy::kNone) n[pe_register_name(PeRegister(r))] = redundancy_name(p.pe[size_t(r)]);
+  for (int r = 0; r < kNumRegisterClasses; ++r)
+    if (p.registers[size_t(r)] != Redundancy::kNone)
+      n[register_class_name(RegisterClass(r))] = redundancy_name(p.registers[size_t(r)]);
   if (p.clip_activations) n["clip_activations"] = true;
   n["on_detect"] = on_detect_name(p.on_detect);
   n["max_retries"] = p.max_retries;

@@ -60,12 +60,15 @@ ProtectionCost protection_cost(const AccelConfig& accel) {
     cost.transistors += lanes * transistors;
   }
   for (const FfGroup& g : map.ff_groups()) {
-    if (int(g.cls) > int(SiteClass::kPeValid)) continue;  // PE register classes first, in PeRegister's order
+    const std::optional<RegisterClass> cls = register_class(g.cls);
+    if (!cls) continue;
     if (g.replica > 0) {
       cost.flip_flop_bits += uint64_t(g.width);
       continue;
     }
-    const auto [cells, transistors] = register_overhead(g.width, p.pe[size_t(g.cls)], zero);
+    // The controller's comparators never zero (rtl/fs_ctrl.sv).
+    const auto [cells, transistors] =
+        register_overhead(g.width, p.registers[size_t(*cls)], zero && *cls != RegisterClass::kCtrl);
     cost.cells += cells;
     cost.transistors += transistors;
   }

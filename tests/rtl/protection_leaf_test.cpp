@@ -19,6 +19,7 @@
 #include "Vecc_pair8.h"
 #include "Vff_redundant_wrap1.h"
 #include "Vff_redundant_wrap8.h"
+#include "model/accel/buffer_code.h"
 #include "rtl/fs_pkg.h"
 
 namespace flipsim {
@@ -267,6 +268,53 @@ TEST(CodeNone, StoresNoCheckBitsAndNeverFlags) {
     }
   }
 }
+
+// ---------------------------------------------------------------------------------------------------------------
+// The C++ codes the architectural model reads coded buffers with (model/accel/buffer_code.h) against the circuits.
+
+template <class Pair>
+void expect_model_decodes_as_circuit(Pair& pair, Code code, uint64_t data, uint64_t flip) {
+  const int w = Pair::kWidth;
+  const uint64_t check = encode_check(code, data, w);
+  ASSERT_EQ(check, pair.check(code_e(code), data)) << describe(data, 0, false) << " code " << code_name(code);
+  for (bool zero : {false, true}) {
+    const Decoded circuit = pair.decode(code_e(code), zero, data, flip);
+    const DecodedLane model = decode_lane(code, zero, (data ^ flip) & low_mask(w), check ^ (flip >> w), w);
+    ASSERT_EQ(model.data, circuit.data) << describe(data, flip, zero) << " code " << code_name(code);
+    ASSERT_EQ(model.detected, circuit.detected) << describe(data, flip, zero) << " code " << code_name(code);
+    ASSERT_EQ(model.corrected, circuit.corrected) << describe(data, flip, zero) << " code " << code_name(code);
+  }
+}
+
+TEST(BufferCodeModel, DecodesEveryStoredWordAsTheCircuitWidth8) {
+  // Data 0 stores the all-zero codeword under every code, so its flips are every stored word there is; every
+  // other data value with every pattern of up to three flips.
+  EccPair8 pair;
+  for (Code code : {Code::kNone, Code::kParity, Code::kSecded}) {
+    for (uint64_t flip = 0; flip <= low_mask(EccPair8::kCodeBits); ++flip)
+      ASSERT_NO_FATAL_FAILURE(expect_model_decodes_as_circuit(pair, code, 0, flip));
+    for (uint64_t data = 1; data < 256; ++data)
+      for (uint64_t flip = 0; flip <= low_mask(EccPair8::kCodeBits); ++flip)
+        if (__builtin_popcountll(flip) <= 3) ASSERT_NO_FATAL_FAILURE(expect_model_decodes_as_circuit(pair, code, data, flip));
+  }
+}
+
+template <class Pair>
+void check_model_sampled(uint64_t seed) {
+  Pair pair;
+  std::mt19937_64 rng(seed);
+  for (Code code : {Code::kNone, Code::kParity, Code::kSecded})
+    for (int n = 0; n < 20000; ++n) {
+      const uint64_t data = rng() & low_mask(Pair::kWidth);
+      uint64_t flip = 0;
+      for (int k = int(rng() % 5); k > 0; --k) flip ^= uint64_t{1} << (rng() % Pair::kCodeBits);
+      if (n % 10 == 0) flip = rng() & low_mask(Pair::kCodeBits);  // any stored word
+      ASSERT_NO_FATAL_FAILURE(expect_model_decodes_as_circuit(pair, code, data, flip));
+    }
+}
+
+TEST(BufferCodeModel, DecodesAsTheCircuitWidth16) { check_model_sampled<EccPair16>(161); }
+TEST(BufferCodeModel, DecodesAsTheCircuitWidth32) { check_model_sampled<EccPair32>(321); }
 
 // ---------------------------------------------------------------------------------------------------------------
 // The redundant register (ff_redundant_wrap.sv, fault group 5), at widths 8 and 1.

@@ -21,7 +21,7 @@ TEST_P(RtlNetwork, EqualsGoldenOnTestImages) {
   // calibrated on few images (so that the test images' activations are clipped too).
   if (accel.protectable) {
     accel.protection.buffer.fill(Code::kSecded);
-    accel.protection.pe.fill(Redundancy::kTmr);
+    accel.protection.registers.fill(Redundancy::kTmr);
     accel.protection.clip_activations = true;
   }
   const std::string suffix = accel.data_bits == 16 ? "_int16" : "";

@@ -25,7 +25,14 @@ Protection all_buffers(Code code, OnDetect on_detect = OnDetect::kFlag) {
 
 Protection all_pe(Redundancy r, OnDetect on_detect = OnDetect::kFlag) {
   Protection p;
-  p.pe.fill(r);
+  std::fill_n(p.registers.begin(), kNumPeRegisters, r);
+  p.on_detect = on_detect;
+  return p;
+}
+
+Protection controller(Redundancy r, OnDetect on_detect = OnDetect::kFlag) {
+  Protection p;
+  p.registers[size_t(RegisterClass::kCtrl)] = r;
   p.on_detect = on_detect;
   return p;
 }
@@ -78,17 +85,25 @@ auto sram_upset(fs_pkg::buffer_e buffer, uint64_t mask) {
   };
 }
 
-/// Flips `mask` of copy `replica` of PE[0][0]'s register `field` for one cycle, `delay` cycles into the pass.
-auto pe_upset(uint32_t field, int replica, uint64_t mask, uint64_t delay) {
+/// Flips `mask` of copy `replica` of fault group `group` for one cycle, `delay` cycles into the pass.
+auto ff_upset(uint32_t group, int replica, uint64_t mask, uint64_t delay) {
   return [=](Harness& h, PassStage stage, HostPort&) {
     if (stage != PassStage::kStarted) return;
     FfFault f;
-    f.group = fs_pkg::GroupPe + field;
+    f.group = group;
     f.replica = replica;
     f.flip_mask = mask;
     h.injector().schedule_ff(f, delay, 1);
   };
 }
+
+/// The same in PE[0][0]'s register `field`.
+auto pe_upset(uint32_t field, int replica, uint64_t mask, uint64_t delay) {
+  return ff_upset(fs_pkg::GroupPe + field, replica, mask, delay);
+}
+
+/// The same in the controller's output-row counter while the pass streams its pixels.
+auto oy_upset(int replica) { return ff_upset(fs_pkg::GroupCtrl + fs_pkg::CtrlOyOffset, replica, 1, 12); }
 
 class ProtectedRtlVsGolden : public ::testing::TestWithParam<Case> {};
 
@@ -105,6 +120,7 @@ INSTANTIATE_TEST_SUITE_P(
                       Case{"secded", all_buffers(Code::kSecded)}, Case{"dmr", all_pe(Redundancy::kDmr)},
                       Case{"tmr", all_pe(Redundancy::kTmr)}, Case{"tmr_upper_zero", all_pe(Redundancy::kTmrUpper,
                                                                                             OnDetect::kZero)},
+                      Case{"ctrl_dmr", controller(Redundancy::kDmr)}, Case{"ctrl_tmr", controller(Redundancy::kTmr)},
                       Case{"clip", [] {
                              Protection p;
                              p.clip_activations = true;
@@ -112,7 +128,7 @@ INSTANTIATE_TEST_SUITE_P(
                            }()},
                       Case{"clip_secded_tmr", [] {
                              Protection p = all_buffers(Code::kSecded);
-                             p.pe.fill(Redundancy::kTmr);
+                             p.registers.fill(Redundancy::kTmr);
                              p.clip_activations = true;
                              return p;
                            }()}),
@@ -172,7 +188,14 @@ INSTANTIATE_TEST_SUITE_P(
         UpsetCase{"dmr_detects_copy1", all_pe(Redundancy::kDmr), pe_upset(fs_pkg::PeWeightField, 1, 0x40, 40), true, 0,
                   1, 0},
         UpsetCase{"dmr_recompute_repairs", all_pe(Redundancy::kDmr, OnDetect::kRecompute),
-                  pe_upset(fs_pkg::PeWeightField, 0, 0x40, 40), true, 0, 0, 1}),
+                  pe_upset(fs_pkg::PeWeightField, 0, 0x40, 40), true, 0, 0, 1},
+        UpsetCase{"unprotected_ctrl_flip", Protection{}, oy_upset(0), false, 0, 0, 0},
+        UpsetCase{"ctrl_tmr_masks_copy0", controller(Redundancy::kTmr), oy_upset(0), true, 1, 0, 0},
+        UpsetCase{"ctrl_tmr_masks_copy1", controller(Redundancy::kTmr), oy_upset(1), true, 1, 0, 0},
+        UpsetCase{"ctrl_tmr_masks_copy2", controller(Redundancy::kTmr), oy_upset(2), true, 1, 0, 0},
+        UpsetCase{"ctrl_dmr_detects_copy0", controller(Redundancy::kDmr), oy_upset(0), false, 0, 1, 0},
+        UpsetCase{"ctrl_dmr_recompute_repairs", controller(Redundancy::kDmr, OnDetect::kRecompute), oy_upset(0), true,
+                  0, 0, 1}),
     [](const auto& info) { return std::string(info.param.name); });
 
 // Clipping acts on each output alone: under an activation-buffer upset the clipped layer's output is the

@@ -60,7 +60,7 @@ AccelConfig fully_used_accel() {
   AccelConfig c = test_accel();
   if (c.protectable) {
     c.protection.buffer.fill(Code::kSecded);
-    c.protection.pe.fill(Redundancy::kTmr);
+    c.protection.registers.fill(Redundancy::kTmr);
     c.protection.clip_activations = true;
   }
   return c;

@@ -44,7 +44,7 @@ TEST(Protection, ReadsEveryKeyAndDescribesIt) {
   EXPECT_EQ(p.buffer[size_t(Buffer::kWbuf)], Code::kSecded);
   EXPECT_EQ(p.buffer[size_t(Buffer::kAccbuf)], Code::kParity);
   EXPECT_EQ(p.buffer[size_t(Buffer::kAbuf)], Code::kNone);
-  EXPECT_EQ(p.pe[size_t(PeRegister::kPsum)], Redundancy::kTmrUpper);
+  EXPECT_EQ(p.registers[size_t(RegisterClass::kPePsum)], Redundancy::kTmrUpper);
   EXPECT_EQ(p.on_detect, OnDetect::kRecompute);
   EXPECT_EQ(p.max_retries, 2);
   EXPECT_TRUE(p.any());
@@ -81,7 +81,7 @@ TEST(Protection, SiteMapAddsCheckBitsAndCopiesInUseOnly) {
   AccelConfig c = load_accel_config(FLIPSIM_SOURCE_DIR "/configs/accel/protectable_8x8.yaml");
   const SiteMap none(c);
   c.protection.buffer[size_t(Buffer::kWbuf)] = Code::kSecded;
-  c.protection.pe[size_t(PeRegister::kPsum)] = Redundancy::kTmrUpper;
+  c.protection.registers[size_t(RegisterClass::kPePsum)] = Redundancy::kTmrUpper;
   const SiteMap some(c);
   EXPECT_EQ(some.stored_bits(Buffer::kWbuf), 8 + 5);
   EXPECT_EQ(some.stored_bits(Buffer::kAbuf), 8);

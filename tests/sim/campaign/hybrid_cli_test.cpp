@@ -74,12 +74,20 @@ TEST(HybridEngine, LongStuckAtGivesTheSameRowsAsTheFullRtlEngine) {
 // Bit-error rates run on the architectural model, not a cycle of RTL: the rows must still be the full RTL's,
 // with many flips in the words the passes read (most rows not masked) and in every buffer.
 TEST(HybridEngine, BitErrorRatesOnTheArchitecturalModelGiveTheFullRtlRows) {
-  // The last: a protectable design clipping its activations (its PE copies cannot see an SRAM flip).
-  const std::string clipping = "  accelerator: " FLIPSIM_SOURCE_DIR "/configs/accel/protectable_8x8.yaml\n"
-                               "  protection: {pe_psum: tmr, clip_activations: true}\n";
+  // Then protectable designs: one clipping its activations (its PE copies cannot see an SRAM flip), and codes that
+  // correct, detect, zero and recompute, on every buffer (the model decodes as the RTL; the decoders' flags come
+  // from the words each pass reads, partial sums included).
+  const std::string protectable = "  accelerator: " FLIPSIM_SOURCE_DIR "/configs/accel/protectable_8x8.yaml\n";
+  const std::string clipping = protectable + "  protection: {pe_psum: tmr, clip_activations: true}\n";
+  const std::string recompute = protectable + "  protection: {abuf: parity, wbuf: secded, bbuf: secded, accbuf: secded,"
+                                              " obuf: parity, on_detect: recompute}\n";
+  const std::string zero = protectable + "  protection: {abuf: secded, wbuf: parity, bbuf: parity, accbuf: parity,"
+                                         " on_detect: zero, clip_activations: true}\n";
+  const std::string flag = protectable + "  protection: {abuf: secded, wbuf: secded, bbuf: parity, accbuf: secded}\n";
+  const std::string all = "[abuf, wbuf, bbuf, accbuf, obuf]";
   for (const auto& [buffers, accel] : std::vector<std::pair<std::string, std::string>>{
-           {"[abuf, wbuf, bbuf, accbuf, obuf]", ""}, {"[wbuf]", ""}, {"[abuf]", ""}, {"[bbuf]", ""},
-           {"[abuf, wbuf, bbuf]", clipping}}) {
+           {all, ""}, {"[wbuf]", ""}, {"[abuf]", ""}, {"[bbuf]", ""}, {"[abuf, wbuf, bbuf]", clipping},
+           {all, recompute}, {all, zero}, {all, flag}}) {
     SCOPED_TRACE(buffers + accel);
     const std::string config = test::write_campaign(
         "hybrid_ber", accel + "  images: 3\n  targets: {classes: " + buffers +
@@ -87,12 +95,14 @@ TEST(HybridEngine, BitErrorRatesOnTheArchitecturalModelGiveTheFullRtlRows) {
     BothEngines runs;
     ASSERT_NO_FATAL_FAILURE(run_on_both_engines(config, "ber", &runs));
     ASSERT_EQ(runs.full.size(), 16u);
-    size_t corrupted = 0;
+    size_t corrupted = 0, protection_acted = 0;
     for (size_t i = 0; i < runs.full.size(); ++i) {
       EXPECT_EQ(runs.full[i], runs.hybrid[i]) << "row " << i;
       corrupted += runs.full[i]["outcome"] != "masked" || runs.full[i]["masked_at"] != "array";
+      protection_acted += runs.full[i]["outcome"] == "detected" || runs.full[i]["outcome"] == "corrected";
     }
     EXPECT_GT(corrupted, 4u) << "too few flips reached a result for the comparison to mean anything";
+    if (accel == recompute || accel == flag) EXPECT_GT(protection_acted, 4u) << "the codes must have acted";
     EXPECT_EQ(runs.hybrid_cycles, 0u);
   }
 }
@@ -125,7 +135,8 @@ TEST(HybridEngine, CrosscheckHoldsOnAProtectedDesign) {
       "hybrid_crosscheck_protected",
       "  accelerator: " FLIPSIM_SOURCE_DIR "/configs/accel/protectable_8x8.yaml\n"
       "  protection: {abuf: parity, wbuf: secded, bbuf: secded, accbuf: secded, obuf: parity, pe_weight: tmr,\n"
-      "               pe_act: dmr, pe_psum: tmr_upper, pe_valid: tmr, on_detect: recompute, clip_activations: true}\n"
+      "               pe_act: dmr, pe_psum: tmr_upper, pe_valid: tmr, ctrl: dmr, on_detect: recompute,\n"
+      "               clip_activations: true}\n"
       "  images: 2\n  fault: {model: flip}\n  injections: 2\n  seed: 4\n  workers: 2\n");
   const test::CliRun r = test::run_flipsim("campaign " + config + " --db " + fresh_db("hybrid_crosscheck_protected") +
                                            " --crosscheck 1 --json");
