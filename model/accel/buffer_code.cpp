@@ -1,5 +1,8 @@
 #include "model/accel/buffer_code.h"
 
+#include <cmath>
+#include <vector>
+
 namespace flipsim {
 
 namespace {
@@ -70,6 +73,35 @@ DecodedLane decode_lane(Code code, bool zero_on_detect, uint64_t data, uint64_t 
     }
   }
   if (out.detected && zero_on_detect) out.data = 0;
+  return out;
+}
+
+LaneOutcomes lane_outcomes(Code code, int width, double ber) {
+  const int n = width + code_bits(code, width);
+  LaneOutcomes out;
+  // Every pattern of k flipped bits (choose positions in increasing order), through the decoder on data 0.
+  std::vector<int> at;
+  const auto visit = [&](auto&& self, int from) -> void {
+    if (!at.empty()) {
+      uint64_t mask = 0;
+      for (int b : at) mask |= uint64_t{1} << b;
+      const double p = std::pow(ber, double(at.size())) * std::pow(1 - ber, double(n - int(at.size())));
+      const DecodedLane read = decode_lane(code, false, mask & low_bits(width), mask >> width, width);
+      if (read.detected) out.detected += p;
+      else if (read.data != 0) {
+        out.silent += p;
+        out.silent_bits += p * __builtin_popcountll(read.data);
+      }
+      else if (read.corrected) out.corrected += p;
+    }
+    if (int(at.size()) == kMaxLanePatternBits) return;
+    for (int b = from; b < n; ++b) {
+      at.push_back(b);
+      self(self, b + 1);
+      at.pop_back();
+    }
+  };
+  visit(visit, 0);
   return out;
 }
 

@@ -23,4 +23,15 @@ struct DecodedLane {
 /// What the decoder returns for a lane stored as `data` and `check`.
 DecodedLane decode_lane(Code code, bool zero_on_detect, uint64_t data, uint64_t check, int width);
 
+/// What one read of a lane returns when each of its stored bits (data and the check bits in use) has flipped with
+/// probability `ber`: the probabilities that the decoder corrects, detects, or returns other data unflagged
+/// (silent). Exact over flip patterns of up to kMaxLanePatternBits bits (the codes are linear, so the outcome is the
+/// pattern's alone); the rest, at most C(n, kMaxLanePatternBits + 1) ber^(kMaxLanePatternBits + 1), is left out.
+struct LaneOutcomes {
+  double corrected = 0, detected = 0, silent = 0;
+  double silent_bits = 0;  ///< expected wrong data bits per read from the silent patterns
+};
+constexpr int kMaxLanePatternBits = 4;
+LaneOutcomes lane_outcomes(Code code, int width, double ber);
+
 }  // namespace flipsim

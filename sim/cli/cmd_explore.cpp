@@ -32,8 +32,8 @@ void register_explore(CLI::App& app, int& exit_code) {
   c->add_option("--workers", o->workers, "campaign worker processes (default: one per core)")
       ->check(CLI::Range(1, 256));
   c->add_option("--engine", o->engine,
-                "hybrid: the RTL runs only while a fault is live (default; bit-error rates run on the full RTL of a "
-                "protectable design); full: every cycle of every inference on the RTL")
+                "hybrid: the RTL runs only while a fault is live (default; bit-error rates run on the architectural "
+                "model, which decodes the buffers' codes as the RTL); full: every cycle of every inference on the RTL")
       ->check(CLI::IsMember({"hybrid", "full"}))
       ->capture_default_str();
   c->add_flag("--json", o->json,

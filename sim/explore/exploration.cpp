@@ -5,11 +5,13 @@
 #include <filesystem>
 #include <map>
 #include <memory>
+#include <thread>
 
 #include "sim/campaign/campaign_config.h"
 #include "sim/campaign/campaign_runner.h"
 #include "sim/campaign/fault_plan.h"
 #include "sim/campaign/result_store.h"
+#include "sim/explore/ber_prediction.h"
 #include "testbench/site_map.h"
 
 namespace flipsim {
@@ -80,8 +82,21 @@ double class_size(const TargetSpace& s, const std::string& name) {
 /// or unused): per class when the campaign draws a class first, else over all sites.
 void predict(const StoredCampaign& option, const StoredCampaign& baseline, OptionResult& o) {
   const CampaignConfig& campaign = option.campaign;
+  if (campaign.fault == FaultModel::kSramBer) {
+    double baseline_critical = 0;
+    for (const InjectionRecord& r : baseline.injections) baseline_critical += r.outcome == Outcome::kSdcCritical;
+    baseline_critical /= double(std::max<size_t>(1, baseline.injections.size()));
+    if (baseline.campaign.network.accel.protection.any()) baseline_critical = -1;  // no unprotected reference
+    const BerPrediction p = predict_ber_option(campaign, baseline_critical,
+                                               int(std::max(1u, std::thread::hardware_concurrency())));
+    o.predicted = p.critical;
+    o.prediction_note = p.note;
+    if (p.critical >= 0 && o.option.protection.on_detect == OnDetect::kFlag && o.option.protection.coded())
+      o.predicted_detected = p.flagged;
+    return;
+  }
   if (campaign.fault != FaultModel::kFlip && campaign.fault != FaultModel::kSramFlip) {
-    o.prediction_note = "predicted for single upsets (flip, sram_flip) only";
+    o.prediction_note = "predicted for single upsets (flip, sram_flip) and bit-error rates (sram_ber) only";
     return;
   }
   if (o.option.protection.clip_activations) {
@@ -215,6 +230,8 @@ nlohmann::json to_json(const ExplorationResult& r) {
                         {"fault_free_accuracy", o.fault_free_accuracy.value},
                         {"detected_rate", o.detected_rate.value},
                         {"predicted", o.predicted >= 0 ? nlohmann::json(o.predicted) : nlohmann::json()},
+                        {"predicted_detected",
+                         o.predicted_detected >= 0 ? nlohmann::json(o.predicted_detected) : nlohmann::json()},
                         {"prediction_note", o.prediction_note},
                         {"paired_with_baseline", o.paired},
                         {"critical_only_baseline", o.paired ? nlohmann::json(o.critical_only_baseline) : nlohmann::json()},
@@ -247,9 +264,10 @@ void print_exploration(const ExplorationResult& r) {
   }
   fmt::print("area: CMOS transistors of the added logic (Yosys, stat -tech cmos) plus 6 per added stored bit; "
              "fault-free: accuracy of the same inferences without faults; "
-             "predicted: critical-SDC rate from the baseline's injections and what each option covers\n");
+             "predicted: critical-SDC rate from the baseline's injections and what each option covers (single "
+             "upsets), or from the data-level model and the codes' per-lane outcomes (bit-error rates)\n");
   for (const OptionResult& o : r.options)
-    if (o.predicted < 0) fmt::print("  {}: {}\n", o.option.name, o.prediction_note);
+    if (!o.prediction_note.empty() && &o != &r.options.front()) fmt::print("  {}: {}\n", o.option.name, o.prediction_note);
   for (const OptionResult& o : r.options)
     if (o.paired)
       fmt::print("  {}: the baseline's injections exactly; critical without it only {}, with it only {} (exact "

@@ -31,6 +31,8 @@ struct OptionResult {
   /// predicted (`prediction_note` says why).
   double predicted = -1;
   std::string prediction_note;
+  /// Under a bit-error rate with on_detect: flag, the predicted share of inferences a code flags (< 0: none).
+  double predicted_detected = -1;
   /// Against the baseline, when both campaigns drew the same injections (the option adds no site to the targets,
   /// and every row has the same image, site, pass, cycle, mask and flips): inferences critical only without the
   /// option, only with it, and the exact McNemar p-value of that difference.

@@ -1,0 +1,105 @@
+#include "sim/explore/ber_prediction.h"
+
+#include <cmath>
+#include <fmt/format.h>
+
+#include "model/accel/arch_model.h"
+#include "model/accel/buffer_code.h"
+#include "model/common/config_error.h"
+#include "model/soft_error/sweep_config.h"
+#include "sim/campaign/fault_plan.h"
+#include "sim/validate/campaign_prediction.h"
+
+namespace flipsim {
+
+namespace {
+
+/// Lanes of each buffer one inference reads while their load-time flips can still be there: the words each pass
+/// reads (ArchModel's read observer: addresses do not depend on data), the partial-sum words before their first
+/// write among them. A word read twice in a pass counts once: it returns the same decoded lanes every time.
+std::array<double, kNumBuffers> lane_reads(const nn::QNetwork& net, const AccelConfig& accel) {
+  std::array<double, kNumBuffers> reads{};
+  ArchModel model(accel);
+  std::array<std::vector<bool>, kNumBuffers> seen;
+  model.observe_reads([&](Buffer b, size_t addr) {
+    std::vector<bool>& words = seen[size_t(b)];
+    if (words.empty()) words.assign(model.buffer(b).size(), false);
+    if (words[addr]) return;
+    words[addr] = true;
+    reads[size_t(b)] += double(model.buffer(b)[addr].size());
+  });
+  for (size_t i : net.accel_ops()) {
+    const nn::QOp& op = net.ops[i];
+    const nn::QValue& in = net.values[size_t(op.inputs[0])];
+    const LayerPlan plan = plan_layer(in.height, in.width, op.layer, accel);
+    for (const LayerPass& pass : plan.passes) {
+      for (auto& words : seen) words.clear();
+      model.execute(pass.desc);
+    }
+  }
+  return reads;
+}
+
+}  // namespace
+
+BerPrediction predict_ber_option(const CampaignConfig& campaign, double baseline_critical, int threads) {
+  BerPrediction out;
+  const Protection& protection = campaign.network.accel.protection;
+  if (protection.clip_activations) {
+    out.note = "not modelled: clipping changes how far an upset spreads";
+    return out;
+  }
+  if (protection.on_detect == OnDetect::kZero && protection.coded()) {
+    out.note = "not modelled: a detected value read as zero is no bit flip of the data-level model";
+    return out;
+  }
+  const std::vector<Buffer> buffers = TargetSpace(SiteMap(campaign.network.accel), campaign).buffers();
+  CampaignConfig uncoded = campaign;
+  uncoded.targets.classes.clear();
+  std::vector<Buffer> coded;
+  for (Buffer b : buffers) {
+    if (protection.buffer[size_t(b)] != Code::kNone) coded.push_back(b);
+    else uncoded.targets.classes.push_back(SiteClass(int(SiteClass::kAbuf) + int(b)));
+  }
+  // The uncoded buffers' flips: the data-level model (accbuf and obuf alone rewrite every word before its data
+  // is used: no critical SDC).
+  if (!uncoded.targets.classes.empty()) {
+    try {
+      out.uncoded_critical = predict_campaign(uncoded, threads, false).critical_sdc_rate;
+    } catch (const ConfigError& e) {
+      out.note = e.what();
+      return out;
+    }
+  }
+  const model::LoadedNetwork loaded =
+      model::load_network(campaign.network, 1, campaign.images.front(), campaign.file);
+  const std::array<double, kNumBuffers> reads = lane_reads(loaded.net, campaign.network.accel);
+  const SiteMap map(campaign.network.accel);
+  // The baseline's flips that reach data: every data bit of a word the passes load, flipped at the rate.
+  double read_flips = 0;
+  for (Buffer b : buffers)
+    if (b != Buffer::kAccbuf && b != Buffer::kObuf) read_flips += reads[size_t(b)] * map.lane_bits(b) * campaign.ber;
+  const double per_flip = baseline_critical < 0 ? 1.0
+                          : read_flips > 0       ? 1 - std::pow(1 - baseline_critical, 1 / read_flips)
+                                                 : 0.0;
+  double no_flag = 1, silent_bits = 0;
+  for (Buffer b : coded) {
+    const LaneOutcomes lane = lane_outcomes(protection.buffer[size_t(b)], map.lane_bits(b), campaign.ber);
+    no_flag *= std::pow(1 - lane.detected, reads[size_t(b)]);
+    // A silently wrong partial sum is rewritten before it is used; the others reach the layer's outputs.
+    if (b != Buffer::kAccbuf) silent_bits += lane.silent_bits * reads[size_t(b)];
+  }
+  out.flagged = 1 - no_flag;
+  out.silent_critical = 1 - std::pow(1 - per_flip, silent_bits);
+  // A flag ends the inference as detected; a recompute reruns the pass from clean loads (which also clears the
+  // pass's uncoded flips: ignored, so that part is an upper bound there).
+  const double exposed = protection.recomputes() ? 1.0 : no_flag;
+  out.critical = exposed * (1 - (1 - out.uncoded_critical) * (1 - out.silent_critical));
+  out.note = fmt::format("data-level model for the uncoded buffers: {:.4f}; codes exactly per lane read: "
+                         "P(flagged) {:.4f}, {:.3f} silently wrong bits per inference at the baseline's {:.2e} "
+                         "critical per flip read: {:.4f}",
+                         out.uncoded_critical, out.flagged, silent_bits, per_flip, out.silent_critical);
+  return out;
+}
+
+}  // namespace flipsim
