@@ -9,7 +9,7 @@
 // zero when ZERO; its comparator and vote report on DET and COR) and any other build keeps plain (DET, COR 0).
 // Wired to the module's clk_i, rst_ni and the fault port FAULT; the caller declares Q, DET and COR.
 `define FS_FF_REDUNDANT(NAME, WIDTH, GROUP, EN, D, Q, REDUND, ZERO, DET, COR, FAULT) \
-  if (Protectable) begin : g_``NAME \
+  if (Protectable != 0) begin : g_``NAME \
     fs_ff_redundant #(.Width(WIDTH), .Group(GROUP)) u_``NAME ( \
       .clk_i, .rst_ni, .en_i(EN), .d_i(D), .q_o(Q), .redund_i(REDUND), .zero_on_detect_i(ZERO), \
       .detected_o(DET), .corrected_o(COR), .fault_i(FAULT)); \

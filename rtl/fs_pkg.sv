@@ -129,6 +129,7 @@ package fs_pkg;
 
   typedef struct packed {
     logic    zero_on_detect;  // a detected error reads as zero (else the value is passed on and only flagged)
+    redund_e host;            // the host port's registers (fs_top) but these three, which never read as zero
     redund_e ctrl;            // the controller's registers (fs_ctrl), which never read as zero
     redund_e pe_valid;
     redund_e pe_psum;

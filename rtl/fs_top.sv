@@ -58,13 +58,26 @@ module fs_top #(
   logic [$bits(region_e)-1:0]  resp_region_q;
   logic [HostLaneWidth-1:0]     resp_lane_q;
   logic [63:0]                  resp_reg_q, reg_rdata;
+  prot_t                        prot_q;  // the protection in use (Protectable builds; else 0)
+
+  // Every host-port register but the protection's own (RegProt and the status flags) is replicated in a
+  // Protectable build (prot_q.host chooses how many copies are in use); its comparators only flag. DET/COR index:
+  // the register's offset from GroupHost.
+  logic [HostScrubAddrOffset:0] host_detected, host_corrected;
+`define _FS_HOST_REG(NAME, OFFSET, WIDTH, EN, D) \
+  `FS_FF_REDUNDANT(NAME, WIDTH, GroupHost + OFFSET, EN, D, NAME``_q, prot_q.host, 1'b0, host_detected[OFFSET], \
+                   host_corrected[OFFSET], ff_fault_i)
 
   for (genvar i = 0; i < NumDescRegs; i++) begin : g_desc
     logic write_this;
     assign write_this = wr && region == RegionRegs && word == WordAddrWidth'(RegDescBase + i);
-    fs_ff #(.Width(32), .Group(GroupHost + HostDescOffset + i)) u_desc (
-      .clk_i, .rst_ni, .en_i(write_this), .d_i(host_req_wdata_i[31:0]), .q_o(desc_q[i]),
-      .fault_i(ff_fault_i));
+    `FS_FF_REDUNDANT(desc, 32, GroupHost + HostDescOffset + i, write_this, host_req_wdata_i[31:0], desc_q[i],
+                     prot_q.host, 1'b0, host_detected[HostDescOffset + i], host_corrected[HostDescOffset + i],
+                     ff_fault_i)
+  end
+  for (genvar i = HostDescOffset + NumDescRegs; i < HostDoneOffset; i++) begin : g_no_host_reg
+    assign host_detected[i]  = 1'b0;
+    assign host_corrected[i] = 1'b0;
   end
 
   assign start = wr && region == RegionRegs && word == WordAddrWidth'(RegCtrl) && host_req_wdata_i[RegCtrlStartBit] &&
@@ -82,12 +95,11 @@ module fs_top #(
   assign scrub_start = wr && region == RegionRegs && word == WordAddrWidth'(RegCtrl) &&
                        host_req_wdata_i[RegCtrlScrubBit] && !busy;
   assign scrub_last  = scrub_addr_q == {ScrubAw{1'b1}};
-  `FS_FF(scrub, 1, GroupHost + HostScrubOffset, 1'b1, scrub_start || (scrub_q && !scrub_last))
-  `FS_FF(scrub_addr, ScrubAw, GroupHost + HostScrubAddrOffset, 1'b1, scrub_q ? scrub_addr_q + 1'b1 : '0)
+  `_FS_HOST_REG(scrub, HostScrubOffset, 1, 1'b1, scrub_start || (scrub_q && !scrub_last))
+  `_FS_HOST_REG(scrub_addr, HostScrubAddrOffset, ScrubAw, 1'b1, scrub_q ? scrub_addr_q + 1'b1 : '0)
   assign busy = ctrl_busy || scrub_q;
 
   // ---- protection (Protectable builds): the code and redundancy in use, and what they found ---------
-  prot_t prot_q;
   logic  detected_now, corrected_now, detected_q, corrected_q;
   if (Protectable != 0) begin : g_prot
     logic write_prot;
@@ -103,9 +115,9 @@ module fs_top #(
     assign unused_prot = ^{detected_now, corrected_now};
   end
 
-  `FS_FF(done, 1, GroupHost + HostDoneOffset, 1'b1, done_pulse || (done_q && !start))
-  `FS_FF(cycles, 64, GroupHost + HostCyclesOffset, 1'b1, cycles_q + 64'd1)
-  `FS_FF(layer_cycles, 32, GroupHost + HostLayerCyclesOffset, 1'b1, start ? 32'd0 : layer_cycles_q + 32'(ctrl_busy))
+  `_FS_HOST_REG(done, HostDoneOffset, 1, 1'b1, done_pulse || (done_q && !start))
+  `_FS_HOST_REG(cycles, HostCyclesOffset, 64, 1'b1, cycles_q + 64'd1)
+  `_FS_HOST_REG(layer_cycles, HostLayerCyclesOffset, 32, 1'b1, start ? 32'd0 : layer_cycles_q + 32'(ctrl_busy))
 
   always_comb begin
     reg_rdata = '0;
@@ -133,10 +145,11 @@ module fs_top #(
     endcase
   end
 
-  `FS_FF(resp_valid, 1, GroupHost + HostRespValidOffset, 1'b1, rd)
-  `FS_FF(resp_region, $bits(region_e), GroupHost + HostRespRegionOffset, rd, region)
-  `FS_FF(resp_lane, HostLaneWidth, GroupHost + HostRespLaneOffset, rd, lane)
-  `FS_FF(resp_reg, 64, GroupHost + HostRespRegOffset, rd, reg_rdata)
+  `_FS_HOST_REG(resp_valid, HostRespValidOffset, 1, 1'b1, rd)
+  `_FS_HOST_REG(resp_region, HostRespRegionOffset, $bits(region_e), rd, region)
+  `_FS_HOST_REG(resp_lane, HostRespLaneOffset, HostLaneWidth, rd, lane)
+  `_FS_HOST_REG(resp_reg, HostRespRegOffset, 64, rd, reg_rdata)
+`undef _FS_HOST_REG
 
   // ---- buffers --------------------------------------------------------------------------------------
   logic                                abuf_re, wbuf_re, bbuf_re, accbuf_re, accbuf_we, obuf_we;
@@ -195,9 +208,9 @@ module fs_top #(
 
   logic ctrl_detected, ctrl_corrected;
   assign detected_now  = abuf_detected || wbuf_detected || bbuf_detected || accbuf_detected || obuf_detected ||
-                         ctrl_detected;
+                         ctrl_detected || |host_detected;
   assign corrected_now = abuf_corrected || wbuf_corrected || bbuf_corrected || accbuf_corrected ||
-                         obuf_corrected || ctrl_corrected;
+                         obuf_corrected || ctrl_corrected || |host_corrected;
 
   // ---- controller -----------------------------------------------------------------------------------
   fs_ctrl #(

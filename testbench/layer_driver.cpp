@@ -99,7 +99,7 @@ uint64_t protection_register(const Protection& p) {
                 "Code and Redundancy must carry fs_pkg's code_e and redund_e values");
   const fs_pkg::BitField buffers[kProtectedBuffers] = {T::abuf, T::wbuf, T::bbuf, T::accbuf, T::obuf};
   const fs_pkg::BitField registers[kNumRegisterClasses] = {T::pe_weight, T::pe_act, T::pe_psum, T::pe_valid,
-                                                           T::ctrl};
+                                                           T::ctrl,      T::host};
   uint64_t word = 0;
   for (int b = 0; b < kProtectedBuffers; ++b) put(word, buffers[b], uint64_t(p.buffer[size_t(b)]));
   for (int r = 0; r < kNumRegisterClasses; ++r) put(word, registers[r], uint64_t(p.registers[size_t(r)]));

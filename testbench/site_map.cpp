@@ -60,6 +60,7 @@ std::optional<RegisterClass> register_class(SiteClass c) {
                 "the PE site classes come first, in RegisterClass's order");
   if (int(c) <= int(SiteClass::kPeValid)) return RegisterClass(int(c));
   if (c == SiteClass::kCtrl) return RegisterClass::kCtrl;
+  if (c == SiteClass::kHost) return RegisterClass::kHost;
   return std::nullopt;
 }
 
@@ -79,33 +80,40 @@ void SiteMap::add_redundant(const std::string& name, const std::string& path, ui
   // Copy 0 is the register itself; the copies in use cover the protected bits only.
   const Redundancy redundancy = config_.protection.registers[size_t(*register_class(cls))];
   add(name, path + ".g_copy[0].u_copy", group, width, cls, row, col);
+  groups_.back().replicated = true;
   const int lsb = protected_lsb(redundancy, width);
-  for (int copy = 1; copy < copies(redundancy); ++copy)
+  for (int copy = 1; copy < copies(redundancy); ++copy) {
     add(name + ".copy" + std::to_string(copy), path + ".g_copy" + idx(copy) + ".u_copy", group, width - lsb, cls,
         row, col, copy, lsb);
+    groups_.back().replicated = true;
+  }
 }
 
 SiteMap::SiteMap(const AccelConfig& config) : config_(config) {
   const int rows = config.rows, cols = config.cols, data = config.data_bits, acc = config.acc_bits;
   // Host port and descriptor registers (fs_top).
   for (int i = 0; i < fs_pkg::NumDescRegs; ++i)
-    add("host.desc." + desc_name(i) + "_q", "g_desc" + idx(i) + ".u_desc",
-        fs_pkg::GroupHost + fs_pkg::HostDescOffset + i, 32, SiteClass::kHost);
-  add("host.done_q", "u_done", fs_pkg::GroupHost + fs_pkg::HostDoneOffset, 1, SiteClass::kHost);
-  add("host.cycles_q", "u_cycles", fs_pkg::GroupHost + fs_pkg::HostCyclesOffset, 64, SiteClass::kHost);
-  add("host.layer_cycles_q", "u_layer_cycles", fs_pkg::GroupHost + fs_pkg::HostLayerCyclesOffset, 32, SiteClass::kHost);
-  add("host.resp_valid_q", "u_resp_valid", fs_pkg::GroupHost + fs_pkg::HostRespValidOffset, 1, SiteClass::kHost);
-  add("host.resp_region_q", "u_resp_region", fs_pkg::GroupHost + fs_pkg::HostRespRegionOffset, fs_pkg::region_e_bits,
-      SiteClass::kHost);
-  add("host.resp_lane_q", "u_resp_lane", fs_pkg::GroupHost + fs_pkg::HostRespLaneOffset, fs_pkg::HostLaneWidth,
-      SiteClass::kHost);
-  add("host.resp_reg_q", "u_resp_reg", fs_pkg::GroupHost + fs_pkg::HostRespRegOffset, fs_pkg::HostDataWidth,
-      SiteClass::kHost);
-  add("host.scrub_q", "u_scrub", fs_pkg::GroupHost + fs_pkg::HostScrubOffset, 1, SiteClass::kHost);
+    add_redundant("host.desc." + desc_name(i) + "_q", "g_desc" + idx(i) + ".g_desc.u_desc",
+                  fs_pkg::GroupHost + fs_pkg::HostDescOffset + i, 32, SiteClass::kHost);
   const int max_depth = std::max({config.abuf_depth, config.wbuf_depth, config.bbuf_depth, config.accbuf_depth,
                                   config.obuf_depth});
-  add("host.scrub_addr_q", "u_scrub_addr", fs_pkg::GroupHost + fs_pkg::HostScrubAddrOffset, clog2(max_depth),
-      SiteClass::kHost);
+  struct HostReg {
+    const char* name;
+    uint32_t offset;
+    int width;
+  };
+  const HostReg host[] = {{"done", fs_pkg::HostDoneOffset, 1},
+                          {"cycles", fs_pkg::HostCyclesOffset, 64},
+                          {"layer_cycles", fs_pkg::HostLayerCyclesOffset, 32},
+                          {"resp_valid", fs_pkg::HostRespValidOffset, 1},
+                          {"resp_region", fs_pkg::HostRespRegionOffset, fs_pkg::region_e_bits},
+                          {"resp_lane", fs_pkg::HostRespLaneOffset, fs_pkg::HostLaneWidth},
+                          {"resp_reg", fs_pkg::HostRespRegOffset, fs_pkg::HostDataWidth},
+                          {"scrub", fs_pkg::HostScrubOffset, 1},
+                          {"scrub_addr", fs_pkg::HostScrubAddrOffset, clog2(max_depth)}};
+  for (const HostReg& r : host)
+    add_redundant(std::string("host.") + r.name + "_q", std::string("g_") + r.name + ".u_" + r.name,
+                  fs_pkg::GroupHost + r.offset, r.width, SiteClass::kHost);
   if (config.protectable) {
     add("host.prot_q", "g_prot.u_prot", fs_pkg::GroupHost + fs_pkg::HostProtOffset, fs_pkg::prot_t::bits,
         SiteClass::kHost);

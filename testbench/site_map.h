@@ -35,7 +35,8 @@ const char* site_class_name(SiteClass c);
 /// Parses a class name ("pe_psum", "wbuf", ...); false if unknown.
 bool parse_site_class(const std::string& name, SiteClass* out);
 bool is_sram_class(SiteClass c);
-/// The register class whose redundancy protects a flip-flop site class (pe_*, ctrl); nullopt for the others.
+/// The register class whose redundancy protects a flip-flop site class (pe_*, ctrl, host); nullopt for the others.
+/// (Not every register of the class: FfGroup::replicated says which are.)
 std::optional<RegisterClass> register_class(SiteClass c);
 
 /// One register of the design: `width` flip-flops reached by fault group `group` (and, for a copy of a
@@ -49,6 +50,7 @@ struct FfGroup {
   int lsb = 0;
   SiteClass cls = SiteClass::kCtrl;
   int row = -1, col = -1;
+  bool replicated = false;  ///< a Protectable build's fs_ff_redundant: its class's redundancy applies
 };
 
 /// A decoded fault site.

@@ -12,7 +12,7 @@ namespace {
 constexpr const char* kCodeNames[] = {"none", "parity", "secded"};
 constexpr const char* kRedundancyNames[] = {"none", "dmr", "tmr", "dmr_upper", "tmr_upper"};
 constexpr const char* kOnDetectNames[] = {"flag", "zero", "recompute"};
-constexpr const char* kRegisterClassNames[] = {"pe_weight", "pe_act", "pe_psum", "pe_valid", "ctrl"};
+constexpr const char* kRegisterClassNames[] = {"pe_weight", "pe_act", "pe_psum", "pe_valid", "ctrl", "host"};
 
 template <typename E, size_t N>
 E parse_choice(const YamlFields& f, const std::string& key, const char* const (&names)[N], E fallback) {

@@ -23,11 +23,13 @@ enum class OnDetect { kFlag, kZero, kRecompute };
 /// free of the generated RTL header: the accelerator YAML reader that CMake builds at configure time includes it.
 constexpr int kProtectedBuffers = 5;
 
-/// The register classes a redundancy protects: the PE's, in fs_pkg's field order (PeWeightField ...), then every
-/// register of the controller (its FSM, counters, strobes and accumulation pipeline: the `ctrl` site class).
-enum class RegisterClass { kPeWeight, kPeAct, kPePsum, kPeValid, kCtrl };
+/// The register classes a redundancy protects: the PE's, in fs_pkg's field order (PeWeightField ...), every
+/// register of the controller (its FSM, counters, strobes and accumulation pipeline: the `ctrl` site class), and the
+/// host port's (descriptor, done, cycle counters, response, scrub: the `host` site class but the protection
+/// register and the status flags).
+enum class RegisterClass { kPeWeight, kPeAct, kPePsum, kPeValid, kCtrl, kHost };
 constexpr int kNumPeRegisters = 4;
-constexpr int kNumRegisterClasses = 5;
+constexpr int kNumRegisterClasses = 6;
 
 struct Protection {
   std::array<Code, kProtectedBuffers> buffer{};     ///< indexed by Buffer
@@ -61,7 +63,7 @@ struct Protection {
 const char* code_name(Code c);
 const char* redundancy_name(Redundancy r);
 const char* on_detect_name(OnDetect d);
-const char* register_class_name(RegisterClass r);  ///< "pe_weight", ..., "ctrl"
+const char* register_class_name(RegisterClass r);  ///< "pe_weight", ..., "ctrl", "host"
 
 /// Hamming bits r for k data bits (the smallest r with 2^r >= k + r + 1); rtl/fs_ecc_pkg.sv's hamming_bits.
 int hamming_bits(int data_bits);
@@ -74,7 +76,7 @@ int copies(Redundancy r);
 int protected_lsb(Redundancy r, int width);
 
 /// Reads a `protection:` mapping (keys abuf, wbuf, bbuf, accbuf, obuf: none|parity|secded; pe_weight, pe_act,
-/// pe_psum, pe_valid, ctrl: none|dmr|tmr|dmr_upper|tmr_upper; clip_activations: bool; on_detect: flag|zero|recompute;
+/// pe_psum, pe_valid, ctrl, host: none|dmr|tmr|dmr_upper|tmr_upper; clip_activations: bool; on_detect: flag|zero|recompute;
 /// max_retries).
 Protection read_protection(const YamlFields& fields);
 

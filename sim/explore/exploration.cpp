@@ -41,10 +41,10 @@ void tally(OptionResult& o, const std::vector<InjectionRecord>& rows) {
 /// Whether `protection` turns a single upset of `site` into a corrected or detected error by construction.
 bool covers(const Protection& protection, const SiteMap& map, const Site& site) {
   if (site.sram) return protection.buffer[size_t(site.buffer)] != Code::kNone;
-  const std::optional<RegisterClass> cls = register_class(site.cls);
-  if (!cls) return false;
-  const Redundancy r = protection.registers[size_t(*cls)];
-  return r != Redundancy::kNone && site.bit >= protected_lsb(r, map.ff_groups()[size_t(site.ff_group)].width);
+  const FfGroup& group = map.ff_groups()[size_t(site.ff_group)];
+  if (!group.replicated) return false;
+  const Redundancy r = protection.registers[size_t(*register_class(site.cls))];
+  return r != Redundancy::kNone && site.bit >= protected_lsb(r, group.width);
 }
 
 bool detect_only(const Protection& p) {

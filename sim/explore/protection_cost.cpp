@@ -60,15 +60,15 @@ ProtectionCost protection_cost(const AccelConfig& accel) {
     cost.transistors += lanes * transistors;
   }
   for (const FfGroup& g : map.ff_groups()) {
-    const std::optional<RegisterClass> cls = register_class(g.cls);
-    if (!cls) continue;
+    if (!g.replicated) continue;
     if (g.replica > 0) {
       cost.flip_flop_bits += uint64_t(g.width);
       continue;
     }
-    // The controller's comparators never zero (rtl/fs_ctrl.sv).
+    // Only the PE's comparators zero a detected value (rtl/fs_ctrl.sv, rtl/fs_top.sv).
+    const RegisterClass cls = *register_class(g.cls);
     const auto [cells, transistors] =
-        register_overhead(g.width, p.registers[size_t(*cls)], zero && *cls != RegisterClass::kCtrl);
+        register_overhead(g.width, p.registers[size_t(cls)], zero && int(cls) < kNumPeRegisters);
     cost.cells += cells;
     cost.transistors += transistors;
   }

@@ -30,11 +30,17 @@ Protection all_pe(Redundancy r, OnDetect on_detect = OnDetect::kFlag) {
   return p;
 }
 
-Protection controller(Redundancy r, OnDetect on_detect = OnDetect::kFlag) {
+Protection one_class(RegisterClass c, Redundancy r, OnDetect on_detect = OnDetect::kFlag) {
   Protection p;
-  p.registers[size_t(RegisterClass::kCtrl)] = r;
+  p.registers[size_t(c)] = r;
   p.on_detect = on_detect;
   return p;
+}
+Protection controller(Redundancy r, OnDetect on_detect = OnDetect::kFlag) {
+  return one_class(RegisterClass::kCtrl, r, on_detect);
+}
+Protection host(Redundancy r, OnDetect on_detect = OnDetect::kFlag) {
+  return one_class(RegisterClass::kHost, r, on_detect);
 }
 
 struct Case {
@@ -105,6 +111,11 @@ auto pe_upset(uint32_t field, int replica, uint64_t mask, uint64_t delay) {
 /// The same in the controller's output-row counter while the pass streams its pixels.
 auto oy_upset(int replica) { return ff_upset(fs_pkg::GroupCtrl + fs_pkg::CtrlOyOffset, replica, 1, 12); }
 
+/// The same in the descriptor's requantization multiplier, which holds through the pass.
+auto multiplier_upset(int replica) {
+  return ff_upset(fs_pkg::GroupHost + fs_pkg::HostDescOffset + fs_pkg::DescRqMult, replica, 1u << 20, 12);
+}
+
 class ProtectedRtlVsGolden : public ::testing::TestWithParam<Case> {};
 
 TEST_P(ProtectedRtlVsGolden, BitExactAndQuietWithoutFaults) {
@@ -121,6 +132,7 @@ INSTANTIATE_TEST_SUITE_P(
                       Case{"tmr", all_pe(Redundancy::kTmr)}, Case{"tmr_upper_zero", all_pe(Redundancy::kTmrUpper,
                                                                                             OnDetect::kZero)},
                       Case{"ctrl_dmr", controller(Redundancy::kDmr)}, Case{"ctrl_tmr", controller(Redundancy::kTmr)},
+                      Case{"host_dmr", host(Redundancy::kDmr)}, Case{"host_tmr_upper", host(Redundancy::kTmrUpper)},
                       Case{"clip", [] {
                              Protection p;
                              p.clip_activations = true;
@@ -195,7 +207,13 @@ INSTANTIATE_TEST_SUITE_P(
         UpsetCase{"ctrl_tmr_masks_copy2", controller(Redundancy::kTmr), oy_upset(2), true, 1, 0, 0},
         UpsetCase{"ctrl_dmr_detects_copy0", controller(Redundancy::kDmr), oy_upset(0), false, 0, 1, 0},
         UpsetCase{"ctrl_dmr_recompute_repairs", controller(Redundancy::kDmr, OnDetect::kRecompute), oy_upset(0), true,
-                  0, 0, 1}),
+                  0, 0, 1},
+        UpsetCase{"unprotected_host_flip", Protection{}, multiplier_upset(0), false, 0, 0, 0},
+        UpsetCase{"host_tmr_masks_copy0", host(Redundancy::kTmr), multiplier_upset(0), true, 1, 0, 0},
+        UpsetCase{"host_tmr_masks_copy2", host(Redundancy::kTmr), multiplier_upset(2), true, 1, 0, 0},
+        UpsetCase{"host_dmr_detects_copy0", host(Redundancy::kDmr), multiplier_upset(0), false, 0, 1, 0},
+        UpsetCase{"host_dmr_recompute_repairs", host(Redundancy::kDmr, OnDetect::kRecompute), multiplier_upset(0),
+                  true, 0, 0, 1}),
     [](const auto& info) { return std::string(info.param.name); });
 
 // Clipping acts on each output alone: under an activation-buffer upset the clipped layer's output is the

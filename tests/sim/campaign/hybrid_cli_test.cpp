@@ -135,7 +135,7 @@ TEST(HybridEngine, CrosscheckHoldsOnAProtectedDesign) {
       "hybrid_crosscheck_protected",
       "  accelerator: " FLIPSIM_SOURCE_DIR "/configs/accel/protectable_8x8.yaml\n"
       "  protection: {abuf: parity, wbuf: secded, bbuf: secded, accbuf: secded, obuf: parity, pe_weight: tmr,\n"
-      "               pe_act: dmr, pe_psum: tmr_upper, pe_valid: tmr, ctrl: dmr, on_detect: recompute,\n"
+      "               pe_act: dmr, pe_psum: tmr_upper, pe_valid: tmr, ctrl: dmr, host: tmr, on_detect: recompute,\n"
       "               clip_activations: true}\n"
       "  images: 2\n  fault: {model: flip}\n  injections: 2\n  seed: 4\n  workers: 2\n");
   const test::CliRun r = test::run_flipsim("campaign " + config + " --db " + fresh_db("hybrid_crosscheck_protected") +
