@@ -9,7 +9,7 @@ namespace flipsim {
 
 namespace {
 
-/// What a read of a flipped word returns and reports: each lane as the decoder of the buffer's code returns it.
+/// What the decoders report when the pass reads a flipped word (any of its lanes).
 struct FlippedWord {
   bool detected = false, corrected = false;
 };
