@@ -89,7 +89,7 @@ std::vector<bool> DataModel::sparse_segments(double ber) const {
   // small flips meeting in one neuron that make a normal.
   std::vector<bool> sparse;
   for (const FaultSpace::Segment& seg : space_.segments())
-    sparse.push_back(target_ == FaultTarget::kBiases ||
+    sparse.push_back(seg.kind == SiteKind::kBias ||
                      double(seg.values) * double(seg.value_bits) * ber <= options_.poisson_limit);
   return sparse;
 }

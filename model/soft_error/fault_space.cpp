@@ -13,6 +13,7 @@ const char* fault_target_name(FaultTarget target) {
     case FaultTarget::kActivations: return "activations";
     case FaultTarget::kBoth: return "both";
     case FaultTarget::kBiases: return "biases";
+    case FaultTarget::kAll: return "all";
   }
   return "?";
 }
@@ -37,10 +38,10 @@ FaultSpace::FaultSpace(const nn::QNetwork& net, FaultTarget target, const std::v
       segments_.push_back({int(l), kind, values, total_bits_, bits});
       total_bits_ += values * uint64_t(bits);
     };
-    if (target == FaultTarget::kBiases) {
+    if (target == FaultTarget::kBiases || target == FaultTarget::kAll) {
       // Every output channel has a bias word (0 when the layer has none): the buffer holds and adds it either way.
       add(SiteKind::kBias, uint64_t(op.layer.out_channels), acc_bits);
-      continue;
+      if (target == FaultTarget::kBiases) continue;
     }
     if (target != FaultTarget::kActivations) add(SiteKind::kWeight, op.layer.weights.size(), data_bits_);
     if (target != FaultTarget::kWeights) {

@@ -13,10 +13,10 @@
 
 namespace flipsim::model {
 
-/// Which stored values a fault can hit ("both": weights and activations).
-enum class FaultTarget { kWeights, kActivations, kBoth, kBiases };
+/// Which stored values a fault can hit ("both": weights and activations; "all": and the biases).
+enum class FaultTarget { kWeights, kActivations, kBoth, kBiases, kAll };
 
-/// "weights", "activations", "both" or "biases".
+/// "weights", "activations", "both", "biases" or "all".
 const char* fault_target_name(FaultTarget target);
 
 /// What kind of value a bit belongs to.

@@ -32,6 +32,9 @@ struct Tally {
   }
 };
 
+// The plain normal has no bias term (a bias flip is one large jump per channel, never a sum of many).
+bool has_plain_normal(FaultTarget t) { return t != FaultTarget::kBiases && t != FaultTarget::kAll; }
+
 // Runs the images that `next` hands out (one at a time, so that threads finish together), each into its own
 // tally.
 void run_images(const SweepConfig& c, const LoadedNetwork& ln, Method method, const RunOptions& options,
@@ -40,7 +43,7 @@ void run_images(const SweepConfig& c, const LoadedNetwork& ln, Method method, co
   const nn::QNetwork& net = ln.net;
   SwFaultSim sim(net, c.infer.accel);
   ModelOptions mo = c.model;
-  mo.plain_normal = options.plain_normal && c.target != FaultTarget::kBiases;
+  mo.plain_normal = options.plain_normal && has_plain_normal(c.target);
   const DataModel model(net, c.infer.accel, c.target, layers, mo);
   const FaultSpace& space = model.space();
   for (int i = next++; i < c.images; i = next++) {
@@ -140,8 +143,7 @@ SweepResult run_sweep(const SweepConfig& c, const LoadedNetwork& ln, Method meth
       const double a = t.p_correct[b] / c.images, u = t.p_unchanged[b] / c.images;
       p.accuracy = {a, a, a};
       p.unchanged = {u, u, u};
-      // The plain normal has no bias term (a bias flip is one large jump per channel, never a sum of many).
-      if (options.plain_normal && c.target != FaultTarget::kBiases) p.accuracy_normal = t.p_normal[b] / c.images;
+      if (options.plain_normal && has_plain_normal(c.target)) p.accuracy_normal = t.p_normal[b] / c.images;
     } else {
       p.trials = t.trials[b];
       p.accuracy = wilson(t.correct[b], t.trials[b]);

@@ -50,8 +50,9 @@ SweepConfig load_sweep_config(const std::string& path) {
   c.file = path;
   c.infer = nn::load_infer_config(s.get_path("infer"));
   s.node("target");  // required: a missing key says so rather than "expected one of"
-  const std::string target = s.get_choice("target", {"weights", "activations", "both", "biases"}, "");
-  for (FaultTarget t : {FaultTarget::kWeights, FaultTarget::kActivations, FaultTarget::kBoth, FaultTarget::kBiases})
+  const std::string target = s.get_choice("target", {"weights", "activations", "both", "biases", "all"}, "");
+  for (FaultTarget t :
+       {FaultTarget::kWeights, FaultTarget::kActivations, FaultTarget::kBoth, FaultTarget::kBiases, FaultTarget::kAll})
     if (target == fault_target_name(t)) c.target = t;
 
   if (s.has("layers")) {

@@ -36,8 +36,8 @@ CampaignPrediction predict_campaign(const CampaignConfig& config, int threads, b
   p.first_image = images.front();
   const bool weights = has(p.buffers, Buffer::kWbuf), activations = has(p.buffers, Buffer::kAbuf),
              biases = has(p.buffers, Buffer::kBbuf);
-  if (biases && (weights || activations))
-    refuse("the bias buffer together with wbuf or abuf (the model's bias term stands alone: one campaign each)");
+  if (biases && (weights != activations))
+    refuse("the bias buffer together with only one of wbuf and abuf (the model takes biases alone or with both)");
 
   const model::LoadedNetwork loaded = model::load_network(config.network, p.images, p.first_image, config.file);
   model::SweepConfig sweep;
@@ -56,7 +56,8 @@ CampaignPrediction predict_campaign(const CampaignConfig& config, int threads, b
     // accbuf / obuf only: every flipped word is rewritten before it is read.
     sweep.bers = {0.0};
   }
-  sweep.target = biases                      ? model::FaultTarget::kBiases
+  sweep.target = biases && weights           ? model::FaultTarget::kAll
+                 : biases                    ? model::FaultTarget::kBiases
                  : weights && activations    ? model::FaultTarget::kBoth
                  : weights                   ? model::FaultTarget::kWeights
                                              : model::FaultTarget::kActivations;

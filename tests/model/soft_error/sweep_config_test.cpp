@@ -82,7 +82,7 @@ TEST_F(SweepConfigErrors, NameFileKeyAndExpectation) {
     std::string body, expect;
   } cases[] = {
       {"  target: weights\n  bers: [1.0e-6]\n  injection: 5\n", "unknown key 'sweep.injection'"},
-      {"  target: bias\n  bers: [1.0e-6]\n", "sweep.target: expected one of: activations, biases, both, weights (got 'bias')"},
+      {"  target: bias\n  bers: [1.0e-6]\n", "sweep.target: expected one of: activations, all, biases, both, weights (got 'bias')"},
       {"  bers: [1.0e-6]\n", "missing required key 'sweep.target'"},
       {"  target: weights\n  bers: [1.0e-6, 1.0e-7]\n", "sweep.bers: expected strictly ascending rates"},
       {"  target: weights\n  bers: [0.7]\n", "sweep.bers: expected per-bit error rates in (0, 0.5] (got '0.7')"},

@@ -146,6 +146,15 @@ TEST(ValidateCli, ModelPredictsAnSramBitErrorRateCampaignAndRefusesOthers) {
   EXPECT_GT(p["critical_sdc_rate"].get<double>(), 0.0);
   EXPECT_LT(p["critical_sdc_rate"].get<double>(), 0.5);
 
+  // All three loaded buffers at once: weights, activations and biases together.
+  write_campaign("abuf, wbuf", "{model: sram_ber, ber: 1.0e-3}");
+  const nlohmann::json both = json_output(test::run_flipsim("model " + campaign + " --json"));
+  write_campaign("abuf, wbuf, bbuf", "{model: sram_ber, ber: 1.0e-3}");
+  const test::CliRun all = test::run_flipsim("model " + campaign + " --json");
+  ASSERT_EQ(all.status, 0) << all.output;
+  EXPECT_EQ(json_output(all)["model_target"], "all");
+  EXPECT_GT(json_output(all)["critical_sdc_rate"].get<double>(), both["critical_sdc_rate"].get<double>());
+
   write_campaign("accbuf, obuf", "{model: sram_ber, ber: 1.0e-2}");
   const nlohmann::json overwritten = json_output(test::run_flipsim("model " + campaign + " --json"));
   EXPECT_EQ(overwritten["critical_sdc_rate"].get<double>(), 0.0);
