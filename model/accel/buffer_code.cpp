@@ -76,17 +76,22 @@ DecodedLane decode_lane(Code code, bool zero_on_detect, uint64_t data, uint64_t 
   return out;
 }
 
+DecodedLane read_flipped_lane(Code code, bool zero_on_detect, uint64_t data, uint64_t flip_mask, int width) {
+  return decode_lane(code, zero_on_detect, data ^ flip_mask, encode_check(code, data, width) ^ (flip_mask >> width),
+                     width);
+}
+
 LaneOutcomes lane_outcomes(Code code, int width, double ber) {
   const int n = width + code_bits(code, width);
   LaneOutcomes out;
-  // Every pattern of k flipped bits (choose positions in increasing order), through the decoder on data 0.
+  // Every pattern of k flipped bits (choose positions in increasing order), read back from a lane holding 0.
   std::vector<int> at;
   const auto visit = [&](auto&& self, int from) -> void {
     if (!at.empty()) {
       uint64_t mask = 0;
       for (int b : at) mask |= uint64_t{1} << b;
       const double p = std::pow(ber, double(at.size())) * std::pow(1 - ber, double(n - int(at.size())));
-      const DecodedLane read = decode_lane(code, false, mask & low_bits(width), mask >> width, width);
+      const DecodedLane read = read_flipped_lane(code, false, 0, mask, width);
       if (read.detected) out.detected += p;
       else if (read.data != 0) {
         out.silent += p;

@@ -23,6 +23,10 @@ struct DecodedLane {
 /// What the decoder returns for a lane stored as `data` and `check`.
 DecodedLane decode_lane(Code code, bool zero_on_detect, uint64_t data, uint64_t check, int width);
 
+/// What a read returns once `flip_mask` (the lane's data bits, then its check bits) has flipped the lane written
+/// with `data`: the encoder's check bits for `data`, upset, through the decoder.
+DecodedLane read_flipped_lane(Code code, bool zero_on_detect, uint64_t data, uint64_t flip_mask, int width);
+
 /// What one read of a lane returns when each of its stored bits (data and the check bits in use) has flipped with
 /// probability `ber`: the probabilities that the decoder corrects, detects, or returns other data unflagged
 /// (silent). Exact over flip patterns of up to kMaxLanePatternBits bits (the codes are linear, so the outcome is the

@@ -14,8 +14,6 @@ struct FlippedWord {
   bool detected = false, corrected = false;
 };
 
-uint64_t low_bits(int n) { return n >= 64 ? ~uint64_t{0} : (uint64_t{1} << n) - 1; }
-
 }  // namespace
 
 BerArchEngine::BerArchEngine(const AccelConfig& config, const SiteMap& map, const Injection& injection,
@@ -64,10 +62,8 @@ FeatureMap BerArchEngine::run(const FeatureMap& input, const ConvLayer& layer, L
         const int width = map_.lane_bits(Buffer(buffer));
         int64_t& value = model_.buffer(Buffer(buffer))[word][size_t(lane)];
         // Loaded words hold what the host wrote; the others what the buffer last stored, coded alike.
-        const uint64_t data = uint64_t(value) & low_bits(width);
-        const Code code = protection.buffer[size_t(buffer)];
-        const DecodedLane read = decode_lane(code, protection.on_detect == OnDetect::kZero, data ^ (mask & low_bits(width)),
-                                             encode_check(code, data, width) ^ (mask >> width), width);
+        const DecodedLane read = read_flipped_lane(protection.buffer[size_t(buffer)],
+                                                   protection.on_detect == OnDetect::kZero, uint64_t(value), mask, width);
         // Neither the host nor the controller writes a loaded word during the pass: every read returns this.
         value = wrap_to_bits(int64_t(read.data), width);
         FlippedWord& w = flipped[{buffer, word}];

@@ -53,7 +53,8 @@ BerPrediction predict_ber_option(const CampaignConfig& campaign, double baseline
     out.note = "not modelled: a detected value read as zero is no bit flip of the data-level model";
     return out;
   }
-  const std::vector<Buffer> buffers = TargetSpace(SiteMap(campaign.network.accel), campaign).buffers();
+  const SiteMap map(campaign.network.accel);
+  const std::vector<Buffer> buffers = TargetSpace(map, campaign).buffers();
   CampaignConfig uncoded = campaign;
   uncoded.targets.classes.clear();
   std::vector<Buffer> coded;
@@ -74,7 +75,6 @@ BerPrediction predict_ber_option(const CampaignConfig& campaign, double baseline
   const model::LoadedNetwork loaded =
       model::load_network(campaign.network, 1, campaign.images.front(), campaign.file);
   const std::array<double, kNumBuffers> reads = lane_reads(loaded.net, campaign.network.accel);
-  const SiteMap map(campaign.network.accel);
   // The baseline's flips that reach data: every data bit of a word the passes load, flipped at the rate.
   double read_flips = 0;
   for (Buffer b : buffers)

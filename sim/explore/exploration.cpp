@@ -79,14 +79,15 @@ double class_size(const TargetSpace& s, const std::string& name) {
 
 /// The baseline's critical SDCs that `option` leaves uncovered, scaled by how much the option grows the site
 /// space with check bits and copies (which a single upset can never make critical: they are corrected, detected
-/// or unused): per class when the campaign draws a class first, else over all sites.
-void predict(const StoredCampaign& option, const StoredCampaign& baseline, OptionResult& o) {
+/// or unused): per class when the campaign draws a class first, else over all sites. Under a bit-error rate, the
+/// model's prediction (ber_prediction.h), with the baseline's measured rate (`measured`, its tally).
+void predict(const StoredCampaign& option, const StoredCampaign& baseline, const OptionResult& measured,
+             OptionResult& o) {
   const CampaignConfig& campaign = option.campaign;
   if (campaign.fault == FaultModel::kSramBer) {
-    double baseline_critical = 0;
-    for (const InjectionRecord& r : baseline.injections) baseline_critical += r.outcome == Outcome::kSdcCritical;
-    baseline_critical /= double(std::max<size_t>(1, baseline.injections.size()));
-    if (baseline.campaign.network.accel.protection.any()) baseline_critical = -1;  // no unprotected reference
+    // No unprotected reference: every silently wrong bit counts critical.
+    const double baseline_critical =
+        baseline.campaign.network.accel.protection.any() ? -1 : measured.critical_rate.value;
     const BerPrediction p = predict_ber_option(campaign, baseline_critical,
                                                int(std::max(1u, std::thread::hardware_concurrency())));
     o.predicted = p.critical;
@@ -184,7 +185,7 @@ ExplorationResult run_exploration(const ExplorationConfig& config, const Explore
     if (i == 0) {
       baseline = std::move(stored);
     } else {
-      predict(*stored, *baseline, o);
+      predict(*stored, *baseline, result.options.front(), o);
       pair_with_baseline(*stored, *baseline, o);
     }
     result.options.push_back(o);

@@ -32,6 +32,15 @@ std::string write_study(const std::string& name, const std::string& classes, int
 }
 
 
+/// Runs `study` on two workers into a fresh directory `<temp>/<out_name>` and parses its JSON summary.
+void run_explore(const std::string& study, const std::string& out_name, nlohmann::json* summary) {
+  const std::string out = temp_dir() + "/" + out_name;
+  std::filesystem::remove_all(out);
+  const test::CliRun r = test::run_flipsim("explore " + study + " --out " + out + " --workers 2 --json");
+  ASSERT_EQ(r.status, 0) << r.output;
+  *summary = json_output(r);
+}
+
 TEST(ExploreCli, CostsMeasuresPredictsAndResumes) {
   const std::string study = write_study("ci_explore", "accbuf, pe_weight", 16,
                                         "    - name: none\n"
@@ -86,11 +95,8 @@ TEST(ExploreCli, SecdedLeavesNoSdcWhereTheUnprotectedBufferHasSome) {
   const std::string study = write_study("ci_accbuf", "accbuf", 60,
                                         "    - name: none\n"
                                         "    - name: secded\n      protection: {accbuf: secded}\n");
-  const std::string out = temp_dir() + "/out_accbuf";
-  std::filesystem::remove_all(out);
-  const test::CliRun r = test::run_flipsim("explore " + study + " --out " + out + " --workers 2 --json");
-  ASSERT_EQ(r.status, 0) << r.output;
-  const nlohmann::json j = json_output(r);
+  nlohmann::json j;
+  ASSERT_NO_FATAL_FAILURE(run_explore(study, "out_accbuf", &j));
   const auto& none = j["options"][0];
   const auto& secded = j["options"][1];
   EXPECT_GT(none["sdc"].get<uint64_t>() + none["sdc_critical"].get<uint64_t>(), 0u)
@@ -110,11 +116,8 @@ TEST(ExploreCli, ClippingCostsItsRegistersAndIsMeasuredNotPredicted) {
                                         "    - name: none\n"
                                         "    - name: clip\n      protection: {clip_activations: true}\n",
                                         "protectable_8x8", "model: sram_ber, ber: 1.0e-4");
-  const std::string out = temp_dir() + "/out_clip";
-  std::filesystem::remove_all(out);
-  const test::CliRun r = test::run_flipsim("explore " + study + " --out " + out + " --workers 2 --json");
-  ASSERT_EQ(r.status, 0) << r.output;
-  const nlohmann::json j = json_output(r);
+  nlohmann::json j;
+  ASSERT_NO_FATAL_FAILURE(run_explore(study, "out_clip", &j));
   const auto& clip = j["options"][1];
   EXPECT_EQ(clip["protection"], "clip_activations");
   // 8 PPU lanes x a {hi, lo} pair of 8-bit bounds, and the controller's read strobe.
@@ -151,11 +154,8 @@ TEST(ExploreCli, BitErrorRatesArePredictedFromTheModelAndTheCodes) {
                   "    - name: secded\n      protection: {abuf: secded, wbuf: secded}\n"
                   "    - name: parity_zero\n      protection: {abuf: parity, wbuf: parity, on_detect: zero}\n",
                   "protectable_8x8", ber, 20);
-  const std::string out = temp_dir() + "/out_ber_predict";
-  std::filesystem::remove_all(out);
-  const test::CliRun r = test::run_flipsim("explore " + study + " --out " + out + " --workers 2 --json");
-  ASSERT_EQ(r.status, 0) << r.output;
-  const nlohmann::json j = json_output(r);
+  nlohmann::json j;
+  ASSERT_NO_FATAL_FAILURE(run_explore(study, "out_ber_predict", &j));
   const auto& secded_wbuf = j["options"][1];
   const auto& secded = j["options"][2];
   const auto& zero = j["options"][3];
