@@ -92,7 +92,7 @@ void SiteMap::add_redundant(const std::string& name, const std::string& path, ui
 SiteMap::SiteMap(const AccelConfig& config) : config_(config) {
   const int rows = config.rows, cols = config.cols, data = config.data_bits, acc = config.acc_bits;
   // Host port and descriptor registers (fs_top).
-  for (int i = 0; i < fs_pkg::NumDescRegs; ++i)
+  for (int i = 0; i < int(fs_pkg::NumDescRegs); ++i)
     add_redundant("host.desc." + desc_name(i) + "_q", "g_desc" + idx(i) + ".g_desc.u_desc",
                   fs_pkg::GroupHost + fs_pkg::HostDescOffset + i, 32, SiteClass::kHost);
   const int max_depth = std::max({config.abuf_depth, config.wbuf_depth, config.bbuf_depth, config.accbuf_depth,

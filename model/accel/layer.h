@@ -60,6 +60,8 @@ struct ConvLayer {
 
   /// Output `y` of channel `o` after clipping.
   int32_t clipped(int o, int32_t y) const { return clip.empty() ? y : clip[size_t(o)].apply(y); }
+  /// Channel `o`'s clip range, or null when the layer does not clip.
+  const ClipRange* clip_of(int o) const { return clip.empty() ? nullptr : &clip[size_t(o)]; }
 
   int out_height(int in_h) const { return (in_h + 2 * pad - kernel_h) / stride + 1; }
   int out_width(int in_w) const { return (in_w + 2 * pad - kernel_w) / stride + 1; }

@@ -58,12 +58,16 @@ std::vector<std::vector<int64_t>> golden_accumulators(const nn::QNetwork& net, c
   return accs;
 }
 
-double requant_gate(int64_t acc, const Requant& rq, int data_bits) {
+double requant_gate(int64_t acc, const Requant& rq, int data_bits, const ClipRange* clip) {
   const __int128 scaled = __int128(acc) * rq.multiplier + (rq.shift > 0 ? __int128(1) << (rq.shift - 1) : 0);
   const __int128 unit = __int128(1) << rq.shift;
   const __int128 whole = scaled >= 0 ? scaled / unit : -((-scaled + unit - 1) / unit);
-  const double lo = rq.relu ? double(rq.zero_point) : -std::ldexp(1.0, data_bits - 1);
-  const double hi = std::ldexp(1.0, data_bits - 1) - 1;
+  double lo = rq.relu ? double(rq.zero_point) : -std::ldexp(1.0, data_bits - 1);
+  double hi = std::ldexp(1.0, data_bits - 1) - 1;
+  if (clip) {
+    lo = std::max(lo, double(clip->lo));
+    hi = std::min(hi, double(clip->hi));
+  }
   return std::ldexp(double(rq.multiplier), -rq.shift) * clamp_gate(double(whole) + rq.zero_point, lo, hi);
 }
 
@@ -160,7 +164,8 @@ std::vector<Sensitivity> output_sensitivities(const nn::QNetwork& net, const std
         const std::vector<int64_t>& a = golden_acc[size_t(layer)];
         for (Eigen::Index k = 0; k < acc.rows(); ++k)
           acc.row(k) *= gates ? (*gates)[size_t(layer)][size_t(k)]
-                              : requant_gate(a[size_t(k)], op.layer.requant, net.data_bits);
+                              : requant_gate(a[size_t(k)], op.layer.requant, net.data_bits,
+                                             op.layer.clip_of(int(k % op.layer.out_channels)));
         at(op.inputs[0]) += conv_input_sensitivity(op.layer, gin.height, gin.width, acc);
         break;
       }

@@ -28,7 +28,7 @@ std::vector<std::vector<int64_t>> golden_accumulators(const nn::QNetwork& net, c
 
 /// The derivative of a requantized output with respect to its accumulator at the golden point: r inside the data
 /// range, 0 where clamped, r/2 exactly on a bound (a disturbance passes in one direction only).
-double requant_gate(int64_t acc, const Requant& rq, int data_bits);
+double requant_gate(int64_t acc, const Requant& rq, int data_bits, const ClipRange* clip = nullptr);
 
 /// Per accelerator layer (accel_ops() order), per output: the requantizer derivative dy/dacc to use instead of the
 /// golden requant_gate(), e.g. its expected value under a disturbance (statistical linearization).

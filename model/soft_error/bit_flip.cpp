@@ -1,5 +1,6 @@
 #include "model/soft_error/bit_flip.h"
 
+#include "model/accel/layer_plan.h"
 #include "model/accel/requant.h"
 
 namespace flipsim::model {
@@ -13,6 +14,12 @@ int32_t flip_bit(int32_t v, int bit, int bits) {
 
 int64_t flip_bit(int64_t v, int bit, int bits) {
   return wrap_to_bits(int64_t(uint64_t(v) ^ (uint64_t(1) << bit)), bits);
+}
+
+int64_t clip_bits(const ClipRange& range, int bits) { return clip_lane(range, bits, 64); }
+
+ClipRange flip_clip_bit(const ClipRange& range, int bit, int bits) {
+  return clip_range_of_lane(int64_t(uint64_t(clip_bits(range, bits)) ^ (uint64_t(1) << bit)), bits);
 }
 
 int32_t flip_delta(int32_t v, int bit, int bits) { return flip_bit(v, bit, bits) - v; }

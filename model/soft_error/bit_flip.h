@@ -13,6 +13,8 @@
 #include <cstdint>
 #include <vector>
 
+#include "model/accel/layer.h"
+
 namespace flipsim::model {
 
 /// The value v (in [-2^(bits-1), 2^(bits-1))) with bit `bit` flipped, as a signed integer of `bits` bits.
@@ -20,6 +22,11 @@ int32_t flip_bit(int32_t v, int bit, int bits);
 
 /// The same for accumulator-width values (biases, up to 63 bits wide).
 int64_t flip_bit(int64_t v, int bit, int bits);
+
+/// A clip range stored as the bias buffer holds it (layer_plan.h's clip_lane: bits 0..bits-1 its lower bound,
+/// bits..2 bits-1 its upper bound), and the range read back with bit `bit` of that lane flipped.
+int64_t clip_bits(const ClipRange& range, int bits);
+ClipRange flip_clip_bit(const ClipRange& range, int bit, int bits);
 
 /// d_b(v): the change a flip of bit `bit` makes to v (flip_bit(v, bit, bits) - v).
 int32_t flip_delta(int32_t v, int bit, int bits);

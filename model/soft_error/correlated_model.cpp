@@ -25,7 +25,10 @@ CorrelatedBasis::CorrelatedBasis(const nn::QNetwork& net, const std::vector<Feat
     const nn::QOp& op = net.ops[ops[l]];
     local.emplace_back(op.layer, golden[size_t(op.inputs[0])], sums, weights, activations);
     gates.emplace_back();
-    for (int64_t a : this->golden.acc[l]) gates[l].push_back(requant_gate(a, op.layer.requant, net.data_bits));
+    const std::vector<int64_t>& acc_l = this->golden.acc[l];
+    for (size_t k = 0; k < acc_l.size(); ++k)
+      gates[l].push_back(requant_gate(acc_l[k], op.layer.requant, net.data_bits,
+                                      op.layer.clip_of(int(k % size_t(op.layer.out_channels)))));
   }
 }
 

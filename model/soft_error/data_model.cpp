@@ -85,11 +85,11 @@ ImageModel::ImageModel(const DataModel& model, SwFaultSim& sim, int label, uint6
              image_seed) {}
 
 std::vector<bool> DataModel::sparse_segments(double ber) const {
-  // Bias flips stay jumps at any rate: a few hundred bias words, each flip moving a whole channel, never the many
-  // small flips meeting in one neuron that make a normal.
+  // Bias and clip-range flips stay jumps at any rate: a few hundred words, each flip moving a whole channel,
+  // never the many small flips meeting in one neuron that make a normal.
   std::vector<bool> sparse;
   for (const FaultSpace::Segment& seg : space_.segments())
-    sparse.push_back(seg.kind == SiteKind::kBias ||
+    sparse.push_back(seg.kind == SiteKind::kBias || seg.kind == SiteKind::kClip ||
                      double(seg.values) * double(seg.value_bits) * ber <= options_.poisson_limit);
   return sparse;
 }

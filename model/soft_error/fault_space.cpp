@@ -41,6 +41,7 @@ FaultSpace::FaultSpace(const nn::QNetwork& net, FaultTarget target, const std::v
     if (target == FaultTarget::kBiases || target == FaultTarget::kAll) {
       // Every output channel has a bias word (0 when the layer has none): the buffer holds and adds it either way.
       add(SiteKind::kBias, uint64_t(op.layer.out_channels), acc_bits);
+      if (!op.layer.clip.empty()) add(SiteKind::kClip, uint64_t(op.layer.out_channels), 2 * data_bits_);
       if (target == FaultTarget::kBiases) continue;
     }
     if (target != FaultTarget::kActivations) add(SiteKind::kWeight, op.layer.weights.size(), data_bits_);

@@ -1,6 +1,7 @@
 // The stored bits a data-level fault can flip: the weights of the accelerator layers and the input activations
-// they read, as B-bit two's-complement values (B = the network's data_bits), or the layers' biases, stored at the
-// accumulator width (the bias buffer's lanes) and added to every output of their channel.
+// they read, as B-bit two's-complement values (B = the network's data_bits), or the bias buffer's words: the
+// layers' biases, stored at the accumulator width and added to every output of their channel, and, when the PPU
+// clips activations, each channel's clip range beside them ({hi, lo}, B bits each, as the RTL stores it).
 #pragma once
 
 #include <cstdint>
@@ -19,14 +20,14 @@ enum class FaultTarget { kWeights, kActivations, kBoth, kBiases, kAll };
 /// "weights", "activations", "both", "biases" or "all".
 const char* fault_target_name(FaultTarget target);
 
-/// What kind of value a bit belongs to.
-enum class SiteKind { kWeight, kActivation, kBias };
+/// What kind of value a bit belongs to. A clip range's bits: 0..B-1 its lower bound, B..2B-1 its upper bound.
+enum class SiteKind { kWeight, kActivation, kBias, kClip };
 
 /// One stored bit to flip.
 struct BitFlip {
   int layer = 0;                       ///< position in QNetwork::accel_ops() (0 = first accelerator layer)
   SiteKind kind = SiteKind::kWeight;
-  uint32_t index = 0;  ///< weights: OHWI index; activations: HWC index into the layer's input; biases: channel
+  uint32_t index = 0;  ///< weights: OHWI index; activations: HWC index into the layer's input; biases, clip: channel
   int bit = 0;         ///< 0 = LSB; the value's width - 1 = sign bit
   bool operator==(const BitFlip& o) const {
     return layer == o.layer && kind == o.kind && index == o.index && bit == o.bit;

@@ -126,14 +126,15 @@ int64_t IntConv::accumulator(const FeatureMap& in, int oy, int ox, int o, bool w
 }
 
 int32_t IntConv::output(const FeatureMap& in, int oy, int ox, int o) const {
-  return requantize(accumulator(in, oy, ox, o));
+  return requantize(accumulator(in, oy, ox, o), o);
 }
 
 FeatureMap IntConv::run(const FeatureMap& in) const {
   FeatureMap out(out_height(in.height), out_width(in.width), layer_.out_channels);
   std::vector<int64_t> acc;
   accumulators(in, acc);
-  for (size_t k = 0; k < acc.size(); ++k) out.data[k] = requantize(wrap_to_bits(acc[k], acc_bits_));
+  for (size_t k = 0; k < acc.size(); ++k)
+    out.data[k] = requantize(wrap_to_bits(acc[k], acc_bits_), int(k % size_t(layer_.out_channels)));
   return out;
 }
 

@@ -29,17 +29,17 @@ class IntConv {
   int64_t wrap(int64_t acc) const { return wrap_to_bits(acc, acc_bits_); }
   /// The requantized output at (oy, ox, o).
   int32_t output(const FeatureMap& in, int oy, int ox, int o) const;
-  /// Requantization of an accumulator value (saturation and fused ReLU included). Inline: it runs once per
-  /// recomputed output.
-  int32_t requantize(int64_t acc) const {
+  /// Output channel `o`'s requantization of an accumulator value (saturation, fused ReLU and the PPU's clipping
+  /// included). Inline: it runs once per recomputed output.
+  int32_t requantize(int64_t acc, int o) const {
     const Requant& rq = layer_.requant;
     // With a wrapped accumulator of at most 32 bits, acc * multiplier + 2^(shift-1) < 2^63: 64-bit arithmetic is
     // exact and the same as requant.h's 128-bit path.
-    if (acc_bits_ > 32 || rq.shift == 0) return flipsim::requantize(acc, rq, data_bits_);
+    if (acc_bits_ > 32 || rq.shift == 0) return layer_.clipped(o, flipsim::requantize(acc, rq, data_bits_));
     int64_t v = ((acc * rq.multiplier + (int64_t(1) << (rq.shift - 1))) >> rq.shift) + rq.zero_point;
     if (rq.relu && v < rq.zero_point) v = rq.zero_point;
     const int64_t hi = (int64_t(1) << (data_bits_ - 1)) - 1, lo = -(int64_t(1) << (data_bits_ - 1));
-    return int32_t(v > hi ? hi : (v < lo ? lo : v));
+    return layer_.clipped(o, int32_t(v > hi ? hi : (v < lo ? lo : v)));
   }
 
   /// The weights that input channel `i` at kernel position (ky, kx) meets, one per output channel, consecutive:
@@ -55,6 +55,9 @@ class IntConv {
   int64_t bias(int o) const { return bias_[size_t(o)]; }
   /// Replaces the bias of output channel `o` (faults flip its bits and restore it this way).
   void set_bias(int o, int64_t value) { bias_[size_t(o)] = value; }
+  /// Output channel `o`'s clip range (the layer must clip) and its replacement, as for the bias.
+  const ClipRange& clip(int o) const { return layer_.clip[size_t(o)]; }
+  void set_clip(int o, const ClipRange& range) { layer_.clip[size_t(o)] = range; }
 
  private:
   ConvLayer layer_;

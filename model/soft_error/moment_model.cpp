@@ -193,7 +193,7 @@ MapMoments accumulator_moments(const ConvLayer& l, const FeatureMap& input, cons
   return out;
 }
 
-RequantPoint requant_point(int64_t golden_acc, const Requant& rq, int data_bits) {
+RequantPoint requant_point(int64_t golden_acc, const Requant& rq, int data_bits, const ClipRange* clip) {
   const __int128 scaled = __int128(golden_acc) * rq.multiplier + (rq.shift > 0 ? __int128(1) << (rq.shift - 1) : 0);
   const __int128 unit = __int128(1) << rq.shift;
   // Golden value before clamping, split exactly into its integer result and the position u in [0, 1) within
@@ -203,6 +203,11 @@ RequantPoint requant_point(int64_t golden_acc, const Requant& rq, int data_bits)
   RequantPoint p;
   p.lo = rq.relu ? double(rq.zero_point) : lowest(data_bits);
   p.hi = highest(data_bits);
+  // Clipping after saturation is one clamp to the narrower range (the calibrated range holds its golden values).
+  if (clip) {
+    p.lo = std::max(p.lo, double(clip->lo));
+    p.hi = std::min(p.hi, double(clip->hi));
+  }
   p.golden = std::clamp(double(whole) + rq.zero_point, p.lo, p.hi);
   p.centre = double(whole) + rq.zero_point - 0.5 + u;
   p.scale = std::ldexp(double(rq.multiplier), -rq.shift);
@@ -230,8 +235,12 @@ GoldenRequant::GoldenRequant(const nn::QNetwork& net, std::vector<std::vector<in
     : acc(std::move(accumulators)) {
   const std::vector<size_t> ops = net.accel_ops();
   points.resize(acc.size());
-  for (size_t l = 0; l < acc.size(); ++l)
-    for (int64_t a : acc[l]) points[l].push_back(requant_point(a, net.ops[ops[l]].layer.requant, net.data_bits));
+  for (size_t l = 0; l < acc.size(); ++l) {
+    const ConvLayer& layer = net.ops[ops[l]].layer;
+    for (size_t k = 0; k < acc[l].size(); ++k)
+      points[l].push_back(
+          requant_point(acc[l][k], layer.requant, net.data_bits, layer.clip_of(int(k % size_t(layer.out_channels)))));
+  }
 }
 
 MomentModel::MomentModel(const nn::QNetwork& net, const AccelConfig& accel)
@@ -273,7 +282,8 @@ std::vector<MapMoments> MomentModel::propagate(const std::vector<FeatureMap>& go
         if (acc_out) (*acc_out)[size_t(layer)] = out;
         for (size_t k = 0; k < n; ++k) {
           const RequantPoint at =
-              golden_acc ? golden_acc->points[size_t(layer)][k] : requant_point(acc[k], op.layer.requant, bits);
+              golden_acc ? golden_acc->points[size_t(layer)][k] : requant_point(acc[k], op.layer.requant, bits,
+                                      op.layer.clip_of(int(k % size_t(op.layer.out_channels))));
           const auto given = [&](double m, double v) { return requantized_moments(at, m, v); };
           const MeanVar y = sparse ? compound_moments(out.mean[k], out.var[k], hits[size_t(op.output)], given)
                                    : given(out.mean[k], out.var[k]);

@@ -64,7 +64,7 @@ struct RequantPoint {
   double lo = 0, hi = 0;  ///< clamping bounds (ReLU / saturation)
   double scale = 0;       ///< multiplier / 2^shift: output LSB per accumulator unit
 };
-RequantPoint requant_point(int64_t golden_acc, const Requant& rq, int data_bits);
+RequantPoint requant_point(int64_t golden_acc, const Requant& rq, int data_bits, const ClipRange* clip = nullptr);
 
 /// Disturbance moments of a requantized output: the faulty accumulator ~ N(golden_acc + mean, var) through the
 /// layer's requantizer (scale, round half up, fused ReLU, saturation), minus the golden output.

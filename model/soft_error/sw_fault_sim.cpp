@@ -79,7 +79,8 @@ void SwFaultSim::load_image(const FeatureMap& input) {
     std::vector<int64_t>& acc = golden_acc_[size_t(layer)];
     conv.accumulators(in, acc);
     out.data.resize(acc.size());
-    for (size_t k = 0; k < acc.size(); ++k) out.data[k] = conv.requantize(conv.wrap(acc[k]));
+    for (size_t k = 0; k < acc.size(); ++k)
+      out.data[k] = conv.requantize(conv.wrap(acc[k]), int(k % size_t(out.channels)));
     // Scratch of the sparse updates, all zero between injections.
     if (delta_.size() < acc.size()) delta_.assign(acc.size(), 0);
     if (mark_.size() < size_t(out.height) * out.width) mark_.assign(size_t(out.height) * out.width, 0);
@@ -207,8 +208,8 @@ void SwFaultSim::run_accel(size_t op_index, int layer, const BitFlip* begin, con
       conv.set_weight(f->index, flip_bit(conv.weight(f->index), f->bit, bits));
       weight_channels_.push_back(int(f->index / (size_t(l.kernel_h) * l.kernel_w * l.in_channels)));
     } else {
-      conv.set_bias(int(f->index), flip_bit(conv.bias(int(f->index)), f->bit, accel_.acc_bits));
-      weight_channels_.push_back(int(f->index));  // a changed bias, like a changed weight: the channel whole
+      flip_channel_word(conv, *f);
+      weight_channels_.push_back(int(f->index));  // a changed bias or clip range, like a weight: the channel whole
     }
   }
   std::sort(candidates_.begin(), candidates_.end());
@@ -268,7 +269,7 @@ void SwFaultSim::run_accel(size_t op_index, int layer, const BitFlip* begin, con
       const size_t first = size_t(pos) * size_t(oc);
       for (int o = 0; o < oc; ++o) {
         const size_t k = first + size_t(o);
-        if (!flipped_channel_[size_t(o)]) store(k, conv.requantize(conv.wrap(gold_acc[k] + delta_[k])));
+        if (!flipped_channel_[size_t(o)]) store(k, conv.requantize(conv.wrap(gold_acc[k] + delta_[k]), o));
         delta_[k] = 0;
       }
     }
@@ -285,8 +286,16 @@ void SwFaultSim::run_accel(size_t op_index, int layer, const BitFlip* begin, con
     else if (f->kind == SiteKind::kWeight)
       conv.set_weight(f->index, flip_bit(conv.weight(f->index), f->bit, bits));
     else
-      conv.set_bias(int(f->index), flip_bit(conv.bias(int(f->index)), f->bit, accel_.acc_bits));
+      flip_channel_word(conv, *f);
   }
+}
+
+void SwFaultSim::flip_channel_word(IntConv& conv, const BitFlip& f) const {
+  const int o = int(f.index);
+  if (f.kind == SiteKind::kBias)
+    conv.set_bias(o, flip_bit(conv.bias(o), f.bit, accel_.acc_bits));
+  else
+    conv.set_clip(o, flip_clip_bit(conv.clip(o), f.bit, net_.data_bits));
 }
 
 Injection SwFaultSim::inject(const std::vector<BitFlip>& flips) {
@@ -341,6 +350,8 @@ std::vector<FeatureMap> SwFaultSim::run_full(const FeatureMap& input, const std:
     } else if (f.kind == SiteKind::kBias) {
       if (layer.bias.empty()) layer.bias.assign(size_t(layer.out_channels), 0);
       layer.bias[f.index] = flip_bit(layer.bias[f.index], f.bit, accel_.acc_bits);
+    } else if (f.kind == SiteKind::kClip) {
+      layer.clip[f.index] = flip_clip_bit(layer.clip[f.index], f.bit, net_.data_bits);
     }
   }
   FlippingEngine engine(accel_, flips);

@@ -1,5 +1,5 @@
-// Software-level fault simulation: bit flips in stored weights, layer-input activations and biases, run through the
-// bit-exact integer model of the network with incremental recomputation.
+// Software-level fault simulation: bit flips in stored weights, layer-input activations, biases and clip ranges,
+// run through the bit-exact integer model of the network with incremental recomputation.
 //
 // Per image, the fault-free ("golden") activations of every value and the accumulators of every accelerator layer
 // are computed once. An injection then starts at the first accelerator layer holding a flipped bit and recomputes
@@ -62,6 +62,7 @@ class SwFaultSim {
  private:
   void run_accel(size_t op_index, int layer, const BitFlip* begin, const BitFlip* end);
   void run_host(size_t op_index);
+  void flip_channel_word(IntConv& conv, const BitFlip& f) const;  // a bias or clip-range bit, in place
   bool run_host_sparse(const nn::QOp& op, const FeatureMap& in, const std::vector<uint32_t>& changed);
   void record(int value, FeatureMap&& fresh);  // stores a recomputed value and its differences from golden
   void touch(int value);

@@ -6,7 +6,7 @@
 #include "model/common/yaml_fields.h"
 #include "model/nn/evaluate.h"
 #include "model/nn/onnx_import.h"
-#include "model/nn/quantize.h"
+#include "model/nn/deployed_network.h"
 
 namespace flipsim::model {
 
@@ -102,8 +102,7 @@ LoadedNetwork load_network(const nn::InferConfig& infer, int images, int first_i
   n.test.labels.erase(n.test.labels.begin(), n.test.labels.begin() + first_image);
   const nn::ImageSet train =
       nn::load_fashion_mnist(infer.dataset_dir, nn::Split::kTrain, size_t(infer.calibration_images));
-  n.net = nn::quantize_network(n.graph, train, size_t(infer.calibration_images),
-                               {infer.data_bits, infer.accel.acc_bits});
+  n.net = nn::deployed_network(n.graph, train, infer);
   return n;
 }
 

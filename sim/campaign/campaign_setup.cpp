@@ -1,10 +1,9 @@
 #include "sim/campaign/campaign_setup.h"
 
 #include "model/common/config_error.h"
-#include "model/nn/clip_calibration.h"
+#include "model/nn/deployed_network.h"
 #include "model/nn/float_graph.h"
 #include "model/nn/onnx_import.h"
-#include "model/nn/quantize.h"
 
 namespace flipsim {
 
@@ -15,9 +14,7 @@ std::unique_ptr<CampaignSetup> load_campaign_setup(const std::string& config_pat
   const nn::FloatGraph graph = nn::import_onnx_file(net.model);
   const nn::ImageSet train = nn::load_fashion_mnist(net.dataset_dir, nn::Split::kTrain, size_t(net.calibration_images));
   setup->test = nn::load_fashion_mnist(net.dataset_dir, nn::Split::kTest);
-  setup->net = nn::quantize_network(graph, train, size_t(net.calibration_images), {net.data_bits, net.accel.acc_bits});
-  if (net.accel.protection.clip_activations)
-    nn::calibrate_clip_ranges(setup->net, net.accel, train, size_t(net.calibration_images));
+  setup->net = nn::deployed_network(graph, train, net);
   for (int image : setup->config.images)
     if (size_t(image) >= setup->test.size())
       throw ConfigError(config_path + ": campaign.images: image " + std::to_string(image) + " is beyond the " +

@@ -14,7 +14,7 @@
 #include "model/nn/idx_dataset.h"
 #include "model/nn/infer_config.h"
 #include "model/nn/onnx_import.h"
-#include "model/nn/quantize.h"
+#include "model/nn/deployed_network.h"
 #include "sim/rtl_engine.h"
 #include "testbench/scoreboard.h"
 
@@ -69,8 +69,7 @@ int run_infer(const InferOptions& o) {
                                std::to_string(test.size()));
   const nn::ImageSet train =
       nn::load_fashion_mnist(config.dataset_dir, nn::Split::kTrain, size_t(config.calibration_images));
-  const nn::QNetwork net =
-      nn::quantize_network(graph, train, size_t(config.calibration_images), {config.data_bits, config.accel.acc_bits});
+  const nn::QNetwork net = nn::deployed_network(graph, train, config);
 
   std::unique_ptr<ConvEngine> engine;
   if (o.engine == "rtl")

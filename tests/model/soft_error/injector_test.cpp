@@ -93,16 +93,19 @@ TEST_P(Injector, ActivationFlipEqualsEditedInput) {
   }
 }
 
-// Many flips at once, weights and activations together, in every layer: the incremental run equals the whole
-// network rerun with the flips applied, and the golden state survives.
-TEST_P(Injector, IncrementalEqualsFullRecomputation) {
-  const AccelConfig accel = accel_for(net_.data_bits);
-  SwFaultSim sim(net_, accel);
-  const FaultSpace space(net_, FaultTarget::kBoth);
+// Many flips at once, weights and activations together (or every kind of `target`), in every layer: the
+// incremental run equals the whole network rerun with the flips applied, and the golden state survives. Returns
+// the faulty logits of every injection, in order.
+std::vector<std::vector<int32_t>> check_incremental_equals_full(const nn::QNetwork& net,
+                                                                FaultTarget target = FaultTarget::kBoth) {
+  const AccelConfig accel = accel_for(net.data_bits);
+  SwFaultSim sim(net, accel);
+  const FaultSpace space(net, target, {}, accel.acc_bits);
   std::mt19937_64 rng(3);
   int changed = 0;
+  std::vector<std::vector<int32_t>> logits;
   for (int image = 0; image < 4; ++image) {
-    const FeatureMap in = net_.quantize_image(test_images().image(size_t(image)));
+    const FeatureMap in = net.quantize_image(test_images().image(size_t(image)));
     sim.load_image(in);
     const std::vector<int32_t> fault_free = sim.golden_logits();
     for (double ber : {1e-5, 1e-4, 1e-3, 1e-2}) {
@@ -111,17 +114,66 @@ TEST_P(Injector, IncrementalEqualsFullRecomputation) {
       for (int t = 0; t < 6; ++t) {
         const std::vector<BitFlip> flips = sample_faults(space, rate, rng);
         const Injection r = sim.inject(flips);
-        const auto full = sim.run_full(in, flips)[size_t(net_.output_value)].data;
-        ASSERT_EQ(sim.last_logits(), full) << "image " << image << " ber " << ber << " flips " << flips.size();
+        const auto full = sim.run_full(in, flips)[size_t(net.output_value)].data;
+        EXPECT_EQ(sim.last_logits(), full) << "image " << image << " ber " << ber << " flips " << flips.size();
         EXPECT_EQ(r.logits_changed, full != fault_free);
         EXPECT_EQ(r.top1, top1_of(full));
         changed += r.logits_changed;
+        logits.push_back(full);
       }
     }
     EXPECT_FALSE(sim.inject({}).logits_changed);
     EXPECT_EQ(sim.last_logits(), fault_free);
   }
   EXPECT_GT(changed, 10);  // the comparison saw real corruption, not only masked faults
+  return logits;
+}
+
+TEST_P(Injector, IncrementalEqualsFullRecomputation) { check_incremental_equals_full(net_); }
+
+// The same with the PPU clipping every layer's outputs to calibrated ranges (the protectable accelerator's
+// clip_activations): the incremental path clips as the golden engine does, and the clipping changes results of the
+// same flips; flips of the clip ranges themselves (beside biases, weights and activations) too.
+TEST_P(Injector, IncrementalEqualsFullRecomputationWithClipping) {
+  const nn::QNetwork clipped = make_network(GetParam().first, GetParam().second, true);
+  EXPECT_NE(check_incremental_equals_full(clipped), check_incremental_equals_full(net_));
+  check_incremental_equals_full(clipped, FaultTarget::kAll);
+}
+
+// A clip-range flip changes exactly that bound, as the bias buffer stores it ({hi, lo}, data_bits each): single
+// flips of every bit equal a network copy whose range the test edited by hand.
+TEST_P(Injector, ClipRangeFlipsEqualEditedNetwork) {
+  const nn::QNetwork clipped = make_network(GetParam().first, GetParam().second, true);
+  const AccelConfig accel = accel_for(clipped.data_bits);
+  SwFaultSim sim(clipped, accel);
+  GoldenEngine golden(accel);
+  const FeatureMap in = clipped.quantize_image(test_images().image(5));
+  sim.load_image(in);
+  const FaultSpace space(clipped, FaultTarget::kBiases, {}, accel.acc_bits);
+  const int bits = clipped.data_bits;
+  std::mt19937_64 rng(6);
+  int changed = 0, seen = 0;
+  for (const FaultSpace::Segment& seg : space.segments()) {
+    if (seg.kind != SiteKind::kClip) continue;
+    ASSERT_EQ(seg.value_bits, 2 * bits);
+    for (int bit = 0; bit < 2 * bits; ++bit) {
+      BitFlip f;
+      f.layer = seg.layer;
+      f.kind = SiteKind::kClip;
+      f.index = uint32_t(std::uniform_int_distribution<uint64_t>(0, seg.values - 1)(rng));
+      f.bit = bit;
+      nn::QNetwork edited = clipped;
+      ClipRange& r = edited.ops[clipped.accel_ops()[size_t(f.layer)]].layer.clip[f.index];
+      int32_t& bound = bit < bits ? r.lo : r.hi;
+      bound = raw_flip(bound, bit % bits, bits);
+      const auto want = edited.run(in, golden)[size_t(clipped.output_value)].data;
+      changed += sim.inject({f}).logits_changed;
+      EXPECT_EQ(sim.last_logits(), want) << "layer " << f.layer << " channel " << f.index << " bit " << bit;
+      ++seen;
+    }
+  }
+  EXPECT_GT(seen, 0);
+  EXPECT_GT(changed, 0);
 }
 
 // A bias flip changes exactly that bias, at the accumulator width the bias buffer stores it at: single flips equal

@@ -6,6 +6,7 @@
 
 #include "model/accel/accel_config.h"
 #include "model/soft_error/sweep_config.h"
+#include "model/nn/clip_calibration.h"
 #include "model/nn/idx_dataset.h"
 #include "model/nn/onnx_import.h"
 #include "model/nn/qnetwork.h"
@@ -28,8 +29,9 @@ inline AccelConfig accel_for(int bits) {
 }
 
 /// A quantized network from a shipped model or an in-memory builder ("tiny_cnn", "tiny_resnet"), calibrated on
-/// test images 9000.. (so that the images the tests run on are not the calibration set).
-inline nn::QNetwork make_network(const std::string& name, int bits) {
+/// test images 9000.. (so that the images the tests run on are not the calibration set); with `clip`, its
+/// activations clipped to ranges calibrated on the same images.
+inline nn::QNetwork make_network(const std::string& name, int bits, bool clip = false) {
   nn::FloatGraph g;
   if (name == "tiny_cnn")
     g = nn::import_onnx_buffer(nn::testing::tiny_cnn().bytes(), "tiny_cnn.onnx");
@@ -40,7 +42,9 @@ inline nn::QNetwork make_network(const std::string& name, int bits) {
   nn::ImageSet calib = test_images();
   calib.pixels.erase(calib.pixels.begin(), calib.pixels.begin() + 9000 * long(calib.image_bytes()));
   calib.labels.erase(calib.labels.begin(), calib.labels.begin() + 9000);
-  return nn::quantize_network(g, calib, 200, {bits, accel_for(bits).acc_bits});
+  nn::QNetwork net = nn::quantize_network(g, calib, 200, {bits, accel_for(bits).acc_bits});
+  if (clip) nn::calibrate_clip_ranges(net, accel_for(bits), calib, 200);
+  return net;
 }
 
 }  // namespace flipsim::model::testing
