@@ -181,6 +181,12 @@ std::vector<BufferWord> bbuf_image(const ConvLayer& layer, const LayerPass& pass
   return words;
 }
 
+uint64_t pass_busy_cycles(const LayerPlan& plan, const LayerPass& pass, const AccelConfig& config) {
+  const uint64_t drain = uint64_t(config.rows) + uint64_t(config.cols) + 2;
+  const uint64_t k_tile = uint64_t(config.rows) + uint64_t(pass.m_count) + drain;
+  return uint64_t(pass.n_tiles) * ((plan.clip ? 3 : 2) + uint64_t(plan.k_tiles) * k_tile);
+}
+
 int64_t clip_lane(const ClipRange& range, int data_bits, int acc_bits) {
   const uint64_t mask = (uint64_t(1) << data_bits) - 1;
   return wrap_to_bits(int64_t(((uint64_t(range.hi) & mask) << data_bits) | (uint64_t(range.lo) & mask)), acc_bits);

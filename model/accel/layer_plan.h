@@ -82,6 +82,12 @@ struct PassWords {
 };
 PassWords pass_words(const LayerPlan& plan, const LayerPass& pass, const AccelConfig& config);
 
+/// Busy cycles of one pass, as fs_ctrl's state machine spends them: per output-channel tile, the bias read (and
+/// the clip read when clipping) and one more cycle, then per K tile `rows` cycles of weight loading, one cycle per
+/// output pixel streamed, and the drain until the last pixel's partial sums are written (rows + cols + 2: the
+/// skew, the array, the deskew and the accumulation register). tests/rtl/rtl_layer_test.cpp holds it to the RTL.
+uint64_t pass_busy_cycles(const LayerPlan& plan, const LayerPass& pass, const AccelConfig& config);
+
 /// Buffer images for one pass (word index = address, starting at 0).
 std::vector<BufferWord> abuf_image(const FeatureMap& input, const LayerPlan& plan, const LayerPass& pass,
                                    const AccelConfig& config);

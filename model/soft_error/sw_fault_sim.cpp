@@ -183,7 +183,8 @@ bool SwFaultSim::run_host_sparse(const nn::QOp& op, const FeatureMap& in, const 
   return true;
 }
 
-void SwFaultSim::run_accel(size_t op_index, int layer, const BitFlip* begin, const BitFlip* end) {
+void SwFaultSim::run_accel(size_t op_index, int layer, const BitFlip* begin, const BitFlip* end,
+                           const AccumulatorChange* changes_begin, const AccumulatorChange* changes_end) {
   const nn::QOp& op = net_.ops[op_index];
   IntConv& conv = convs_[size_t(layer)];
   const ConvLayer& l = conv.layer();
@@ -280,6 +281,10 @@ void SwFaultSim::run_accel(size_t op_index, int layer, const BitFlip* begin, con
     touch(op.output);
   }
 
+  // Accumulator changes on top, while the flips are still applied (the accumulators they change are the faulty
+  // ones).
+  if (changes_begin != changes_end) apply_changes(op_index, layer, changes_begin, changes_end);
+
   for (const BitFlip* f = begin; f != end; ++f) {
     if (f->kind == SiteKind::kActivation)
       in.data[f->index] = flip_bit(in.data[f->index], f->bit, bits);
@@ -290,6 +295,30 @@ void SwFaultSim::run_accel(size_t op_index, int layer, const BitFlip* begin, con
   }
 }
 
+void SwFaultSim::apply_changes(size_t op_index, int layer, const AccumulatorChange* begin,
+                               const AccumulatorChange* end) {
+  const nn::QOp& op = net_.ops[op_index];
+  const IntConv& conv = convs_[size_t(layer)];
+  const FeatureMap& in = work_[size_t(op.inputs[0])];
+  const FeatureMap& gold_out = golden_[size_t(op.output)];
+  FeatureMap& out = work_[size_t(op.output)];
+  std::vector<uint32_t>& d = diff_[size_t(op.output)];
+  const int oc = gold_out.channels, ow = gold_out.width;
+  for (const AccumulatorChange* c = begin; c != end;) {
+    int64_t delta = 0;
+    const uint32_t k = c->index;
+    for (; c != end && c->index == k; ++c) delta += c->delta;
+    const int o = int(k % uint32_t(oc)), pos = int(k / uint32_t(oc));
+    const int64_t acc = conv.accumulator(in, pos / ow, pos % ow, o, false);
+    out.data[k] = conv.requantize(conv.wrap(acc + delta), o);
+    if (out.data[k] != gold_out.data[k]) d.push_back(k);
+  }
+  // Each index once, in order, and only where the value differs.
+  std::sort(d.begin(), d.end());
+  d.erase(std::unique(d.begin(), d.end()), d.end());
+  d.erase(std::remove_if(d.begin(), d.end(), [&](uint32_t k) { return out.data[k] == gold_out.data[k]; }), d.end());
+}
+
 void SwFaultSim::flip_channel_word(IntConv& conv, const BitFlip& f) const {
   const int o = int(f.index);
   if (f.kind == SiteKind::kBias)
@@ -298,29 +327,38 @@ void SwFaultSim::flip_channel_word(IntConv& conv, const BitFlip& f) const {
     conv.set_clip(o, flip_clip_bit(conv.clip(o), f.bit, net_.data_bits));
 }
 
-Injection SwFaultSim::inject(const std::vector<BitFlip>& flips) {
+Injection SwFaultSim::inject(const std::vector<BitFlip>& flips) { return inject(flips, {}); }
+
+Injection SwFaultSim::inject(const std::vector<BitFlip>& flips, const std::vector<AccumulatorChange>& changes) {
   Injection r;
   r.golden_top1 = top1_of(golden_logits());
   std::vector<BitFlip>& sorted = sorted_flips_;
   sorted.assign(flips.begin(), flips.end());
   std::sort(sorted.begin(), sorted.end());
-  size_t next = 0;
+  std::vector<AccumulatorChange>& sorted_changes = sorted_changes_;
+  sorted_changes.assign(changes.begin(), changes.end());
+  std::sort(sorted_changes.begin(), sorted_changes.end());
+  size_t next = 0, next_change = 0;
   for (size_t i = 0; i < net_.ops.size(); ++i) {
     const nn::QOp& op = net_.ops[i];
     const int layer = layer_of_op_[i];
-    size_t end = next;
-    if (layer >= 0)
+    size_t end = next, end_change = next_change;
+    if (layer >= 0) {
       while (end < sorted.size() && sorted[end].layer == layer) ++end;
-    bool dirty = end > next;
+      while (end_change < sorted_changes.size() && sorted_changes[end_change].layer == layer) ++end_change;
+    }
+    bool dirty = end > next || end_change > next_change;
     for (int v : op.inputs) dirty = dirty || !diff_[size_t(v)].empty();
     if (dirty) {
       if (layer >= 0)
-        run_accel(i, layer, sorted.data() + next, sorted.data() + end);
+        run_accel(i, layer, sorted.data() + next, sorted.data() + end, sorted_changes.data() + next_change,
+                  sorted_changes.data() + end_change);
       else
         run_host(i);
       ++r.ops_recomputed;
     }
     next = end;
+    next_change = end_change;
   }
   const int out = net_.output_value;
   r.logits_changed = !diff_[size_t(out)].empty();

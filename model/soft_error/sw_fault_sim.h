@@ -31,6 +31,16 @@ struct Injection {
   int ops_recomputed = 0;       ///< ops that ran (0: no flip); fewer than the network's when a change died out
 };
 
+/// A change to one accumulator of an accelerator layer, added before requantization (and wrapped at the
+/// accumulator width): what an upset partial sum or an upset operand of a multiply-accumulate carries to the end of
+/// its accumulation (the accumulation is linear).
+struct AccumulatorChange {
+  int layer = 0;       ///< position in QNetwork::accel_ops()
+  uint32_t index = 0;  ///< output element, HWC index into the layer's output
+  int64_t delta = 0;
+  bool operator<(const AccumulatorChange& o) const { return layer < o.layer || (layer == o.layer && index < o.index); }
+};
+
 /// Argmax of integer logits (first maximum on ties, as QNetwork::classify).
 int top1_of(const std::vector<int32_t>& logits);
 
@@ -52,6 +62,8 @@ class SwFaultSim {
   /// Applies `flips` (sites of the loaded image's run, any order, no duplicates) and recomputes what they change.
   /// The simulator is back to the golden state afterwards.
   Injection inject(const std::vector<BitFlip>& flips);
+  /// The same with accumulator changes besides the flips (several changes of one accumulator add up).
+  Injection inject(const std::vector<BitFlip>& flips, const std::vector<AccumulatorChange>& changes);
   /// The faulty logits of the last inject() (valid until the next call).
   const std::vector<int32_t>& last_logits() const { return last_logits_; }
 
@@ -60,7 +72,9 @@ class SwFaultSim {
   std::vector<FeatureMap> run_full(const FeatureMap& input, const std::vector<BitFlip>& flips) const;
 
  private:
-  void run_accel(size_t op_index, int layer, const BitFlip* begin, const BitFlip* end);
+  void run_accel(size_t op_index, int layer, const BitFlip* begin, const BitFlip* end,
+                 const AccumulatorChange* changes_begin, const AccumulatorChange* changes_end);
+  void apply_changes(size_t op_index, int layer, const AccumulatorChange* begin, const AccumulatorChange* end);
   void run_host(size_t op_index);
   void flip_channel_word(IntConv& conv, const BitFlip& f) const;  // a bias or clip-range bit, in place
   bool run_host_sparse(const nn::QOp& op, const FeatureMap& in, const std::vector<uint32_t>& changed);
@@ -90,6 +104,7 @@ class SwFaultSim {
   std::vector<int> weight_channels_;         ///< output channels with a flipped weight, sorted
   std::vector<uint32_t> pool_outputs_;       ///< pooling outputs whose window holds a changed input
   std::vector<BitFlip> sorted_flips_;        ///< the current injection's flips in site order
+  std::vector<AccumulatorChange> sorted_changes_;  ///< the current injection's accumulator changes, by layer
 };
 
 }  // namespace flipsim::model

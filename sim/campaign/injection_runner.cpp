@@ -5,6 +5,7 @@
 #include "model/accel/golden.h"
 #include "sim/campaign/ber_arch_engine.h"
 #include "sim/campaign/hybrid_engine.h"
+#include "sim/campaign/register_engine.h"
 #include "sim/campaign/outcome.h"
 #include "sim/campaign/worker_pool.h"
 #include "testbench/harness.h"
@@ -23,7 +24,8 @@ AccelConfig with_watchdog(AccelConfig c, uint64_t cycles) {
 InjectionRunner::InjectionRunner(const CampaignSetup& setup, uint64_t watchdog_cycles, const RtlOptions& rtl)
     : setup_(setup),
       engine_(with_watchdog(setup.config.network.accel, watchdog_cycles), rtl),
-      ppu_(setup.config.network.accel.cols, setup.config.network.accel.acc_bits) {
+      ppu_(setup.config.network.accel.cols, setup.config.network.accel.acc_bits),
+      schedule_(setup.net, setup.config.network.accel) {
   if (!ppu_.available()) throw std::runtime_error("the RTL build has no PPU observation taps (fs_ppu obs_*)");
 }
 
@@ -82,6 +84,7 @@ InjectionRunner::Route InjectionRunner::hybrid_route(const Injection& inj) {
   // does (the rest of a protection cannot act on SRAM flips). The hybrid engine's RTL windows carry protection in
   // their state (hybrid_engine.h).
   if (inj.model == FaultModel::kSramBer) return Route::kArchitectural;
+  if (register_engine_runs(inj, setup_.config.network.accel)) return Route::kRegister;
   return hybrid_runs(inj, trajectory(inj.image)) ? Route::kHybrid : Route::kFull;
 }
 
@@ -92,6 +95,7 @@ InjectionRecord InjectionRunner::simulate(const Injection& inj, Route route, Fau
     case Route::kFull: *run = run_full(inj); break;
     case Route::kHybrid: *run = run_hybrid(inj, trajectory(inj.image)); break;
     case Route::kArchitectural: *run = run_architectural(inj); break;
+    case Route::kRegister: *run = run_register(inj); break;
   }
   return record(inj, *run, engine_.harness().cycle() - start);
 }
@@ -208,6 +212,18 @@ InjectionRunner::FaultyRun InjectionRunner::run_architectural(const Injection& i
   run.flips = arch.flips();
   run.layers = arch.pass_layers();
   run.protection = arch.protection_events();
+  return run;
+}
+
+InjectionRunner::FaultyRun InjectionRunner::run_register(const Injection& inj) {
+  FaultyRun run;
+  RegisterEngine reg(
+      setup_.config.network.accel, schedule_, inj,
+      [&](const std::string& layer, const FeatureMap& input) { return golden_layer(inj.image, layer, input); },
+      &run.observed);
+  run.values = setup_.net.run(setup_.net.quantize_image(setup_.test.image(size_t(inj.image))), reg);
+  run.flips = __builtin_popcountll(inj.mask);
+  run.layers = reg.pass_layers();
   return run;
 }
 

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "model/soft_error/pe_register_model.h"
 #include "sim/campaign/campaign_setup.h"
 #include "sim/campaign/fault_plan.h"
 #include "sim/campaign/hybrid_engine.h"
@@ -57,8 +58,9 @@ class InjectionRunner {
     std::vector<std::string> layers;  ///< layer of every pass started
     ProtectionEvents protection;      ///< full-RTL runs of a protectable accelerator
   };
-  /// The three ways to run an injection: every cycle on the RTL, the RTL only where the fault is live, none.
-  enum class Route { kFull, kHybrid, kArchitectural };
+  /// The ways to run an injection: every cycle on the RTL, the RTL only where the fault is live, none (SRAM
+  /// bit-error rates on the architectural model, PE register upsets through the array's dataflow).
+  enum class Route { kFull, kHybrid, kArchitectural, kRegister };
   /// How the hybrid engine runs `injection` (kFull: it cannot).
   Route hybrid_route(const Injection& injection);
   /// Runs `injection` by `route` (for kHybrid its trajectory recorded), leaves the run in `run` and returns its
@@ -69,6 +71,7 @@ class InjectionRunner {
   FaultyRun run_full(const Injection& injection);
   FaultyRun run_hybrid(const Injection& injection, const GoldenTrajectory& trajectory);
   FaultyRun run_architectural(const Injection& injection);
+  FaultyRun run_register(const Injection& injection);
   /// The golden output of a layer when `input` is its golden input for `image`, else null.
   const FeatureMap* golden_layer(int image, const std::string& layer, const FeatureMap& input);
   const GoldenTrajectory& trajectory(int image);
@@ -79,6 +82,7 @@ class InjectionRunner {
   PpuObserver ppu_;
   std::map<int, std::vector<FeatureMap>> golden_;
   std::unique_ptr<StateLayout> layout_;
+  model::ArraySchedule schedule_;
   std::map<int, GoldenTrajectory> trajectories_;
   std::vector<int> trajectory_order_;
 };

@@ -57,6 +57,17 @@ int predict_campaign_outcome(const ModelCmdOptions& o) {
     std::cout << to_json(p).dump(2) << "\n";
     return 0;
   }
+  if (!p.classes.empty()) {
+    fmt::print("{}: single-bit upsets of PE registers (register model), test images {}-{}\n", p.campaign,
+               p.first_image, p.first_image + p.images - 1);
+    fmt::print("  fault-free accuracy {:.4f}\n", p.golden_accuracy);
+    for (const ClassPrediction& c : p.classes)
+      fmt::print("  {:<10} SDC {:.4f} [{:.4f}, {:.4f}]  critical SDC {:.4f} [{:.4f}, {:.4f}]  ({} upsets, {:.3f} live)\n",
+                 c.site_class, c.sdc_rate, c.sdc_low, c.sdc_high, c.critical_sdc_rate, c.critical_low,
+                 c.critical_high, c.samples, c.live);
+    fmt::print("  seconds {:.3f}\n", p.model_seconds);
+    return 0;
+  }
   std::string buffers;
   for (Buffer b : p.buffers) buffers += std::string(buffers.empty() ? "" : ", ") + buffer_name(b);
   fmt::print("{}: sram_ber {:.3g} on {} ({} in the model), test images {}-{}\n", p.campaign, p.ber, buffers,

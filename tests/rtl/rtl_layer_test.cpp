@@ -4,6 +4,7 @@
 #include <random>
 
 #include "model/accel/golden.h"
+#include "model/accel/layer_plan.h"
 #include "testbench/random_layer.h"
 #include "rtl_fixture.h"
 #include "testbench/harness.h"
@@ -36,6 +37,13 @@ TEST_P(RtlVsGolden, BitExact) {
           << s.kernel << " s" << s.stride << " p" << s.pad << (mix == ValueMix::kExtreme ? " extreme" : "");
       EXPECT_EQ(run.macs, layer.macs(s.in_h, s.in_w));
       EXPECT_GT(run.cycles, 0u);
+      // The schedule's cycle count, pass by pass.
+      const LayerPlan plan = plan_layer(s.in_h, s.in_w, layer, config);
+      const std::vector<uint64_t>& cycles = rtl.pass_cycles();  // every pass since the engine started: this layer's last
+      ASSERT_GE(cycles.size(), plan.passes.size());
+      const size_t first = cycles.size() - plan.passes.size();
+      for (size_t p = 0; p < plan.passes.size(); ++p)
+        EXPECT_EQ(cycles[first + p], pass_busy_cycles(plan, plan.passes[p], config)) << "pass " << p;
     }
   }
 }

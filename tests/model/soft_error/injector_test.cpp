@@ -3,9 +3,11 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <map>
 #include <set>
 
 #include "model/accel/golden.h"
+#include "model/accel/requant.h"
 #include "model/soft_error/bit_flip.h"
 #include "model/soft_error/fault_space.h"
 #include "model/soft_error/sw_fault_sim.h"
@@ -223,6 +225,81 @@ TEST_P(Injector, BiasFlipsEqualEditedNetworkAndFullRecomputation) {
   }
   EXPECT_FALSE(sim.inject({}).logits_changed);
   EXPECT_EQ(sim.last_logits(), fault_free);
+}
+
+// Adds accumulator changes to the golden engine's layers, as each accelerator layer call arrives (the reference
+// for SwFaultSim's changes, written without its incremental machinery).
+class ChangingEngine : public ConvEngine {
+ public:
+  ChangingEngine(const AccelConfig& accel, const std::vector<AccumulatorChange>& changes)
+      : accel_(accel), changes_(changes) {}
+  FeatureMap run(const FeatureMap& input, const ConvLayer& layer, LayerRun* run) override {
+    FeatureMap out = GoldenEngine(accel_).run(input, layer, run);
+    std::map<uint32_t, int64_t> deltas;
+    for (const AccumulatorChange& c : changes_)
+      if (c.layer == calls_) deltas[c.index] += c.delta;
+    for (const auto& [k, delta] : deltas) {
+      const int o = int(k % uint32_t(out.channels)), pos = int(k / uint32_t(out.channels));
+      const int64_t acc = golden_accumulator(input, layer, pos / out.width, pos % out.width, o, 64);
+      out.data[k] = layer.clipped(o, requantize(wrap_to_bits(acc + delta, accel_.acc_bits), layer.requant,
+                                                accel_.data_bits));
+    }
+    ++calls_;
+    return out;
+  }
+  std::string name() const override { return "golden+changes"; }
+
+ private:
+  AccelConfig accel_;
+  const std::vector<AccumulatorChange>& changes_;
+  int calls_ = 0;
+};
+
+// Accumulator changes (what upset partial sums carry), alone, several in one accumulator, and beside weight and
+// activation flips: the incremental run equals the whole network with the changes added, and the golden state
+// survives.
+TEST_P(Injector, AccumulatorChangesEqualTheChangedNetwork) {
+  const AccelConfig accel = accel_for(net_.data_bits);
+  SwFaultSim sim(net_, accel);
+  const FaultSpace weights(net_, FaultTarget::kWeights);
+  const std::vector<size_t> ops = net_.accel_ops();
+  std::mt19937_64 rng(11);
+  int changed = 0;
+  for (int image = 0; image < 3; ++image) {
+    const FeatureMap in = net_.quantize_image(test_images().image(size_t(20 + image)));
+    sim.load_image(in);
+    const std::vector<int32_t> fault_free = sim.golden_logits();
+    for (int t = 0; t < 30; ++t) {
+      std::vector<AccumulatorChange> changes;
+      const int count = 1 + int(rng() % 3);
+      for (int j = 0; j < count; ++j) {
+        AccumulatorChange c;
+        c.layer = int(rng() % ops.size());
+        c.index = uint32_t(rng() % sim.golden()[size_t(net_.ops[ops[size_t(c.layer)]].output)].data.size());
+        const int bit = int(rng() % uint64_t(accel.acc_bits));
+        c.delta = (rng() % 2 ? 1 : -1) * (int64_t(1) << bit);
+        changes.push_back(c);
+        if (j == 1) changes.push_back(c);  // twice in one accumulator
+      }
+      // Every third trial with weight flips too: the reference is the flipped network copy with the changes.
+      FaultModel rate;
+      rate.ber = t % 3 == 0 ? 1e-4 : 0;
+      const std::vector<BitFlip> flips = sample_faults(weights, rate, rng);
+      const Injection r = sim.inject(flips, changes);
+      nn::QNetwork edited = net_;
+      for (const BitFlip& f : flips) {
+        int32_t& w = edited.ops[ops[size_t(f.layer)]].layer.weights[f.index];
+        w = raw_flip(w, f.bit, net_.data_bits);
+      }
+      ChangingEngine engine(accel, changes);
+      const std::vector<FeatureMap> want = edited.run(in, engine);
+      ASSERT_EQ(sim.last_logits(), want[size_t(net_.output_value)].data) << "image " << image << " trial " << t;
+      changed += r.logits_changed;
+    }
+    EXPECT_FALSE(sim.inject({}).logits_changed);
+    EXPECT_EQ(sim.last_logits(), fault_free);
+  }
+  EXPECT_GT(changed, 10);
 }
 
 INSTANTIATE_TEST_SUITE_P(Networks, Injector,

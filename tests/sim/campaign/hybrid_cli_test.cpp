@@ -60,6 +60,27 @@ TEST(HybridEngine, SameRowsAsTheFullRtlEngineInFewerCycles) {
       << "the hybrid engine simulated " << runs.hybrid_cycles << " cycles, the full " << runs.full_cycles;
 }
 
+// Upsets of the PE registers (one bit, and two adjacent) run through the array's dataflow without a cycle of RTL
+// (register_engine.h): every row, masking stage and first differing op included, is the full RTL's.
+TEST(HybridEngine, PeRegisterUpsetsWithoutRtlGiveTheFullRtlRows) {
+  for (const char* fault : {"model: flip", "model: multi_bit, bits: 2"}) {
+    const std::string config = test::write_campaign(
+        "hybrid_pe_registers", std::string("  images: 2\n  first_image: 5000\n  targets: {classes: [pe_weight, "
+                                           "pe_act, pe_psum], per_class: true}\n  fault: {") +
+                                   fault + "}\n  injections: 90\n  seed: 8\n");
+    BothEngines runs;
+    ASSERT_NO_FATAL_FAILURE(run_on_both_engines(config, "pe_registers", &runs));
+    ASSERT_EQ(runs.full.size(), 90u);
+    int changed = 0;
+    for (size_t i = 0; i < runs.full.size(); ++i) {
+      EXPECT_EQ(runs.full[i], runs.hybrid[i]) << fault << ", row " << i;
+      changed += runs.full[i]["outcome"] != "masked";
+    }
+    EXPECT_GT(changed, 5) << fault;
+    EXPECT_EQ(runs.hybrid_cycles, 0u) << fault;
+  }
+}
+
 // A stuck-at long enough to outlive the pass it starts in: the fault must stay on the port into the next passes.
 TEST(HybridEngine, LongStuckAtGivesTheSameRowsAsTheFullRtlEngine) {
   const std::string config = test::write_campaign(

@@ -126,8 +126,8 @@ TEST(ValidateCli, BiasBufferIsPredictedByTheBiasTerm) {
   EXPECT_LE(predicted(2), predicted(1));
 }
 
-// flipsim model on a campaign: the same prediction the matching validation study makes at the campaign's rate, and
-// a clear refusal for what the model does not cover.
+// flipsim model on a campaign: the same prediction the matching validation study makes at the campaign's rate, the
+// register model's per-class rates for PE register upsets, and a clear refusal for what the model does not cover.
 TEST(ValidateCli, ModelPredictsAnSramBitErrorRateCampaignAndRefusesOthers) {
   const std::string campaign = temp_dir() + "/campaign_ber.yaml";
   const auto write_campaign = [&](const std::string& classes, const std::string& fault) {
@@ -160,7 +160,20 @@ TEST(ValidateCli, ModelPredictsAnSramBitErrorRateCampaignAndRefusesOthers) {
   EXPECT_EQ(overwritten["critical_sdc_rate"].get<double>(), 0.0);
   EXPECT_EQ(overwritten["accuracy"], overwritten["golden_accuracy"]);
 
-  for (const auto& [classes, fault] : {std::pair<std::string, std::string>{"pe_psum", "{model: flip}"},
+  // Single upsets of the PE registers: the register model, per class.
+  write_campaign("pe_weight, pe_psum", "{model: flip}");
+  const test::CliRun pe = test::run_flipsim("model " + campaign + " --json");
+  ASSERT_EQ(pe.status, 0) << pe.output;
+  const nlohmann::json classes = json_output(pe)["classes"];
+  ASSERT_EQ(classes.size(), 2u);
+  EXPECT_EQ(classes[1]["class"], "pe_psum");
+  for (const auto& c : classes) {
+    EXPECT_GT(c["sdc_rate"].get<double>(), 0.0) << c.dump();
+    EXPECT_LE(c["critical_sdc_rate"].get<double>(), c["sdc_rate"].get<double>()) << c.dump();
+  }
+
+  for (const auto& [classes, fault] : {std::pair<std::string, std::string>{"ctrl", "{model: flip}"},
+                                       {"pe_psum", "{model: stuck_at_1}"},
                                        {"bbuf, wbuf", "{model: sram_ber, ber: 1.0e-3}"}}) {
     write_campaign(classes, fault);
     const test::CliRun r = test::run_flipsim("model " + campaign);

@@ -1,0 +1,217 @@
+#include "model/soft_error/pe_register_model.h"
+
+#include <algorithm>
+#include <atomic>
+#include <random>
+#include <thread>
+
+#include "model/accel/requant.h"
+#include "model/soft_error/fault_space.h"
+
+namespace flipsim::model {
+
+const char* pe_register_name(PeRegister reg) {
+  switch (reg) {
+    case PeRegister::kWeight: return "pe_weight";
+    case PeRegister::kAct: return "pe_act";
+    case PeRegister::kPsum: return "pe_psum";
+  }
+  return "?";
+}
+
+namespace {
+
+std::vector<const ConvLayer*> accel_layers(const nn::QNetwork& net) {
+  std::vector<const ConvLayer*> layers;
+  for (size_t op : net.accel_ops()) layers.push_back(&net.ops[op].layer);
+  return layers;
+}
+
+std::vector<std::pair<int, int>> accel_input_shapes(const nn::QNetwork& net) {
+  std::vector<std::pair<int, int>> shapes;
+  for (size_t op : net.accel_ops()) {
+    const nn::QValue& in = net.values[size_t(net.ops[op].inputs[0])];
+    shapes.push_back({in.height, in.width});
+  }
+  return shapes;
+}
+
+}  // namespace
+
+ArraySchedule::ArraySchedule(const std::vector<const ConvLayer*>& layers,
+                             const std::vector<std::pair<int, int>>& in_shapes, const AccelConfig& accel)
+    : layers_(layers), accel_(accel) {
+  for (size_t l = 0; l < layers.size(); ++l) {
+    const LayerPlan plan = plan_layer(in_shapes[l].first, in_shapes[l].second, *layers[l], accel);
+    for (const LayerPass& pass : plan.passes) {
+      Span s{int(l), plan, pass, total_, pass_busy_cycles(plan, pass, accel)};
+      total_ += s.cycles;
+      spans_.push_back(std::move(s));
+    }
+  }
+}
+
+ArraySchedule::ArraySchedule(const nn::QNetwork& net, const AccelConfig& accel)
+    : ArraySchedule(accel_layers(net), accel_input_shapes(net), accel) {}
+
+int ArraySchedule::width(PeRegister reg) const {
+  return reg == PeRegister::kPsum ? accel_.acc_bits : accel_.data_bits;
+}
+
+int32_t ArraySchedule::activation(const Span& s, const FeatureMap& in, int kt, int m, int row) const {
+  const ConvLayer& l = *layers_[size_t(s.layer)];
+  const int cb = kt % s.plan.channel_blocks, kx = (kt / s.plan.channel_blocks) % l.kernel_w,
+            ky = kt / (s.plan.channel_blocks * l.kernel_w);
+  const int ci = cb * accel_.rows + row;
+  const int p = s.pass.m_begin + m, oy = p / s.plan.out_w, ox = p % s.plan.out_w;
+  const int iy = oy * l.stride - l.pad + ky, ix = ox * l.stride - l.pad + kx;
+  if (ci >= l.in_channels || iy < 0 || iy >= in.height || ix < 0 || ix >= in.width) return 0;
+  return in.at(iy, ix, ci);
+}
+
+int32_t ArraySchedule::weight(const Span& s, int nt, int kt, int row, int col) const {
+  const ConvLayer& l = *layers_[size_t(s.layer)];
+  const int cb = kt % s.plan.channel_blocks, kx = (kt / s.plan.channel_blocks) % l.kernel_w,
+            ky = kt / (s.plan.channel_blocks * l.kernel_w);
+  const int ci = cb * accel_.rows + row, o = (s.pass.n_tile_begin + nt) * accel_.cols + col;
+  if (ci >= l.in_channels || o >= l.out_channels) return 0;
+  return l.weight(o, ky, kx, ci);
+}
+
+int ArraySchedule::pass_at(uint64_t cycle) const {
+  const auto at = std::upper_bound(spans_.begin(), spans_.end(), cycle,
+                                   [](uint64_t c, const Span& s) { return c < s.first; });
+  return int(at - spans_.begin()) - 1;
+}
+
+std::vector<AccumulatorChange> ArraySchedule::effect(const PeUpset& upset,
+                                                     const std::vector<const FeatureMap*>& inputs) const {
+  std::vector<AccumulatorChange> changes;
+  const int pass = pass_at(upset.cycle);
+  if (pass < 0 || upset.cycle >= total_) return changes;
+  const Span& s = spans_[size_t(pass)];
+  const ConvLayer& l = *layers_[size_t(s.layer)];
+  for (const LaneChange& c : lane_changes(upset, *inputs[size_t(s.layer)])) {
+    const int o = (s.pass.n_tile_begin + c.n_tile) * accel_.cols + c.col;
+    if (o >= l.out_channels) continue;  // a lane the host never reads
+    changes.push_back({s.layer, uint32_t(s.pass.m_begin + c.m) * uint32_t(l.out_channels) + uint32_t(o), c.delta});
+  }
+  return changes;
+}
+
+std::vector<LaneChange> ArraySchedule::lane_changes(const PeUpset& upset, const FeatureMap& in) const {
+  std::vector<LaneChange> changes;
+  const int pass = pass_at(upset.cycle);
+  if (pass < 0 || upset.cycle >= total_) return changes;
+  const Span& s = spans_[size_t(pass)];
+  const int rows = accel_.rows, cols = accel_.cols, r = upset.row, c = upset.col, M = s.pass.m_count;
+  // Per output-channel tile: the bias (and clip) reads, then the K tiles.
+  const uint64_t overhead = s.plan.clip ? 3 : 2;
+  const uint64_t tile = uint64_t(rows) + uint64_t(M) + uint64_t(rows + cols + 2);
+  const uint64_t per_nt = overhead + uint64_t(s.plan.k_tiles) * tile;
+  uint64_t rel = upset.cycle - s.first;
+  const int nt = int(rel / per_nt);
+  rel %= per_nt;
+  if (rel < overhead) return changes;  // no operand in the array; a weight is reloaded before its next use
+  rel -= overhead;
+  const int kt = int(rel / tile);
+  const int64_t u = int64_t(rel % tile);
+  const auto change = [&](int m, int col, int64_t delta) {
+    if (delta != 0) changes.push_back({pass, m, nt, col, delta});
+  };
+  const auto flipped = [&](int64_t v, int bits) { return wrap_to_bits(int64_t(uint64_t(v) ^ upset.mask), bits); };
+  const int64_t first_product = int64_t(rows) + r + c;  // pixel 0's multiply-accumulate at PE (r, c)
+  switch (upset.reg) {
+    case PeRegister::kPsum: {
+      const int64_t m = u - first_product;
+      if (m < 0 || m >= M) break;
+      int64_t partial = 0;
+      for (int rr = 0; rr <= r; ++rr)
+        partial += int64_t(activation(s, in, kt, int(m), rr)) * weight(s, nt, kt, rr, c);
+      partial = wrap_to_bits(partial, accel_.acc_bits);
+      change(int(m), c, flipped(partial, accel_.acc_bits) - partial);
+      break;
+    }
+    case PeRegister::kAct: {
+      const int64_t m = u - first_product;
+      if (m < 0 || m >= M) break;
+      const int32_t x = activation(s, in, kt, int(m), r);
+      const int64_t dx = flipped(x, accel_.data_bits) - x;
+      for (int cc = c + 1; cc < cols; ++cc) change(int(m), cc, dx * weight(s, nt, kt, r, cc));
+      break;
+    }
+    case PeRegister::kWeight: {
+      // The load shifts a word down one row per cycle, in tile cycles 0 .. rows - 1: what row r latches at cycle
+      // u ends in row r + rows - 1 - u (or below the array). Afterwards the weight is held, and every pixel whose
+      // product comes after the upset's edge multiplies the flipped value.
+      int row = r, from = 0;
+      if (u < rows) {
+        row = r + rows - 1 - int(u);
+        if (row >= rows) break;
+      } else {
+        from = int(std::max<int64_t>(0, u - first_product + 1));
+      }
+      const int32_t w = weight(s, nt, kt, row, c);
+      const int64_t dw = flipped(w, accel_.data_bits) - w;
+      for (int m = from; m < M; ++m) change(m, c, dw * activation(s, in, kt, m, row));
+      break;
+    }
+  }
+  return changes;
+}
+
+PeClassPrediction predict_pe_class(const nn::QNetwork& net, const AccelConfig& accel, const nn::ImageSet& images,
+                                   PeRegister reg, int samples, uint64_t seed, int threads) {
+  const ArraySchedule schedule(net, accel);
+  std::vector<int> input_values;
+  for (size_t op : net.accel_ops()) input_values.push_back(net.ops[op].inputs[0]);
+  const int n = int(images.size());
+  struct Tally {
+    uint64_t sdc = 0, critical = 0, live = 0;
+  };
+  std::vector<Tally> per_image(static_cast<size_t>(n));
+  std::atomic<int> next{0};
+  const auto work = [&] {
+    SwFaultSim sim(net, accel);
+    for (int i = next++; i < n; i = next++) {
+      sim.load_image(net.quantize_image(images.image(size_t(i))));
+      const int golden = top1_of(sim.golden_logits());
+      std::vector<const FeatureMap*> inputs;
+      for (int v : input_values) inputs.push_back(&sim.golden()[size_t(v)]);
+      Tally& t = per_image[size_t(i)];
+      for (int s = 0; s < samples; ++s) {
+        std::mt19937_64 rng(stream_seed(seed, uint64_t(i), uint64_t(s)));
+        PeUpset u;
+        u.reg = reg;
+        u.cycle = std::uniform_int_distribution<uint64_t>(0, schedule.busy_cycles() - 1)(rng);
+        u.row = int(rng() % uint64_t(accel.rows));
+        u.col = int(rng() % uint64_t(accel.cols));
+        u.mask = uint64_t(1) << (rng() % uint64_t(schedule.width(reg)));
+        const std::vector<AccumulatorChange> changes = schedule.effect(u, inputs);
+        if (changes.empty()) continue;
+        ++t.live;
+        const Injection r = sim.inject({}, changes);
+        t.sdc += r.logits_changed;
+        t.critical += r.top1 != golden;
+      }
+    }
+  };
+  std::vector<std::thread> pool;
+  for (int w = 0; w < std::max(1, std::min(threads, n)); ++w) pool.emplace_back(work);
+  for (std::thread& th : pool) th.join();
+  Tally all;
+  for (const Tally& t : per_image) {
+    all.sdc += t.sdc;
+    all.critical += t.critical;
+    all.live += t.live;
+  }
+  PeClassPrediction p;
+  p.reg = reg;
+  p.samples = uint64_t(n) * uint64_t(std::max(samples, 0));
+  p.sdc = wilson(all.sdc, p.samples);
+  p.critical = wilson(all.critical, p.samples);
+  p.live = p.samples ? double(all.live) / double(p.samples) : 0;
+  return p;
+}
+
+}  // namespace flipsim::model

@@ -1,0 +1,106 @@
+// The RTL-level model of upsets in the systolic array's PE registers: a transient flip of one bit of a PE's
+// weight, activation or partial-sum register at a uniformly random busy cycle of an inference, carried to the data
+// through the array's dataflow and the controller's schedule (docs/architecture.md), then through the network by
+// the bit-exact software fault simulation.
+//
+// Weight-stationary, one output pixel streamed per cycle: in K tile kt, pixel m's multiply-accumulate at PE (r, c)
+// happens in tile cycle rows + 1 + m + r + c (after `rows` weight-load cycles, the buffer read, the input skew of
+// lane r and c activation registers), so each PE holds each pixel's operands exactly once per tile. An upset latched
+// at cycle k (the fault port flips the value a register takes at that edge) then does:
+//  - psum (r, c): pixel m's partial sum of this tile, sum over rows r' <= r of x w, has one bit flipped; the
+//    accumulation after it is linear, so pixel m's accumulator of channel c changes by that flip's delta;
+//  - act (r, c): pixel m's activation of row r, on its way right, reaches columns c+1 .. cols-1 flipped: each of
+//    their accumulators changes by (x' - x) w;
+//  - weight (r, c): held, it multiplies every pixel whose product comes later in the tile: (w' - w) x for each;
+//    during the weight load it shifts down with the rest and ends in a lower row (or out of the array).
+// Cycles outside a pixel's slot, columns beyond the layer's output channels and rows beyond its input channels
+// (zero operands) change nothing; so do upsets in the cycles between output-channel tiles (the weights are reloaded
+// before their next use). The mapping is exact: tests/rtl/pe_register_rtl_test.cpp holds the outputs it predicts to
+// the RTL's, bit for bit, for random upsets of every class on every compiled array shape.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "model/accel/accel_config.h"
+#include "model/accel/layer_plan.h"
+#include "model/common/stats.h"
+#include "model/nn/idx_dataset.h"
+#include "model/nn/qnetwork.h"
+#include "model/soft_error/sw_fault_sim.h"
+
+namespace flipsim::model {
+
+enum class PeRegister { kWeight, kAct, kPsum };
+
+/// "pe_weight", "pe_act", "pe_psum": the campaigns' site-class names.
+const char* pe_register_name(PeRegister reg);
+
+/// One upset: bits of one PE's register, latched at a busy cycle of the inference (0 = the first pass's first).
+struct PeUpset {
+  PeRegister reg = PeRegister::kPsum;
+  int row = 0, col = 0;
+  uint64_t mask = 1;  ///< the register's bits that flip
+  uint64_t cycle = 0;
+};
+
+/// A change to one accumulator lane of a pass, as the post-processing unit sees it: pass pixel m, output-channel
+/// tile n_tile of the pass, array column col (lanes beyond the layer's channels included).
+struct LaneChange {
+  int pass = 0;  ///< pass of the inference (the schedule's order)
+  int m = 0, n_tile = 0, col = 0;
+  int64_t delta = 0;
+};
+
+/// The passes of a sequence of accelerator layers on the array, in order, with their busy cycles
+/// (pass_busy_cycles()).
+class ArraySchedule {
+ public:
+  /// `layers[l]` runs on inputs of in_shapes[l] = {height, width} (the layers must outlive the schedule).
+  ArraySchedule(const std::vector<const ConvLayer*>& layers, const std::vector<std::pair<int, int>>& in_shapes,
+                const AccelConfig& accel);
+  /// Every accelerator layer of `net`, in accel_ops() order.
+  ArraySchedule(const nn::QNetwork& net, const AccelConfig& accel);
+  uint64_t busy_cycles() const { return total_; }
+  /// Register width of a class (the data width, or the accumulator width for partial sums).
+  int width(PeRegister reg) const;
+  /// What `upset` does to the accumulators, for layer inputs `inputs` (one per layer, fault-free): empty when
+  /// it is masked.
+  std::vector<AccumulatorChange> effect(const PeUpset& upset, const std::vector<const FeatureMap*>& inputs) const;
+  /// The same lane by lane, for `input`, the fault-free input of the layer the upset's pass belongs to.
+  std::vector<LaneChange> lane_changes(const PeUpset& upset, const FeatureMap& input) const;
+  /// The pass busy cycle `cycle` falls in, and the layer (position in the sequence) of a pass.
+  int pass_at(uint64_t cycle) const;
+  int layer_of_pass(int pass) const { return spans_[size_t(pass)].layer; }
+
+ private:
+  struct Span {
+    int layer = 0;  ///< position in the layer sequence
+    LayerPlan plan;
+    LayerPass pass;
+    uint64_t first = 0, cycles = 0;
+  };
+  /// The activation of row `row` in K tile `kt` for pass pixel `m` (0 in padding and beyond the channels).
+  int32_t activation(const Span& s, const FeatureMap& in, int kt, int m, int row) const;
+  /// The weight of row `row`, column `col` of output-channel tile `nt` in K tile `kt` (0 beyond the layer).
+  int32_t weight(const Span& s, int nt, int kt, int row, int col) const;
+
+  std::vector<const ConvLayer*> layers_;
+  AccelConfig accel_;
+  std::vector<Span> spans_;
+  uint64_t total_ = 0;
+};
+
+/// Predicted P(SDC) (any logit differs) and P(critical SDC) (top-1 changes) of one PE register class, averaged over
+/// `samples` upsets per image (uniform busy cycle, PE and bit) on each of `images`, with Wilson intervals of the
+/// Monte Carlo. A function of the seed, not of `threads`.
+struct PeClassPrediction {
+  PeRegister reg = PeRegister::kPsum;
+  Proportion sdc, critical;
+  uint64_t samples = 0;
+  double live = 0;  ///< share of the samples that changed some accumulator
+};
+PeClassPrediction predict_pe_class(const nn::QNetwork& net, const AccelConfig& accel, const nn::ImageSet& images,
+                                   PeRegister reg, int samples, uint64_t seed, int threads);
+
+}  // namespace flipsim::model

@@ -1,0 +1,93 @@
+#include "sim/campaign/register_engine.h"
+
+#include <map>
+
+#include "model/accel/golden.h"
+#include "model/accel/layer_plan.h"
+#include "model/accel/requant.h"
+#include "testbench/site_map.h"
+
+namespace flipsim {
+
+namespace {
+
+std::optional<model::PeRegister> pe_register(SiteClass c) {
+  switch (c) {
+    case SiteClass::kPeWeight: return model::PeRegister::kWeight;
+    case SiteClass::kPeAct: return model::PeRegister::kAct;
+    case SiteClass::kPePsum: return model::PeRegister::kPsum;
+    default: return std::nullopt;
+  }
+}
+
+}  // namespace
+
+bool register_engine_runs(const Injection& inj, const AccelConfig& accel) {
+  if (!inj.has_site || inj.site.sram || inj.hold != 1) return false;
+  if (inj.model != FaultModel::kFlip && inj.model != FaultModel::kMultiBit) return false;
+  if (!pe_register(inj.site.cls)) return false;
+  const std::optional<RegisterClass> reg = register_class(inj.site.cls);
+  return reg && accel.protection.registers[size_t(*reg)] == Redundancy::kNone;
+}
+
+RegisterEngine::RegisterEngine(const AccelConfig& config, const model::ArraySchedule& schedule,
+                               const Injection& injection, GoldenLayer golden_layer, ObservedRows* observed)
+    : config_(config), schedule_(schedule), golden_layer_(std::move(golden_layer)), observed_(observed) {
+  upset_.reg = *pe_register(injection.site.cls);
+  upset_.row = injection.site.row;
+  upset_.col = injection.site.col;
+  upset_.mask = injection.mask;
+  upset_.cycle = injection.cycle;
+  upset_pass_ = schedule.pass_at(injection.cycle);
+}
+
+FeatureMap RegisterEngine::run(const FeatureMap& input, const ConvLayer& layer, LayerRun* run) {
+  const LayerPlan plan = plan_layer(input.height, input.width, layer, config_);
+  FeatureMap output;
+  if (const FeatureMap* golden = golden_layer_(layer.name, input)) {
+    output = *golden;
+  } else {
+    output = GoldenEngine(config_).run(input, layer);
+  }
+  const int first = passes_;
+  for (size_t p = 0; p < plan.passes.size(); ++p) pass_layers_.push_back(layer.name);
+  passes_ += int(plan.passes.size());
+  if (upset_pass_ >= first && upset_pass_ < passes_) {
+    const LayerPass& pass = plan.passes[size_t(upset_pass_ - first)];
+    // Each changed PPU row: the golden accumulators of its lanes with the changes added, wrapped as the array
+    // wraps; the lanes beyond the layer's channels accumulate zero.
+    std::map<uint32_t, std::vector<int64_t>> rows;
+    for (const model::LaneChange& c : schedule_.lane_changes(upset_, input)) {
+      const uint32_t addr = uint32_t(c.m * pass.n_tiles + c.n_tile);
+      auto it = rows.find(addr);
+      if (it == rows.end()) {
+        std::vector<int64_t> sums(size_t(config_.cols), 0);
+        const int pixel = pass.m_begin + c.m;
+        for (int col = 0; col < config_.cols; ++col) {
+          const int o = (pass.n_tile_begin + c.n_tile) * config_.cols + col;
+          if (o < layer.out_channels)
+            sums[size_t(col)] =
+                golden_accumulator(input, layer, pixel / plan.out_w, pixel % plan.out_w, o, config_.acc_bits);
+        }
+        it = rows.emplace(addr, std::move(sums)).first;
+      }
+      int64_t& sum = it->second[size_t(c.col)];
+      sum = wrap_to_bits(sum + c.delta, config_.acc_bits);
+    }
+    for (const auto& [addr, sums] : rows) {
+      const int m = int(addr) / pass.n_tiles, nt = int(addr) % pass.n_tiles;
+      for (int col = 0; col < config_.cols; ++col) {
+        const int o = (pass.n_tile_begin + nt) * config_.cols + col;
+        if (o >= layer.out_channels) continue;
+        const int pixel = pass.m_begin + m;
+        output.at(pixel / plan.out_w, pixel % plan.out_w, o) =
+            layer.clipped(o, requantize(sums[size_t(col)], layer.requant, config_.data_bits));
+      }
+      if (observed_) (*observed_)[{upset_pass_, addr}] = sums;
+    }
+  }
+  if (run) run->macs = layer.macs(input.height, input.width);
+  return output;
+}
+
+}  // namespace flipsim

@@ -1,0 +1,51 @@
+// Single upsets of the PE registers without the RTL. A transient flip of a PE's weight, activation or partial-sum
+// register changes the accumulators of its pass in a way the array's dataflow and the controller's schedule fix
+// exactly (model/soft_error/pe_register_model.h, held to the RTL bit for bit by tests/rtl/pe_register_rtl_test.cpp):
+// the pass's outputs are the golden ones with those accumulators changed, every register is golden again by the
+// next pass (the weights are reloaded before use), and the golden model computes the rest. The PPU rows the change
+// reaches are reported as the RTL's taps would show them. `flipsim campaign --crosscheck` holds it to the full-RTL
+// engine, injection by injection.
+#pragma once
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "model/accel/engine.h"
+#include "model/soft_error/pe_register_model.h"
+#include "sim/campaign/outcome.h"
+#include "testbench/fault.h"
+
+namespace flipsim {
+
+/// True when `injection` is an upset the register engine carries: a one-cycle flip of a PE weight, activation or
+/// partial-sum register that no redundancy of `accel` covers.
+bool register_engine_runs(const Injection& injection, const AccelConfig& accel);
+
+class RegisterEngine : public ConvEngine {
+ public:
+  /// Golden output of a layer for its golden input (null when `input` is not the golden one).
+  using GoldenLayer = std::function<const FeatureMap*(const std::string& layer, const FeatureMap& input)>;
+
+  /// `schedule`: the network's passes on `config`; `observed` receives the PPU rows the upset changes, keyed by
+  /// (pass, output-buffer address).
+  RegisterEngine(const AccelConfig& config, const model::ArraySchedule& schedule, const Injection& injection,
+                 GoldenLayer golden_layer, ObservedRows* observed);
+  FeatureMap run(const FeatureMap& input, const ConvLayer& layer, LayerRun* run = nullptr) override;
+  std::string name() const override { return "register"; }
+
+  /// Layer of every pass, as RtlEngine::pass_layers().
+  const std::vector<std::string>& pass_layers() const { return pass_layers_; }
+
+ private:
+  AccelConfig config_;
+  const model::ArraySchedule& schedule_;
+  model::PeUpset upset_;
+  int upset_pass_ = -1;
+  GoldenLayer golden_layer_;
+  ObservedRows* observed_;
+  int passes_ = 0;
+  std::vector<std::string> pass_layers_;
+};
+
+}  // namespace flipsim

@@ -1,0 +1,101 @@
+// The register model's dataflow against the RTL: an upset (one bit, or two adjacent) of a PE's weight, activation or
+// partial-sum register at a busy cycle changes the layer's outputs exactly as the accumulator changes the model
+// derives from the schedule (model/soft_error/pe_register_model.h) say, on every compiled array shape.
+#include <gtest/gtest.h>
+
+#include <map>
+#include <random>
+
+#include "model/accel/golden.h"
+#include "model/accel/layer_plan.h"
+#include "model/accel/requant.h"
+#include "model/soft_error/pe_register_model.h"
+#include "rtl_fixture.h"
+#include "testbench/harness.h"
+#include "testbench/random_layer.h"
+
+namespace flipsim {
+namespace {
+
+using model::PeRegister;
+using model::PeUpset;
+
+/// The golden output with `changes` added to its accumulators before requantization (written without the
+/// software fault simulation).
+FeatureMap changed_output(const FeatureMap& input, const ConvLayer& layer, const AccelConfig& config,
+                          const std::vector<model::AccumulatorChange>& changes) {
+  FeatureMap out = golden_conv(input, layer, config.data_bits, config.acc_bits);
+  std::map<uint32_t, int64_t> deltas;
+  for (const model::AccumulatorChange& c : changes) deltas[c.index] += c.delta;
+  for (const auto& [k, delta] : deltas) {
+    const int o = int(k % uint32_t(out.channels)), pos = int(k / uint32_t(out.channels));
+    const int64_t acc = golden_accumulator(input, layer, pos / out.width, pos % out.width, o, 64);
+    out.data[k] = layer.clipped(o, requantize(wrap_to_bits(acc + delta, config.acc_bits), layer.requant,
+                                              config.data_bits));
+  }
+  return out;
+}
+
+/// "k:value ..." for the outputs where `map` differs from `golden` (a readable failure message).
+std::string differences(const FeatureMap& map, const FeatureMap& golden) {
+  std::string out;
+  for (size_t k = 0; k < map.data.size(); ++k)
+    if (map.data[k] != golden.data[k])
+      out += std::to_string(k) + ":" + std::to_string(golden.data[k]) + "->" + std::to_string(map.data[k]) + " ";
+  return out.empty() ? "none" : out;
+}
+
+uint32_t field(PeRegister reg) {
+  switch (reg) {
+    case PeRegister::kWeight: return fs_pkg::PeWeightField;
+    case PeRegister::kAct: return fs_pkg::PeActField;
+    case PeRegister::kPsum: return fs_pkg::PePsumField;
+  }
+  return 0;
+}
+
+TEST(PeRegisterModel, UpsetsChangeTheOutputsAsTheDataflowSays) {
+  const AccelConfig config = test_accel();
+  RtlEngine rtl(config, {});
+  std::mt19937_64 rng(5);
+  // A convolution with padding and more channels than rows (several K tiles), and a fully-connected layer (one
+  // pixel: the weight registers' windows are a few cycles).
+  const std::vector<ConvShape> shapes = {ConvShape{6, 5, config.rows + 3, config.cols + 2, 3, 1, 1},
+                                         gemm_shape(1, 2 * config.rows + 1, config.cols + 1)};
+  int changed = 0, masked = 0;
+  for (const ConvShape& s : shapes) {
+    const ConvLayer layer = random_conv(s, config.data_bits, ValueMix::kUniform, rng);
+    const FeatureMap input = random_map(s.in_h, s.in_w, s.in_channels, config.data_bits, ValueMix::kUniform, rng);
+    ASSERT_EQ(plan_layer(s.in_h, s.in_w, layer, config).passes.size(), 1u);
+    const model::ArraySchedule schedule({&layer}, {{s.in_h, s.in_w}}, config);
+    const FeatureMap golden = golden_conv(input, layer, config.data_bits, config.acc_bits);
+    for (int t = 0; t < 60; ++t) {
+      PeUpset u;
+      u.reg = PeRegister(t % 3);
+      u.row = int(rng() % uint64_t(config.rows));
+      u.col = int(rng() % uint64_t(config.cols));
+      const int bit = int(rng() % uint64_t(schedule.width(u.reg)));
+      u.mask = uint64_t(1) << bit;
+      if (t % 4 == 3 && bit + 1 < schedule.width(u.reg)) u.mask |= u.mask << 1;  // a two-bit upset
+      u.cycle = rng() % schedule.busy_cycles();
+      const FeatureMap expected = changed_output(input, layer, config, schedule.effect(u, {&input}));
+      FfFault f;
+      f.group = fs_pkg::GroupPe + uint32_t(u.row * config.cols + u.col) * fs_pkg::PeGroups + field(u.reg);
+      f.flip_mask = u.mask;
+      const auto hook = rtl.add_pass_hook([&](int, PassStage stage, HostPort&) {
+        if (stage == PassStage::kStarted) rtl.harness().injector().schedule_ff(f, u.cycle, 1);
+      });
+      const FeatureMap actual = rtl.run(input, layer);
+      EXPECT_TRUE(actual == expected) << model::pe_register_name(u.reg) << " PE (" << u.row << ", " << u.col
+                                      << ") bit " << bit << " cycle " << u.cycle << " of "
+                                      << schedule.busy_cycles() << "\n  RTL:   " << differences(actual, golden)
+                                      << "\n  model: " << differences(expected, golden);
+      (actual == golden ? masked : changed) += 1;
+    }
+  }
+  EXPECT_GT(changed, 10);
+  EXPECT_GT(masked, 10);
+}
+
+}  // namespace
+}  // namespace flipsim
