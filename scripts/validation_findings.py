@@ -85,6 +85,53 @@ def sensitivity(a, net):
         return json.load(f)
 
 
+def registers(a, net):
+    """configs/campaigns/registers_<net>.yaml measured (flipsim campaign: the register route, no RTL) and predicted
+    (flipsim model: the register model), both cached in <cache>/registers_<net>.json."""
+    path = os.path.join(a.cache, f"registers_{net}.json")
+    if not os.path.exists(path):
+        cfg = os.path.join(REPO, "configs", "campaigns", f"registers_{net}.yaml")
+        db = os.path.join(a.db, f"registers_{net}.db")
+        os.makedirs(a.db, exist_ok=True)
+        for suffix in ("", "-wal", "-shm"):
+            if os.path.exists(db + suffix):
+                os.unlink(db + suffix)
+        runs = {}
+        for key, cmd in (("campaign", [a.flipsim, "campaign", cfg, "--db", db, "--workers", str(a.workers), "--json"]),
+                         ("report", [a.flipsim, "report", db, "--json"]),
+                         ("model", [a.flipsim, "model", cfg, "--json"])):
+            print("+", " ".join(cmd), flush=True)
+            out = subprocess.run(cmd, check=True, stdout=subprocess.PIPE, text=True).stdout
+            runs[key] = json.loads(out[out.index("{"):])
+        with open(path, "w") as g:
+            json.dump(runs, g, indent=1)
+    with open(path) as f:
+        return json.load(f)
+
+
+def register_table(w, net, runs):
+    measured = {r["key"]: r for r in runs["report"]["tables"]["class"]}
+    inside = 0
+    w(f"**{net}** (campaign {runs['campaign']['seconds']:.1f} s for {runs['campaign']['injections']:,} upsets, "
+      f"model {runs['model']['model_seconds']:.1f} s)")
+    w("")
+    w("| class | n | SDC [95% CI] | predicted [MC 95% CI] | inside | critical SDC [95% CI] | predicted [MC 95% CI] | "
+      "inside | upsets that change an accumulator |")
+    w("| --- | ---: | --- | --- | :-: | --- | --- | :-: | ---: |")
+    for c in runs["model"]["classes"]:
+        m = measured[c["class"]]
+        sdc_in = m["sdc_ci_low"] <= c["sdc_rate"] <= m["sdc_ci_high"]
+        crit_in = m["critical_ci_low"] <= c["critical_sdc_rate"] <= m["critical_ci_high"]
+        inside += sdc_in + crit_in
+        w(f"| {c['class']} | {m['n']:,} | {m['sdc_rate']:.4f} [{m['sdc_ci_low']:.4f}, {m['sdc_ci_high']:.4f}] | "
+          f"{c['sdc_rate']:.4f} [{c['sdc_ci'][0]:.4f}, {c['sdc_ci'][1]:.4f}] | {'yes' if sdc_in else 'no'} | "
+          f"{m['critical_rate']:.4f} [{m['critical_ci_low']:.4f}, {m['critical_ci_high']:.4f}] | "
+          f"{c['critical_sdc_rate']:.4f} [{c['critical_sdc_ci'][0]:.4f}, {c['critical_sdc_ci'][1]:.4f}] | "
+          f"{'yes' if crit_in else 'no'} | {c['live']:.3f} |")
+    w("")
+    return inside
+
+
 def class_bits(a):
     """Bits per site class of the default accelerator (the sensitivity campaigns' 8x8 int8 array)."""
     out = subprocess.run([a.flipsim, "sites", "--json"], check=True, stdout=subprocess.PIPE, text=True).stdout
@@ -153,10 +200,11 @@ def main():
         if r["prediction"] == "data-level model" and r["data_bits"] == 8:
             software[stem] = software_reference(a, stem, r)
     reports = {net: sensitivity(a, net) for net in SENSITIVITY_NETWORKS}
-    write_markdown(a, results, software, reports)
+    register_runs = {net: registers(a, net) for net in SENSITIVITY_NETWORKS}
+    write_markdown(a, results, software, reports, register_runs)
 
 
-def write_markdown(a, results, software, reports):
+def write_markdown(a, results, software, reports, register_runs):
     L = []
     w = L.append
     rel = os.path.relpath(a.cache, os.path.dirname(a.out))
@@ -230,7 +278,7 @@ def write_markdown(a, results, software, reports):
     w("")
     w("PLACEHOLDER_RTL_VS_DATA")
     w("")
-    w("## Flip-flop classes and single SRAM upsets: measured, not modelled yet")
+    w("## Flip-flop classes and single SRAM upsets")
     w("")
     w("One bit flips at a uniformly random busy cycle of one inference, in a site of one class (the class drawn")
     w("first, so every class gets the same share), on the held-out images in turn (`configs/campaigns/")
@@ -243,6 +291,18 @@ def write_markdown(a, results, software, reports):
     for net, report in reports.items():
         class_table(w, net, report, rel, bits)
     w("PLACEHOLDER_CLASSES")
+    w("")
+    w("## PE registers: the register model against the RTL")
+    w("")
+    w("Single-bit upsets of the PE's weight, activation and partial-sum registers, 10,000 per class at uniformly")
+    w("random busy cycles on the held-out images in turn (`configs/campaigns/registers_<network>.yaml`): *measured* by")
+    w("the campaign, *predicted* by `flipsim model` on the same config (the register model, 40 upsets per image and")
+    w("class, its own Monte Carlo interval). *inside*: the prediction lies in the measured 95 % interval.")
+    w("")
+    inside = sum(register_table(w, net, runs) for net, runs in register_runs.items())
+    w(f"Predictions inside the measured interval: **{inside} of {6 * len(register_runs)}**.")
+    w("")
+    w("PLACEHOLDER_REGISTERS")
     w("")
     w("## Per study")
     w("")
