@@ -15,6 +15,8 @@ const char* pe_register_name(PeRegister reg) {
     case PeRegister::kWeight: return "pe_weight";
     case PeRegister::kAct: return "pe_act";
     case PeRegister::kPsum: return "pe_psum";
+    case PeRegister::kSkew:
+    case PeRegister::kDeskew: return "array_edge";
   }
   return "?";
 }
@@ -55,7 +57,7 @@ ArraySchedule::ArraySchedule(const nn::QNetwork& net, const AccelConfig& accel)
     : ArraySchedule(accel_layers(net), accel_input_shapes(net), accel) {}
 
 int ArraySchedule::width(PeRegister reg) const {
-  return reg == PeRegister::kPsum ? accel_.acc_bits : accel_.data_bits;
+  return reg == PeRegister::kPsum || reg == PeRegister::kDeskew ? accel_.acc_bits : accel_.data_bits;
 }
 
 int32_t ArraySchedule::activation(const Span& s, const FeatureMap& in, int kt, int m, int row) const {
@@ -138,6 +140,25 @@ std::vector<LaneChange> ArraySchedule::lane_changes(const PeUpset& upset, const 
       const int32_t x = activation(s, in, kt, int(m), r);
       const int64_t dx = flipped(x, accel_.data_bits) - x;
       for (int cc = c + 1; cc < cols; ++cc) change(int(m), cc, dx * weight(s, nt, kt, r, cc));
+      break;
+    }
+    case PeRegister::kSkew: {
+      // Register s of lane r latches pixel m's activation at the edge of tile cycle rows + m + s.
+      const int64_t m = u - rows - c;
+      if (m < 0 || m >= M) break;
+      const int32_t x = activation(s, in, kt, int(m), r);
+      const int64_t dx = flipped(x, accel_.data_bits) - x;
+      for (int cc = 0; cc < cols; ++cc) change(int(m), cc, dx * weight(s, nt, kt, r, cc));
+      break;
+    }
+    case PeRegister::kDeskew: {
+      // Register s of lane c latches pixel m's column sum one cycle after the bottom PE, plus s.
+      const int64_t m = u - 2 * int64_t(rows) - c - r;
+      if (m < 0 || m >= M) break;
+      int64_t sum = 0;
+      for (int rr = 0; rr < rows; ++rr) sum += int64_t(activation(s, in, kt, int(m), rr)) * weight(s, nt, kt, rr, c);
+      sum = wrap_to_bits(sum, accel_.acc_bits);
+      change(int(m), c, flipped(sum, accel_.acc_bits) - sum);
       break;
     }
     case PeRegister::kWeight: {

@@ -12,7 +12,10 @@
 //  - act (r, c): pixel m's activation of row r, on its way right, reaches columns c+1 .. cols-1 flipped: each of
 //    their accumulators changes by (x' - x) w;
 //  - weight (r, c): held, it multiplies every pixel whose product comes later in the tile: (w' - w) x for each;
-//    during the weight load it shifts down with the rest and ends in a lower row (or out of the array).
+//    during the weight load it shifts down with the rest and ends in a lower row (or out of the array);
+//  - skew lane r, stage s: pixel m's activation of row r before column 0: every column's accumulator changes;
+//  - deskew lane c, stage s: pixel m's finished sum of column c: its accumulator changes by the flip's delta.
+// (The edge registers' valid bits steer the controller's writes; they are not data and not carried here.)
 // Cycles outside a pixel's slot, columns beyond the layer's output channels and rows beyond its input channels
 // (zero operands) change nothing; so do upsets in the cycles between output-channel tiles (the weights are reloaded
 // before their next use). The mapping is exact: tests/rtl/pe_register_rtl_test.cpp holds the outputs it predicts to
@@ -31,12 +34,16 @@
 
 namespace flipsim::model {
 
-enum class PeRegister { kWeight, kAct, kPsum };
+/// The PE's three data registers, and the array edge's: a stage of the input skew (an activation on its way to
+/// column 0) or of the output deskew (a column's finished partial sum on its way to the controller).
+enum class PeRegister { kWeight, kAct, kPsum, kSkew, kDeskew };
 
-/// "pe_weight", "pe_act", "pe_psum": the campaigns' site-class names.
+/// "pe_weight", "pe_act", "pe_psum", "array_edge" (both edges): the campaigns' site-class names.
 const char* pe_register_name(PeRegister reg);
 
-/// One upset: bits of one PE's register, latched at a busy cycle of the inference (0 = the first pass's first).
+/// One upset: bits of one register, latched at a busy cycle of the inference (0 = the first pass's first). A PE's
+/// register is at (row, col); a skew stage at row = its lane (array row), col = its stage; a deskew stage at
+/// col = its lane (array column), row = its stage.
 struct PeUpset {
   PeRegister reg = PeRegister::kPsum;
   int row = 0, col = 0;

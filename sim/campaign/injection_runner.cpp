@@ -84,7 +84,7 @@ InjectionRunner::Route InjectionRunner::hybrid_route(const Injection& inj) {
   // does (the rest of a protection cannot act on SRAM flips). The hybrid engine's RTL windows carry protection in
   // their state (hybrid_engine.h).
   if (inj.model == FaultModel::kSramBer) return Route::kArchitectural;
-  if (register_engine_runs(inj, setup_.config.network.accel)) return Route::kRegister;
+  if (register_upset(inj, *setup_.map)) return Route::kRegister;
   return hybrid_runs(inj, trajectory(inj.image)) ? Route::kHybrid : Route::kFull;
 }
 
@@ -218,7 +218,7 @@ InjectionRunner::FaultyRun InjectionRunner::run_architectural(const Injection& i
 InjectionRunner::FaultyRun InjectionRunner::run_register(const Injection& inj) {
   FaultyRun run;
   RegisterEngine reg(
-      setup_.config.network.accel, schedule_, inj,
+      setup_.config.network.accel, schedule_, *register_upset(inj, *setup_.map),
       [&](const std::string& layer, const FeatureMap& input) { return golden_layer(inj.image, layer, input); },
       &run.observed);
   run.values = setup_.net.run(setup_.net.quantize_image(setup_.test.image(size_t(inj.image))), reg);

@@ -5,7 +5,7 @@
 #include "model/accel/golden.h"
 #include "model/accel/layer_plan.h"
 #include "model/accel/requant.h"
-#include "testbench/site_map.h"
+#include "rtl/fs_pkg.h"
 
 namespace flipsim {
 
@@ -22,24 +22,47 @@ std::optional<model::PeRegister> pe_register(SiteClass c) {
 
 }  // namespace
 
-bool register_engine_runs(const Injection& inj, const AccelConfig& accel) {
-  if (!inj.has_site || inj.site.sram || inj.hold != 1) return false;
-  if (inj.model != FaultModel::kFlip && inj.model != FaultModel::kMultiBit) return false;
-  if (!pe_register(inj.site.cls)) return false;
-  const std::optional<RegisterClass> reg = register_class(inj.site.cls);
-  return reg && accel.protection.registers[size_t(*reg)] == Redundancy::kNone;
+std::optional<model::PeUpset> register_upset(const Injection& inj, const SiteMap& map) {
+  if (!inj.has_site || inj.site.sram || inj.hold != 1) return std::nullopt;
+  if (inj.model != FaultModel::kFlip && inj.model != FaultModel::kMultiBit) return std::nullopt;
+  const AccelConfig& accel = map.config();
+  model::PeUpset u;
+  u.mask = inj.mask;
+  u.cycle = inj.cycle;
+  if (inj.site.cls == SiteClass::kArrayEdge) {
+    // fs_skew's groups: input lane r, stage s at GroupEdge + r * rows + s; output lane c, stage s after them at
+    // GroupEdge + rows * rows + c * cols + s. Bit `width` of a stage is its valid bit.
+    const uint32_t g = map.ff_groups()[size_t(inj.site.ff_group)].group - fs_pkg::GroupEdge;
+    const uint32_t skew = uint32_t(accel.rows * accel.rows);
+    u.reg = g < skew ? model::PeRegister::kSkew : model::PeRegister::kDeskew;
+    if (g < skew) {
+      u.row = int(g) / accel.rows;
+      u.col = int(g) % accel.rows;
+    } else {
+      u.col = int(g - skew) / accel.cols;
+      u.row = int(g - skew) % accel.cols;
+    }
+    const int width = u.reg == model::PeRegister::kSkew ? accel.data_bits : accel.acc_bits;
+    if (inj.mask >> width) return std::nullopt;
+    return u;
+  }
+  const std::optional<model::PeRegister> reg = pe_register(inj.site.cls);
+  const std::optional<RegisterClass> cls = register_class(inj.site.cls);
+  if (!reg || !cls || accel.protection.registers[size_t(*cls)] != Redundancy::kNone) return std::nullopt;
+  u.reg = *reg;
+  u.row = inj.site.row;
+  u.col = inj.site.col;
+  return u;
 }
 
 RegisterEngine::RegisterEngine(const AccelConfig& config, const model::ArraySchedule& schedule,
-                               const Injection& injection, GoldenLayer golden_layer, ObservedRows* observed)
-    : config_(config), schedule_(schedule), golden_layer_(std::move(golden_layer)), observed_(observed) {
-  upset_.reg = *pe_register(injection.site.cls);
-  upset_.row = injection.site.row;
-  upset_.col = injection.site.col;
-  upset_.mask = injection.mask;
-  upset_.cycle = injection.cycle;
-  upset_pass_ = schedule.pass_at(injection.cycle);
-}
+                               const model::PeUpset& upset, GoldenLayer golden_layer, ObservedRows* observed)
+    : config_(config),
+      schedule_(schedule),
+      upset_(upset),
+      upset_pass_(schedule.pass_at(upset.cycle)),
+      golden_layer_(std::move(golden_layer)),
+      observed_(observed) {}
 
 FeatureMap RegisterEngine::run(const FeatureMap& input, const ConvLayer& layer, LayerRun* run) {
   const LayerPlan plan = plan_layer(input.height, input.width, layer, config_);

@@ -8,6 +8,7 @@
 #pragma once
 
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -15,12 +16,14 @@
 #include "model/soft_error/pe_register_model.h"
 #include "sim/campaign/outcome.h"
 #include "testbench/fault.h"
+#include "testbench/site_map.h"
 
 namespace flipsim {
 
-/// True when `injection` is an upset the register engine carries: a one-cycle flip of a PE weight, activation or
-/// partial-sum register that no redundancy of `accel` covers.
-bool register_engine_runs(const Injection& injection, const AccelConfig& accel);
+/// The register model's view of `injection`'s register when the register engine carries it: a one-cycle flip of a
+/// PE weight, activation or partial-sum register that no redundancy of `map`'s accelerator covers, or of data bits
+/// of an array-edge stage (not its valid bit, which steers the controller).
+std::optional<model::PeUpset> register_upset(const Injection& injection, const SiteMap& map);
 
 class RegisterEngine : public ConvEngine {
  public:
@@ -29,7 +32,7 @@ class RegisterEngine : public ConvEngine {
 
   /// `schedule`: the network's passes on `config`; `observed` receives the PPU rows the upset changes, keyed by
   /// (pass, output-buffer address).
-  RegisterEngine(const AccelConfig& config, const model::ArraySchedule& schedule, const Injection& injection,
+  RegisterEngine(const AccelConfig& config, const model::ArraySchedule& schedule, const model::PeUpset& upset,
                  GoldenLayer golden_layer, ObservedRows* observed);
   FeatureMap run(const FeatureMap& input, const ConvLayer& layer, LayerRun* run = nullptr) override;
   std::string name() const override { return "register"; }

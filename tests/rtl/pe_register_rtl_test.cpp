@@ -1,6 +1,7 @@
 // The register model's dataflow against the RTL: an upset (one bit, or two adjacent) of a PE's weight, activation or
-// partial-sum register at a busy cycle changes the layer's outputs exactly as the accumulator changes the model
-// derives from the schedule (model/soft_error/pe_register_model.h) say, on every compiled array shape.
+// partial-sum register, or of a data bit of an array-edge skew or deskew stage, at a busy cycle changes the layer's
+// outputs exactly as the accumulator changes the model derives from the schedule
+// (model/soft_error/pe_register_model.h) say, on every compiled array shape.
 #include <gtest/gtest.h>
 
 #include <map>
@@ -45,11 +46,16 @@ std::string differences(const FeatureMap& map, const FeatureMap& golden) {
   return out.empty() ? "none" : out;
 }
 
-uint32_t field(PeRegister reg) {
-  switch (reg) {
-    case PeRegister::kWeight: return fs_pkg::PeWeightField;
-    case PeRegister::kAct: return fs_pkg::PeActField;
-    case PeRegister::kPsum: return fs_pkg::PePsumField;
+/// The fault-port group of the upset's register (fs_pkg's numbering; see PeUpset for the edges' row and col).
+uint32_t group(const PeUpset& u, const AccelConfig& config) {
+  const uint32_t pe = fs_pkg::GroupPe + uint32_t(u.row * config.cols + u.col) * fs_pkg::PeGroups;
+  switch (u.reg) {
+    case PeRegister::kWeight: return pe + fs_pkg::PeWeightField;
+    case PeRegister::kAct: return pe + fs_pkg::PeActField;
+    case PeRegister::kPsum: return pe + fs_pkg::PePsumField;
+    case PeRegister::kSkew: return fs_pkg::GroupEdge + uint32_t(u.row * config.rows + u.col);
+    case PeRegister::kDeskew:
+      return fs_pkg::GroupEdge + uint32_t(config.rows * config.rows + u.col * config.cols + u.row);
   }
   return 0;
 }
@@ -69,18 +75,26 @@ TEST(PeRegisterModel, UpsetsChangeTheOutputsAsTheDataflowSays) {
     ASSERT_EQ(plan_layer(s.in_h, s.in_w, layer, config).passes.size(), 1u);
     const model::ArraySchedule schedule({&layer}, {{s.in_h, s.in_w}}, config);
     const FeatureMap golden = golden_conv(input, layer, config.data_bits, config.acc_bits);
-    for (int t = 0; t < 60; ++t) {
+    for (int t = 0; t < 100; ++t) {
       PeUpset u;
-      u.reg = PeRegister(t % 3);
+      u.reg = PeRegister(t % 5);
       u.row = int(rng() % uint64_t(config.rows));
       u.col = int(rng() % uint64_t(config.cols));
+      // An edge lane has as many stages as its delay: skew lane r has r, deskew lane c has cols - 1 - c.
+      if (u.reg == PeRegister::kSkew) {
+        u.row = 1 + int(rng() % uint64_t(config.rows - 1));
+        u.col = int(rng() % uint64_t(u.row));
+      } else if (u.reg == PeRegister::kDeskew) {
+        u.col = int(rng() % uint64_t(config.cols - 1));
+        u.row = int(rng() % uint64_t(config.cols - 1 - u.col));
+      }
       const int bit = int(rng() % uint64_t(schedule.width(u.reg)));
       u.mask = uint64_t(1) << bit;
       if (t % 4 == 3 && bit + 1 < schedule.width(u.reg)) u.mask |= u.mask << 1;  // a two-bit upset
       u.cycle = rng() % schedule.busy_cycles();
       const FeatureMap expected = changed_output(input, layer, config, schedule.effect(u, {&input}));
       FfFault f;
-      f.group = fs_pkg::GroupPe + uint32_t(u.row * config.cols + u.col) * fs_pkg::PeGroups + field(u.reg);
+      f.group = group(u, config);
       f.flip_mask = u.mask;
       const auto hook = rtl.add_pass_hook([&](int, PassStage stage, HostPort&) {
         if (stage == PassStage::kStarted) rtl.harness().injector().schedule_ff(f, u.cycle, 1);
