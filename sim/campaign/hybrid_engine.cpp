@@ -132,7 +132,8 @@ bool StateLayout::same_registers(const DutState& a, const DutState& b) const {
          a.req_wdata == b.req_wdata;
 }
 
-GoldenTrajectory record_trajectory(RtlEngine& engine, const SiteMap& map, const std::function<void()>& run_image) {
+GoldenTrajectory record_trajectory(RtlEngine& engine, const SiteMap& map, const PpuObserver& ppu,
+                                   const std::function<void()>& run_image) {
   Harness& harness = engine.harness();
   GoldenTrajectory t;
   int pass = -1;
@@ -154,6 +155,10 @@ GoldenTrajectory record_trajectory(RtlEngine& engine, const SiteMap& map, const 
     recording = true;
     if (t.checkpoints.size() <= size_t(pass)) t.checkpoints.resize(size_t(pass) + 1);
     if (t.ends.size() <= size_t(pass)) t.ends.resize(size_t(pass) + 1);
+    if (t.row_writes.size() <= size_t(pass)) t.row_writes.resize(size_t(pass) + 1);
+  });
+  const auto rows = harness.monitor().add_cycle_hook([&] {
+    if (recording && ppu.valid()) t.row_writes[size_t(pass)][ppu.addr()] = k;
   });
   const auto settled = harness.monitor().add_settled_hook([&] {
     if (!recording) return;
@@ -281,6 +286,7 @@ void HybridEngine::check_golden(int index, uint64_t k) {
     events_.corrected_passes += flags->corrected ? 1 : 0;
   }
   golden_again_ = true;
+  converged_at_ = {index, k};
   harness.driver().abort_job();
 }
 
@@ -299,14 +305,18 @@ HybridEngine::PassRun HybridEngine::restore_and_run(int index, const LayerPass& 
     harness.run([&](HostPort& port) {
       HostDriver& driver = harness.driver();
       driver.wait_settled();
+      outputs_stale_ = true;
       harness.restore_state(from->second);
       // Where the uninterrupted run accepted the pass's start: checkpoint c is (c + 3/4) periods after it.
       const sc_core::sc_time period = harness.signals().clk.period();
       const sc_core::sc_time started = sc_core::sc_time_stamp() - period * (double(c) + 0.75);
       flips_ += harness.injector().arm_site_at(injection_, map_, started + period * (double(injection_.offset) + 0.5));
       checking = harness.monitor().add_settled_hook([&] { check_golden(index, k++); });
-      // The DUT's outputs are right again after its evaluation at the next rising edge.
-      port.clock(2);
+      // The DUT's outputs are right again after its evaluation at the next rising edge: until then they show the
+      // previous run's last values (a PPU row of another image, say), which observers must not take.
+      port.clock(1);
+      outputs_stale_ = false;
+      port.clock(1);
       if (!driver.wait_idle_until(started + period * double(1 + config.watchdog_cycles))) {
         r.hung = true;
         return;

@@ -20,6 +20,7 @@
 #include "testbench/dut_state.h"
 #include "testbench/fault.h"
 #include "testbench/harness.h"
+#include "testbench/ppu_observer.h"
 #include "testbench/site_map.h"
 
 namespace flipsim {
@@ -61,10 +62,14 @@ struct GoldenTrajectory {
   std::vector<std::map<uint64_t, DutState>> checkpoints;
   /// ends[pass]: the state at the first such moment after the pass went idle, and its k.
   std::vector<std::pair<uint64_t, DutState>> ends;
+  /// row_writes[pass]: for every output-buffer address the post-processing unit writes, the k of its last write.
+  std::vector<std::map<uint32_t, uint64_t>> row_writes;
 };
 
-/// Records the trajectory while `run_image` runs one fault-free inference on `engine` from a clean start.
-GoldenTrajectory record_trajectory(RtlEngine& engine, const SiteMap& map, const std::function<void()>& run_image);
+/// Records the trajectory while `run_image` runs one fault-free inference on `engine` from a clean start; `ppu`
+/// (the PPU taps) gives the row writes.
+GoldenTrajectory record_trajectory(RtlEngine& engine, const SiteMap& map, const PpuObserver& ppu,
+                                   const std::function<void()>& run_image);
 
 /// True when the hybrid engine runs `injection`: a transient fault on a site, starting after its pass's first
 /// checkpoint. Permanent faults touch every pass: the full-RTL engine runs those (SRAM bit-error rates go to the
@@ -88,6 +93,13 @@ class HybridEngine : public ConvEngine {
   const ProtectionEvents& protection_events() const { return events_; }
   /// Pass the RTL is simulating (for observers' cycle hooks).
   int current_pass() const { return current_pass_; }
+  /// True between a restore and the DUT's first evaluation after it, when its outputs (the PPU taps among them)
+  /// still show the previous run's values.
+  bool outputs_stale() const { return outputs_stale_; }
+  /// Where the state became golden again (pass, k), if it did in the middle of a pass: a row the faulty run
+  /// requantized before that point whose golden last write comes later would have been rewritten with the golden
+  /// row (a spurious early write, say), so what an observer saw of it no longer stands.
+  std::optional<std::pair<int, uint64_t>> converged_at() const { return converged_at_; }
   /// Layer of every pass started so far (a hung pass is the last one), as RtlEngine::pass_layers().
   const std::vector<std::string>& pass_layers() const { return pass_layers_; }
   /// Passes the host recomputed after their state had become golden: the rerun, not simulated, is the golden run,
@@ -125,6 +137,8 @@ class HybridEngine : public ConvEngine {
   bool golden_again_ = false;  ///< the state converged: everything left is the golden model's
   bool outputs_only_ = false;  ///< a pass ended with golden registers: only its outputs carry the fault
   bool end_checked_ = false;   ///< the current pass's end has been compared
+  bool outputs_stale_ = false;
+  std::optional<std::pair<int, uint64_t>> converged_at_;
   int flips_ = 0;
   ProtectionEvents events_;
   std::vector<int> golden_reruns_;

@@ -185,7 +185,7 @@ InjectionRunner::FaultyRun InjectionRunner::run_hybrid(const Injection& inj, con
   FaultyRun run;
   // Only the RTL windows simulate cycles; outside them every PPU row is the golden one.
   const Monitor::CycleHooks::Subscription observing = harness.monitor().add_cycle_hook([&] {
-    if (ppu_.valid()) run.observed[{hybrid.current_pass(), ppu_.addr()}] = ppu_.acc();
+    if (!hybrid.outputs_stale() && ppu_.valid()) run.observed[{hybrid.current_pass(), ppu_.addr()}] = ppu_.acc();
   });
   try {
     run.values = setup_.net.run(setup_.net.quantize_image(setup_.test.image(size_t(inj.image))), hybrid);
@@ -199,6 +199,14 @@ InjectionRunner::FaultyRun InjectionRunner::run_hybrid(const Injection& inj, con
   for (int pass : hybrid.golden_reruns())
     for (auto it = run.observed.begin(); it != run.observed.end();)
       it = it->first.first == pass ? run.observed.erase(it) : std::next(it);
+  // Rows the uninterrupted run rewrites after the state became golden end as the golden rows.
+  if (const auto at = hybrid.converged_at(); at && size_t(at->first) < trajectory.row_writes.size()) {
+    const std::map<uint32_t, uint64_t>& writes = trajectory.row_writes[size_t(at->first)];
+    for (auto it = run.observed.lower_bound({at->first, 0}); it != run.observed.end() && it->first.first == at->first;) {
+      const auto w = writes.find(it->first.second);
+      it = w != writes.end() && w->second > at->second ? run.observed.erase(it) : std::next(it);
+    }
+  }
   return run;
 }
 
@@ -239,7 +247,7 @@ const GoldenTrajectory& InjectionRunner::trajectory(int image) {
     start_clean();
     layout_ = std::make_unique<StateLayout>(engine_.harness(), *setup_.map);
   }
-  GoldenTrajectory t = record_trajectory(engine_, *setup_.map, [&] {
+  GoldenTrajectory t = record_trajectory(engine_, *setup_.map, ppu_, [&] {
     start_clean();
     setup_.net.run(setup_.net.quantize_image(setup_.test.image(size_t(image))), engine_);
   });
