@@ -23,6 +23,11 @@ const char* pe_register_name(PeRegister reg) {
 
 namespace {
 
+// Calibrated against the RTL (pe_register_rtl_test.cpp): when a buffer read sees an upset of the same cycle, and
+// where in its output-channel tile the bias is read.
+constexpr int64_t kBufferReadDelay = 1;
+constexpr int64_t kBiasReadCycle = 0;
+
 std::vector<const ConvLayer*> accel_layers(const nn::QNetwork& net) {
   std::vector<const ConvLayer*> layers;
   for (size_t op : net.accel_ops()) layers.push_back(&net.ops[op].layer);
@@ -58,6 +63,11 @@ ArraySchedule::ArraySchedule(const nn::QNetwork& net, const AccelConfig& accel)
 
 int ArraySchedule::width(PeRegister reg) const {
   return reg == PeRegister::kPsum || reg == PeRegister::kDeskew ? accel_.acc_bits : accel_.data_bits;
+}
+
+int32_t ArraySchedule::activation_at(const ConvLayer& l, const FeatureMap& in, int iy, int ix, int ci) const {
+  if (ci >= l.in_channels || iy < 0 || iy >= in.height || ix < 0 || ix >= in.width) return 0;
+  return in.at(iy, ix, ci);
 }
 
 int32_t ArraySchedule::activation(const Span& s, const FeatureMap& in, int kt, int m, int row) const {
@@ -177,6 +187,81 @@ std::vector<LaneChange> ArraySchedule::lane_changes(const PeUpset& upset, const 
       for (int m = from; m < M; ++m) change(m, c, dw * activation(s, in, kt, m, row));
       break;
     }
+  }
+  return changes;
+}
+
+bool ArraySchedule::carries(const BufferUpset& upset) const {
+  const int pass = pass_at(upset.cycle);
+  if (pass < 0 || upset.cycle >= total_) return false;
+  const Span& s = spans_[size_t(pass)];
+  switch (upset.buffer) {
+    case 0: return upset.word < s.pass.in_pixels * s.plan.channel_blocks;
+    case 1: return upset.word < s.pass.n_tiles * s.plan.k_tiles * accel_.rows;
+    case 2: return upset.word < s.pass.n_tiles;
+    default: return false;
+  }
+}
+
+std::optional<std::vector<LaneChange>> ArraySchedule::buffer_changes(const BufferUpset& upset,
+                                                                      const FeatureMap& in) const {
+  std::vector<LaneChange> changes;
+  if (!carries(upset)) return std::nullopt;
+  const int pass = pass_at(upset.cycle);
+  const Span& s = spans_[size_t(pass)];
+  const ConvLayer& l = *layers_[size_t(s.layer)];
+  const int rows = accel_.rows, cols = accel_.cols, M = s.pass.m_count;
+  const uint64_t overhead = s.plan.clip ? 3 : 2;
+  const uint64_t tile = uint64_t(rows) + uint64_t(M) + uint64_t(rows + cols + 2);
+  const uint64_t per_nt = overhead + uint64_t(s.plan.k_tiles) * tile;
+  // A read sees the flip when it comes at or after the upset's cycle (busy cycles of the inference).
+  const auto after = [&](int64_t read) { return read >= int64_t(upset.cycle) + kBufferReadDelay; };
+  const auto tile_start = [&](int nt, int kt) { return int64_t(s.first + nt * per_nt + overhead + kt * tile); };
+  const auto flipped = [&](int64_t v, int bits) { return wrap_to_bits(int64_t(uint64_t(v) ^ upset.mask), bits); };
+  const auto change = [&](int m, int nt, int col, int64_t delta) {
+    if (delta != 0) changes.push_back({pass, m, nt, col, delta});
+  };
+  switch (upset.buffer) {
+    case 0: {  // abuf: word = local input pixel * channel blocks + block; lane = array row
+      const int cb = upset.word % s.plan.channel_blocks, r = upset.lane;
+      const int p_in = s.pass.in_pixel_begin + upset.word / s.plan.channel_blocks;
+      const int iy = p_in / in.width, ix = p_in % in.width;
+      const int32_t x = activation_at(l, in, iy, ix, cb * rows + r);
+      const int64_t dx = flipped(x, accel_.data_bits) - x;
+      if (dx == 0) break;
+      for (int kt = 0; kt < s.plan.k_tiles; ++kt) {
+        if (kt % s.plan.channel_blocks != cb) continue;
+        const int kx = (kt / s.plan.channel_blocks) % l.kernel_w, ky = kt / (s.plan.channel_blocks * l.kernel_w);
+        for (int m = 0; m < M; ++m) {
+          const int p = s.pass.m_begin + m, oy = p / s.plan.out_w, ox = p % s.plan.out_w;
+          if (oy * l.stride - l.pad + ky != iy || ox * l.stride - l.pad + kx != ix) continue;
+          for (int nt = 0; nt < s.pass.n_tiles; ++nt) {
+            if (!after(tile_start(nt, kt) + rows + m - 1)) continue;
+            for (int c = 0; c < cols; ++c) change(m, nt, c, dx * weight(s, nt, kt, r, c));
+          }
+        }
+      }
+      break;
+    }
+    case 1: {  // wbuf: word = ((nt * k_tiles) + kt) * rows + row; lane = column
+      const int r = upset.word % rows, kt = (upset.word / rows) % s.plan.k_tiles;
+      const int nt = upset.word / (rows * s.plan.k_tiles);
+      // The load reads the bottom row's word first (it shifts down furthest).
+      if (!after(tile_start(nt, kt) + rows - 2 - r)) break;
+      const int32_t w = weight(s, nt, kt, r, upset.lane);
+      const int64_t dw = flipped(w, accel_.data_bits) - w;
+      for (int m = 0; m < M; ++m) change(m, nt, upset.lane, dw * activation(s, in, kt, m, r));
+      break;
+    }
+    case 2: {  // bbuf: word nt = the tile's biases (then its clip words)
+      const int nt = upset.word, o = (s.pass.n_tile_begin + nt) * cols + upset.lane;
+      if (!after(int64_t(s.first + nt * per_nt) + kBiasReadCycle)) break;
+      const int64_t b = o < l.out_channels && !l.bias.empty() ? wrap_to_bits(l.bias[size_t(o)], accel_.acc_bits) : 0;
+      const int64_t db = flipped(b, accel_.acc_bits) - b;
+      for (int m = 0; m < M; ++m) change(m, nt, upset.lane, db);
+      break;
+    }
+    default: return std::nullopt;
   }
   return changes;
 }

@@ -23,6 +23,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <vector>
 
 #include "model/accel/accel_config.h"
@@ -51,6 +52,15 @@ struct PeUpset {
   uint64_t cycle = 0;
 };
 
+/// An upset of stored bits of a word of the activation, weight or bias buffer, at a busy cycle: every read of the
+/// word later in its pass returns the flipped lane (the host reloads the buffers before the next pass).
+struct BufferUpset {
+  int buffer = 0;  ///< 0 abuf, 1 wbuf, 2 bbuf (fs_pkg::buffer_e)
+  int word = 0, lane = 0;
+  uint64_t mask = 1;  ///< the lane's data bits that flip
+  uint64_t cycle = 0;
+};
+
 /// A change to one accumulator lane of a pass, as the post-processing unit sees it: pass pixel m, output-channel
 /// tile n_tile of the pass, array column col (lanes beyond the layer's channels included).
 struct LaneChange {
@@ -76,6 +86,12 @@ class ArraySchedule {
   std::vector<AccumulatorChange> effect(const PeUpset& upset, const std::vector<const FeatureMap*>& inputs) const;
   /// The same lane by lane, for `input`, the fault-free input of the layer the upset's pass belongs to.
   std::vector<LaneChange> lane_changes(const PeUpset& upset, const FeatureMap& input) const;
+  /// What a buffer upset does, lane by lane (a bias word's flip included; a clip word's is not an accumulator
+  /// change: nullopt, as for a word beyond the pass's images).
+  std::optional<std::vector<LaneChange>> buffer_changes(const BufferUpset& upset, const FeatureMap& input) const;
+  /// Whether buffer_changes() answers `upset`: its word is one of the pass's loaded activation or weight words or
+  /// bias words.
+  bool carries(const BufferUpset& upset) const;
   /// The pass busy cycle `cycle` falls in, and the layer (position in the sequence) of a pass.
   int pass_at(uint64_t cycle) const;
   int layer_of_pass(int pass) const { return spans_[size_t(pass)].layer; }
@@ -87,6 +103,7 @@ class ArraySchedule {
     LayerPass pass;
     uint64_t first = 0, cycles = 0;
   };
+  int32_t activation_at(const ConvLayer& l, const FeatureMap& in, int iy, int ix, int ci) const;
   /// The activation of row `row` in K tile `kt` for pass pixel `m` (0 in padding and beyond the channels).
   int32_t activation(const Span& s, const FeatureMap& in, int kt, int m, int row) const;
   /// The weight of row `row`, column `col` of output-channel tile `nt` in K tile `kt` (0 beyond the layer).

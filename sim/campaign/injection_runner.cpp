@@ -85,6 +85,7 @@ InjectionRunner::Route InjectionRunner::hybrid_route(const Injection& inj) {
   // their state (hybrid_engine.h).
   if (inj.model == FaultModel::kSramBer) return Route::kArchitectural;
   if (register_upset(inj, *setup_.map)) return Route::kRegister;
+  if (const auto b = buffer_upset(inj, *setup_.map); b && schedule_.carries(*b)) return Route::kRegister;
   return hybrid_runs(inj, trajectory(inj.image)) ? Route::kHybrid : Route::kFull;
 }
 
@@ -225,8 +226,16 @@ InjectionRunner::FaultyRun InjectionRunner::run_architectural(const Injection& i
 
 InjectionRunner::FaultyRun InjectionRunner::run_register(const Injection& inj) {
   FaultyRun run;
+  // A register upset or a buffer upset (hybrid_route chose this route for one of them).
+  const std::optional<model::PeUpset> reg_upset = register_upset(inj, *setup_.map);
+  const std::optional<model::BufferUpset> buf_upset = buffer_upset(inj, *setup_.map);
+  RegisterEngine::Changes changes;
+  if (reg_upset)
+    changes = [&](const FeatureMap& input) { return std::optional(schedule_.lane_changes(*reg_upset, input)); };
+  else
+    changes = [&](const FeatureMap& input) { return schedule_.buffer_changes(*buf_upset, input); };
   RegisterEngine reg(
-      setup_.config.network.accel, schedule_, *register_upset(inj, *setup_.map),
+      setup_.config.network.accel, schedule_.pass_at(inj.cycle), std::move(changes),
       [&](const std::string& layer, const FeatureMap& input) { return golden_layer(inj.image, layer, input); },
       &run.observed);
   run.values = setup_.net.run(setup_.net.quantize_image(setup_.test.image(size_t(inj.image))), reg);

@@ -1,6 +1,7 @@
 #include "sim/campaign/register_engine.h"
 
 #include <map>
+#include <stdexcept>
 
 #include "model/accel/golden.h"
 #include "model/accel/layer_plan.h"
@@ -55,12 +56,28 @@ std::optional<model::PeUpset> register_upset(const Injection& inj, const SiteMap
   return u;
 }
 
-RegisterEngine::RegisterEngine(const AccelConfig& config, const model::ArraySchedule& schedule,
-                               const model::PeUpset& upset, GoldenLayer golden_layer, ObservedRows* observed)
+std::optional<model::BufferUpset> buffer_upset(const Injection& inj, const SiteMap& map) {
+  if (!inj.has_site || !inj.site.sram) return std::nullopt;
+  if (inj.model != FaultModel::kFlip && inj.model != FaultModel::kSramFlip && inj.model != FaultModel::kMultiBit)
+    return std::nullopt;
+  const Buffer b = inj.site.buffer;
+  if (b != Buffer::kAbuf && b != Buffer::kWbuf && b != Buffer::kBbuf) return std::nullopt;
+  if (map.config().protection.buffer[size_t(b)] != Code::kNone) return std::nullopt;
+  if (inj.mask >> map.lane_bits(b)) return std::nullopt;
+  model::BufferUpset u;
+  u.buffer = b == Buffer::kAbuf ? 0 : b == Buffer::kWbuf ? 1 : 2;
+  u.word = inj.site.word;
+  u.lane = inj.site.lane;
+  u.mask = inj.mask;
+  u.cycle = inj.cycle;
+  return u;
+}
+
+RegisterEngine::RegisterEngine(const AccelConfig& config, int pass, Changes changes, GoldenLayer golden_layer,
+                               ObservedRows* observed)
     : config_(config),
-      schedule_(schedule),
-      upset_(upset),
-      upset_pass_(schedule.pass_at(upset.cycle)),
+      upset_pass_(pass),
+      changes_(std::move(changes)),
       golden_layer_(std::move(golden_layer)),
       observed_(observed) {}
 
@@ -80,7 +97,9 @@ FeatureMap RegisterEngine::run(const FeatureMap& input, const ConvLayer& layer, 
     // Each changed PPU row: the golden accumulators of its lanes with the changes added, wrapped as the array
     // wraps; the lanes beyond the layer's channels accumulate zero.
     std::map<uint32_t, std::vector<int64_t>> rows;
-    for (const model::LaneChange& c : schedule_.lane_changes(upset_, input)) {
+    const std::optional<std::vector<model::LaneChange>> changes = changes_(input);
+    if (!changes) throw std::logic_error("register engine: an upset it does not carry");
+    for (const model::LaneChange& c : *changes) {
       const uint32_t addr = uint32_t(c.m * pass.n_tiles + c.n_tile);
       auto it = rows.find(addr);
       if (it == rows.end()) {

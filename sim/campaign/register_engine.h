@@ -1,10 +1,12 @@
-// Single upsets of the PE registers without the RTL. A transient flip of a PE's weight, activation or partial-sum
-// register changes the accumulators of its pass in a way the array's dataflow and the controller's schedule fix
-// exactly (model/soft_error/pe_register_model.h, held to the RTL bit for bit by tests/rtl/pe_register_rtl_test.cpp):
-// the pass's outputs are the golden ones with those accumulators changed, every register is golden again by the
-// next pass (the weights are reloaded before use), and the golden model computes the rest. The PPU rows the change
-// reaches are reported as the RTL's taps would show them. `flipsim campaign --crosscheck` holds it to the full-RTL
-// engine, injection by injection.
+// Single upsets of the array's data registers and of the activation, weight and bias buffers without the RTL. A
+// transient flip of a PE's weight, activation or partial-sum register (or an array-edge stage's data), or a flip
+// of stored bits of an input buffer word, changes the accumulators of its pass in a way the array's dataflow and
+// the controller's schedule fix exactly (model/soft_error/pe_register_model.h, held to the RTL bit for bit by
+// tests/rtl/pe_register_rtl_test.cpp): the pass's outputs are the golden ones with those accumulators changed,
+// every register is golden again by the next pass (the weights are reloaded before use) and every buffer word it
+// reads is reloaded, and the golden model computes the rest. The PPU rows the change reaches are reported as the
+// RTL's taps would show them. `flipsim campaign --crosscheck` holds it to the full-RTL engine, injection by
+// injection.
 #pragma once
 
 #include <functional>
@@ -24,16 +26,21 @@ namespace flipsim {
 /// PE weight, activation or partial-sum register that no redundancy of `map`'s accelerator covers, or of data bits
 /// of an array-edge stage (not its valid bit, which steers the controller).
 std::optional<model::PeUpset> register_upset(const Injection& injection, const SiteMap& map);
+/// The same for a flip of stored data bits of an uncoded abuf, wbuf or bias word of bbuf.
+std::optional<model::BufferUpset> buffer_upset(const Injection& injection, const SiteMap& map);
 
 class RegisterEngine : public ConvEngine {
  public:
   /// Golden output of a layer for its golden input (null when `input` is not the golden one).
   using GoldenLayer = std::function<const FeatureMap*(const std::string& layer, const FeatureMap& input)>;
 
-  /// `schedule`: the network's passes on `config`; `observed` receives the PPU rows the upset changes, keyed by
-  /// (pass, output-buffer address).
-  RegisterEngine(const AccelConfig& config, const model::ArraySchedule& schedule, const model::PeUpset& upset,
-                 GoldenLayer golden_layer, ObservedRows* observed);
+  /// What the upset does to its pass, given the layer's fault-free input (nullopt: not carried here).
+  using Changes = std::function<std::optional<std::vector<model::LaneChange>>(const FeatureMap& input)>;
+
+  /// `schedule`: the network's passes on `config`; the upset falls in pass `pass` and does `changes` there;
+  /// `observed` receives the PPU rows the upset changes, keyed by (pass, output-buffer address).
+  RegisterEngine(const AccelConfig& config, int pass, Changes changes, GoldenLayer golden_layer,
+                 ObservedRows* observed);
   FeatureMap run(const FeatureMap& input, const ConvLayer& layer, LayerRun* run = nullptr) override;
   std::string name() const override { return "register"; }
 
@@ -42,9 +49,8 @@ class RegisterEngine : public ConvEngine {
 
  private:
   AccelConfig config_;
-  const model::ArraySchedule& schedule_;
-  model::PeUpset upset_;
   int upset_pass_ = -1;
+  Changes changes_;
   GoldenLayer golden_layer_;
   ObservedRows* observed_;
   int passes_ = 0;

@@ -14,6 +14,7 @@
 #include "rtl_fixture.h"
 #include "testbench/harness.h"
 #include "testbench/random_layer.h"
+#include "testbench/site_map.h"
 
 namespace flipsim {
 namespace {
@@ -109,6 +110,74 @@ TEST(PeRegisterModel, UpsetsChangeTheOutputsAsTheDataflowSays) {
   }
   EXPECT_GT(changed, 10);
   EXPECT_GT(masked, 10);
+}
+
+// A flip of stored bits of an activation, weight or bias word at a busy cycle: the layer's outputs are exactly those
+// of the accumulator changes the schedule's reads give (model::ArraySchedule::buffer_changes).
+TEST(PeRegisterModel, BufferUpsetsChangeTheOutputsAsTheReadsSay) {
+  const AccelConfig config = test_accel();
+  RtlEngine rtl(config, {});
+  const SiteMap map(config);
+  std::mt19937_64 rng(6);
+  const std::vector<ConvShape> shapes = {ConvShape{6, 5, config.rows + 3, config.cols + 2, 3, 1, 1},
+                                         gemm_shape(1, 2 * config.rows + 1, config.cols + 1)};
+  int changed = 0, masked = 0;
+  for (const ConvShape& s : shapes) {
+    const ConvLayer layer = random_conv(s, config.data_bits, ValueMix::kUniform, rng);
+    const FeatureMap input = random_map(s.in_h, s.in_w, s.in_channels, config.data_bits, ValueMix::kUniform, rng);
+    const LayerPlan plan = plan_layer(s.in_h, s.in_w, layer, config);
+    ASSERT_EQ(plan.passes.size(), 1u);
+    const PassWords words = pass_words(plan, plan.passes[0], config);
+    const model::ArraySchedule schedule({&layer}, {{s.in_h, s.in_w}}, config);
+    const FeatureMap golden = golden_conv(input, layer, config.data_bits, config.acc_bits);
+    for (int t = 0; t < 90; ++t) {
+      model::BufferUpset u;
+      u.buffer = t % 3;
+      const Buffer buffer = u.buffer == 0 ? Buffer::kAbuf : u.buffer == 1 ? Buffer::kWbuf : Buffer::kBbuf;
+      const size_t count = u.buffer == 0 ? words.abuf : u.buffer == 1 ? words.wbuf : plan.passes[0].n_tiles;
+      u.word = int(rng() % count);
+      u.lane = int(rng() % uint64_t(u.buffer == 0 ? config.rows : config.cols));
+      const int width = u.buffer == 2 ? config.acc_bits : config.data_bits;
+      const int bit = int(rng() % uint64_t(width));
+      u.mask = uint64_t(1) << bit;
+      u.cycle = rng() % schedule.busy_cycles();
+      if (t % 2 == 1) {
+        // At a read: the last cycle whose upset the next read of the word still sees, or the first it does not.
+        std::vector<uint64_t> edges;
+        for (uint64_t c = 0; c + 1 < schedule.busy_cycles(); ++c) {
+          model::BufferUpset a = u, b = u;
+          a.cycle = c;
+          b.cycle = c + 1;
+          if (schedule.buffer_changes(a, input)->size() != schedule.buffer_changes(b, input)->size())
+            edges.push_back(c);
+        }
+        if (!edges.empty()) u.cycle = edges[rng() % edges.size()] + rng() % 2;
+      }
+      const auto lanes = schedule.buffer_changes(u, input);
+      ASSERT_TRUE(lanes.has_value());
+      std::vector<model::AccumulatorChange> changes;
+      for (const model::LaneChange& c : *lanes) {
+        const int o = (plan.passes[0].n_tile_begin + c.n_tile) * config.cols + c.col;
+        if (o < layer.out_channels)
+          changes.push_back({0, uint32_t(plan.passes[0].m_begin + c.m) * uint32_t(layer.out_channels) + uint32_t(o),
+                             c.delta});
+      }
+      const FeatureMap expected = changed_output(input, layer, config, changes);
+      const SramFault f{int(buffer), uint32_t(u.word), u.lane, u.mask};
+      const auto hook = rtl.add_pass_hook([&](int, PassStage stage, HostPort&) {
+        if (stage == PassStage::kStarted)
+          rtl.harness().injector().schedule_sram({f, settling_sram_write(buffer, map)}, u.cycle);
+      });
+      const FeatureMap actual = rtl.run(input, layer);
+      EXPECT_TRUE(actual == expected) << buffer_name(buffer) << " word " << u.word << " lane " << u.lane << " bit "
+                                      << bit << " cycle " << u.cycle << " of " << schedule.busy_cycles()
+                                      << "\n  RTL:   " << differences(actual, golden)
+                                      << "\n  model: " << differences(expected, golden);
+      (actual == golden ? masked : changed) += 1;
+    }
+  }
+  EXPECT_GT(changed, 10);
+  EXPECT_GT(masked, 5);
 }
 
 }  // namespace
