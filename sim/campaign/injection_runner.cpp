@@ -227,7 +227,7 @@ InjectionRunner::FaultyRun InjectionRunner::run_architectural(const Injection& i
 InjectionRunner::FaultyRun InjectionRunner::run_register(const Injection& inj) {
   FaultyRun run;
   // A register upset or a buffer upset (hybrid_route chose this route for one of them).
-  const std::optional<model::PeUpset> reg_upset = register_upset(inj, *setup_.map);
+  const std::optional<model::RegisterUpset> reg_upset = register_upset(inj, *setup_.map);
   const std::optional<model::BufferUpset> buf_upset = buffer_upset(inj, *setup_.map);
   RegisterEngine::Changes changes;
   if (reg_upset)

@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "model/soft_error/pe_register_model.h"
+#include "model/soft_error/register_model.h"
 #include "sim/campaign/campaign_setup.h"
 #include "sim/campaign/fault_plan.h"
 #include "sim/campaign/hybrid_engine.h"

@@ -12,22 +12,22 @@ namespace flipsim {
 
 namespace {
 
-std::optional<model::PeRegister> pe_register(SiteClass c) {
+std::optional<model::ArrayRegister> array_register(SiteClass c) {
   switch (c) {
-    case SiteClass::kPeWeight: return model::PeRegister::kWeight;
-    case SiteClass::kPeAct: return model::PeRegister::kAct;
-    case SiteClass::kPePsum: return model::PeRegister::kPsum;
+    case SiteClass::kPeWeight: return model::ArrayRegister::kWeight;
+    case SiteClass::kPeAct: return model::ArrayRegister::kAct;
+    case SiteClass::kPePsum: return model::ArrayRegister::kPsum;
     default: return std::nullopt;
   }
 }
 
 }  // namespace
 
-std::optional<model::PeUpset> register_upset(const Injection& inj, const SiteMap& map) {
+std::optional<model::RegisterUpset> register_upset(const Injection& inj, const SiteMap& map) {
   if (!inj.has_site || inj.site.sram || inj.hold != 1) return std::nullopt;
   if (inj.model != FaultModel::kFlip && inj.model != FaultModel::kMultiBit) return std::nullopt;
   const AccelConfig& accel = map.config();
-  model::PeUpset u;
+  model::RegisterUpset u;
   u.mask = inj.mask;
   u.cycle = inj.cycle;
   if (inj.site.cls == SiteClass::kArrayEdge) {
@@ -35,7 +35,7 @@ std::optional<model::PeUpset> register_upset(const Injection& inj, const SiteMap
     // GroupEdge + rows * rows + c * cols + s. Bit `width` of a stage is its valid bit.
     const uint32_t g = map.ff_groups()[size_t(inj.site.ff_group)].group - fs_pkg::GroupEdge;
     const uint32_t skew = uint32_t(accel.rows * accel.rows);
-    u.reg = g < skew ? model::PeRegister::kSkew : model::PeRegister::kDeskew;
+    u.reg = g < skew ? model::ArrayRegister::kSkew : model::ArrayRegister::kDeskew;
     if (g < skew) {
       u.row = int(g) / accel.rows;
       u.col = int(g) % accel.rows;
@@ -43,11 +43,11 @@ std::optional<model::PeUpset> register_upset(const Injection& inj, const SiteMap
       u.col = int(g - skew) / accel.cols;
       u.row = int(g - skew) % accel.cols;
     }
-    const int width = u.reg == model::PeRegister::kSkew ? accel.data_bits : accel.acc_bits;
+    const int width = u.reg == model::ArrayRegister::kSkew ? accel.data_bits : accel.acc_bits;
     if (inj.mask >> width) return std::nullopt;
     return u;
   }
-  const std::optional<model::PeRegister> reg = pe_register(inj.site.cls);
+  const std::optional<model::ArrayRegister> reg = array_register(inj.site.cls);
   const std::optional<RegisterClass> cls = register_class(inj.site.cls);
   if (!reg || !cls || accel.protection.registers[size_t(*cls)] != Redundancy::kNone) return std::nullopt;
   u.reg = *reg;

@@ -1,8 +1,8 @@
 // Single upsets of the array's data registers and of the activation, weight and bias buffers without the RTL. A
 // transient flip of a PE's weight, activation or partial-sum register (or an array-edge stage's data), or a flip
 // of stored bits of an input buffer word, changes the accumulators of its pass in a way the array's dataflow and
-// the controller's schedule fix exactly (model/soft_error/pe_register_model.h, held to the RTL bit for bit by
-// tests/rtl/pe_register_rtl_test.cpp): the pass's outputs are the golden ones with those accumulators changed,
+// the controller's schedule fix exactly (model/soft_error/register_model.h, held to the RTL bit for bit by
+// tests/rtl/register_model_rtl_test.cpp): the pass's outputs are the golden ones with those accumulators changed,
 // every register is golden again by the next pass (the weights are reloaded before use) and every buffer word it
 // reads is reloaded, and the golden model computes the rest. The PPU rows the change reaches are reported as the
 // RTL's taps would show them. `flipsim campaign --crosscheck` holds it to the full-RTL engine, injection by
@@ -15,7 +15,7 @@
 #include <vector>
 
 #include "model/accel/engine.h"
-#include "model/soft_error/pe_register_model.h"
+#include "model/soft_error/register_model.h"
 #include "sim/campaign/outcome.h"
 #include "testbench/fault.h"
 #include "testbench/site_map.h"
@@ -25,7 +25,7 @@ namespace flipsim {
 /// The register model's view of `injection`'s register when the register engine carries it: a one-cycle flip of a
 /// PE weight, activation or partial-sum register that no redundancy of `map`'s accelerator covers, or of data bits
 /// of an array-edge stage (not its valid bit, which steers the controller).
-std::optional<model::PeUpset> register_upset(const Injection& injection, const SiteMap& map);
+std::optional<model::RegisterUpset> register_upset(const Injection& injection, const SiteMap& map);
 /// The same for a flip of stored data bits of an uncoded abuf, wbuf or bias word of bbuf.
 std::optional<model::BufferUpset> buffer_upset(const Injection& injection, const SiteMap& map);
 

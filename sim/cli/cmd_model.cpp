@@ -62,7 +62,8 @@ int predict_campaign_outcome(const ModelCmdOptions& o) {
                p.first_image, p.first_image + p.images - 1);
     fmt::print("  fault-free accuracy {:.4f}\n", p.golden_accuracy);
     for (const ClassPrediction& c : p.classes)
-      fmt::print("  {:<10} SDC {:.4f} [{:.4f}, {:.4f}]  critical SDC {:.4f} [{:.4f}, {:.4f}]  ({} upsets, {:.3f} live)\n",
+      fmt::print("  {:<10} SDC {:.4f} [{:.4f}, {:.4f}]  critical SDC {:.4f} [{:.4f}, {:.4f}]  "
+                 "({} upsets, {:.3f} live)\n",
                  c.site_class, c.sdc_rate, c.sdc_low, c.sdc_high, c.critical_sdc_rate, c.critical_low,
                  c.critical_high, c.samples, c.live);
     fmt::print("  seconds {:.3f}\n", p.model_seconds);

@@ -8,7 +8,7 @@
 #include "model/soft_error/sweep.h"
 #include "model/soft_error/sweep_config.h"
 #include "model/accel/golden.h"
-#include "model/soft_error/pe_register_model.h"
+#include "model/soft_error/register_model.h"
 #include "sim/campaign/fault_plan.h"
 
 namespace flipsim {
@@ -42,10 +42,10 @@ CampaignPrediction predict_register_campaign(const CampaignConfig& config, int t
                                      : config.targets.classes;
   double weight_sum = 0, sdc = 0, critical = 0;
   for (SiteClass c : classes) {
-    const model::PeRegister reg = c == SiteClass::kPeWeight ? model::PeRegister::kWeight
-                                  : c == SiteClass::kPeAct  ? model::PeRegister::kAct
-                                                            : model::PeRegister::kPsum;
-    const model::PeClassPrediction r = model::predict_pe_class(loaded.net, accel, loaded.test, reg,
+    const model::ArrayRegister reg = c == SiteClass::kPeWeight ? model::ArrayRegister::kWeight
+                                  : c == SiteClass::kPeAct  ? model::ArrayRegister::kAct
+                                                            : model::ArrayRegister::kPsum;
+    const model::RegisterClassPrediction r = model::predict_register_class(loaded.net, accel, loaded.test, reg,
                                                                kRegisterSamplesPerImage, config.seed, threads);
     ClassPrediction cp;
     cp.site_class = site_class_name(c);

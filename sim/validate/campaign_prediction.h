@@ -1,7 +1,7 @@
 // What the model predicts a campaign will measure, without running it: for an SRAM bit-error-rate campaign on the
 // weight, activation and bias buffers, the data-level model at the campaign's rate on its images; the accumulator
 // and output buffers rewrite every word before reading it. For single-bit upsets of the PE registers (pe_weight,
-// pe_act, pe_psum), the RTL-level register model (model/soft_error/pe_register_model.h) per class. Any other
+// pe_act, pe_psum), the RTL-level register model (model/soft_error/register_model.h) per class. Any other
 // campaign (other flip-flop classes, single SRAM flips, stuck-at) is not modelled yet, and saying so is an error
 // rather than a guess.
 #pragma once

@@ -63,7 +63,7 @@ TEST(HybridEngine, SameRowsAsTheFullRtlEngineInFewerCycles) {
 // Upsets of the PE registers (one bit, and two adjacent), of the array edges' data bits and of stored bits of the
 // input buffers run through the array's dataflow and the schedule's reads without a cycle of RTL
 // (register_engine.h): every row, masking stage and first differing op included, is the full RTL's.
-TEST(HybridEngine, PeRegisterUpsetsWithoutRtlGiveTheFullRtlRows) {
+TEST(HybridEngine, RegisterRouteGivesTheFullRtlRows) {
   const std::string pe = "classes: [pe_weight, pe_act, pe_psum], per_class: true";
   for (const auto& [targets, fault] :
        {std::pair<std::string, std::string>{pe, "model: flip"}, {pe, "model: multi_bit, bits: 2"},
@@ -71,10 +71,10 @@ TEST(HybridEngine, PeRegisterUpsetsWithoutRtlGiveTheFullRtlRows) {
         {"classes: [array_edge], pattern: \"array.deskew*\", bits: [12, 31]", "model: flip"},
         {"classes: [abuf, wbuf, bbuf], per_class: true", "model: flip"}}) {
     const std::string config = test::write_campaign(
-        "hybrid_pe_registers", "  images: 2\n  first_image: 5000\n  targets: {" + targets + "}\n  fault: {" +
+        "hybrid_register_route", "  images: 2\n  first_image: 5000\n  targets: {" + targets + "}\n  fault: {" +
                                    fault + "}\n  injections: 90\n  seed: 8\n");
     BothEngines runs;
-    ASSERT_NO_FATAL_FAILURE(run_on_both_engines(config, "pe_registers", &runs));
+    ASSERT_NO_FATAL_FAILURE(run_on_both_engines(config, "register_route", &runs));
     ASSERT_EQ(runs.full.size(), 90u);
     int changed = 0;
     for (size_t i = 0; i < runs.full.size(); ++i) {

@@ -1,11 +1,11 @@
-// The RTL-level model of upsets in the systolic array's PE registers: a transient flip of one bit of a PE's
-// weight, activation or partial-sum register at a uniformly random busy cycle of an inference, carried to the data
-// through the array's dataflow and the controller's schedule (docs/architecture.md), then through the network by
-// the bit-exact software fault simulation.
+// The RTL-level register model: a transient flip of one bit of a PE's weight, activation or partial-sum register (or
+// of an array-edge stage's data) at a uniformly random busy cycle of an inference, or of stored bits of an input
+// buffer word, carried to the data through the array's dataflow and the controller's schedule
+// (docs/architecture.md), then through the network by the bit-exact software fault simulation.
 //
 // Weight-stationary, one output pixel streamed per cycle: in K tile kt, pixel m's multiply-accumulate at PE (r, c)
-// happens in tile cycle rows + 1 + m + r + c (after `rows` weight-load cycles, the buffer read, the input skew of
-// lane r and c activation registers), so each PE holds each pixel's operands exactly once per tile. An upset latched
+// happens in tile cycle rows + m + r + c (after `rows` weight-load cycles, the input skew of lane r and c
+// activation registers), so each PE holds each pixel's operands exactly once per tile. An upset latched
 // at cycle k (the fault port flips the value a register takes at that edge) then does:
 //  - psum (r, c): pixel m's partial sum of this tile, sum over rows r' <= r of x w, has one bit flipped; the
 //    accumulation after it is linear, so pixel m's accumulator of channel c changes by that flip's delta;
@@ -16,10 +16,12 @@
 //  - skew lane r, stage s: pixel m's activation of row r before column 0: every column's accumulator changes;
 //  - deskew lane c, stage s: pixel m's finished sum of column c: its accumulator changes by the flip's delta.
 // (The edge registers' valid bits steer the controller's writes; they are not data and not carried here.)
+// A flipped word of the activation, weight or bias buffer is read flipped by every read after the upset in its pass
+// (the schedule times each read; the host reloads the word before a later pass reads it).
 // Cycles outside a pixel's slot, columns beyond the layer's output channels and rows beyond its input channels
-// (zero operands) change nothing; so do upsets in the cycles between output-channel tiles (the weights are reloaded
-// before their next use). The mapping is exact: tests/rtl/pe_register_rtl_test.cpp holds the outputs it predicts to
-// the RTL's, bit for bit, for random upsets of every class on every compiled array shape.
+// (zero operands) change nothing; so do upsets in the cycles between output-channel tiles (the weights are
+// reloaded before their next use). The mapping is exact: tests/rtl/register_model_rtl_test.cpp holds the outputs
+// it predicts to the RTL's, bit for bit, for random upsets of every kind on every compiled array shape.
 #pragma once
 
 #include <cstdint>
@@ -37,16 +39,16 @@ namespace flipsim::model {
 
 /// The PE's three data registers, and the array edge's: a stage of the input skew (an activation on its way to
 /// column 0) or of the output deskew (a column's finished partial sum on its way to the controller).
-enum class PeRegister { kWeight, kAct, kPsum, kSkew, kDeskew };
+enum class ArrayRegister { kWeight, kAct, kPsum, kSkew, kDeskew };
 
 /// "pe_weight", "pe_act", "pe_psum", "array_edge" (both edges): the campaigns' site-class names.
-const char* pe_register_name(PeRegister reg);
+const char* array_register_name(ArrayRegister reg);
 
 /// One upset: bits of one register, latched at a busy cycle of the inference (0 = the first pass's first). A PE's
 /// register is at (row, col); a skew stage at row = its lane (array row), col = its stage; a deskew stage at
 /// col = its lane (array column), row = its stage.
-struct PeUpset {
-  PeRegister reg = PeRegister::kPsum;
+struct RegisterUpset {
+  ArrayRegister reg = ArrayRegister::kPsum;
   int row = 0, col = 0;
   uint64_t mask = 1;  ///< the register's bits that flip
   uint64_t cycle = 0;
@@ -80,12 +82,12 @@ class ArraySchedule {
   ArraySchedule(const nn::QNetwork& net, const AccelConfig& accel);
   uint64_t busy_cycles() const { return total_; }
   /// Register width of a class (the data width, or the accumulator width for partial sums).
-  int width(PeRegister reg) const;
+  int width(ArrayRegister reg) const;
   /// What `upset` does to the accumulators, for layer inputs `inputs` (one per layer, fault-free): empty when
   /// it is masked.
-  std::vector<AccumulatorChange> effect(const PeUpset& upset, const std::vector<const FeatureMap*>& inputs) const;
+  std::vector<AccumulatorChange> effect(const RegisterUpset& upset, const std::vector<const FeatureMap*>& inputs) const;
   /// The same lane by lane, for `input`, the fault-free input of the layer the upset's pass belongs to.
-  std::vector<LaneChange> lane_changes(const PeUpset& upset, const FeatureMap& input) const;
+  std::vector<LaneChange> lane_changes(const RegisterUpset& upset, const FeatureMap& input) const;
   /// What a buffer upset does, lane by lane (a bias word's flip included; a clip word's is not an accumulator
   /// change: nullopt, as for a word beyond the pass's images).
   std::optional<std::vector<LaneChange>> buffer_changes(const BufferUpset& upset, const FeatureMap& input) const;
@@ -118,13 +120,14 @@ class ArraySchedule {
 /// Predicted P(SDC) (any logit differs) and P(critical SDC) (top-1 changes) of one PE register class, averaged over
 /// `samples` upsets per image (uniform busy cycle, PE and bit) on each of `images`, with Wilson intervals of the
 /// Monte Carlo. A function of the seed, not of `threads`.
-struct PeClassPrediction {
-  PeRegister reg = PeRegister::kPsum;
+struct RegisterClassPrediction {
+  ArrayRegister reg = ArrayRegister::kPsum;
   Proportion sdc, critical;
   uint64_t samples = 0;
   double live = 0;  ///< share of the samples that changed some accumulator
 };
-PeClassPrediction predict_pe_class(const nn::QNetwork& net, const AccelConfig& accel, const nn::ImageSet& images,
-                                   PeRegister reg, int samples, uint64_t seed, int threads);
+RegisterClassPrediction predict_register_class(const nn::QNetwork& net, const AccelConfig& accel,
+                                               const nn::ImageSet& images, ArrayRegister reg, int samples,
+                                               uint64_t seed, int threads);
 
 }  // namespace flipsim::model

@@ -1,4 +1,4 @@
-#include "model/soft_error/pe_register_model.h"
+#include "model/soft_error/register_model.h"
 
 #include <algorithm>
 #include <atomic>
@@ -10,20 +10,20 @@
 
 namespace flipsim::model {
 
-const char* pe_register_name(PeRegister reg) {
+const char* array_register_name(ArrayRegister reg) {
   switch (reg) {
-    case PeRegister::kWeight: return "pe_weight";
-    case PeRegister::kAct: return "pe_act";
-    case PeRegister::kPsum: return "pe_psum";
-    case PeRegister::kSkew:
-    case PeRegister::kDeskew: return "array_edge";
+    case ArrayRegister::kWeight: return "pe_weight";
+    case ArrayRegister::kAct: return "pe_act";
+    case ArrayRegister::kPsum: return "pe_psum";
+    case ArrayRegister::kSkew:
+    case ArrayRegister::kDeskew: return "array_edge";
   }
   return "?";
 }
 
 namespace {
 
-// Calibrated against the RTL (pe_register_rtl_test.cpp): when a buffer read sees an upset of the same cycle, and
+// Calibrated against the RTL (register_model_rtl_test.cpp): when a buffer read sees an upset of the same cycle, and
 // where in its output-channel tile the bias is read.
 constexpr int64_t kBufferReadDelay = 1;
 constexpr int64_t kBiasReadCycle = 0;
@@ -61,8 +61,8 @@ ArraySchedule::ArraySchedule(const std::vector<const ConvLayer*>& layers,
 ArraySchedule::ArraySchedule(const nn::QNetwork& net, const AccelConfig& accel)
     : ArraySchedule(accel_layers(net), accel_input_shapes(net), accel) {}
 
-int ArraySchedule::width(PeRegister reg) const {
-  return reg == PeRegister::kPsum || reg == PeRegister::kDeskew ? accel_.acc_bits : accel_.data_bits;
+int ArraySchedule::width(ArrayRegister reg) const {
+  return reg == ArrayRegister::kPsum || reg == ArrayRegister::kDeskew ? accel_.acc_bits : accel_.data_bits;
 }
 
 int32_t ArraySchedule::activation_at(const ConvLayer& l, const FeatureMap& in, int iy, int ix, int ci) const {
@@ -96,7 +96,7 @@ int ArraySchedule::pass_at(uint64_t cycle) const {
   return int(at - spans_.begin()) - 1;
 }
 
-std::vector<AccumulatorChange> ArraySchedule::effect(const PeUpset& upset,
+std::vector<AccumulatorChange> ArraySchedule::effect(const RegisterUpset& upset,
                                                      const std::vector<const FeatureMap*>& inputs) const {
   std::vector<AccumulatorChange> changes;
   const int pass = pass_at(upset.cycle);
@@ -111,7 +111,7 @@ std::vector<AccumulatorChange> ArraySchedule::effect(const PeUpset& upset,
   return changes;
 }
 
-std::vector<LaneChange> ArraySchedule::lane_changes(const PeUpset& upset, const FeatureMap& in) const {
+std::vector<LaneChange> ArraySchedule::lane_changes(const RegisterUpset& upset, const FeatureMap& in) const {
   std::vector<LaneChange> changes;
   const int pass = pass_at(upset.cycle);
   if (pass < 0 || upset.cycle >= total_) return changes;
@@ -134,7 +134,7 @@ std::vector<LaneChange> ArraySchedule::lane_changes(const PeUpset& upset, const 
   const auto flipped = [&](int64_t v, int bits) { return wrap_to_bits(int64_t(uint64_t(v) ^ upset.mask), bits); };
   const int64_t first_product = int64_t(rows) + r + c;  // pixel 0's multiply-accumulate at PE (r, c)
   switch (upset.reg) {
-    case PeRegister::kPsum: {
+    case ArrayRegister::kPsum: {
       const int64_t m = u - first_product;
       if (m < 0 || m >= M) break;
       int64_t partial = 0;
@@ -144,7 +144,7 @@ std::vector<LaneChange> ArraySchedule::lane_changes(const PeUpset& upset, const 
       change(int(m), c, flipped(partial, accel_.acc_bits) - partial);
       break;
     }
-    case PeRegister::kAct: {
+    case ArrayRegister::kAct: {
       const int64_t m = u - first_product;
       if (m < 0 || m >= M) break;
       const int32_t x = activation(s, in, kt, int(m), r);
@@ -152,7 +152,7 @@ std::vector<LaneChange> ArraySchedule::lane_changes(const PeUpset& upset, const 
       for (int cc = c + 1; cc < cols; ++cc) change(int(m), cc, dx * weight(s, nt, kt, r, cc));
       break;
     }
-    case PeRegister::kSkew: {
+    case ArrayRegister::kSkew: {
       // Register s of lane r latches pixel m's activation at the edge of tile cycle rows + m + s.
       const int64_t m = u - rows - c;
       if (m < 0 || m >= M) break;
@@ -161,7 +161,7 @@ std::vector<LaneChange> ArraySchedule::lane_changes(const PeUpset& upset, const 
       for (int cc = 0; cc < cols; ++cc) change(int(m), cc, dx * weight(s, nt, kt, r, cc));
       break;
     }
-    case PeRegister::kDeskew: {
+    case ArrayRegister::kDeskew: {
       // Register s of lane c latches pixel m's column sum one cycle after the bottom PE, plus s.
       const int64_t m = u - 2 * int64_t(rows) - c - r;
       if (m < 0 || m >= M) break;
@@ -171,7 +171,7 @@ std::vector<LaneChange> ArraySchedule::lane_changes(const PeUpset& upset, const 
       change(int(m), c, flipped(sum, accel_.acc_bits) - sum);
       break;
     }
-    case PeRegister::kWeight: {
+    case ArrayRegister::kWeight: {
       // The load shifts a word down one row per cycle, in tile cycles 0 .. rows - 1: what row r latches at cycle
       // u ends in row r + rows - 1 - u (or below the array). Afterwards the weight is held, and every pixel whose
       // product comes after the upset's edge multiplies the flipped value.
@@ -266,8 +266,9 @@ std::optional<std::vector<LaneChange>> ArraySchedule::buffer_changes(const Buffe
   return changes;
 }
 
-PeClassPrediction predict_pe_class(const nn::QNetwork& net, const AccelConfig& accel, const nn::ImageSet& images,
-                                   PeRegister reg, int samples, uint64_t seed, int threads) {
+RegisterClassPrediction predict_register_class(const nn::QNetwork& net, const AccelConfig& accel,
+                                               const nn::ImageSet& images, ArrayRegister reg, int samples,
+                                               uint64_t seed, int threads) {
   const ArraySchedule schedule(net, accel);
   std::vector<int> input_values;
   for (size_t op : net.accel_ops()) input_values.push_back(net.ops[op].inputs[0]);
@@ -287,7 +288,7 @@ PeClassPrediction predict_pe_class(const nn::QNetwork& net, const AccelConfig& a
       Tally& t = per_image[size_t(i)];
       for (int s = 0; s < samples; ++s) {
         std::mt19937_64 rng(stream_seed(seed, uint64_t(i), uint64_t(s)));
-        PeUpset u;
+        RegisterUpset u;
         u.reg = reg;
         u.cycle = std::uniform_int_distribution<uint64_t>(0, schedule.busy_cycles() - 1)(rng);
         u.row = int(rng() % uint64_t(accel.rows));
@@ -311,7 +312,7 @@ PeClassPrediction predict_pe_class(const nn::QNetwork& net, const AccelConfig& a
     all.critical += t.critical;
     all.live += t.live;
   }
-  PeClassPrediction p;
+  RegisterClassPrediction p;
   p.reg = reg;
   p.samples = uint64_t(n) * uint64_t(std::max(samples, 0));
   p.sdc = wilson(all.sdc, p.samples);

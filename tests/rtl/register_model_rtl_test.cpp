@@ -1,7 +1,7 @@
 // The register model's dataflow against the RTL: an upset (one bit, or two adjacent) of a PE's weight, activation or
 // partial-sum register, or of a data bit of an array-edge skew or deskew stage, at a busy cycle changes the layer's
 // outputs exactly as the accumulator changes the model derives from the schedule
-// (model/soft_error/pe_register_model.h) say, on every compiled array shape.
+// (model/soft_error/register_model.h) say, on every compiled array shape.
 #include <gtest/gtest.h>
 
 #include <map>
@@ -10,7 +10,7 @@
 #include "model/accel/golden.h"
 #include "model/accel/layer_plan.h"
 #include "model/accel/requant.h"
-#include "model/soft_error/pe_register_model.h"
+#include "model/soft_error/register_model.h"
 #include "rtl_fixture.h"
 #include "testbench/harness.h"
 #include "testbench/random_layer.h"
@@ -19,8 +19,8 @@
 namespace flipsim {
 namespace {
 
-using model::PeRegister;
-using model::PeUpset;
+using model::ArrayRegister;
+using model::RegisterUpset;
 
 /// The golden output with `changes` added to its accumulators before requantization (written without the
 /// software fault simulation).
@@ -47,21 +47,21 @@ std::string differences(const FeatureMap& map, const FeatureMap& golden) {
   return out.empty() ? "none" : out;
 }
 
-/// The fault-port group of the upset's register (fs_pkg's numbering; see PeUpset for the edges' row and col).
-uint32_t group(const PeUpset& u, const AccelConfig& config) {
+/// The fault-port group of the upset's register (fs_pkg's numbering; see RegisterUpset for the edges' row and col).
+uint32_t group(const RegisterUpset& u, const AccelConfig& config) {
   const uint32_t pe = fs_pkg::GroupPe + uint32_t(u.row * config.cols + u.col) * fs_pkg::PeGroups;
   switch (u.reg) {
-    case PeRegister::kWeight: return pe + fs_pkg::PeWeightField;
-    case PeRegister::kAct: return pe + fs_pkg::PeActField;
-    case PeRegister::kPsum: return pe + fs_pkg::PePsumField;
-    case PeRegister::kSkew: return fs_pkg::GroupEdge + uint32_t(u.row * config.rows + u.col);
-    case PeRegister::kDeskew:
+    case ArrayRegister::kWeight: return pe + fs_pkg::PeWeightField;
+    case ArrayRegister::kAct: return pe + fs_pkg::PeActField;
+    case ArrayRegister::kPsum: return pe + fs_pkg::PePsumField;
+    case ArrayRegister::kSkew: return fs_pkg::GroupEdge + uint32_t(u.row * config.rows + u.col);
+    case ArrayRegister::kDeskew:
       return fs_pkg::GroupEdge + uint32_t(config.rows * config.rows + u.col * config.cols + u.row);
   }
   return 0;
 }
 
-TEST(PeRegisterModel, UpsetsChangeTheOutputsAsTheDataflowSays) {
+TEST(RegisterModel, UpsetsChangeTheOutputsAsTheDataflowSays) {
   const AccelConfig config = test_accel();
   RtlEngine rtl(config, {});
   std::mt19937_64 rng(5);
@@ -77,15 +77,15 @@ TEST(PeRegisterModel, UpsetsChangeTheOutputsAsTheDataflowSays) {
     const model::ArraySchedule schedule({&layer}, {{s.in_h, s.in_w}}, config);
     const FeatureMap golden = golden_conv(input, layer, config.data_bits, config.acc_bits);
     for (int t = 0; t < 100; ++t) {
-      PeUpset u;
-      u.reg = PeRegister(t % 5);
+      RegisterUpset u;
+      u.reg = ArrayRegister(t % 5);
       u.row = int(rng() % uint64_t(config.rows));
       u.col = int(rng() % uint64_t(config.cols));
       // An edge lane has as many stages as its delay: skew lane r has r, deskew lane c has cols - 1 - c.
-      if (u.reg == PeRegister::kSkew) {
+      if (u.reg == ArrayRegister::kSkew) {
         u.row = 1 + int(rng() % uint64_t(config.rows - 1));
         u.col = int(rng() % uint64_t(u.row));
-      } else if (u.reg == PeRegister::kDeskew) {
+      } else if (u.reg == ArrayRegister::kDeskew) {
         u.col = int(rng() % uint64_t(config.cols - 1));
         u.row = int(rng() % uint64_t(config.cols - 1 - u.col));
       }
@@ -101,7 +101,7 @@ TEST(PeRegisterModel, UpsetsChangeTheOutputsAsTheDataflowSays) {
         if (stage == PassStage::kStarted) rtl.harness().injector().schedule_ff(f, u.cycle, 1);
       });
       const FeatureMap actual = rtl.run(input, layer);
-      EXPECT_TRUE(actual == expected) << model::pe_register_name(u.reg) << " PE (" << u.row << ", " << u.col
+      EXPECT_TRUE(actual == expected) << model::array_register_name(u.reg) << " PE (" << u.row << ", " << u.col
                                       << ") bit " << bit << " cycle " << u.cycle << " of "
                                       << schedule.busy_cycles() << "\n  RTL:   " << differences(actual, golden)
                                       << "\n  model: " << differences(expected, golden);
@@ -114,7 +114,7 @@ TEST(PeRegisterModel, UpsetsChangeTheOutputsAsTheDataflowSays) {
 
 // A flip of stored bits of an activation, weight or bias word at a busy cycle: the layer's outputs are exactly those
 // of the accumulator changes the schedule's reads give (model::ArraySchedule::buffer_changes).
-TEST(PeRegisterModel, BufferUpsetsChangeTheOutputsAsTheReadsSay) {
+TEST(RegisterModel, BufferUpsetsChangeTheOutputsAsTheReadsSay) {
   const AccelConfig config = test_accel();
   RtlEngine rtl(config, {});
   const SiteMap map(config);
