@@ -181,10 +181,18 @@ std::vector<BufferWord> bbuf_image(const ConvLayer& layer, const LayerPass& pass
   return words;
 }
 
-uint64_t pass_busy_cycles(const LayerPlan& plan, const LayerPass& pass, const AccelConfig& config) {
+PassTiming pass_timing(const LayerPlan& plan, const LayerPass& pass, const AccelConfig& config) {
   const uint64_t drain = uint64_t(config.rows) + uint64_t(config.cols) + 2;
-  const uint64_t k_tile = uint64_t(config.rows) + uint64_t(pass.m_count) + drain;
-  return uint64_t(pass.n_tiles) * ((plan.clip ? 3 : 2) + uint64_t(plan.k_tiles) * k_tile);
+  PassTiming t;
+  t.n_tiles = uint64_t(pass.n_tiles);
+  t.k_tiles = uint64_t(plan.k_tiles);
+  t.n_tile_setup = plan.clip ? 3 : 2;
+  t.k_tile = uint64_t(config.rows) + uint64_t(pass.m_count) + drain;
+  return t;
+}
+
+uint64_t pass_busy_cycles(const LayerPlan& plan, const LayerPass& pass, const AccelConfig& config) {
+  return pass_timing(plan, pass, config).busy_cycles();
 }
 
 int64_t clip_lane(const ClipRange& range, int data_bits, int acc_bits) {

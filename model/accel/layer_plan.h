@@ -82,10 +82,21 @@ struct PassWords {
 };
 PassWords pass_words(const LayerPlan& plan, const LayerPass& pass, const AccelConfig& config);
 
-/// Busy cycles of one pass, as fs_ctrl's state machine spends them: per output-channel tile, the bias read (and
-/// the clip read when clipping) and one more cycle, then per K tile `rows` cycles of weight loading, one cycle per
-/// output pixel streamed, and the drain until the last pixel's partial sums are written (rows + cols + 2: the
-/// skew, the array, the deskew and the accumulation register). tests/rtl/rtl_layer_test.cpp holds it to the RTL.
+/// Where one pass spends its busy cycles, as fs_ctrl's state machine does: per output-channel tile, `n_tile_setup`
+/// cycles (the bias read, the clip read when clipping, and one more), then its K tiles of `k_tile` cycles each:
+/// `rows` of weight loading, one per output pixel streamed, and the drain until the last pixel's partial sums are
+/// written (rows + cols + 2: the skew, the array, the deskew and the accumulation register).
+/// tests/rtl/rtl_layer_test.cpp holds the total to the RTL.
+struct PassTiming {
+  uint64_t n_tiles = 0, k_tiles = 0;
+  uint64_t n_tile_setup = 0, k_tile = 0;
+  uint64_t n_tile() const { return n_tile_setup + k_tiles * k_tile; }
+  /// Cycle, from the pass's first, at which K tile `kt` of output-channel tile `nt` begins.
+  uint64_t k_tile_start(int nt, int kt) const { return uint64_t(nt) * n_tile() + n_tile_setup + uint64_t(kt) * k_tile; }
+  uint64_t busy_cycles() const { return n_tiles * n_tile(); }
+};
+PassTiming pass_timing(const LayerPlan& plan, const LayerPass& pass, const AccelConfig& config);
+/// pass_timing(...).busy_cycles().
 uint64_t pass_busy_cycles(const LayerPlan& plan, const LayerPass& pass, const AccelConfig& config);
 
 /// Buffer images for one pass (word index = address, starting at 0).

@@ -1,9 +1,7 @@
 #include "model/soft_error/register_model.h"
 
 #include <algorithm>
-#include <atomic>
 #include <random>
-#include <thread>
 
 #include "model/accel/requant.h"
 #include "model/soft_error/fault_space.h"
@@ -51,8 +49,8 @@ ArraySchedule::ArraySchedule(const std::vector<const ConvLayer*>& layers,
   for (size_t l = 0; l < layers.size(); ++l) {
     const LayerPlan plan = plan_layer(in_shapes[l].first, in_shapes[l].second, *layers[l], accel);
     for (const LayerPass& pass : plan.passes) {
-      Span s{int(l), plan, pass, total_, pass_busy_cycles(plan, pass, accel)};
-      total_ += s.cycles;
+      Span s{int(l), plan, pass, pass_timing(plan, pass, accel), total_};
+      total_ += s.timing.busy_cycles();
       spans_.push_back(std::move(s));
     }
   }
@@ -70,24 +68,24 @@ int32_t ArraySchedule::activation_at(const ConvLayer& l, const FeatureMap& in, i
   return in.at(iy, ix, ci);
 }
 
+ArraySchedule::KTile ArraySchedule::k_tile(const Span& s, int kt) const {
+  const int blocks = s.plan.channel_blocks, kernel_w = layers_[size_t(s.layer)]->kernel_w;
+  return {kt / (blocks * kernel_w), (kt / blocks) % kernel_w, kt % blocks};
+}
+
 int32_t ArraySchedule::activation(const Span& s, const FeatureMap& in, int kt, int m, int row) const {
   const ConvLayer& l = *layers_[size_t(s.layer)];
-  const int cb = kt % s.plan.channel_blocks, kx = (kt / s.plan.channel_blocks) % l.kernel_w,
-            ky = kt / (s.plan.channel_blocks * l.kernel_w);
-  const int ci = cb * accel_.rows + row;
+  const KTile k = k_tile(s, kt);
   const int p = s.pass.m_begin + m, oy = p / s.plan.out_w, ox = p % s.plan.out_w;
-  const int iy = oy * l.stride - l.pad + ky, ix = ox * l.stride - l.pad + kx;
-  if (ci >= l.in_channels || iy < 0 || iy >= in.height || ix < 0 || ix >= in.width) return 0;
-  return in.at(iy, ix, ci);
+  return activation_at(l, in, oy * l.stride - l.pad + k.ky, ox * l.stride - l.pad + k.kx, k.cb * accel_.rows + row);
 }
 
 int32_t ArraySchedule::weight(const Span& s, int nt, int kt, int row, int col) const {
   const ConvLayer& l = *layers_[size_t(s.layer)];
-  const int cb = kt % s.plan.channel_blocks, kx = (kt / s.plan.channel_blocks) % l.kernel_w,
-            ky = kt / (s.plan.channel_blocks * l.kernel_w);
-  const int ci = cb * accel_.rows + row, o = (s.pass.n_tile_begin + nt) * accel_.cols + col;
+  const KTile k = k_tile(s, kt);
+  const int ci = k.cb * accel_.rows + row, o = (s.pass.n_tile_begin + nt) * accel_.cols + col;
   if (ci >= l.in_channels || o >= l.out_channels) return 0;
-  return l.weight(o, ky, kx, ci);
+  return l.weight(o, k.ky, k.kx, ci);
 }
 
 int ArraySchedule::pass_at(uint64_t cycle) const {
@@ -117,17 +115,15 @@ std::vector<LaneChange> ArraySchedule::lane_changes(const RegisterUpset& upset, 
   if (pass < 0 || upset.cycle >= total_) return changes;
   const Span& s = spans_[size_t(pass)];
   const int rows = accel_.rows, cols = accel_.cols, r = upset.row, c = upset.col, M = s.pass.m_count;
-  // Per output-channel tile: the bias (and clip) reads, then the K tiles.
-  const uint64_t overhead = s.plan.clip ? 3 : 2;
-  const uint64_t tile = uint64_t(rows) + uint64_t(M) + uint64_t(rows + cols + 2);
-  const uint64_t per_nt = overhead + uint64_t(s.plan.k_tiles) * tile;
+  const PassTiming& timing = s.timing;
   uint64_t rel = upset.cycle - s.first;
-  const int nt = int(rel / per_nt);
-  rel %= per_nt;
-  if (rel < overhead) return changes;  // no operand in the array; a weight is reloaded before its next use
-  rel -= overhead;
-  const int kt = int(rel / tile);
-  const int64_t u = int64_t(rel % tile);
+  const int nt = int(rel / timing.n_tile());
+  rel %= timing.n_tile();
+  // In an output-channel tile's setup no operand is in the array, and a weight is reloaded before its next use.
+  if (rel < timing.n_tile_setup) return changes;
+  rel -= timing.n_tile_setup;
+  const int kt = int(rel / timing.k_tile);
+  const int64_t u = int64_t(rel % timing.k_tile);
   const auto change = [&](int m, int col, int64_t delta) {
     if (delta != 0) changes.push_back({pass, m, nt, col, delta});
   };
@@ -211,12 +207,9 @@ std::optional<std::vector<LaneChange>> ArraySchedule::buffer_changes(const Buffe
   const Span& s = spans_[size_t(pass)];
   const ConvLayer& l = *layers_[size_t(s.layer)];
   const int rows = accel_.rows, cols = accel_.cols, M = s.pass.m_count;
-  const uint64_t overhead = s.plan.clip ? 3 : 2;
-  const uint64_t tile = uint64_t(rows) + uint64_t(M) + uint64_t(rows + cols + 2);
-  const uint64_t per_nt = overhead + uint64_t(s.plan.k_tiles) * tile;
-  // A read sees the flip when it comes at or after the upset's cycle (busy cycles of the inference).
+  // A read sees the flip from the cycle after the upset's on (busy cycles of the inference).
   const auto after = [&](int64_t read) { return read >= int64_t(upset.cycle) + kBufferReadDelay; };
-  const auto tile_start = [&](int nt, int kt) { return int64_t(s.first + nt * per_nt + overhead + kt * tile); };
+  const auto tile_start = [&](int nt, int kt) { return int64_t(s.first + s.timing.k_tile_start(nt, kt)); };
   const auto flipped = [&](int64_t v, int bits) { return wrap_to_bits(int64_t(uint64_t(v) ^ upset.mask), bits); };
   const auto change = [&](int m, int nt, int col, int64_t delta) {
     if (delta != 0) changes.push_back({pass, m, nt, col, delta});
@@ -230,11 +223,11 @@ std::optional<std::vector<LaneChange>> ArraySchedule::buffer_changes(const Buffe
       const int64_t dx = flipped(x, accel_.data_bits) - x;
       if (dx == 0) break;
       for (int kt = 0; kt < s.plan.k_tiles; ++kt) {
-        if (kt % s.plan.channel_blocks != cb) continue;
-        const int kx = (kt / s.plan.channel_blocks) % l.kernel_w, ky = kt / (s.plan.channel_blocks * l.kernel_w);
+        const KTile k = k_tile(s, kt);
+        if (k.cb != cb) continue;
         for (int m = 0; m < M; ++m) {
           const int p = s.pass.m_begin + m, oy = p / s.plan.out_w, ox = p % s.plan.out_w;
-          if (oy * l.stride - l.pad + ky != iy || ox * l.stride - l.pad + kx != ix) continue;
+          if (oy * l.stride - l.pad + k.ky != iy || ox * l.stride - l.pad + k.kx != ix) continue;
           for (int nt = 0; nt < s.pass.n_tiles; ++nt) {
             if (!after(tile_start(nt, kt) + rows + m - 1)) continue;
             for (int c = 0; c < cols; ++c) change(m, nt, c, dx * weight(s, nt, kt, r, c));
@@ -255,7 +248,7 @@ std::optional<std::vector<LaneChange>> ArraySchedule::buffer_changes(const Buffe
     }
     case 2: {  // bbuf: word nt = the tile's biases (then its clip words)
       const int nt = upset.word, o = (s.pass.n_tile_begin + nt) * cols + upset.lane;
-      if (!after(int64_t(s.first + nt * per_nt) + kBiasReadCycle)) break;
+      if (!after(int64_t(s.first + uint64_t(nt) * s.timing.n_tile()) + kBiasReadCycle)) break;
       const int64_t b = o < l.out_channels && !l.bias.empty() ? wrap_to_bits(l.bias[size_t(o)], accel_.acc_bits) : 0;
       const int64_t db = flipped(b, accel_.acc_bits) - b;
       for (int m = 0; m < M; ++m) change(m, nt, upset.lane, db);
@@ -277,35 +270,27 @@ RegisterClassPrediction predict_register_class(const nn::QNetwork& net, const Ac
     uint64_t sdc = 0, critical = 0, live = 0;
   };
   std::vector<Tally> per_image(static_cast<size_t>(n));
-  std::atomic<int> next{0};
-  const auto work = [&] {
-    SwFaultSim sim(net, accel);
-    for (int i = next++; i < n; i = next++) {
-      sim.load_image(net.quantize_image(images.image(size_t(i))));
-      const int golden = top1_of(sim.golden_logits());
-      std::vector<const FeatureMap*> inputs;
-      for (int v : input_values) inputs.push_back(&sim.golden()[size_t(v)]);
-      Tally& t = per_image[size_t(i)];
-      for (int s = 0; s < samples; ++s) {
-        std::mt19937_64 rng(stream_seed(seed, uint64_t(i), uint64_t(s)));
-        RegisterUpset u;
-        u.reg = reg;
-        u.cycle = std::uniform_int_distribution<uint64_t>(0, schedule.busy_cycles() - 1)(rng);
-        u.row = int(rng() % uint64_t(accel.rows));
-        u.col = int(rng() % uint64_t(accel.cols));
-        u.mask = uint64_t(1) << (rng() % uint64_t(schedule.width(reg)));
-        const std::vector<AccumulatorChange> changes = schedule.effect(u, inputs);
-        if (changes.empty()) continue;
-        ++t.live;
-        const Injection r = sim.inject({}, changes);
-        t.sdc += r.logits_changed;
-        t.critical += r.top1 != golden;
-      }
+  for_each_loaded_image(net, accel, images, threads, [&](SwFaultSim& sim, int i) {
+    const int golden = top1_of(sim.golden_logits());
+    std::vector<const FeatureMap*> inputs;
+    for (int v : input_values) inputs.push_back(&sim.golden()[size_t(v)]);
+    Tally& t = per_image[size_t(i)];
+    for (int s = 0; s < samples; ++s) {
+      std::mt19937_64 rng(stream_seed(seed, uint64_t(i), uint64_t(s)));
+      RegisterUpset u;
+      u.reg = reg;
+      u.cycle = std::uniform_int_distribution<uint64_t>(0, schedule.busy_cycles() - 1)(rng);
+      u.row = int(rng() % uint64_t(accel.rows));
+      u.col = int(rng() % uint64_t(accel.cols));
+      u.mask = uint64_t(1) << (rng() % uint64_t(schedule.width(reg)));
+      const std::vector<AccumulatorChange> changes = schedule.effect(u, inputs);
+      if (changes.empty()) continue;
+      ++t.live;
+      const Injection r = sim.inject({}, changes);
+      t.sdc += r.logits_changed;
+      t.critical += r.top1 != golden;
     }
-  };
-  std::vector<std::thread> pool;
-  for (int w = 0; w < std::max(1, std::min(threads, n)); ++w) pool.emplace_back(work);
-  for (std::thread& th : pool) th.join();
+  });
   Tally all;
   for (const Tally& t : per_image) {
     all.sdc += t.sdc;

@@ -103,8 +103,15 @@ class ArraySchedule {
     int layer = 0;  ///< position in the layer sequence
     LayerPlan plan;
     LayerPass pass;
-    uint64_t first = 0, cycles = 0;
+    PassTiming timing;
+    uint64_t first = 0;  ///< the pass's first busy cycle in the sequence
   };
+  /// A K tile's kernel position and channel block: the controller walks the blocks innermost, then kx, then ky.
+  struct KTile {
+    int ky = 0, kx = 0, cb = 0;
+  };
+  KTile k_tile(const Span& s, int kt) const;
+  /// The activation at (iy, ix) of channel ci (0 in padding and beyond the channels).
   int32_t activation_at(const ConvLayer& l, const FeatureMap& in, int iy, int ix, int ci) const;
   /// The activation of row `row` in K tile `kt` for pass pixel `m` (0 in padding and beyond the channels).
   int32_t activation(const Span& s, const FeatureMap& in, int kt, int m, int row) const;

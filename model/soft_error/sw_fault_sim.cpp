@@ -1,8 +1,10 @@
 #include "model/soft_error/sw_fault_sim.h"
 
 #include <algorithm>
+#include <atomic>
 #include <limits>
 #include <stdexcept>
+#include <thread>
 
 #include "model/accel/golden.h"
 #include "model/soft_error/bit_flip.h"
@@ -394,6 +396,22 @@ std::vector<FeatureMap> SwFaultSim::run_full(const FeatureMap& input, const std:
   }
   FlippingEngine engine(accel_, flips);
   return faulty.run(input, engine);
+}
+
+void for_each_loaded_image(const nn::QNetwork& net, const AccelConfig& accel, const nn::ImageSet& images, int threads,
+                           const std::function<void(SwFaultSim& sim, int image)>& visit) {
+  const int n = int(images.size());
+  std::atomic<int> next{0};
+  const auto work = [&] {
+    SwFaultSim sim(net, accel);
+    for (int i = next++; i < n; i = next++) {
+      sim.load_image(net.quantize_image(images.image(size_t(i))));
+      visit(sim, i);
+    }
+  };
+  std::vector<std::thread> pool;
+  for (int w = 0; w < std::max(1, std::min(threads, n)); ++w) pool.emplace_back(work);
+  for (std::thread& t : pool) t.join();
 }
 
 }  // namespace flipsim::model

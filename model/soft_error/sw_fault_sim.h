@@ -13,12 +13,14 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <vector>
 
 #include "model/accel/accel_config.h"
 #include "model/accel/layer.h"
 #include "model/soft_error/fault_space.h"
 #include "model/soft_error/int_conv.h"
+#include "model/nn/idx_dataset.h"
 #include "model/nn/qnetwork.h"
 
 namespace flipsim::model {
@@ -106,5 +108,11 @@ class SwFaultSim {
   std::vector<BitFlip> sorted_flips_;        ///< the current injection's flips in site order
   std::vector<AccumulatorChange> sorted_changes_;  ///< the current injection's accumulator changes, by layer
 };
+
+/// Calls `visit(sim, i)` for every image i of `images`, loaded into `sim`, handing the images out one at a time to
+/// `threads` workers with a simulator of their own. `visit` keeps what it finds per image, so that results do not
+/// depend on the thread count.
+void for_each_loaded_image(const nn::QNetwork& net, const AccelConfig& accel, const nn::ImageSet& images, int threads,
+                           const std::function<void(SwFaultSim& sim, int image)>& visit);
 
 }  // namespace flipsim::model

@@ -1,8 +1,6 @@
 #include "model/soft_error/zeroed_values.h"
 
 #include <algorithm>
-#include <atomic>
-#include <thread>
 #include <unordered_set>
 
 #include "model/soft_error/bit_flip.h"
@@ -67,21 +65,13 @@ Proportion zeroed_top1_change(const nn::QNetwork& net, const AccelConfig& accel,
   const FaultSpace space(net, FaultTarget::kAll, {}, accel.acc_bits);
   const int n = int(images.size());
   std::vector<uint64_t> changed(size_t(n), 0);
-  std::atomic<int> next{0};
-  const auto work = [&] {
-    SwFaultSim sim(net, accel);
-    for (int i = next++; i < n; i = next++) {
-      sim.load_image(net.quantize_image(images.image(size_t(i))));
-      const int golden = top1_of(sim.golden_logits());
-      for (int t = 0; t < trials; ++t) {
-        std::mt19937_64 rng(stream_seed(seed, uint64_t(i), uint64_t(t)));
-        changed[size_t(i)] += sim.inject(sample_zeroings(space, sim, rates, rng)).top1 != golden;
-      }
+  for_each_loaded_image(net, accel, images, threads, [&](SwFaultSim& sim, int i) {
+    const int golden = top1_of(sim.golden_logits());
+    for (int t = 0; t < trials; ++t) {
+      std::mt19937_64 rng(stream_seed(seed, uint64_t(i), uint64_t(t)));
+      changed[size_t(i)] += sim.inject(sample_zeroings(space, sim, rates, rng)).top1 != golden;
     }
-  };
-  std::vector<std::thread> pool;
-  for (int w = 0; w < std::max(1, std::min(threads, n)); ++w) pool.emplace_back(work);
-  for (std::thread& t : pool) t.join();
+  });
   uint64_t total = 0;
   for (uint64_t c : changed) total += c;
   return wilson(total, uint64_t(n) * uint64_t(std::max(trials, 0)));

@@ -7,12 +7,12 @@
 // engine, injection by injection, on every buffer.
 #pragma once
 
-#include <functional>
 #include <string>
 #include <vector>
 
 #include "model/accel/arch_model.h"
 #include "model/accel/engine.h"
+#include "sim/campaign/golden_layer.h"
 #include "sim/campaign/outcome.h"
 #include "testbench/fault.h"
 #include "testbench/site_map.h"
@@ -21,9 +21,6 @@ namespace flipsim {
 
 class BerArchEngine : public ConvEngine {
  public:
-  /// Golden output of a layer for its golden input (null when `input` is not the golden one).
-  using GoldenLayer = std::function<const FeatureMap*(const std::string& layer, const FeatureMap& input)>;
-
   /// `observed` receives every row the post-processing unit requantizes, keyed by (pass, output-buffer address)
   /// as the RTL's PPU taps give them; rows of layers that compute their golden output are left out.
   BerArchEngine(const AccelConfig& config, const SiteMap& map, const Injection& injection, GoldenLayer golden_layer,

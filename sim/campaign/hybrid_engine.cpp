@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <set>
 
-#include "model/accel/golden.h"
 #include "rtl/fs_pkg.h"
 #include "testbench/harness.h"
 #include "testbench/layer_driver.h"
@@ -194,12 +193,7 @@ FeatureMap HybridEngine::run(const FeatureMap& input, const ConvLayer& layer, La
   const AccelConfig& config = rtl_.config();
   const LayerPlan plan = plan_layer(input.height, input.width, layer, config);
   // The golden model's output for this input; passes the RTL finishes overwrite their part of it.
-  FeatureMap output;
-  if (const FeatureMap* golden = golden_layer_(layer.name, input)) {
-    output = *golden;
-  } else {
-    output = GoldenEngine(config).run(input, layer);
-  }
+  FeatureMap output = golden_output(golden_layer_, config, layer, input);
   for (const LayerPass& pass : plan.passes) {
     const int index = passes_++;
     pass_layers_.push_back(layer.name);

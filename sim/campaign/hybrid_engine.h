@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "model/accel/engine.h"
+#include "sim/campaign/golden_layer.h"
 #include "sim/rtl_engine.h"
 #include "testbench/dut_state.h"
 #include "testbench/fault.h"
@@ -79,9 +80,6 @@ bool hybrid_runs(const Injection& injection, const GoldenTrajectory& trajectory)
 /// A ConvEngine for one injection: QNetwork::run drives it layer by layer, like the full-RTL engine.
 class HybridEngine : public ConvEngine {
  public:
-  /// Golden output of a layer for its golden input: layers the fault cannot reach cost a comparison.
-  using GoldenLayer = std::function<const FeatureMap*(const std::string& layer, const FeatureMap& input)>;
-
   HybridEngine(RtlEngine& rtl, const SiteMap& map, const StateLayout& layout, const GoldenTrajectory& trajectory,
                const Injection& injection, GoldenLayer golden_layer);
   FeatureMap run(const FeatureMap& input, const ConvLayer& layer, LayerRun* run = nullptr) override;

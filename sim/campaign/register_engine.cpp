@@ -83,12 +83,7 @@ RegisterEngine::RegisterEngine(const AccelConfig& config, int pass, Changes chan
 
 FeatureMap RegisterEngine::run(const FeatureMap& input, const ConvLayer& layer, LayerRun* run) {
   const LayerPlan plan = plan_layer(input.height, input.width, layer, config_);
-  FeatureMap output;
-  if (const FeatureMap* golden = golden_layer_(layer.name, input)) {
-    output = *golden;
-  } else {
-    output = GoldenEngine(config_).run(input, layer);
-  }
+  FeatureMap output = golden_output(golden_layer_, config_, layer, input);
   const int first = passes_;
   for (size_t p = 0; p < plan.passes.size(); ++p) pass_layers_.push_back(layer.name);
   passes_ += int(plan.passes.size());

@@ -16,6 +16,7 @@
 
 #include "model/accel/engine.h"
 #include "model/soft_error/register_model.h"
+#include "sim/campaign/golden_layer.h"
 #include "sim/campaign/outcome.h"
 #include "testbench/fault.h"
 #include "testbench/site_map.h"
@@ -31,9 +32,6 @@ std::optional<model::BufferUpset> buffer_upset(const Injection& injection, const
 
 class RegisterEngine : public ConvEngine {
  public:
-  /// Golden output of a layer for its golden input (null when `input` is not the golden one).
-  using GoldenLayer = std::function<const FeatureMap*(const std::string& layer, const FeatureMap& input)>;
-
   /// What the upset does to its pass, given the layer's fault-free input (nullopt: not carried here).
   using Changes = std::function<std::optional<std::vector<model::LaneChange>>(const FeatureMap& input)>;
 

@@ -40,13 +40,14 @@ CampaignPrediction predict_register_campaign(const CampaignConfig& config, int t
       config.targets.classes.empty() ? std::vector<SiteClass>{SiteClass::kPeWeight, SiteClass::kPeAct,
                                                               SiteClass::kPePsum}
                                      : config.targets.classes;
+  const model::ArraySchedule schedule(loaded.net, accel);
   double weight_sum = 0, sdc = 0, critical = 0;
   for (SiteClass c : classes) {
     const model::ArrayRegister reg = c == SiteClass::kPeWeight ? model::ArrayRegister::kWeight
-                                  : c == SiteClass::kPeAct  ? model::ArrayRegister::kAct
-                                                            : model::ArrayRegister::kPsum;
-    const model::RegisterClassPrediction r = model::predict_register_class(loaded.net, accel, loaded.test, reg,
-                                                               kRegisterSamplesPerImage, config.seed, threads);
+                                     : c == SiteClass::kPeAct  ? model::ArrayRegister::kAct
+                                                               : model::ArrayRegister::kPsum;
+    const model::RegisterClassPrediction r = model::predict_register_class(
+        loaded.net, accel, loaded.test, reg, kRegisterSamplesPerImage, config.seed, threads);
     ClassPrediction cp;
     cp.site_class = site_class_name(c);
     cp.sdc_rate = r.sdc.value;
@@ -58,7 +59,7 @@ CampaignPrediction predict_register_campaign(const CampaignConfig& config, int t
     cp.samples = r.samples;
     cp.live = r.live;
     p.classes.push_back(cp);
-    const double weight = config.targets.per_class ? 1.0 : double(model::ArraySchedule(loaded.net, accel).width(reg));
+    const double weight = config.targets.per_class ? 1.0 : double(schedule.width(reg));
     weight_sum += weight;
     sdc += weight * cp.sdc_rate;
     critical += weight * cp.critical_sdc_rate;

@@ -61,21 +61,39 @@ uint32_t group(const RegisterUpset& u, const AccelConfig& config) {
   return 0;
 }
 
+/// The layers the tests upset: a convolution with padding and more channels than rows (several K tiles), and a
+/// fully-connected layer (one pixel: the weight registers' windows are a few cycles), each a single pass.
+std::vector<ConvShape> test_shapes(const AccelConfig& config) {
+  return {ConvShape{6, 5, config.rows + 3, config.cols + 2, 3, 1, 1},
+          gemm_shape(1, 2 * config.rows + 1, config.cols + 1)};
+}
+
+/// A random layer of `shape` with a random input, its plan (asserted to be one pass) and golden output.
+struct TestLayer {
+  ConvLayer layer;
+  FeatureMap input, golden;
+  LayerPlan plan;
+};
+TestLayer make_test_layer(const ConvShape& s, const AccelConfig& config, std::mt19937_64& rng) {
+  TestLayer t;
+  t.layer = random_conv(s, config.data_bits, ValueMix::kUniform, rng);
+  t.input = random_map(s.in_h, s.in_w, s.in_channels, config.data_bits, ValueMix::kUniform, rng);
+  t.plan = plan_layer(s.in_h, s.in_w, t.layer, config);
+  EXPECT_EQ(t.plan.passes.size(), 1u);
+  t.golden = golden_conv(t.input, t.layer, config.data_bits, config.acc_bits);
+  return t;
+}
+
 TEST(RegisterModel, UpsetsChangeTheOutputsAsTheDataflowSays) {
   const AccelConfig config = test_accel();
   RtlEngine rtl(config, {});
   std::mt19937_64 rng(5);
-  // A convolution with padding and more channels than rows (several K tiles), and a fully-connected layer (one
-  // pixel: the weight registers' windows are a few cycles).
-  const std::vector<ConvShape> shapes = {ConvShape{6, 5, config.rows + 3, config.cols + 2, 3, 1, 1},
-                                         gemm_shape(1, 2 * config.rows + 1, config.cols + 1)};
   int changed = 0, masked = 0;
-  for (const ConvShape& s : shapes) {
-    const ConvLayer layer = random_conv(s, config.data_bits, ValueMix::kUniform, rng);
-    const FeatureMap input = random_map(s.in_h, s.in_w, s.in_channels, config.data_bits, ValueMix::kUniform, rng);
-    ASSERT_EQ(plan_layer(s.in_h, s.in_w, layer, config).passes.size(), 1u);
+  for (const ConvShape& s : test_shapes(config)) {
+    const TestLayer test = make_test_layer(s, config, rng);
+    const ConvLayer& layer = test.layer;
+    const FeatureMap &input = test.input, &golden = test.golden;
     const model::ArraySchedule schedule({&layer}, {{s.in_h, s.in_w}}, config);
-    const FeatureMap golden = golden_conv(input, layer, config.data_bits, config.acc_bits);
     for (int t = 0; t < 100; ++t) {
       RegisterUpset u;
       u.reg = ArrayRegister(t % 5);
@@ -119,17 +137,14 @@ TEST(RegisterModel, BufferUpsetsChangeTheOutputsAsTheReadsSay) {
   RtlEngine rtl(config, {});
   const SiteMap map(config);
   std::mt19937_64 rng(6);
-  const std::vector<ConvShape> shapes = {ConvShape{6, 5, config.rows + 3, config.cols + 2, 3, 1, 1},
-                                         gemm_shape(1, 2 * config.rows + 1, config.cols + 1)};
   int changed = 0, masked = 0;
-  for (const ConvShape& s : shapes) {
-    const ConvLayer layer = random_conv(s, config.data_bits, ValueMix::kUniform, rng);
-    const FeatureMap input = random_map(s.in_h, s.in_w, s.in_channels, config.data_bits, ValueMix::kUniform, rng);
-    const LayerPlan plan = plan_layer(s.in_h, s.in_w, layer, config);
-    ASSERT_EQ(plan.passes.size(), 1u);
+  for (const ConvShape& s : test_shapes(config)) {
+    const TestLayer test = make_test_layer(s, config, rng);
+    const ConvLayer& layer = test.layer;
+    const FeatureMap &input = test.input, &golden = test.golden;
+    const LayerPlan& plan = test.plan;
     const PassWords words = pass_words(plan, plan.passes[0], config);
     const model::ArraySchedule schedule({&layer}, {{s.in_h, s.in_w}}, config);
-    const FeatureMap golden = golden_conv(input, layer, config.data_bits, config.acc_bits);
     for (int t = 0; t < 90; ++t) {
       model::BufferUpset u;
       u.buffer = t % 3;

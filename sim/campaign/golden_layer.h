@@ -1,0 +1,22 @@
+// What the campaign's faulty-run engines are given of the fault-free run: a layer the fault cannot reach sees its
+// golden input, and its golden output is known already.
+#pragma once
+
+#include <functional>
+#include <string>
+
+#include "model/accel/golden.h"
+
+namespace flipsim {
+
+/// Golden output of a layer for its golden input (null when `input` is not the golden one).
+using GoldenLayer = std::function<const FeatureMap*(const std::string& layer, const FeatureMap& input)>;
+
+/// `layer`'s fault-free output for `input`: the known one when `input` is golden, else the golden model's.
+inline FeatureMap golden_output(const GoldenLayer& known, const AccelConfig& config, const ConvLayer& layer,
+                                const FeatureMap& input) {
+  if (const FeatureMap* golden = known(layer.name, input)) return *golden;
+  return GoldenEngine(config).run(input, layer);
+}
+
+}  // namespace flipsim
