@@ -15,16 +15,28 @@ const char* array_register_name(ArrayRegister reg) {
     case ArrayRegister::kPsum: return "pe_psum";
     case ArrayRegister::kSkew:
     case ArrayRegister::kDeskew: return "array_edge";
+    case ArrayRegister::kBias:
+    case ArrayRegister::kColumnSum: return "ctrl";
+    case ArrayRegister::kPpuAcc: return "ppu";
   }
   return "?";
 }
 
 namespace {
 
-// Calibrated against the RTL (register_model_rtl_test.cpp): when a buffer read sees an upset of the same cycle, and
-// where in its output-channel tile the bias is read.
+// Calibrated against the RTL (register_model_rtl_test.cpp): when a buffer read sees an upset of the same cycle,
+// where in its output-channel tile the bias is read and latched by the controller's bias register.
 constexpr int64_t kBufferReadDelay = 1;
 constexpr int64_t kBiasReadCycle = 0;
+constexpr int64_t kBiasLatchCycle = kBiasReadCycle + 1;
+
+// Tile cycles of pixel m's finished column sums after the array (rows, cols: the array's shape): the deskewed sum
+// is latched by the controller's column-sum register (and the accumulator buffer's read of the previous partial
+// sum), the next cycle the sum of the two is written to the accumulator buffer or latched by the PPU, and the
+// cycle after that the PPU's output is written to the output buffer.
+int64_t column_sum_cycle(int rows, int cols, int64_t m) { return 2 * int64_t(rows) + cols - 1 + m; }
+int64_t sum_write_cycle(int rows, int cols, int64_t m) { return column_sum_cycle(rows, cols, m) + 1; }
+int64_t output_write_cycle(int rows, int cols, int64_t m) { return sum_write_cycle(rows, cols, m) + 1; }
 
 std::vector<const ConvLayer*> accel_layers(const nn::QNetwork& net) {
   std::vector<const ConvLayer*> layers;
@@ -104,9 +116,29 @@ std::vector<AccumulatorChange> ArraySchedule::effect(const RegisterUpset& upset,
   for (const LaneChange& c : lane_changes(upset, *inputs[size_t(s.layer)])) {
     const int o = (s.pass.n_tile_begin + c.n_tile) * accel_.cols + c.col;
     if (o >= l.out_channels) continue;  // a lane the host never reads
-    changes.push_back({s.layer, uint32_t(s.pass.m_begin + c.m) * uint32_t(l.out_channels) + uint32_t(o), c.delta});
+    changes.push_back(
+        {s.layer, uint32_t(s.pass.m_begin + c.m) * uint32_t(l.out_channels) + uint32_t(o), c.delta, c.output_mask});
   }
   return changes;
+}
+
+int64_t ArraySchedule::column_sum(const Span& s, const FeatureMap& in, int nt, int kt, int m, int col,
+                                  int rows) const {
+  int64_t sum = 0;
+  for (int r = 0; r < rows; ++r) sum += int64_t(activation(s, in, kt, m, r)) * weight(s, nt, kt, r, col);
+  return wrap_to_bits(sum, accel_.acc_bits);
+}
+
+int64_t ArraySchedule::bias_lane(const Span& s, int nt, int col) const {
+  const ConvLayer& l = *layers_[size_t(s.layer)];
+  const int o = (s.pass.n_tile_begin + nt) * accel_.cols + col;
+  return o < l.out_channels && !l.bias.empty() ? wrap_to_bits(l.bias[size_t(o)], accel_.acc_bits) : 0;
+}
+
+int64_t ArraySchedule::partial_sum(const Span& s, const FeatureMap& in, int nt, int kt, int m, int col) const {
+  int64_t sum = bias_lane(s, nt, col);
+  for (int k = 0; k <= kt; ++k) sum += column_sum(s, in, nt, k, m, col, accel_.rows);
+  return wrap_to_bits(sum, accel_.acc_bits);
 }
 
 std::vector<LaneChange> ArraySchedule::lane_changes(const RegisterUpset& upset, const FeatureMap& in) const {
@@ -119,24 +151,29 @@ std::vector<LaneChange> ArraySchedule::lane_changes(const RegisterUpset& upset, 
   uint64_t rel = upset.cycle - s.first;
   const int nt = int(rel / timing.n_tile());
   rel %= timing.n_tile();
+  const auto change = [&](int m, int col, int64_t delta) {
+    if (delta != 0) changes.push_back({pass, m, nt, col, delta});
+  };
+  const auto flipped = [&](int64_t v, int bits) { return wrap_to_bits(int64_t(uint64_t(v) ^ upset.mask), bits); };
+  if (upset.reg == ArrayRegister::kBias) {
+    // Latched in the tile's second cycle and held: the first K tile adds it to every pixel's sum formed later.
+    if (int64_t(rel) < kBiasLatchCycle) return changes;
+    const int64_t b = bias_lane(s, nt, c), db = flipped(b, accel_.acc_bits) - b;
+    for (int m = 0; m < M; ++m)
+      if (int64_t(rel) <= int64_t(timing.n_tile_setup) + column_sum_cycle(rows, cols, m)) change(m, c, db);
+    return changes;
+  }
   // In an output-channel tile's setup no operand is in the array, and a weight is reloaded before its next use.
   if (rel < timing.n_tile_setup) return changes;
   rel -= timing.n_tile_setup;
   const int kt = int(rel / timing.k_tile);
   const int64_t u = int64_t(rel % timing.k_tile);
-  const auto change = [&](int m, int col, int64_t delta) {
-    if (delta != 0) changes.push_back({pass, m, nt, col, delta});
-  };
-  const auto flipped = [&](int64_t v, int bits) { return wrap_to_bits(int64_t(uint64_t(v) ^ upset.mask), bits); };
   const int64_t first_product = int64_t(rows) + r + c;  // pixel 0's multiply-accumulate at PE (r, c)
   switch (upset.reg) {
     case ArrayRegister::kPsum: {
       const int64_t m = u - first_product;
       if (m < 0 || m >= M) break;
-      int64_t partial = 0;
-      for (int rr = 0; rr <= r; ++rr)
-        partial += int64_t(activation(s, in, kt, int(m), rr)) * weight(s, nt, kt, rr, c);
-      partial = wrap_to_bits(partial, accel_.acc_bits);
+      const int64_t partial = column_sum(s, in, nt, kt, int(m), c, r + 1);
       change(int(m), c, flipped(partial, accel_.acc_bits) - partial);
       break;
     }
@@ -157,13 +194,22 @@ std::vector<LaneChange> ArraySchedule::lane_changes(const RegisterUpset& upset, 
       for (int cc = 0; cc < cols; ++cc) change(int(m), cc, dx * weight(s, nt, kt, r, cc));
       break;
     }
-    case ArrayRegister::kDeskew: {
-      // Register s of lane c latches pixel m's column sum one cycle after the bottom PE, plus s.
-      const int64_t m = u - 2 * int64_t(rows) - c - r;
+    case ArrayRegister::kDeskew:
+    case ArrayRegister::kColumnSum: {
+      // Register s of lane c latches pixel m's column sum one cycle after the bottom PE, plus s; the controller's
+      // register latches it after the last stage.
+      const int64_t m = upset.reg == ArrayRegister::kDeskew ? u - 2 * int64_t(rows) - c - r
+                                                           : u - column_sum_cycle(rows, cols, 0);
       if (m < 0 || m >= M) break;
-      int64_t sum = 0;
-      for (int rr = 0; rr < rows; ++rr) sum += int64_t(activation(s, in, kt, int(m), rr)) * weight(s, nt, kt, rr, c);
-      sum = wrap_to_bits(sum, accel_.acc_bits);
+      const int64_t sum = column_sum(s, in, nt, kt, int(m), c, rows);
+      change(int(m), c, flipped(sum, accel_.acc_bits) - sum);
+      break;
+    }
+    case ArrayRegister::kPpuAcc: {
+      // The PPU latches a pixel's final sum on the last K tile only; at other edges it holds a value no one writes.
+      const int64_t m = u - sum_write_cycle(rows, cols, 0);
+      if (kt != s.plan.k_tiles - 1 || m < 0 || m >= M) break;
+      const int64_t sum = partial_sum(s, in, nt, kt, int(m), c);
       change(int(m), c, flipped(sum, accel_.acc_bits) - sum);
       break;
     }
@@ -183,8 +229,27 @@ std::vector<LaneChange> ArraySchedule::lane_changes(const RegisterUpset& upset, 
       for (int m = from; m < M; ++m) change(m, c, dw * activation(s, in, kt, m, row));
       break;
     }
+    case ArrayRegister::kBias: break;  // above
   }
   return changes;
+}
+
+bool ArraySchedule::written_at(int buffer, int word, uint64_t cycle) const {
+  const int pass = pass_at(cycle);
+  if (pass < 0 || cycle >= total_ || (buffer != 3 && buffer != 4)) return false;
+  const Span& s = spans_[size_t(pass)];
+  const PassTiming& t = s.timing;
+  const uint64_t rel = cycle - s.first;
+  const int nt = int(rel / t.n_tile());
+  const uint64_t in_tile = rel % t.n_tile();
+  if (in_tile < t.n_tile_setup) return false;
+  const int kt = int((in_tile - t.n_tile_setup) / t.k_tile);
+  const int64_t u = int64_t((in_tile - t.n_tile_setup) % t.k_tile);
+  const bool last_k = kt == s.plan.k_tiles - 1;
+  if (buffer == 3)
+    return !last_k && word < s.pass.m_count && u == sum_write_cycle(accel_.rows, accel_.cols, word);
+  return last_k && word % s.pass.n_tiles == nt && word / s.pass.n_tiles < s.pass.m_count &&
+         u == output_write_cycle(accel_.rows, accel_.cols, word / s.pass.n_tiles);
 }
 
 bool ArraySchedule::carries(const BufferUpset& upset) const {
@@ -195,6 +260,11 @@ bool ArraySchedule::carries(const BufferUpset& upset) const {
     case 0: return upset.word < s.pass.in_pixels * s.plan.channel_blocks;
     case 1: return upset.word < s.pass.n_tiles * s.plan.k_tiles * accel_.rows;
     case 2: return upset.word < s.pass.n_tiles;
+    case 3:
+    case 4: {
+      const int last = (upset.buffer == 3 ? accel_.accbuf_depth : accel_.obuf_depth) - 1;
+      return !written_at(upset.buffer, upset.word, upset.cycle) && !written_at(upset.buffer, last, upset.cycle + 1);
+    }
     default: return false;
   }
 }
@@ -247,11 +317,31 @@ std::optional<std::vector<LaneChange>> ArraySchedule::buffer_changes(const Buffe
       break;
     }
     case 2: {  // bbuf: word nt = the tile's biases (then its clip words)
-      const int nt = upset.word, o = (s.pass.n_tile_begin + nt) * cols + upset.lane;
+      const int nt = upset.word;
       if (!after(int64_t(s.first + uint64_t(nt) * s.timing.n_tile()) + kBiasReadCycle)) break;
-      const int64_t b = o < l.out_channels && !l.bias.empty() ? wrap_to_bits(l.bias[size_t(o)], accel_.acc_bits) : 0;
+      const int64_t b = bias_lane(s, nt, upset.lane);
       const int64_t db = flipped(b, accel_.acc_bits) - b;
       for (int m = 0; m < M; ++m) change(m, nt, upset.lane, db);
+      break;
+    }
+    case 3: {  // accbuf: word = pass pixel m, lane = column; K tile kt's sum, read back by K tile kt + 1
+      const int m = upset.word, c = upset.lane;
+      if (m >= M) break;
+      for (int nt = 0; nt < s.pass.n_tiles; ++nt)
+        for (int kt = 0; kt + 1 < s.plan.k_tiles; ++kt) {
+          const int64_t written = tile_start(nt, kt) + sum_write_cycle(rows, cols, m);
+          if (written < int64_t(upset.cycle) && after(tile_start(nt, kt + 1) + column_sum_cycle(rows, cols, m))) {
+            const int64_t sum = partial_sum(s, in, nt, kt, m, c);
+            change(m, nt, c, flipped(sum, accel_.acc_bits) - sum);
+          }
+        }
+      break;
+    }
+    case 4: {  // obuf: word = pass pixel m * n_tiles + nt, lane = column; read by the host after the pass
+      const int m = upset.word / s.pass.n_tiles, nt = upset.word % s.pass.n_tiles;
+      if (m >= M) break;
+      if (tile_start(nt, s.plan.k_tiles - 1) + output_write_cycle(rows, cols, m) < int64_t(upset.cycle))
+        changes.push_back({pass, m, nt, upset.lane, 0, upset.mask});
       break;
     }
     default: return std::nullopt;

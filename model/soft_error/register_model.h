@@ -14,10 +14,19 @@
 //  - weight (r, c): held, it multiplies every pixel whose product comes later in the tile: (w' - w) x for each;
 //    during the weight load it shifts down with the rest and ends in a lower row (or out of the array);
 //  - skew lane r, stage s: pixel m's activation of row r before column 0: every column's accumulator changes;
-//  - deskew lane c, stage s: pixel m's finished sum of column c: its accumulator changes by the flip's delta.
-// (The edge registers' valid bits steer the controller's writes; they are not data and not carried here.)
+//  - deskew lane c, stage s: pixel m's finished sum of column c: its accumulator changes by the flip's delta;
+//  - the controller's column-sum register of lane c (the array's deskewed output, one cycle later) likewise;
+//  - the controller's bias register of lane c, loaded at the output-channel tile's second cycle and held: every
+//    pixel whose first-K-tile sum is formed after the upset adds the flipped bias;
+//  - the PPU's accumulator register of lane c, on the last K tile: that pixel's final accumulator is flipped.
+// (The edge registers' valid bits, like the controller's counters and the PPU's valid and address, steer the
+// writes; they are not data and not carried here.)
 // A flipped word of the activation, weight or bias buffer is read flipped by every read after the upset in its pass
-// (the schedule times each read; the host reloads the word before a later pass reads it).
+// (the schedule times each read; the host reloads the word before a later pass reads it). A flipped partial sum in
+// the accumulator buffer is read once, by the next K tile, if it was written before the upset; a flipped output
+// word, written before the upset, is what the host reads back after the pass. (An upset in the very cycle the word
+// is written is not carried: the RTL's fault write replaces that cycle's data write, and the same holds for the
+// settling write the injector adds to the buffer's last word the cycle after an upset.)
 // Cycles outside a pixel's slot, columns beyond the layer's output channels and rows beyond its input channels
 // (zero operands) change nothing; so do upsets in the cycles between output-channel tiles (the weights are
 // reloaded before their next use). The mapping is exact: tests/rtl/register_model_rtl_test.cpp holds the outputs
@@ -37,16 +46,19 @@
 
 namespace flipsim::model {
 
-/// The PE's three data registers, and the array edge's: a stage of the input skew (an activation on its way to
-/// column 0) or of the output deskew (a column's finished partial sum on its way to the controller).
-enum class ArrayRegister { kWeight, kAct, kPsum, kSkew, kDeskew };
+/// The PE's three data registers, the array edge's (a stage of the input skew, an activation on its way to
+/// column 0, or of the output deskew, a column's finished partial sum on its way to the controller), the
+/// controller's per-lane bias and column-sum registers and the PPU's accumulator lanes.
+enum class ArrayRegister { kWeight, kAct, kPsum, kSkew, kDeskew, kBias, kColumnSum, kPpuAcc };
+constexpr int kNumArrayRegisters = 8;
 
-/// "pe_weight", "pe_act", "pe_psum", "array_edge" (both edges): the campaigns' site-class names.
+/// "pe_weight", "pe_act", "pe_psum", "array_edge" (both edges), "ctrl" (bias, column sum), "ppu": the campaigns'
+/// site-class names.
 const char* array_register_name(ArrayRegister reg);
 
 /// One upset: bits of one register, latched at a busy cycle of the inference (0 = the first pass's first). A PE's
 /// register is at (row, col); a skew stage at row = its lane (array row), col = its stage; a deskew stage at
-/// col = its lane (array column), row = its stage.
+/// col = its lane (array column), row = its stage; a controller or PPU lane at col = the lane.
 struct RegisterUpset {
   ArrayRegister reg = ArrayRegister::kPsum;
   int row = 0, col = 0;
@@ -54,21 +66,24 @@ struct RegisterUpset {
   uint64_t cycle = 0;
 };
 
-/// An upset of stored bits of a word of the activation, weight or bias buffer, at a busy cycle: every read of the
-/// word later in its pass returns the flipped lane (the host reloads the buffers before the next pass).
+/// An upset of stored bits of a buffer word at a busy cycle: every read of the word later in its pass returns the
+/// flipped lane (the host reloads the input buffers before the next pass; the accumulator and output buffers are
+/// written before they are read again).
 struct BufferUpset {
-  int buffer = 0;  ///< 0 abuf, 1 wbuf, 2 bbuf (fs_pkg::buffer_e)
+  int buffer = 0;  ///< 0 abuf, 1 wbuf, 2 bbuf, 3 accbuf, 4 obuf (fs_pkg::buffer_e)
   int word = 0, lane = 0;
   uint64_t mask = 1;  ///< the lane's data bits that flip
   uint64_t cycle = 0;
 };
 
 /// A change to one accumulator lane of a pass, as the post-processing unit sees it: pass pixel m, output-channel
-/// tile n_tile of the pass, array column col (lanes beyond the layer's channels included).
+/// tile n_tile of the pass, array column col (lanes beyond the layer's channels included); or, for an upset output
+/// word, the bits of the requantized output that flip after the PPU.
 struct LaneChange {
   int pass = 0;  ///< pass of the inference (the schedule's order)
   int m = 0, n_tile = 0, col = 0;
   int64_t delta = 0;
+  uint64_t output_mask = 0;
 };
 
 /// The passes of a sequence of accelerator layers on the array, in order, with their busy cycles
@@ -88,11 +103,11 @@ class ArraySchedule {
   std::vector<AccumulatorChange> effect(const RegisterUpset& upset, const std::vector<const FeatureMap*>& inputs) const;
   /// The same lane by lane, for `input`, the fault-free input of the layer the upset's pass belongs to.
   std::vector<LaneChange> lane_changes(const RegisterUpset& upset, const FeatureMap& input) const;
-  /// What a buffer upset does, lane by lane (a bias word's flip included; a clip word's is not an accumulator
-  /// change: nullopt, as for a word beyond the pass's images).
+  /// What a buffer upset does, lane by lane (nullopt when carries() says no).
   std::optional<std::vector<LaneChange>> buffer_changes(const BufferUpset& upset, const FeatureMap& input) const;
   /// Whether buffer_changes() answers `upset`: its word is one of the pass's loaded activation or weight words or
-  /// bias words.
+  /// bias words (a clip word's flip is no accumulator change), or an accumulator or output word, the upset not in
+  /// a cycle that writes it (or the buffer's last word).
   bool carries(const BufferUpset& upset) const;
   /// The pass busy cycle `cycle` falls in, and the layer (position in the sequence) of a pass.
   int pass_at(uint64_t cycle) const;
@@ -117,6 +132,14 @@ class ArraySchedule {
   int32_t activation(const Span& s, const FeatureMap& in, int kt, int m, int row) const;
   /// The weight of row `row`, column `col` of output-channel tile `nt` in K tile `kt` (0 beyond the layer).
   int32_t weight(const Span& s, int nt, int kt, int row, int col) const;
+  /// Pixel m's sum down column `col` over the first `rows` rows in K tile kt (wrapped at the accumulator width).
+  int64_t column_sum(const Span& s, const FeatureMap& in, int nt, int kt, int m, int col, int rows) const;
+  /// The bias lane `col` of output-channel tile nt holds (0 beyond the layer's channels).
+  int64_t bias_lane(const Span& s, int nt, int col) const;
+  /// Pixel m's partial sum of lane `col` after K tile kt: the bias and the column sums of K tiles 0 .. kt.
+  int64_t partial_sum(const Span& s, const FeatureMap& in, int nt, int kt, int m, int col) const;
+  /// Whether the pass of `cycle` writes `word` of the accumulator (3) or output (4) buffer in that cycle.
+  bool written_at(int buffer, int word, uint64_t cycle) const;
 
   std::vector<const ConvLayer*> layers_;
   AccelConfig accel_;

@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "model/accel/golden.h"
+#include "model/accel/requant.h"
 #include "model/soft_error/bit_flip.h"
 #include "model/nn/host_ops.h"
 
@@ -308,11 +309,16 @@ void SwFaultSim::apply_changes(size_t op_index, int layer, const AccumulatorChan
   const int oc = gold_out.channels, ow = gold_out.width;
   for (const AccumulatorChange* c = begin; c != end;) {
     int64_t delta = 0;
+    uint64_t output_mask = 0;
     const uint32_t k = c->index;
-    for (; c != end && c->index == k; ++c) delta += c->delta;
+    for (; c != end && c->index == k; ++c) {
+      delta += c->delta;
+      output_mask ^= c->output_mask;
+    }
     const int o = int(k % uint32_t(oc)), pos = int(k / uint32_t(oc));
     const int64_t acc = conv.accumulator(in, pos / ow, pos % ow, o, false);
     out.data[k] = conv.requantize(conv.wrap(acc + delta), o);
+    if (output_mask) out.data[k] = int32_t(wrap_to_bits(int64_t(uint64_t(out.data[k]) ^ output_mask), net_.data_bits));
     if (out.data[k] != gold_out.data[k]) d.push_back(k);
   }
   // Each index once, in order, and only where the value differs.

@@ -35,11 +35,13 @@ struct Injection {
 
 /// A change to one accumulator of an accelerator layer, added before requantization (and wrapped at the
 /// accumulator width): what an upset partial sum or an upset operand of a multiply-accumulate carries to the end of
-/// its accumulation (the accumulation is linear).
+/// its accumulation (the accumulation is linear). `output_mask`: bits of the requantized output that flip after
+/// it (an upset output-buffer word).
 struct AccumulatorChange {
   int layer = 0;       ///< position in QNetwork::accel_ops()
   uint32_t index = 0;  ///< output element, HWC index into the layer's output
   int64_t delta = 0;
+  uint64_t output_mask = 0;
   bool operator<(const AccumulatorChange& o) const { return layer < o.layer || (layer == o.layer && index < o.index); }
 };
 

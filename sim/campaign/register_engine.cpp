@@ -21,6 +21,29 @@ std::optional<model::ArrayRegister> array_register(SiteClass c) {
   }
 }
 
+// The controller's per-lane bias and column-sum registers and the PPU's accumulator lanes (fs_pkg's group
+// numbering: one group per lane from each register's offset); nullopt for their other registers, which steer.
+std::optional<model::RegisterUpset> lane_register(SiteClass cls, uint32_t group, int cols) {
+  model::RegisterUpset u;
+  const auto in = [&](uint32_t base) { return group >= base && group < base + uint32_t(cols); };
+  const uint32_t ctrl_bias = fs_pkg::GroupCtrl + fs_pkg::CtrlBiasOffset;
+  const uint32_t ctrl_sum = fs_pkg::GroupCtrl + fs_pkg::CtrlAPsumOffset;
+  const uint32_t ppu_acc = fs_pkg::GroupPpu + fs_pkg::PpuAccOffset;
+  if (cls == SiteClass::kCtrl && in(ctrl_bias)) {
+    u.reg = model::ArrayRegister::kBias;
+    u.col = int(group - ctrl_bias);
+  } else if (cls == SiteClass::kCtrl && in(ctrl_sum)) {
+    u.reg = model::ArrayRegister::kColumnSum;
+    u.col = int(group - ctrl_sum);
+  } else if (cls == SiteClass::kPpu && in(ppu_acc)) {
+    u.reg = model::ArrayRegister::kPpuAcc;
+    u.col = int(group - ppu_acc);
+  } else {
+    return std::nullopt;
+  }
+  return u;
+}
+
 }  // namespace
 
 std::optional<model::RegisterUpset> register_upset(const Injection& inj, const SiteMap& map) {
@@ -47,6 +70,16 @@ std::optional<model::RegisterUpset> register_upset(const Injection& inj, const S
     if (inj.mask >> width) return std::nullopt;
     return u;
   }
+  if (inj.site.cls == SiteClass::kCtrl || inj.site.cls == SiteClass::kPpu) {
+    const FfGroup& g = map.ff_groups()[size_t(inj.site.ff_group)];
+    if (g.replica != 0 || (g.replicated && accel.protection.registers[size_t(RegisterClass::kCtrl)] != Redundancy::kNone))
+      return std::nullopt;
+    std::optional<model::RegisterUpset> lane = lane_register(inj.site.cls, g.group, accel.cols);
+    if (!lane || inj.mask >> accel.acc_bits) return std::nullopt;
+    lane->mask = inj.mask;
+    lane->cycle = inj.cycle;
+    return lane;
+  }
   const std::optional<model::ArrayRegister> reg = array_register(inj.site.cls);
   const std::optional<RegisterClass> cls = register_class(inj.site.cls);
   if (!reg || !cls || accel.protection.registers[size_t(*cls)] != Redundancy::kNone) return std::nullopt;
@@ -61,11 +94,10 @@ std::optional<model::BufferUpset> buffer_upset(const Injection& inj, const SiteM
   if (inj.model != FaultModel::kFlip && inj.model != FaultModel::kSramFlip && inj.model != FaultModel::kMultiBit)
     return std::nullopt;
   const Buffer b = inj.site.buffer;
-  if (b != Buffer::kAbuf && b != Buffer::kWbuf && b != Buffer::kBbuf) return std::nullopt;
   if (map.config().protection.buffer[size_t(b)] != Code::kNone) return std::nullopt;
   if (inj.mask >> map.lane_bits(b)) return std::nullopt;
   model::BufferUpset u;
-  u.buffer = b == Buffer::kAbuf ? 0 : b == Buffer::kWbuf ? 1 : 2;
+  u.buffer = int(b);
   u.word = inj.site.word;
   u.lane = inj.site.lane;
   u.mask = inj.mask;
@@ -90,12 +122,17 @@ FeatureMap RegisterEngine::run(const FeatureMap& input, const ConvLayer& layer, 
   if (upset_pass_ >= first && upset_pass_ < passes_) {
     const LayerPass& pass = plan.passes[size_t(upset_pass_ - first)];
     // Each changed PPU row: the golden accumulators of its lanes with the changes added, wrapped as the array
-    // wraps; the lanes beyond the layer's channels accumulate zero.
+    // wraps; the lanes beyond the layer's channels accumulate zero. An output word's flips come after the PPU.
     std::map<uint32_t, std::vector<int64_t>> rows;
+    std::map<std::pair<uint32_t, int>, uint64_t> output_masks;  // (address, lane)
     const std::optional<std::vector<model::LaneChange>> changes = changes_(input);
     if (!changes) throw std::logic_error("register engine: an upset it does not carry");
     for (const model::LaneChange& c : *changes) {
       const uint32_t addr = uint32_t(c.m * pass.n_tiles + c.n_tile);
+      if (c.output_mask) {
+        output_masks[{addr, c.col}] ^= c.output_mask;
+        continue;
+      }
       auto it = rows.find(addr);
       if (it == rows.end()) {
         std::vector<int64_t> sums(size_t(config_.cols), 0);
@@ -121,6 +158,13 @@ FeatureMap RegisterEngine::run(const FeatureMap& input, const ConvLayer& layer, 
             layer.clipped(o, requantize(sums[size_t(col)], layer.requant, config_.data_bits));
       }
       if (observed_) (*observed_)[{upset_pass_, addr}] = sums;
+    }
+    for (const auto& [at, mask] : output_masks) {
+      const int m = int(at.first) / pass.n_tiles, nt = int(at.first) % pass.n_tiles;
+      const int o = (pass.n_tile_begin + nt) * config_.cols + at.second, pixel = pass.m_begin + m;
+      if (o >= layer.out_channels) continue;
+      int32_t& y = output.at(pixel / plan.out_w, pixel % plan.out_w, o);
+      y = int32_t(wrap_to_bits(int64_t(uint64_t(y) ^ mask), config_.data_bits));
     }
   }
   if (run) run->macs = layer.macs(input.height, input.width);

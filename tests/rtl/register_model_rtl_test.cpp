@@ -1,7 +1,8 @@
 // The register model's dataflow against the RTL: an upset (one bit, or two adjacent) of a PE's weight, activation or
-// partial-sum register, or of a data bit of an array-edge skew or deskew stage, at a busy cycle changes the layer's
-// outputs exactly as the accumulator changes the model derives from the schedule
-// (model/soft_error/register_model.h) say, on every compiled array shape.
+// partial-sum register, of a data bit of an array-edge skew or deskew stage, of the controller's bias or column-sum
+// lanes or of the PPU's accumulator lanes, at a busy cycle, changes the layer's outputs exactly as the accumulator
+// changes the model derives from the schedule (model/soft_error/register_model.h) say, on every compiled array shape;
+// so does a flip of a word of any of the five buffers.
 #include <gtest/gtest.h>
 
 #include <map>
@@ -35,6 +36,9 @@ FeatureMap changed_output(const FeatureMap& input, const ConvLayer& layer, const
     out.data[k] = layer.clipped(o, requantize(wrap_to_bits(acc + delta, config.acc_bits), layer.requant,
                                               config.data_bits));
   }
+  for (const model::AccumulatorChange& c : changes)
+    if (c.output_mask)
+      out.data[c.index] = int32_t(wrap_to_bits(int64_t(uint64_t(out.data[c.index]) ^ c.output_mask), config.data_bits));
   return out;
 }
 
@@ -57,6 +61,9 @@ uint32_t group(const RegisterUpset& u, const AccelConfig& config) {
     case ArrayRegister::kSkew: return fs_pkg::GroupEdge + uint32_t(u.row * config.rows + u.col);
     case ArrayRegister::kDeskew:
       return fs_pkg::GroupEdge + uint32_t(config.rows * config.rows + u.col * config.cols + u.row);
+    case ArrayRegister::kBias: return fs_pkg::GroupCtrl + fs_pkg::CtrlBiasOffset + uint32_t(u.col);
+    case ArrayRegister::kColumnSum: return fs_pkg::GroupCtrl + fs_pkg::CtrlAPsumOffset + uint32_t(u.col);
+    case ArrayRegister::kPpuAcc: return fs_pkg::GroupPpu + fs_pkg::PpuAccOffset + uint32_t(u.col);
   }
   return 0;
 }
@@ -94,9 +101,9 @@ TEST(RegisterModel, UpsetsChangeTheOutputsAsTheDataflowSays) {
     const ConvLayer& layer = test.layer;
     const FeatureMap &input = test.input, &golden = test.golden;
     const model::ArraySchedule schedule({&layer}, {{s.in_h, s.in_w}}, config);
-    for (int t = 0; t < 100; ++t) {
+    for (int t = 0; t < 16 * model::kNumArrayRegisters; ++t) {
       RegisterUpset u;
-      u.reg = ArrayRegister(t % 5);
+      u.reg = ArrayRegister(t % model::kNumArrayRegisters);
       u.row = int(rng() % uint64_t(config.rows));
       u.col = int(rng() % uint64_t(config.cols));
       // An edge lane has as many stages as its delay: skew lane r has r, deskew lane c has cols - 1 - c.
@@ -106,11 +113,25 @@ TEST(RegisterModel, UpsetsChangeTheOutputsAsTheDataflowSays) {
       } else if (u.reg == ArrayRegister::kDeskew) {
         u.col = int(rng() % uint64_t(config.cols - 1));
         u.row = int(rng() % uint64_t(config.cols - 1 - u.col));
+      } else if (u.reg == ArrayRegister::kBias || u.reg == ArrayRegister::kColumnSum ||
+                 u.reg == ArrayRegister::kPpuAcc) {
+        u.row = 0;  // one register per lane
       }
       const int bit = int(rng() % uint64_t(schedule.width(u.reg)));
       u.mask = uint64_t(1) << bit;
       if (t % 4 == 3 && bit + 1 < schedule.width(u.reg)) u.mask |= u.mask << 1;  // a two-bit upset
       u.cycle = rng() % schedule.busy_cycles();
+      if (t % 3 == 2) {
+        // At the edge of the register's window: the last cycle whose upset still changes a pixel, or the first.
+        std::vector<uint64_t> edges;
+        for (uint64_t c = 0; c + 1 < schedule.busy_cycles(); ++c) {
+          RegisterUpset a = u, b = u;
+          a.cycle = c;
+          b.cycle = c + 1;
+          if (schedule.effect(a, {&input}).size() != schedule.effect(b, {&input}).size()) edges.push_back(c);
+        }
+        if (!edges.empty()) u.cycle = edges[rng() % edges.size()] + rng() % 2;
+      }
       const FeatureMap expected = changed_output(input, layer, config, schedule.effect(u, {&input}));
       FfFault f;
       f.group = group(u, config);
@@ -130,8 +151,8 @@ TEST(RegisterModel, UpsetsChangeTheOutputsAsTheDataflowSays) {
   EXPECT_GT(masked, 10);
 }
 
-// A flip of stored bits of an activation, weight or bias word at a busy cycle: the layer's outputs are exactly those
-// of the accumulator changes the schedule's reads give (model::ArraySchedule::buffer_changes).
+// A flip of stored bits of a word of any buffer at a busy cycle: the layer's outputs are exactly those of the
+// accumulator (or output) changes the schedule's reads and writes give (model::ArraySchedule::buffer_changes).
 TEST(RegisterModel, BufferUpsetsChangeTheOutputsAsTheReadsSay) {
   const AccelConfig config = test_accel();
   RtlEngine rtl(config, {});
@@ -145,37 +166,44 @@ TEST(RegisterModel, BufferUpsetsChangeTheOutputsAsTheReadsSay) {
     const LayerPlan& plan = test.plan;
     const PassWords words = pass_words(plan, plan.passes[0], config);
     const model::ArraySchedule schedule({&layer}, {{s.in_h, s.in_w}}, config);
-    for (int t = 0; t < 90; ++t) {
+    const LayerPass& pass = plan.passes[0];
+    for (int t = 0; t < 150; ++t) {
       model::BufferUpset u;
-      u.buffer = t % 3;
-      const Buffer buffer = u.buffer == 0 ? Buffer::kAbuf : u.buffer == 1 ? Buffer::kWbuf : Buffer::kBbuf;
-      const size_t count = u.buffer == 0 ? words.abuf : u.buffer == 1 ? words.wbuf : plan.passes[0].n_tiles;
-      u.word = int(rng() % count);
-      u.lane = int(rng() % uint64_t(u.buffer == 0 ? config.rows : config.cols));
-      const int width = u.buffer == 2 ? config.acc_bits : config.data_bits;
+      u.buffer = t % kNumBuffers;
+      const Buffer buffer = Buffer(u.buffer);
+      // The words the pass uses, and for the accumulator and output buffers one beyond them.
+      const size_t count[kNumBuffers] = {words.abuf, words.wbuf, size_t(pass.n_tiles), size_t(pass.m_count) + 1,
+                                         size_t(pass.m_count * pass.n_tiles) + 1};
+      u.word = int(rng() % count[u.buffer]);
+      u.lane = int(rng() % uint64_t(buffer == Buffer::kAbuf ? config.rows : config.cols));
+      const int width = buffer == Buffer::kBbuf || buffer == Buffer::kAccbuf ? config.acc_bits : config.data_bits;
       const int bit = int(rng() % uint64_t(width));
       u.mask = uint64_t(1) << bit;
       u.cycle = rng() % schedule.busy_cycles();
       if (t % 2 == 1) {
-        // At a read: the last cycle whose upset the next read of the word still sees, or the first it does not.
+        // At a read or a write: the last cycle whose upset the next read of the word still sees (or that the next
+        // write overwrites), or the first it does not.
+        const auto effect_size = [&](uint64_t cycle) {
+          model::BufferUpset a = u;
+          a.cycle = cycle;
+          const auto lanes = schedule.buffer_changes(a, input);
+          return lanes ? int(lanes->size()) : -1;
+        };
         std::vector<uint64_t> edges;
-        for (uint64_t c = 0; c + 1 < schedule.busy_cycles(); ++c) {
-          model::BufferUpset a = u, b = u;
-          a.cycle = c;
-          b.cycle = c + 1;
-          if (schedule.buffer_changes(a, input)->size() != schedule.buffer_changes(b, input)->size())
-            edges.push_back(c);
-        }
+        for (uint64_t c = 0; c + 1 < schedule.busy_cycles(); ++c)
+          if (effect_size(c) != effect_size(c + 1)) edges.push_back(c);
         if (!edges.empty()) u.cycle = edges[rng() % edges.size()] + rng() % 2;
       }
+      // The cycle that writes the word is not carried (the fault write replaces the data write).
+      if (!schedule.carries(u)) ++u.cycle;
       const auto lanes = schedule.buffer_changes(u, input);
-      ASSERT_TRUE(lanes.has_value());
+      ASSERT_TRUE(lanes.has_value()) << buffer_name(buffer) << " word " << u.word << " cycle " << u.cycle;
       std::vector<model::AccumulatorChange> changes;
       for (const model::LaneChange& c : *lanes) {
         const int o = (plan.passes[0].n_tile_begin + c.n_tile) * config.cols + c.col;
         if (o < layer.out_channels)
           changes.push_back({0, uint32_t(plan.passes[0].m_begin + c.m) * uint32_t(layer.out_channels) + uint32_t(o),
-                             c.delta});
+                             c.delta, c.output_mask});
       }
       const FeatureMap expected = changed_output(input, layer, config, changes);
       const SramFault f{int(buffer), uint32_t(u.word), u.lane, u.mask};
