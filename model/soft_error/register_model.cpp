@@ -71,6 +71,12 @@ ArraySchedule::ArraySchedule(const std::vector<const ConvLayer*>& layers,
 ArraySchedule::ArraySchedule(const nn::QNetwork& net, const AccelConfig& accel)
     : ArraySchedule(accel_layers(net), accel_input_shapes(net), accel) {}
 
+std::vector<uint64_t> ArraySchedule::pass_cycles() const {
+  std::vector<uint64_t> cycles;
+  for (const Span& s : spans_) cycles.push_back(s.timing.busy_cycles());
+  return cycles;
+}
+
 int ArraySchedule::width(ArrayRegister reg) const {
   return reg == ArrayRegister::kPsum || reg == ArrayRegister::kDeskew ? accel_.acc_bits : accel_.data_bits;
 }
@@ -106,20 +112,31 @@ int ArraySchedule::pass_at(uint64_t cycle) const {
   return int(at - spans_.begin()) - 1;
 }
 
-std::vector<AccumulatorChange> ArraySchedule::effect(const RegisterUpset& upset,
-                                                     const std::vector<const FeatureMap*>& inputs) const {
+std::vector<AccumulatorChange> ArraySchedule::accumulator_changes(const std::vector<LaneChange>& lanes) const {
   std::vector<AccumulatorChange> changes;
-  const int pass = pass_at(upset.cycle);
-  if (pass < 0 || upset.cycle >= total_) return changes;
-  const Span& s = spans_[size_t(pass)];
-  const ConvLayer& l = *layers_[size_t(s.layer)];
-  for (const LaneChange& c : lane_changes(upset, *inputs[size_t(s.layer)])) {
+  for (const LaneChange& c : lanes) {
+    const Span& s = spans_[size_t(c.pass)];
+    const ConvLayer& l = *layers_[size_t(s.layer)];
     const int o = (s.pass.n_tile_begin + c.n_tile) * accel_.cols + c.col;
     if (o >= l.out_channels) continue;  // a lane the host never reads
     changes.push_back(
         {s.layer, uint32_t(s.pass.m_begin + c.m) * uint32_t(l.out_channels) + uint32_t(o), c.delta, c.output_mask});
   }
   return changes;
+}
+
+std::vector<AccumulatorChange> ArraySchedule::effect(const RegisterUpset& upset,
+                                                     const std::vector<const FeatureMap*>& inputs) const {
+  const int pass = pass_at(upset.cycle);
+  if (pass < 0 || upset.cycle >= total_) return {};
+  return accumulator_changes(lane_changes(upset, *inputs[size_t(spans_[size_t(pass)].layer)]));
+}
+
+std::optional<std::vector<AccumulatorChange>> ArraySchedule::effect(
+    const BufferUpset& upset, const std::vector<const FeatureMap*>& inputs) const {
+  if (!carries(upset)) return std::nullopt;
+  const int pass = pass_at(upset.cycle);
+  return accumulator_changes(*buffer_changes(upset, *inputs[size_t(spans_[size_t(pass)].layer)]));
 }
 
 int64_t ArraySchedule::column_sum(const Span& s, const FeatureMap& in, int nt, int kt, int m, int col,
@@ -257,9 +274,11 @@ bool ArraySchedule::carries(const BufferUpset& upset) const {
   if (pass < 0 || upset.cycle >= total_) return false;
   const Span& s = spans_[size_t(pass)];
   switch (upset.buffer) {
-    case 0: return upset.word < s.pass.in_pixels * s.plan.channel_blocks;
-    case 1: return upset.word < s.pass.n_tiles * s.plan.k_tiles * accel_.rows;
-    case 2: return upset.word < s.pass.n_tiles;
+    // A word beyond the pass's images is not read before the next pass's load rewrites it; a clip word is read, but
+    // its flip is no accumulator change.
+    case 0:
+    case 1: return true;
+    case 2: return upset.word < s.pass.n_tiles || upset.word >= s.pass.n_tiles * s.plan.bbuf_words_per_n_tile();
     case 3:
     case 4: {
       const int last = (upset.buffer == 3 ? accel_.accbuf_depth : accel_.obuf_depth) - 1;
@@ -286,6 +305,7 @@ std::optional<std::vector<LaneChange>> ArraySchedule::buffer_changes(const Buffe
   };
   switch (upset.buffer) {
     case 0: {  // abuf: word = local input pixel * channel blocks + block; lane = array row
+      if (upset.word >= s.pass.in_pixels * s.plan.channel_blocks) break;
       const int cb = upset.word % s.plan.channel_blocks, r = upset.lane;
       const int p_in = s.pass.in_pixel_begin + upset.word / s.plan.channel_blocks;
       const int iy = p_in / in.width, ix = p_in % in.width;
@@ -307,6 +327,7 @@ std::optional<std::vector<LaneChange>> ArraySchedule::buffer_changes(const Buffe
       break;
     }
     case 1: {  // wbuf: word = ((nt * k_tiles) + kt) * rows + row; lane = column
+      if (upset.word >= s.pass.n_tiles * s.plan.k_tiles * rows) break;
       const int r = upset.word % rows, kt = (upset.word / rows) % s.plan.k_tiles;
       const int nt = upset.word / (rows * s.plan.k_tiles);
       // The load reads the bottom row's word first (it shifts down furthest).
@@ -318,6 +339,7 @@ std::optional<std::vector<LaneChange>> ArraySchedule::buffer_changes(const Buffe
     }
     case 2: {  // bbuf: word nt = the tile's biases (then its clip words)
       const int nt = upset.word;
+      if (nt >= s.pass.n_tiles) break;
       if (!after(int64_t(s.first + uint64_t(nt) * s.timing.n_tile()) + kBiasReadCycle)) break;
       const int64_t b = bias_lane(s, nt, upset.lane);
       const int64_t db = flipped(b, accel_.acc_bits) - b;
@@ -347,53 +369,6 @@ std::optional<std::vector<LaneChange>> ArraySchedule::buffer_changes(const Buffe
     default: return std::nullopt;
   }
   return changes;
-}
-
-RegisterClassPrediction predict_register_class(const nn::QNetwork& net, const AccelConfig& accel,
-                                               const nn::ImageSet& images, ArrayRegister reg, int samples,
-                                               uint64_t seed, int threads) {
-  const ArraySchedule schedule(net, accel);
-  std::vector<int> input_values;
-  for (size_t op : net.accel_ops()) input_values.push_back(net.ops[op].inputs[0]);
-  const int n = int(images.size());
-  struct Tally {
-    uint64_t sdc = 0, critical = 0, live = 0;
-  };
-  std::vector<Tally> per_image(static_cast<size_t>(n));
-  for_each_loaded_image(net, accel, images, threads, [&](SwFaultSim& sim, int i) {
-    const int golden = top1_of(sim.golden_logits());
-    std::vector<const FeatureMap*> inputs;
-    for (int v : input_values) inputs.push_back(&sim.golden()[size_t(v)]);
-    Tally& t = per_image[size_t(i)];
-    for (int s = 0; s < samples; ++s) {
-      std::mt19937_64 rng(stream_seed(seed, uint64_t(i), uint64_t(s)));
-      RegisterUpset u;
-      u.reg = reg;
-      u.cycle = std::uniform_int_distribution<uint64_t>(0, schedule.busy_cycles() - 1)(rng);
-      u.row = int(rng() % uint64_t(accel.rows));
-      u.col = int(rng() % uint64_t(accel.cols));
-      u.mask = uint64_t(1) << (rng() % uint64_t(schedule.width(reg)));
-      const std::vector<AccumulatorChange> changes = schedule.effect(u, inputs);
-      if (changes.empty()) continue;
-      ++t.live;
-      const Injection r = sim.inject({}, changes);
-      t.sdc += r.logits_changed;
-      t.critical += r.top1 != golden;
-    }
-  });
-  Tally all;
-  for (const Tally& t : per_image) {
-    all.sdc += t.sdc;
-    all.critical += t.critical;
-    all.live += t.live;
-  }
-  RegisterClassPrediction p;
-  p.reg = reg;
-  p.samples = uint64_t(n) * uint64_t(std::max(samples, 0));
-  p.sdc = wilson(all.sdc, p.samples);
-  p.critical = wilson(all.critical, p.samples);
-  p.live = p.samples ? double(all.live) / double(p.samples) : 0;
-  return p;
 }
 
 }  // namespace flipsim::model

@@ -39,8 +39,6 @@
 
 #include "model/accel/accel_config.h"
 #include "model/accel/layer_plan.h"
-#include "model/common/stats.h"
-#include "model/nn/idx_dataset.h"
 #include "model/nn/qnetwork.h"
 #include "model/soft_error/sw_fault_sim.h"
 
@@ -96,18 +94,23 @@ class ArraySchedule {
   /// Every accelerator layer of `net`, in accel_ops() order.
   ArraySchedule(const nn::QNetwork& net, const AccelConfig& accel);
   uint64_t busy_cycles() const { return total_; }
+  /// Busy cycles of every pass, in order (the RTL's fault-free timeline).
+  std::vector<uint64_t> pass_cycles() const;
   /// Register width of a class (the data width, or the accumulator width for partial sums).
   int width(ArrayRegister reg) const;
   /// What `upset` does to the accumulators, for layer inputs `inputs` (one per layer, fault-free): empty when
   /// it is masked.
   std::vector<AccumulatorChange> effect(const RegisterUpset& upset, const std::vector<const FeatureMap*>& inputs) const;
+  /// What a buffer upset does to the accumulators (nullopt when carries() says no).
+  std::optional<std::vector<AccumulatorChange>> effect(const BufferUpset& upset,
+                                                       const std::vector<const FeatureMap*>& inputs) const;
   /// The same lane by lane, for `input`, the fault-free input of the layer the upset's pass belongs to.
   std::vector<LaneChange> lane_changes(const RegisterUpset& upset, const FeatureMap& input) const;
   /// What a buffer upset does, lane by lane (nullopt when carries() says no).
   std::optional<std::vector<LaneChange>> buffer_changes(const BufferUpset& upset, const FeatureMap& input) const;
-  /// Whether buffer_changes() answers `upset`: its word is one of the pass's loaded activation or weight words or
-  /// bias words (a clip word's flip is no accumulator change), or an accumulator or output word, the upset not in
-  /// a cycle that writes it (or the buffer's last word).
+  /// Whether buffer_changes() answers `upset`: any activation or weight word, a bias word but not a clip word (its
+  /// flip is no accumulator change), an accumulator or output word unless the upset is in a cycle that writes it
+  /// (or the buffer's last word).
   bool carries(const BufferUpset& upset) const;
   /// The pass busy cycle `cycle` falls in, and the layer (position in the sequence) of a pass.
   int pass_at(uint64_t cycle) const;
@@ -138,6 +141,8 @@ class ArraySchedule {
   int64_t bias_lane(const Span& s, int nt, int col) const;
   /// Pixel m's partial sum of lane `col` after K tile kt: the bias and the column sums of K tiles 0 .. kt.
   int64_t partial_sum(const Span& s, const FeatureMap& in, int nt, int kt, int m, int col) const;
+  /// The layers' accumulator changes of lane changes (the lanes beyond a layer's channels dropped).
+  std::vector<AccumulatorChange> accumulator_changes(const std::vector<LaneChange>& lanes) const;
   /// Whether the pass of `cycle` writes `word` of the accumulator (3) or output (4) buffer in that cycle.
   bool written_at(int buffer, int word, uint64_t cycle) const;
 
@@ -146,18 +151,5 @@ class ArraySchedule {
   std::vector<Span> spans_;
   uint64_t total_ = 0;
 };
-
-/// Predicted P(SDC) (any logit differs) and P(critical SDC) (top-1 changes) of one PE register class, averaged over
-/// `samples` upsets per image (uniform busy cycle, PE and bit) on each of `images`, with Wilson intervals of the
-/// Monte Carlo. A function of the seed, not of `threads`.
-struct RegisterClassPrediction {
-  ArrayRegister reg = ArrayRegister::kPsum;
-  Proportion sdc, critical;
-  uint64_t samples = 0;
-  double live = 0;  ///< share of the samples that changed some accumulator
-};
-RegisterClassPrediction predict_register_class(const nn::QNetwork& net, const AccelConfig& accel,
-                                               const nn::ImageSet& images, ArrayRegister reg, int samples,
-                                               uint64_t seed, int threads);
 
 }  // namespace flipsim::model

@@ -31,18 +31,26 @@ struct BenchOptions {
   uint64_t hybrid = 2000;
   uint64_t crosscheck = 4;
   int images = 8;
+  std::string mix = "classes";
   bool json = false;
 };
 
-/// A campaign over every flip-flop class and buffer of the default 8x8 array, single-bit flips, as many per class
-/// (the main job's mix: uniform over sites would be 95 % buffer bits).
+/// The campaign's targets for a mix: "classes", every flip-flop class and buffer of the default 8x8 array as many
+/// times (the main job's mix); "flip_flops", every flip-flop bit equally likely; "sites", every flip-flop and stored
+/// bit equally likely (what uniform particle strikes do: 95 % buffer bits).
+std::string mix_targets(const std::string& mix) {
+  const std::string flip_flops = "pe_weight, pe_act, pe_psum, pe_valid, array_edge, ctrl, ppu, host";
+  if (mix == "flip_flops") return "{classes: [" + flip_flops + "]}";
+  if (mix == "sites") return "{classes: [" + flip_flops + ", abuf, wbuf, bbuf, accbuf, obuf]}";
+  return "{classes: [" + flip_flops + ", abuf, wbuf, bbuf, accbuf, obuf], per_class: true}";
+}
+
+/// A campaign of single-bit flips on the bench's mix.
 std::string write_config(const std::string& dir, const BenchOptions& o, const std::string& name, uint64_t injections) {
   const std::string path = dir + "/" + name + ".yaml";
   std::ofstream(path) << "campaign:\n  name: " << name << "\n  network: " << FLIPSIM_SOURCE_DIR << "/configs/infer/"
-                      << o.network << ".yaml\n  images: " << o.images
-                      << "\n  targets: {classes: [pe_weight, pe_act, pe_psum, pe_valid, array_edge, ctrl, ppu, host, "
-                         "abuf, wbuf, bbuf, accbuf, obuf], per_class: true}\n  fault: {model: flip}\n  injections: "
-                      << injections << "\n  seed: 1\n";
+                      << o.network << ".yaml\n  images: " << o.images << "\n  targets: " << mix_targets(o.mix)
+                      << "\n  fault: {model: flip}\n  injections: " << injections << "\n  seed: 1\n";
   return path;
 }
 
@@ -82,6 +90,7 @@ nlohmann::json bench_campaign(const BenchOptions& o) {
   const std::string hybrid_config = write_config(dir, o, "bench_hybrid", o.hybrid);
   nlohmann::json j;
   j["network"] = o.network;
+  j["mix"] = o.mix;
   j["full_rtl_injections"] = o.full;
   j["hybrid_injections"] = o.hybrid;
   j["full_rtl_inj_per_s"] = campaign_rate(full_config, dir + "/full.db", 1, CampaignEngine::kFull);
@@ -122,6 +131,10 @@ void register_bench(CLI::App& app, int& exit_code) {
   c->add_option("--hybrid", o->hybrid, "injections on the hybrid engine")->check(CLI::Range(1, 10000000));
   c->add_option("--crosscheck", o->crosscheck, "cross-checked injections per fault model and site class")
       ->check(CLI::Range(0, 10000));
+  c->add_option("--mix", o->mix,
+                 "which sites the flips hit: classes (as many in every flip-flop class and buffer), flip_flops "
+                 "(every flip-flop bit alike) or sites (every flip-flop and stored bit alike)")
+      ->check(CLI::IsMember({"classes", "flip_flops", "sites"}));
   c->add_flag("--json", o->json, "print one JSON object");
   c->callback([o, &exit_code] {
     const nlohmann::json j = bench_campaign(*o);
@@ -130,9 +143,7 @@ void register_bench(CLI::App& app, int& exit_code) {
       std::cout << j.dump(2) << "\n";
       return;
     }
-    fmt::print("flipsim bench campaign, {} (8x8 int8), single-bit flips, as many in every flip-flop class and "
-               "buffer:\n",
-               o->network);
+    fmt::print("flipsim bench campaign, {} (8x8 int8), single-bit flips, mix {}:\n", o->network, o->mix);
     fmt::print("  full RTL, 1 worker:       {:>10.1f} injections/s ({} injections)\n",
                j["full_rtl_inj_per_s"].get<double>(), o->full);
     fmt::print("  hybrid, 1 worker:         {:>10.1f} injections/s ({} injections), {:.1f}x full RTL\n",

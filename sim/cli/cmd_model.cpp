@@ -58,14 +58,19 @@ int predict_campaign_outcome(const ModelCmdOptions& o) {
     return 0;
   }
   if (!p.classes.empty()) {
-    fmt::print("{}: single-bit upsets of PE registers (register model), test images {}-{}\n", p.campaign,
-               p.first_image, p.first_image + p.images - 1);
+    fmt::print("{}: single upsets (register model), test images {}-{}\n", p.campaign, p.first_image,
+               p.first_image + p.images - 1);
     fmt::print("  fault-free accuracy {:.4f}\n", p.golden_accuracy);
-    for (const ClassPrediction& c : p.classes)
+    for (const ClassPrediction& c : p.classes) {
       fmt::print("  {:<10} SDC {:.4f} [{:.4f}, {:.4f}]  critical SDC {:.4f} [{:.4f}, {:.4f}]  "
                  "({} upsets, {:.3f} live)\n",
                  c.site_class, c.sdc_rate, c.sdc_low, c.sdc_high, c.critical_sdc_rate, c.critical_low,
                  c.critical_high, c.samples, c.live);
+      if (c.unmodelled > 0)
+        fmt::print("  {:<10} {:.3f} of its upsets are not carried (registers that steer, or a buffer word in the "
+                   "cycle it is written): measured, not modelled; the rates above count them as masked\n",
+                   "", c.unmodelled);
+    }
     fmt::print("  seconds {:.3f}\n", p.model_seconds);
     return 0;
   }

@@ -10,6 +10,11 @@
 #include "model/accel/golden.h"
 #include "model/soft_error/register_model.h"
 #include "sim/campaign/fault_plan.h"
+#include "sim/campaign/register_engine.h"
+#include "testbench/site_map.h"
+#include "model/soft_error/fault_space.h"
+#include "model/soft_error/sw_fault_sim.h"
+#include "model/common/stats.h"
 
 namespace flipsim {
 namespace {
@@ -23,49 +28,106 @@ bool has(const std::vector<Buffer>& buffers, Buffer b) {
 namespace {
 
 // Upsets simulated per image and class: with 1,000 images, intervals of about +-0.3 points at a few percent.
-constexpr int kRegisterSamplesPerImage = 40;
+constexpr int kUpsetSamplesPerImage = 40;
 
-/// Single-bit upsets of the PE registers: the register model per class, each class's rate averaged as the
-/// campaign draws (a class first when per_class, else sites uniformly: by the classes' bit counts).
-CampaignPrediction predict_register_campaign(const CampaignConfig& config, int threads) {
+struct UpsetTally {
+  uint64_t sdc = 0, critical = 0, live = 0, unmodelled = 0;
+};
+
+/// One class's upsets as the campaign draws them (its sites, bits, busy cycles), from a stream of their own,
+/// `samples` per image, each carried by the register model if it can be and run through the software simulation.
+UpsetTally tally_class_upsets(const CampaignConfig& config, SiteClass cls, const SiteMap& map,
+                              const model::ArraySchedule& schedule, const Timeline& timeline,
+                              const model::LoadedNetwork& loaded, int samples, int threads) {
+  CampaignConfig one = config;
+  one.targets.classes = {cls};
+  one.targets.per_class = false;
+  one.seed = model::stream_seed(config.seed, uint64_t(cls) + 1);  // not the campaign's own injections
+  const TargetSpace space(map, one);
+  std::vector<int> input_values;
+  for (size_t op : loaded.net.accel_ops()) input_values.push_back(loaded.net.ops[op].inputs[0]);
+  std::vector<UpsetTally> per_image(loaded.test.size());
+  model::for_each_loaded_image(loaded.net, config.network.accel, loaded.test, threads, [&](model::SwFaultSim& sim,
+                                                                                           int i) {
+    const int golden = model::top1_of(sim.golden_logits());
+    std::vector<const FeatureMap*> inputs;
+    for (int v : input_values) inputs.push_back(&sim.golden()[size_t(v)]);
+    UpsetTally& t = per_image[size_t(i)];
+    for (int s = 0; s < samples; ++s) {
+      const Injection inj = draw_injection(uint64_t(i) * uint64_t(samples) + uint64_t(s), one, space, map, timeline);
+      std::optional<std::vector<model::AccumulatorChange>> changes;
+      if (const auto reg = register_upset(inj, map)) changes = schedule.effect(*reg, inputs);
+      else if (const auto buf = buffer_upset(inj, map)) changes = schedule.effect(*buf, inputs);
+      if (!changes) {
+        ++t.unmodelled;
+        continue;
+      }
+      if (changes->empty()) continue;
+      ++t.live;
+      const model::Injection r = sim.inject({}, *changes);
+      t.sdc += r.logits_changed;
+      t.critical += r.top1 != golden;
+    }
+  });
+  UpsetTally all;
+  for (const UpsetTally& t : per_image) {
+    all.sdc += t.sdc;
+    all.critical += t.critical;
+    all.live += t.live;
+    all.unmodelled += t.unmodelled;
+  }
+  return all;
+}
+
+/// Single upsets (one bit or a few adjacent ones) of any flip-flop or SRAM class: per class, the upsets the register
+/// model carries (data registers, buffer words) are simulated exactly; those it does not (registers that steer the
+/// controller, valid bits, the host port) are counted as unmodelled, and a class with none it carries is refused.
+/// Classes are averaged as the campaign draws them (a class first when per_class, else by their site counts).
+CampaignPrediction predict_upset_campaign(const CampaignConfig& config, int threads) {
   const auto start = std::chrono::steady_clock::now();
   CampaignPrediction p;
   p.campaign = config.file;
   p.images = int(config.images.size());
   p.first_image = config.images.front();
-  p.model_target = "pe registers";
+  p.model_target = "single upsets";
   const model::LoadedNetwork loaded = model::load_network(config.network, p.images, p.first_image, config.file);
   const AccelConfig& accel = config.network.accel;
-  const std::vector<SiteClass> classes =
-      config.targets.classes.empty() ? std::vector<SiteClass>{SiteClass::kPeWeight, SiteClass::kPeAct,
-                                                              SiteClass::kPePsum}
-                                     : config.targets.classes;
+  const SiteMap map(accel);
+  const TargetSpace space(map, config);
   const model::ArraySchedule schedule(loaded.net, accel);
-  double weight_sum = 0, sdc = 0, critical = 0;
-  for (SiteClass c : classes) {
-    const model::ArrayRegister reg = c == SiteClass::kPeWeight ? model::ArrayRegister::kWeight
-                                     : c == SiteClass::kPeAct  ? model::ArrayRegister::kAct
-                                                               : model::ArrayRegister::kPsum;
-    const model::RegisterClassPrediction r = model::predict_register_class(
-        loaded.net, accel, loaded.test, reg, kRegisterSamplesPerImage, config.seed, threads);
+  Timeline timeline;
+  timeline.pass_cycles = schedule.pass_cycles();
+  double weight_sum = 0, sdc = 0, critical = 0, unmodelled = 0;
+  for (size_t c = 0; c < space.classes().size(); ++c) {
+    const SiteClass cls = space.classes()[c];
+    const UpsetTally t =
+        tally_class_upsets(config, cls, map, schedule, timeline, loaded, kUpsetSamplesPerImage, threads);
     ClassPrediction cp;
-    cp.site_class = site_class_name(c);
-    cp.sdc_rate = r.sdc.value;
-    cp.sdc_low = r.sdc.low;
-    cp.sdc_high = r.sdc.high;
-    cp.critical_sdc_rate = r.critical.value;
-    cp.critical_low = r.critical.low;
-    cp.critical_high = r.critical.high;
-    cp.samples = r.samples;
-    cp.live = r.live;
+    cp.site_class = site_class_name(cls);
+    cp.samples = uint64_t(p.images) * kUpsetSamplesPerImage;
+    if (t.unmodelled == cp.samples)
+      throw ConfigError(config.file + ": not modelled: single upsets of class " + cp.site_class +
+                        " (its registers steer the controller or the host port; measured, not modelled); run the "
+                        "campaign to measure it");
+    const Proportion sdc_p = wilson(t.sdc, cp.samples), critical_p = wilson(t.critical, cp.samples);
+    cp.sdc_rate = sdc_p.value;
+    cp.sdc_low = sdc_p.low;
+    cp.sdc_high = sdc_p.high;
+    cp.critical_sdc_rate = critical_p.value;
+    cp.critical_low = critical_p.low;
+    cp.critical_high = critical_p.high;
+    cp.live = double(t.live) / double(cp.samples);
+    cp.unmodelled = double(t.unmodelled) / double(cp.samples);
     p.classes.push_back(cp);
-    const double weight = config.targets.per_class ? 1.0 : double(schedule.width(reg));
+    const double weight = config.targets.per_class ? 1.0 : double(space.class_size(c));
     weight_sum += weight;
     sdc += weight * cp.sdc_rate;
     critical += weight * cp.critical_sdc_rate;
+    unmodelled += weight * cp.unmodelled;
   }
   p.sdc_rate = sdc / weight_sum;
   p.critical_sdc_rate = critical / weight_sum;
+  p.unmodelled = unmodelled / weight_sum;
   int correct = 0;
   GoldenEngine golden(accel);
   for (size_t i = 0; i < loaded.test.size(); ++i)
@@ -85,17 +147,13 @@ CampaignPrediction predict_campaign(const CampaignConfig& config, int threads, b
   const std::vector<int>& images = config.images;
   for (size_t i = 1; i < images.size(); ++i)
     if (images[i] != images[0] + int(i)) refuse("a list of images that is not a range (give a count and first_image)");
-  if (config.fault == FaultModel::kFlip) {
-    for (SiteClass c : config.targets.classes)
-      if (c != SiteClass::kPeWeight && c != SiteClass::kPeAct && c != SiteClass::kPePsum)
-        refuse(std::string("single-bit upsets of class ") + site_class_name(c) +
-               " (the register model covers pe_weight, pe_act and pe_psum)");
-    if (config.targets.classes.empty()) refuse("single-bit upsets of every class (name pe_weight, pe_act, pe_psum)");
-    return predict_register_campaign(config, threads);
-  }
+  if (config.fault == FaultModel::kFlip || config.fault == FaultModel::kMultiBit ||
+      config.fault == FaultModel::kSramFlip)
+    return predict_upset_campaign(config, threads);
   if (config.fault != FaultModel::kSramBer)
     refuse(std::string("fault model ") + fault_model_name(config.fault) +
-           " (the model predicts SRAM bit-error rates, fault.model: sram_ber, and single upsets of PE registers)");
+           " (the model predicts SRAM bit-error rates, fault.model: sram_ber, and single upsets: flip, multi_bit, "
+           "sram_flip)");
 
   CampaignPrediction p;
   p.campaign = config.file;
@@ -152,7 +210,8 @@ nlohmann::json to_json(const CampaignPrediction& p) {
                        {"critical_sdc_rate", c.critical_sdc_rate},
                        {"critical_sdc_ci", {c.critical_low, c.critical_high}},
                        {"samples", c.samples},
-                       {"live", c.live}});
+                       {"live", c.live},
+                       {"unmodelled", c.unmodelled}});
   return {{"campaign", p.campaign},
           {"buffers", buffers},
           {"model_target", p.model_target},
@@ -163,6 +222,7 @@ nlohmann::json to_json(const CampaignPrediction& p) {
           {"accuracy", p.accuracy},
           {"critical_sdc_rate", p.critical_sdc_rate},
           {"sdc_rate", p.sdc_rate >= 0 ? nlohmann::json(p.sdc_rate) : nlohmann::json()},
+          {"unmodelled", p.unmodelled},
           {"classes", classes},
           {"model_seconds", p.model_seconds}};
 }

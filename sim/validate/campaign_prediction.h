@@ -1,9 +1,11 @@
 // What the model predicts a campaign will measure, without running it: for an SRAM bit-error-rate campaign on the
 // weight, activation and bias buffers, the data-level model at the campaign's rate on its images; the accumulator
-// and output buffers rewrite every word before reading it. For single-bit upsets of the PE registers (pe_weight,
-// pe_act, pe_psum), the RTL-level register model (model/soft_error/register_model.h) per class. Any other
-// campaign (other flip-flop classes, single SRAM flips, stuck-at) is not modelled yet, and saying so is an error
-// rather than a guess.
+// and output buffers rewrite every word before reading it. For single upsets (flip, multi_bit, sram_flip), the
+// RTL-level register model (model/soft_error/register_model.h) per class, on the campaign's own sites: data
+// registers and buffer words are carried exactly to the accumulators and outputs; registers that steer (the
+// controller's counters and state, valid bits, the PPU's address, the host port) are measured, not modelled: their
+// share of a class is reported, and a class of nothing else is refused. Stuck-at is not modelled yet, and saying so
+// is an error rather than a guess.
 #pragma once
 
 #include <nlohmann/json.hpp>
@@ -21,6 +23,9 @@ struct ClassPrediction {
   double critical_sdc_rate = 0, critical_low = 0, critical_high = 0;
   uint64_t samples = 0;
   double live = 0;  ///< share of the upsets that changed some accumulator
+  /// Share of the upsets at sites the model does not carry (counted as no SDC: the rates are lower bounds, at most
+  /// this much too low).
+  double unmodelled = 0;
 };
 
 struct CampaignPrediction {
@@ -32,8 +37,9 @@ struct CampaignPrediction {
   double golden_accuracy = 0;    ///< fault-free, on the same images
   double accuracy = 0;           ///< predicted top-1 accuracy
   double critical_sdc_rate = 0;  ///< predicted P(top-1 differs from the fault-free run's): the campaign's sdc_critical
-  double sdc_rate = -1;          ///< predicted P(some logit differs) (flip-flop upsets; -1: not predicted)
-  std::vector<ClassPrediction> classes;  ///< flip-flop upsets: per class
+  double sdc_rate = -1;          ///< predicted P(some logit differs) (single upsets; -1: not predicted)
+  double unmodelled = 0;         ///< single upsets: share at sites the model does not carry
+  std::vector<ClassPrediction> classes;  ///< single upsets: per class
   double model_seconds = 0;
 };
 

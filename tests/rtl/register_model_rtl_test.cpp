@@ -171,9 +171,9 @@ TEST(RegisterModel, BufferUpsetsChangeTheOutputsAsTheReadsSay) {
       model::BufferUpset u;
       u.buffer = t % kNumBuffers;
       const Buffer buffer = Buffer(u.buffer);
-      // The words the pass uses, and for the accumulator and output buffers one beyond them.
-      const size_t count[kNumBuffers] = {words.abuf, words.wbuf, size_t(pass.n_tiles), size_t(pass.m_count) + 1,
-                                         size_t(pass.m_count * pass.n_tiles) + 1};
+      // The words the pass uses, and a few beyond them.
+      const size_t count[kNumBuffers] = {words.abuf + 2, words.wbuf + 2, size_t(pass.n_tiles) + 1,
+                                         size_t(pass.m_count) + 1, size_t(pass.m_count * pass.n_tiles) + 1};
       u.word = int(rng() % count[u.buffer]);
       u.lane = int(rng() % uint64_t(buffer == Buffer::kAbuf ? config.rows : config.cols));
       const int width = buffer == Buffer::kBbuf || buffer == Buffer::kAccbuf ? config.acc_bits : config.data_bits;

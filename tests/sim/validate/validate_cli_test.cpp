@@ -128,7 +128,7 @@ TEST(ValidateCli, BiasBufferIsPredictedByTheBiasTerm) {
 
 // flipsim model on a campaign: the same prediction the matching validation study makes at the campaign's rate, the
 // register model's per-class rates for PE register upsets, and a clear refusal for what the model does not cover.
-TEST(ValidateCli, ModelPredictsAnSramBitErrorRateCampaignAndRefusesOthers) {
+TEST(ValidateCli, ModelPredictsBitErrorRateAndUpsetCampaignsAndRefusesOthers) {
   const std::string campaign = temp_dir() + "/campaign_ber.yaml";
   const auto write_campaign = [&](const std::string& classes, const std::string& fault) {
     std::ofstream(campaign) << "campaign:\n  network: " << FLIPSIM_SOURCE_DIR << "/configs/infer/lenet5.yaml\n"
@@ -172,7 +172,18 @@ TEST(ValidateCli, ModelPredictsAnSramBitErrorRateCampaignAndRefusesOthers) {
     EXPECT_LE(c["critical_sdc_rate"].get<double>(), c["sdc_rate"].get<double>()) << c.dump();
   }
 
-  for (const auto& [classes, fault] : {std::pair<std::string, std::string>{"ctrl", "{model: flip}"},
+  // The controller: its bias and column-sum lanes are carried, its counters and state (which steer) are not.
+  write_campaign("ctrl, accbuf, obuf", "{model: flip}");
+  const test::CliRun ctrl = test::run_flipsim("model " + campaign + " --json");
+  ASSERT_EQ(ctrl.status, 0) << ctrl.output;
+  const nlohmann::json lanes = json_output(ctrl)["classes"];
+  ASSERT_EQ(lanes.size(), 3u);
+  EXPECT_GT(lanes[0]["unmodelled"].get<double>(), 0.1) << lanes[0].dump();
+  EXPECT_LT(lanes[0]["unmodelled"].get<double>(), 0.5) << lanes[0].dump();
+  EXPECT_GT(lanes[0]["sdc_rate"].get<double>(), 0.0) << lanes[0].dump();
+  EXPECT_LT(lanes[2]["unmodelled"].get<double>(), 0.01) << lanes[2].dump();  // only upsets in a cycle writing the word
+
+  for (const auto& [classes, fault] : {std::pair<std::string, std::string>{"host", "{model: flip}"},
                                        {"pe_psum", "{model: stuck_at_1}"},
                                        {"bbuf, wbuf", "{model: sram_ber, ber: 1.0e-3}"}}) {
     write_campaign(classes, fault);
