@@ -81,12 +81,15 @@ struct PreparedCampaign {
 void run_slot(const CampaignSetup& setup, const Timeline& timeline, const std::vector<uint64_t>& remaining,
               size_t slot, size_t slots, CampaignEngine engine, const WorkerPool::WriteLine& write_line) {
   InjectionRunner runner(setup, watchdog_cycles(timeline, setup.config.watchdog_factor));
-  std::vector<Injection> mine;
-  for (size_t i = slot; i < remaining.size(); i += slots)
-    mine.push_back(draw_injection(remaining[i], setup.config, *setup.space, *setup.map, timeline));
-  // Image by image, so the hybrid engine records each image's golden checkpoints once.
-  std::stable_sort(mine.begin(), mine.end(), [](const Injection& a, const Injection& b) { return a.image < b.image; });
-  for (const Injection& inj : mine) write_line(to_json(runner.run(inj, engine)).dump());
+  std::vector<Injection> all;
+  all.reserve(remaining.size());
+  for (uint64_t id : remaining) all.push_back(draw_injection(id, setup.config, *setup.space, *setup.map, timeline));
+  // Image by image, and each slot an equal contiguous share of that order: the hybrid engine records an image's
+  // golden checkpoints once per worker that meets it, so a worker meets about images / slots of them rather than
+  // all (a fixed cost per worker that kept two workers well short of twice one's rate).
+  std::stable_sort(all.begin(), all.end(), [](const Injection& a, const Injection& b) { return a.image < b.image; });
+  const size_t begin = all.size() * slot / slots, end = all.size() * (slot + 1) / slots;
+  for (size_t i = begin; i < end; ++i) write_line(to_json(runner.run(all[i], engine)).dump());
 }
 
 /// Rank 0's message to the other ranks: the plan, or why there is none.
