@@ -97,8 +97,39 @@ def plot_layers(out, path):
     finish_accuracy_plot(fig, ax, out, "per-bit error rate (BER)", "predicted top-1 accuracy", legend_size=7)
 
 
+def plot_upset_validation(out, r):
+    """A single-upset study: per class, P(SDC) and P(critical SDC) measured (carried upsets, 95% CI) and predicted."""
+    pts = r["points"]
+    fig, axes = plt.subplots(1, 2, figsize=(9.6, 4.2))
+    for ax, key, low, high, pred, title in ((axes[0], "measured", "ci_low", "ci_high", "predicted", "SDC"),
+                                            (axes[1], "critical", "critical_ci_low", "critical_ci_high",
+                                             "predicted_critical", "critical SDC (top-1 changed)")):
+        xs = list(range(len(pts)))
+        m = [(i, p) for i, p in zip(xs, pts) if p.get(key) is not None]
+        ax.errorbar([i for i, _ in m], [100 * p[key] for _, p in m],
+                    yerr=[[100 * (p[key] - p[low]) for _, p in m], [100 * (p[high] - p[key]) for _, p in m]],
+                    linestyle="none", capsize=3, marker="o", markersize=4, color="black",
+                    label="RTL campaign, carried upsets (95% CI)")
+        q = [(i, p) for i, p in zip(xs, pts) if p.get(pred) is not None]
+        ax.scatter([i for i, _ in q], [100 * p[pred] for _, p in q], marker="x", color="tab:blue", zorder=3,
+                   label=f"prediction ({r['prediction']})")
+        ax.set_xticks(xs)
+        ax.set_xticklabels([p["x"] for p in pts], rotation=45, ha="right", fontsize=8)
+        ax.set_ylabel(f"{title}, % of upsets")
+        ax.grid(True, alpha=0.3)
+        ax.legend(fontsize=7)
+    net = os.path.splitext(os.path.basename(r["network"]))[0]
+    fig.suptitle(f"{net}, int{r['data_bits']}, single-bit upsets per class, images "
+                 f"{r['first_image']}-{r['first_image'] + r['images'] - 1}", fontsize=10)
+    fig.tight_layout()
+    fig.savefig(out, dpi=110)
+    plt.close(fig)
+
+
 def plot_validation(out, path):
     r = load(path)
+    if r.get("classes"):
+        return plot_upset_validation(out, r)
     pts = [p for p in r["points"] if p.get("measured") is not None]
     fig, ax = plt.subplots(figsize=(6.4, 4.2))
     xs = [p["x"] for p in pts]

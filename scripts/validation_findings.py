@@ -14,7 +14,6 @@ import glob
 import json
 import os
 import re
-import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -86,40 +85,6 @@ def sensitivity(a, net):
         return json.load(f)
 
 
-def registers(a, net):
-    """configs/campaigns/registers_<net>.yaml measured (flipsim campaign: the register route, no RTL) and predicted
-    (flipsim model: the register model), both cached in <cache>/registers_<net>.json."""
-    path = os.path.join(a.cache, f"registers_{net}.json")
-    if not os.path.exists(path):
-        cfg = os.path.join(REPO, "configs", "campaigns", f"registers_{net}.yaml")
-        db = os.path.join(a.db, f"registers_{net}.db")
-        os.makedirs(a.db, exist_ok=True)
-        for suffix in ("", "-wal", "-shm"):
-            if os.path.exists(db + suffix):
-                os.unlink(db + suffix)
-        runs = {}
-        for key, cmd in (("campaign", [a.flipsim, "campaign", cfg, "--db", db, "--workers", str(a.workers), "--json"]),
-                         ("report", [a.flipsim, "report", db, "--json"]),
-                         ("model", [a.flipsim, "model", cfg, "--json"])):
-            print("+", " ".join(cmd), flush=True)
-            out = subprocess.run(cmd, check=True, stdout=subprocess.PIPE, text=True).stdout
-            runs[key] = json.loads(out[out.index("{"):])
-        runs["carried"] = carried_rates(db)
-        with open(path, "w") as g:
-            json.dump(runs, g, indent=1)
-    with open(path) as f:
-        return json.load(f)
-
-
-def carried_rates(db):
-    """Per class, the upsets the campaign engine carried through the register model (no cycle of RTL: the same
-    test, register_upset/buffer_upset and carries(), that decides what the model carries) and their outcomes."""
-    with sqlite3.connect(db) as c:
-        rows = c.execute("select class, count(*), sum(outcome != 'masked'), sum(outcome = 'sdc_critical') "
-                         "from injections where cycles_simulated = 0 group by class").fetchall()
-    return {cls: {"n": n, "sdc": sdc, "critical": crit} for cls, n, sdc, crit in rows}
-
-
 def wilson(k, n, z=1.959964):
     if n == 0:
         return 0.0, 0.0, 1.0
@@ -137,48 +102,39 @@ def two_sample_z(k1, n1, k2, n2):
     return 0.0 if se == 0 else (k2 / n2 - k1 / n1) / se
 
 
-def register_table(w, net, runs):
-    """Measured against predicted per class. Where the model does not carry a share of a class's upsets (registers
-    that steer), both sides are the rates over the upsets it carries: the campaign's carried rows, and the model's
-    counts over its carried samples."""
-    measured = {r["key"]: r for r in runs["report"]["tables"]["class"]}
-    inside, worst = 0, [0.0]
-    w(f"**{net}** (campaign {runs['campaign']['seconds']:.1f} s for {runs['campaign']['injections']:,} upsets, "
-      f"model {runs['model']['model_seconds']:.1f} s)")
+def register_table(w, stem, r, rel):
+    """A single-upset study's classes, measured against predicted, both over the upsets the model carries."""
+    inside, compared, worst = 0, 0, 0.0
+    net = os.path.splitext(os.path.basename(r["network"]))[0]
+    w(f"**{net}** (`configs/validate/{stem}.yaml`: campaigns {r['campaign_seconds']:.1f} s for "
+      f"{sum(p['all_trials'] for p in r['points']):,} upsets, model {r['model_seconds']:.1f} s, "
+      f"[plot]({rel}/{stem}.png); cross-check: {r['crosscheck_mismatches']} of "
+      f"{sum(p['crosscheck_injections'] for p in r['points'])} differ)")
     w("")
-    w("| class | not carried | n | SDC [95% CI] | predicted [MC 95% CI] | inside | z | critical SDC [95% CI] | "
-      "predicted [MC 95% CI] | inside | z | upsets that change an accumulator |")
-    w("| --- | ---: | ---: | --- | --- | :-: | ---: | --- | --- | :-: | ---: | ---: |")
-    for c in runs["model"]["classes"]:
-        m = measured[c["class"]]
-        unmodelled = c.get("unmodelled", 0.0)
-        if unmodelled > 0:
-            # Over the carried upsets only, on both sides.
-            k = runs["carried"][c["class"]]
-            n_m = k["n"]
-            sdc_m, crit_m = wilson(k["sdc"], n_m), wilson(k["critical"], n_m)
-            n_p = round(c["samples"] * (1 - unmodelled))
-            sdc_p = wilson(round(c["sdc_rate"] * c["samples"]), n_p)
-            crit_p = wilson(round(c["critical_sdc_rate"] * c["samples"]), n_p)
-        else:
-            n_m = m["n"]
-            sdc_m = (m["sdc_rate"], m["sdc_ci_low"], m["sdc_ci_high"])
-            crit_m = (m["critical_rate"], m["critical_ci_low"], m["critical_ci_high"])
-            sdc_p = (c["sdc_rate"], *c["sdc_ci"])
-            crit_p = (c["critical_sdc_rate"], *c["critical_sdc_ci"])
-        n_pred = round(c["samples"] * (1 - unmodelled))
-        z_sdc = two_sample_z(round(sdc_m[0] * n_m), n_m, round(c["sdc_rate"] * c["samples"]), n_pred)
-        z_crit = two_sample_z(round(crit_m[0] * n_m), n_m, round(c["critical_sdc_rate"] * c["samples"]), n_pred)
-        worst[0] = max(worst[0], abs(z_sdc), abs(z_crit))
-        sdc_in = sdc_m[1] <= sdc_p[0] <= sdc_m[2]
-        crit_in = crit_m[1] <= crit_p[0] <= crit_m[2]
+    w("| class | not carried | n | SDC [95% CI] | predicted | inside | z | critical SDC [95% CI] | predicted | inside | z |"
+      " SDC, every upset [95% CI] |")
+    w("| --- | ---: | ---: | --- | ---: | :-: | ---: | --- | ---: | :-: | ---: | --- |")
+    fmt = lambda v, lo, hi: f"{v:.4f} [{lo:.4f}, {hi:.4f}]"
+    for p in r["points"]:
+        every = fmt(p["measured_all"], *p["measured_all_ci"])
+        if p.get("predicted") is None:
+            w(f"| {p['x']} | {p['unmodelled']:.3f} | {p['all_trials']:,} | – | measured, not modelled | | | – | | | | "
+              f"{every} |")
+            continue
+        n, m = p["trials"], p["predicted_samples"]
+        z_sdc = two_sample_z(round(p["measured"] * n), n, round(p["predicted"] * m), m)
+        z_crit = two_sample_z(round(p["critical"] * n), n, round(p["predicted_critical"] * m), m)
+        worst = max(worst, abs(z_sdc), abs(z_crit))
+        sdc_in = p["ci_low"] <= p["predicted"] <= p["ci_high"]
+        crit_in = p["critical_ci_low"] <= p["predicted_critical"] <= p["critical_ci_high"]
         inside += sdc_in + crit_in
-        fmt = lambda r: f"{r[0]:.4f} [{r[1]:.4f}, {r[2]:.4f}]"
-        w(f"| {c['class']} | {unmodelled:.3f} | {n_m:,} | {fmt(sdc_m)} | {fmt(sdc_p)} | {'yes' if sdc_in else 'no'} | "
-          f"{z_sdc:+.1f} | {fmt(crit_m)} | {fmt(crit_p)} | {'yes' if crit_in else 'no'} | {z_crit:+.1f} | "
-          f"{c['live']:.3f} |")
+        compared += 2
+        w(f"| {p['x']} | {p['unmodelled']:.3f} | {n:,} | {fmt(p['measured'], p['ci_low'], p['ci_high'])} | "
+          f"{p['predicted']:.4f} | {'yes' if sdc_in else 'no'} | {z_sdc:+.1f} | "
+          f"{fmt(p['critical'], p['critical_ci_low'], p['critical_ci_high'])} | {p['predicted_critical']:.4f} | "
+          f"{'yes' if crit_in else 'no'} | {z_crit:+.1f} | {every} |")
     w("")
-    return inside, 2 * len(runs["model"]["classes"]), worst[0]
+    return inside, compared, worst
 
 
 def class_bits(a):
@@ -242,18 +198,20 @@ def main():
     a = ap.parse_args()
     a.cache = a.cache or os.path.join(os.path.dirname(a.out), "validation")
     os.makedirs(a.cache, exist_ok=True)
-    results, software = [], {}
+    results, upset_studies, software = [], [], {}
     for cfg in sorted(glob.glob(os.path.join(REPO, "configs", "validate", "*.yaml"))):
         stem, r = study(a, cfg)
+        if r.get("classes"):
+            upset_studies.append((stem, r))
+            continue
         results.append((stem, r))
         if r["prediction"] == "data-level model" and r["data_bits"] == 8:
             software[stem] = software_reference(a, stem, r)
     reports = {net: sensitivity(a, net) for net in SENSITIVITY_NETWORKS}
-    register_runs = {net: registers(a, net) for net in SENSITIVITY_NETWORKS}
-    write_markdown(a, results, software, reports, register_runs)
+    write_markdown(a, results, software, reports, upset_studies)
 
 
-def write_markdown(a, results, software, reports, register_runs):
+def write_markdown(a, results, software, reports, upset_studies):
     L = []
     w = L.append
     rel = os.path.relpath(a.cache, os.path.dirname(a.out))
@@ -343,18 +301,19 @@ def write_markdown(a, results, software, reports, register_runs):
     w("")
     w("## Registers and buffers: the register model against the RTL")
     w("")
-    w("Single-bit upsets of the PE registers, the array edges, the controller, the PPU and the five buffers, 10,000")
-    w("per class at uniformly random busy cycles on the held-out images in turn")
-    w("(`configs/campaigns/registers_<network>.yaml`): *measured* by the campaign, *predicted* by `flipsim model` on")
-    w("the same config (the register model, 40 upsets per image and class, its own Monte Carlo interval). *inside*:")
-    w("the prediction lies in the measured 95 % interval. *not carried*: the share of the class's upsets the model")
-    w("does not carry (registers that steer the controller: its counters and state, valid bits, the PPU's address;")
-    w("or a buffer word upset in the cycle it is written); for those classes both sides are the rates over the")
-    w("upsets it carries (the campaign's rows that its register route ran, the model's carried samples). *z*: the")
-    w("two-sample statistic of the prediction's samples against the campaign's (both are samples of the same")
-    w("distribution if the model is exact: |z| above 2 in about one comparison of twenty by chance).")
+    w("Single-bit upsets of every flip-flop class and buffer, 10,000 per class at uniformly random busy cycles on")
+    w("the held-out images in turn, one point per class of a `flipsim validate` study")
+    w("(`configs/validate/<network>_registers.yaml`): *measured* by a campaign per class (the hybrid engine, 2 per")
+    w("class cross-checked on the full RTL), *predicted* by the register model on the same images (40 upsets per")
+    w("image and class, drawn from the same sites). Both are P(SDC) and P(critical SDC) over the upsets the model")
+    w("carries; *not carried* is the share it does not (registers that steer the controller: its counters and")
+    w("state, valid bits, the PPU's address, the host port; or a buffer word upset in the cycle it is written), and")
+    w("the last column the campaign's SDC rate over every upset of the class. *inside*: the prediction lies in the")
+    w("measured 95 % interval. *z*: the two-sample statistic of the prediction's samples against the campaign's")
+    w("(both are samples of the same distribution if the model is exact: |z| above 2 in about one comparison of")
+    w("twenty by chance).")
     w("")
-    scores = [register_table(w, net, runs) for net, runs in register_runs.items()]
+    scores = [register_table(w, stem, r, rel) for stem, r in upset_studies]
     w(f"Predictions inside the measured interval: **{sum(s[0] for s in scores)} of {sum(s[1] for s in scores)}**; "
       f"largest two-sample |z| (prediction's Monte Carlo against the campaign, pooled): "
       f"**{max(s[2] for s in scores):.1f}**.")

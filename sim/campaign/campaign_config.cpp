@@ -27,6 +27,23 @@ std::pair<int, int> read_range(const YamlFields& f, const std::string& key, int 
 
 }  // namespace
 
+std::vector<SiteClass> read_site_classes(const YamlFields& fields, const std::string& key) {
+  const YAML::Node classes = fields.node(key);
+  if (!classes.IsSequence()) throw ConfigError(fields.where(key) + ": expected a list of site classes");
+  std::vector<SiteClass> out;
+  for (const auto& n : classes) {
+    SiteClass cls;
+    if (!n.IsScalar() || !parse_site_class(n.Scalar(), &cls)) {
+      std::string known;
+      for (int i = 0; i < kNumSiteClasses; ++i) known += std::string(i ? ", " : "") + site_class_name(SiteClass(i));
+      throw ConfigError(fields.where(key) + ": unknown site class '" + (n.IsScalar() ? n.Scalar() : "?") +
+                        "' (known: " + known + ")");
+    }
+    out.push_back(cls);
+  }
+  return out;
+}
+
 CampaignConfig load_campaign_config(const std::string& path) {
   const YAML::Node root = load_yaml_file(path);
   CampaignConfig c;
@@ -83,20 +100,7 @@ CampaignConfig load_campaign_config(const std::string& path) {
     const YamlFields t = f.child("targets");
     t.allow_only({"classes", "per_class", "pattern", "rows", "cols", "bits"});
     c.targets.per_class = t.get_bool("per_class", false);
-    if (t.has("classes")) {
-      const YAML::Node classes = t.node("classes");
-      if (!classes.IsSequence()) throw ConfigError(t.where("classes") + ": expected a list of site classes");
-      for (const auto& n : classes) {
-        SiteClass cls;
-        if (!n.IsScalar() || !parse_site_class(n.Scalar(), &cls)) {
-          std::string known;
-          for (int i = 0; i < kNumSiteClasses; ++i) known += std::string(i ? ", " : "") + site_class_name(SiteClass(i));
-          throw ConfigError(t.where("classes") + ": unknown site class '" + (n.IsScalar() ? n.Scalar() : "?") +
-                            "' (known: " + known + ")");
-        }
-        c.targets.classes.push_back(cls);
-      }
-    }
+    if (t.has("classes")) c.targets.classes = read_site_classes(t, "classes");
     c.targets.pattern = t.get_string("pattern", "*");
     try {
       (void)SitePattern(c.targets.pattern);  // malformed patterns fail here, with the line; empty ones need the map

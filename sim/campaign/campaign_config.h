@@ -11,6 +11,8 @@
 
 namespace flipsim {
 
+class YamlFields;
+
 /// Which sites a campaign samples from (all conditions must hold).
 struct TargetFilter {
   std::vector<SiteClass> classes;  ///< empty: every class
@@ -42,6 +44,9 @@ struct CampaignConfig {
   int workers = 0;  ///< 0: not given (one per core)
   double watchdog_factor = 4.0;  ///< a pass running longer than this times its golden length is a hang
 };
+
+/// The list of site class names under `key` of `fields` (a ConfigError naming the file, line and key otherwise).
+std::vector<SiteClass> read_site_classes(const YamlFields& fields, const std::string& key);
 
 /// Loads and validates a campaign; ConfigError names the file, line and key.
 CampaignConfig load_campaign_config(const std::string& path);

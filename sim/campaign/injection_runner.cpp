@@ -84,8 +84,7 @@ InjectionRunner::Route InjectionRunner::hybrid_route(const Injection& inj) {
   // does (the rest of a protection cannot act on SRAM flips). The hybrid engine's RTL windows carry protection in
   // their state (hybrid_engine.h).
   if (inj.model == FaultModel::kSramBer) return Route::kArchitectural;
-  if (register_upset(inj, *setup_.map)) return Route::kRegister;
-  if (const auto b = buffer_upset(inj, *setup_.map); b && schedule_.carries(*b)) return Route::kRegister;
+  if (register_engine_carries(inj, *setup_.map, schedule_)) return Route::kRegister;
   return hybrid_runs(inj, trajectory(inj.image)) ? Route::kHybrid : Route::kFull;
 }
 

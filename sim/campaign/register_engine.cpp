@@ -105,6 +105,12 @@ std::optional<model::BufferUpset> buffer_upset(const Injection& inj, const SiteM
   return u;
 }
 
+bool register_engine_carries(const Injection& inj, const SiteMap& map, const model::ArraySchedule& schedule) {
+  if (register_upset(inj, map)) return true;
+  const std::optional<model::BufferUpset> b = buffer_upset(inj, map);
+  return b && schedule.carries(*b);
+}
+
 RegisterEngine::RegisterEngine(const AccelConfig& config, int pass, Changes changes, GoldenLayer golden_layer,
                                ObservedRows* observed)
     : config_(config),

@@ -27,8 +27,11 @@ namespace flipsim {
 /// PE weight, activation or partial-sum register that no redundancy of `map`'s accelerator covers, or of data bits
 /// of an array-edge stage (not its valid bit, which steers the controller).
 std::optional<model::RegisterUpset> register_upset(const Injection& injection, const SiteMap& map);
-/// The same for a flip of stored data bits of an uncoded abuf, wbuf or bias word of bbuf.
+/// The same for a flip of stored data bits of a word of an uncoded buffer.
 std::optional<model::BufferUpset> buffer_upset(const Injection& injection, const SiteMap& map);
+/// Whether the register engine (and the register model) carries `injection`: a register upset, or a buffer upset
+/// the schedule answers.
+bool register_engine_carries(const Injection& injection, const SiteMap& map, const model::ArraySchedule& schedule);
 
 class RegisterEngine : public ConvEngine {
  public:

@@ -7,6 +7,7 @@
 #include <cmath>
 #include <filesystem>
 #include <sstream>
+#include <functional>
 #include <thread>
 
 #include "model/accel/golden.h"
@@ -17,7 +18,11 @@
 #include "model/soft_error/sweep_config.h"
 #include "sim/campaign/campaign_runner.h"
 #include "sim/campaign/crosscheck.h"
+#include "sim/campaign/register_engine.h"
 #include "sim/campaign/result_store.h"
+#include "sim/validate/campaign_prediction.h"
+#include "model/common/config_error.h"
+#include "model/soft_error/register_model.h"
 
 namespace flipsim {
 
@@ -34,9 +39,46 @@ model::FaultTarget model_target(Buffer b) {
                               : model::FaultTarget::kActivations;
 }
 
-/// The campaign that measures point `i`: sram_ber on the study's buffer at its rate, on its images.
+uint64_t point_seed(const ValidationConfig& c, size_t i) { return model::stream_seed(c.seed, i) >> 2; }
+
+/// The campaign that measures point `i` of a single-upset study: single-bit flips of its class at uniformly random
+/// busy cycles, `injections` per image, the images in turn (the prediction reads the same campaign).
+CampaignConfig upset_point_config(const ValidationConfig& c, size_t i) {
+  CampaignConfig k;
+  k.file = c.file;
+  k.name = c.name + "_point_" + std::to_string(i);
+  k.network = c.network;
+  for (int image = c.first_image; image < c.first_image + c.images; ++image) k.images.push_back(image);
+  k.images_in_turn = true;
+  k.targets.classes = {c.classes[i]};
+  k.fault = FaultModel::kFlip;
+  k.injections = uint64_t(c.images) * uint64_t(c.injections);
+  k.seed = point_seed(c, i);
+  return k;
+}
+
+/// The campaign that measures point `i`: sram_ber on the study's buffer at its rate (or single upsets of its class),
+/// on its images.
 std::string point_campaign_yaml(const ValidationConfig& c, size_t i) {
   std::ostringstream y;
+  if (c.upsets()) {
+    const CampaignConfig k = upset_point_config(c, i);
+    y << "# Written by flipsim validate for point " << i << " of study '" << c.name << "' (" << c.file
+      << "). A re-run of the study resumes it; flipsim report reads its database.\n"
+      << "campaign:\n"
+      << "  name: " << k.name << "\n"
+      << "  network: '" << c.network_path << "'\n"
+      << "  images: " << c.images << "\n"
+      << "  first_image: " << c.first_image << "\n"
+      << "  image_choice: in_turn\n"
+      << "  targets:\n"
+      << "    classes: [" << site_class_name(c.classes[i]) << "]\n"
+      << "  fault:\n"
+      << "    model: flip\n"
+      << "  injections: " << k.injections << "\n"
+      << "  seed: " << k.seed << "\n";
+    return y.str();
+  }
   y << "# Written by flipsim validate for point " << i << " of study '" << c.name << "' (" << c.file
     << "). A re-run of the study resumes it; flipsim report reads its database.\n"
     << "campaign:\n"
@@ -51,7 +93,7 @@ std::string point_campaign_yaml(const ValidationConfig& c, size_t i) {
     << "    model: sram_ber\n"
     << "    ber: " << fmt::format("{:.17g}", c.bers[i]) << "\n"
     << "  injections: " << uint64_t(c.images) * uint64_t(c.injections) << "\n"
-    << "  seed: " << (model::stream_seed(c.seed, i) >> 2) << "\n";
+    << "  seed: " << point_seed(c, i) << "\n";
   return y.str();
 }
 
@@ -67,12 +109,100 @@ void tally(const std::string& db, ValidationPoint& p) {
   p.measured_critical = wilson(p.changed, p.trials);
 }
 
+/// A single-upset point's rows: P(SDC) and P(critical SDC) over the upsets the register model carries (the same
+/// test as the campaign engine's route), every row counted in all_trials.
+void tally_upsets(const std::string& db, const SiteMap& map, const model::ArraySchedule& schedule,
+                  ValidationPoint& p) {
+  const ResultStore store(db);
+  uint64_t sdc = 0, sdc_all = 0;
+  for (const InjectionRecord& r : store.injections()) {
+    ++p.all_trials;
+    const bool corrupted = r.outcome == Outcome::kSdc || r.outcome == Outcome::kSdcCritical;
+    sdc_all += corrupted;
+    Injection inj;
+    inj.has_site = true;
+    inj.site = map.site(uint64_t(r.site_id));
+    inj.mask = r.mask;
+    inj.cycle = r.cycle;
+    if (!register_engine_carries(inj, map, schedule)) continue;
+    ++p.trials;
+    sdc += corrupted;
+    p.changed += r.outcome == Outcome::kSdcCritical;
+  }
+  p.measured = wilson(sdc, p.trials);
+  p.measured_all = wilson(sdc_all, p.all_trials);
+  p.measured_critical = wilson(p.changed, p.trials);
+}
+
+void measure_points(const ValidationConfig& config, const ValidateOptions& options, const MpiSession& mpi,
+                    ValidationResult& r, const std::function<void(const std::string&, ValidationPoint&)>& tally_point) {
+  // Each point's measurement is a campaign of its own on the hybrid engine, resumable, with a cross-check sample.
+  {
+    const std::filesystem::path dir = std::filesystem::path(options.out_dir) / config.name;
+    std::filesystem::create_directories(dir);
+    for (size_t i = 0; i < r.points.size(); ++i) {
+      ValidationPoint& p = r.points[i];
+      const std::string stem = (dir / ("point_" + std::to_string(i))).string();
+      write_generated_campaign(stem + ".yaml", point_campaign_yaml(config, i));
+      p.db = stem + ".db";
+      CampaignRunOptions run;
+      run.db = p.db;
+      run.workers = options.workers;
+      run.progress = options.progress;
+      run.engine = CampaignEngine::kHybrid;
+      const nlohmann::json summary = run_campaign(stem + ".yaml", run, mpi);
+      r.campaign_seconds += summary["seconds"].get<double>();
+      tally_point(p.db, p);
+      if (config.crosscheck > 0) {
+        const auto t0 = std::chrono::steady_clock::now();
+        CrosscheckOptions check;
+        check.per_case = config.crosscheck;
+        check.workers = summary["workers"].get<int>();
+        check.progress = options.progress;
+        check.own_fault_only = true;
+        const CrosscheckResult c = crosscheck_engines(stem + ".yaml", check);
+        p.crosscheck_injections = c.injections;
+        p.crosscheck_mismatches = c.mismatches;
+        r.crosscheck_mismatches += c.mismatches.size();
+        r.campaign_seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+      }
+    }
+  }
+}
+
+void score_points(ValidationResult& r) {
+  for (const ValidationPoint& p : r.points) {
+    if (p.predicted < 0 || p.trials == 0) continue;
+    ++r.predicted_points;
+    r.max_abs_error = std::max(r.max_abs_error, std::abs(p.predicted - p.measured.value));
+    if (p.predicted >= p.measured.low && p.predicted <= p.measured.high) ++r.inside_interval;
+  }
+}
+
+/// The register model's P(SDC) and P(critical SDC) of each class point, over the upsets it carries.
+void predict_upsets(const ValidationConfig& config, ValidationResult& r) {
+  const int threads = int(std::max(1u, std::thread::hardware_concurrency()));
+  for (size_t i = 0; i < r.points.size(); ++i) {
+    ValidationPoint& p = r.points[i];
+    try {
+      const ClassPrediction c = predict_campaign(upset_point_config(config, i), threads, false).classes.at(0);
+      p.unmodelled = c.unmodelled;
+      p.predicted_samples = uint64_t(std::llround(double(c.samples) * (1 - c.unmodelled)));
+      p.predicted = c.sdc_rate / (1 - c.unmodelled);
+      p.predicted_critical = c.critical_sdc_rate / (1 - c.unmodelled);
+    } catch (const ConfigError&) {
+      p.unmodelled = 1;  // a class of registers that steer: measured, not modelled
+    }
+  }
+}
+
 }  // namespace
 
 const char* prediction_name(PredictionKind k) {
   switch (k) {
     case PredictionKind::kDataLevelModel: return "data-level model";
     case PredictionKind::kOverwritten: return "overwritten before read";
+    case PredictionKind::kRegisterModel: return "register model";
   }
   return "?";
 }
@@ -113,12 +243,34 @@ ValidationResult run_validation(const ValidationConfig& config, const ValidateOp
                                 const MpiSession& mpi) {
   ValidationResult r;
   r.config = config;
-  r.prediction = prediction_of(config.buffer);
+  r.prediction = config.upsets() ? PredictionKind::kRegisterModel : prediction_of(config.buffer);
   const model::LoadedNetwork loaded =
       model::load_network(config.network, config.images, config.first_image, config.file);
   GoldenEngine golden(config.network.accel);
   r.golden_accuracy = double(nn::quantized_correct(loaded.net, golden, loaded.test, size_t(config.images))) /
                       double(config.images);
+  if (config.upsets()) {
+    r.points.resize(config.classes.size());
+    for (size_t i = 0; i < r.points.size(); ++i) {
+      r.points[i].x = double(i);
+      r.points[i].label = site_class_name(config.classes[i]);
+      r.points[i].expected_flips = 1;
+    }
+    if (options.run_model) {
+      const auto t0 = std::chrono::steady_clock::now();
+      predict_upsets(config, r);
+      r.model_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    }
+    if (options.run_campaign) {
+      const SiteMap map(config.network.accel);
+      const model::ArraySchedule schedule(loaded.net, config.network.accel);
+      measure_points(config, options, mpi, r, [&](const std::string& db, ValidationPoint& p) {
+        tally_upsets(db, map, schedule, p);
+      });
+    }
+    score_points(r);
+    return r;
+  }
   // The layer plans depend on shapes only: any image's golden run gives every layer's input size.
   const std::vector<FeatureMap> values = loaded.net.run(loaded.net.quantize_image(loaded.test.image(0)), golden);
   for (size_t op_index : loaded.net.accel_ops()) {
@@ -165,52 +317,23 @@ ValidationResult run_validation(const ValidationConfig& config, const ValidateOp
     r.model_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   }
 
-  if (options.run_campaign) {
-    const std::filesystem::path dir = std::filesystem::path(options.out_dir) / config.name;
-    std::filesystem::create_directories(dir);
-    for (size_t i = 0; i < r.points.size(); ++i) {
-      ValidationPoint& p = r.points[i];
-      const std::string stem = (dir / ("point_" + std::to_string(i))).string();
-      write_generated_campaign(stem + ".yaml", point_campaign_yaml(config, i));
-      p.db = stem + ".db";
-      CampaignRunOptions run;
-      run.db = p.db;
-      run.workers = options.workers;
-      run.progress = options.progress;
-      run.engine = CampaignEngine::kHybrid;
-      const nlohmann::json summary = run_campaign(stem + ".yaml", run, mpi);
-      r.campaign_seconds += summary["seconds"].get<double>();
-      tally(p.db, p);
-      if (config.crosscheck > 0) {
-        const auto t0 = std::chrono::steady_clock::now();
-        CrosscheckOptions check;
-        check.per_case = config.crosscheck;
-        check.workers = summary["workers"].get<int>();
-        check.progress = options.progress;
-        check.own_fault_only = true;
-        const CrosscheckResult c = crosscheck_engines(stem + ".yaml", check);
-        p.crosscheck_injections = c.injections;
-        p.crosscheck_mismatches = c.mismatches;
-        r.crosscheck_mismatches += c.mismatches.size();
-        r.campaign_seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-      }
-    }
-  }
-
-  for (const ValidationPoint& p : r.points) {
-    if (p.predicted < 0 || p.trials == 0) continue;
-    ++r.predicted_points;
-    r.max_abs_error = std::max(r.max_abs_error, std::abs(p.predicted - p.measured.value));
-    if (p.predicted >= p.measured.low && p.predicted <= p.measured.high) ++r.inside_interval;
-  }
+  if (options.run_campaign) measure_points(config, options, mpi, r, tally);
+  score_points(r);
   return r;
 }
+
 
 nlohmann::json to_json(const ValidationResult& r) {
   const auto number_or_null = [](double v) { return v < 0 ? nlohmann::json() : nlohmann::json(v); };
   nlohmann::json points = nlohmann::json::array();
   for (const ValidationPoint& p : r.points)
-    points.push_back({{"x", p.x},
+    points.push_back({{"x", p.label.empty() ? nlohmann::json(p.x) : nlohmann::json(p.label)},
+                      {"unmodelled", p.unmodelled},
+                      {"predicted_samples", p.predicted_samples},
+                      {"all_trials", p.label.empty() ? p.trials : p.all_trials},
+                      {"measured_all", p.all_trials ? nlohmann::json(p.measured_all.value) : nlohmann::json()},
+                      {"measured_all_ci", p.all_trials ? nlohmann::json({p.measured_all.low, p.measured_all.high})
+                                                       : nlohmann::json()},
                       {"expected_flips", p.expected_flips},
                       {"trials", p.trials},
                       {"measured", p.trials ? nlohmann::json(p.measured.value) : nlohmann::json()},
@@ -235,14 +358,18 @@ nlohmann::json to_json(const ValidationResult& r) {
                          {"loaded_bits", l.loaded_bits},
                          {"loads_per_value", l.loads_per_value}});
   const ValidationConfig& c = r.config;
+  nlohmann::json classes = nlohmann::json::array();
+  for (SiteClass cls : c.classes) classes.push_back(site_class_name(cls));
   return {{"name", c.name},
           {"config", c.file},
           {"network", c.network.model},
           {"data_bits", c.network.data_bits},
           {"accelerator", c.network.accel.variant()},
-          {"buffer", buffer_name(c.buffer)},
-          {"x", "per-bit error rate of every stored bit of the buffer, at the start of every pass"},
-          {"measured_quantity", "top-1 accuracy"},
+          {"buffer", c.upsets() ? nlohmann::json() : nlohmann::json(buffer_name(c.buffer))},
+          {"classes", classes},
+          {"x", c.upsets() ? "site class of a single-bit upset at a uniformly random busy cycle"
+                           : "per-bit error rate of every stored bit of the buffer, at the start of every pass"},
+          {"measured_quantity", c.upsets() ? "P(SDC) over the upsets the register model carries" : "top-1 accuracy"},
           {"images", c.images},
           {"first_image", c.first_image},
           {"injections_per_image", c.injections},

@@ -28,21 +28,30 @@ struct ValidateOptions {
 enum class PredictionKind {
   kDataLevelModel,  ///< wbuf / abuf / bbuf: the data-level model's weight / input-activation / bias terms
   kOverwritten,     ///< accbuf / obuf: every flipped word is rewritten before it is read, accuracy unchanged
+  kRegisterModel,   ///< single upsets per class: the register model (model/soft_error/register_model.h)
 };
 
+/// A rate study's point is a per-bit error rate, measured and predicted as top-1 accuracy; a single-upset study's
+/// is a site class, measured and predicted as P(SDC) (measured: the campaign's rows of upsets the register model
+/// carries; the registers that steer are measured, not modelled, and counted in `unmodelled`).
 struct ValidationPoint {
-  double x = 0;                ///< per-bit error rate
+  double x = 0;                ///< per-bit error rate (single upsets: the class's position in the study)
+  std::string label;           ///< single upsets: the site class
   double expected_flips = 0;   ///< RTL: flips per inference in words the passes read
   uint64_t trials = 0;         ///< measured injections
   uint64_t correct = 0;
-  Proportion measured;         ///< accuracy with its 95 % Wilson interval
-  double predicted = -1;       ///< the model's accuracy (-1: not run)
+  Proportion measured;         ///< accuracy (single upsets: P(SDC)) with its 95 % Wilson interval
+  double predicted = -1;       ///< the model's accuracy (single upsets: P(SDC)) (-1: not run or not modelled)
   uint64_t changed = 0;        ///< injections whose top-1 class differs from the fault-free run's (or hung)
   Proportion measured_critical;   ///< changed / trials: the campaign's critical-SDC rate, hangs included
   double predicted_critical = -1; ///< the model's P(top-1 changed)
   uint64_t crosscheck_injections = 0;
   std::vector<std::string> crosscheck_mismatches;
   std::string db;
+  uint64_t all_trials = 0;     ///< single upsets: every measured injection, carried or not
+  Proportion measured_all;     ///< single upsets: P(SDC) over all of them
+  double unmodelled = 0;       ///< single upsets: share of the class's upsets the model does not carry
+  uint64_t predicted_samples = 0;  ///< single upsets: the model's Monte Carlo samples it carries
 };
 
 /// How many times each stored value of the study's buffer is loaded into it per inference (the passes of

@@ -10,6 +10,11 @@
 //     injections: 3                        # RTL injections per image and rate (each on a random image of the range)
 //     crosscheck: 4                        # per rate, injections of the same plan also run on the full RTL
 //     seed: 1
+//
+// Or, instead of `buffer` and the rates, single-bit upsets at uniformly random busy cycles, one point per class:
+//
+//     classes: [pe_psum, ctrl, accbuf]     # flip-flop classes and buffers (testbench/site_map.h names)
+//     injections: 10                       # per image and class
 #pragma once
 
 #include <cstdint>
@@ -18,6 +23,7 @@
 
 #include "model/accel/arch_model.h"
 #include "model/nn/infer_config.h"
+#include "testbench/site_map.h"
 
 namespace flipsim {
 
@@ -28,11 +34,13 @@ struct ValidationConfig {
   nn::InferConfig network;
   Buffer buffer = Buffer::kWbuf;
   std::vector<double> bers;  ///< ascending
+  std::vector<SiteClass> classes;  ///< single-upset study: one point per class (then no buffer nor rates)
   int images = 100;
   int first_image = 0;
-  int injections = 1;      ///< per image and rate
+  int injections = 1;      ///< per image and rate (or class)
   uint64_t crosscheck = 0;  ///< per rate
   uint64_t seed = 1;
+  bool upsets() const { return !classes.empty(); }
 };
 
 /// Loads and validates a study; every error is a ConfigError naming the file, line and key.

@@ -207,5 +207,67 @@ TEST(ValidateCli, BadStudyIsAClearErrorAndWritesNothing) {
   EXPECT_FALSE(std::filesystem::exists(out));
 }
 
+// A single-upset study: one point per class, measured as P(SDC) over the upsets the register model carries (every
+// upset of a fully carried class; none of the host port's, which is measured, not modelled), predicted by the
+// register model on the same images, cross-checked on the full RTL, and resumed.
+TEST(ValidateCli, SingleUpsetStudyPerClassMeasuresPredictsAndResumes) {
+  const std::string study = temp_dir() + "/ci_upsets.yaml", out = temp_dir() + "/out_upsets";
+  std::filesystem::remove_all(out);
+  std::ofstream(study) << "validate:\n  name: ci_upsets\n  network: " << FLIPSIM_SOURCE_DIR
+                       << "/configs/infer/lenet5.yaml\n  classes: [pe_psum, ctrl, accbuf, host]\n  images: 12\n"
+                          "  first_image: 5000\n  injections: 10\n  crosscheck: 1\n  seed: 4\n";
+  const test::CliRun first = test::run_flipsim("validate " + study + " --out " + out + " --workers 2 --json");
+  ASSERT_EQ(first.status, 0) << first.output;
+  const nlohmann::json a = json_output(first);
+  EXPECT_EQ(a["prediction"], "register model");
+  ASSERT_EQ(a["points"].size(), 4u);
+  const auto point = [&](size_t i) { return a["points"][i]; };
+  EXPECT_EQ(point(0)["x"], "pe_psum");
+  EXPECT_EQ(point(3)["x"], "host");
+  for (size_t i = 0; i < 4; ++i) {
+    EXPECT_EQ(point(i)["all_trials"].get<uint64_t>(), 120u);
+    EXPECT_EQ(point(i)["crosscheck_injections"].get<uint64_t>(), 1u);
+  }
+  // pe_psum and accbuf are carried whole; the controller in part; the host port not at all.
+  EXPECT_EQ(point(0)["trials"].get<uint64_t>(), 120u);
+  EXPECT_EQ(point(0)["unmodelled"].get<double>(), 0.0);
+  EXPECT_GT(point(1)["trials"].get<uint64_t>(), 40u);
+  EXPECT_LT(point(1)["trials"].get<uint64_t>(), 120u);
+  EXPECT_GT(point(1)["unmodelled"].get<double>(), 0.1);
+  EXPECT_EQ(point(3)["trials"].get<uint64_t>(), 0u);
+  EXPECT_EQ(point(3)["unmodelled"].get<double>(), 1.0);
+  EXPECT_TRUE(point(3)["predicted"].is_null());
+  EXPECT_FALSE(point(3)["measured_all"].is_null());
+  for (size_t i = 0; i < 3; ++i) {
+    EXPECT_GT(point(i)["predicted"].get<double>(), 0.0) << i;
+    EXPECT_LE(point(i)["predicted_critical"].get<double>(), point(i)["predicted"].get<double>()) << i;
+    // The measured SDC rate is the database's carried rows' (for pe_psum and accbuf: all of them).
+    uint64_t sdc = 0;
+    for (const InjectionRecord& r : ResultStore(point(i)["db"].get<std::string>()).injections()) {
+      EXPECT_EQ(r.fault_model, "flip");
+      sdc += r.outcome == Outcome::kSdc || r.outcome == Outcome::kSdcCritical;
+    }
+    if (i != 1) EXPECT_DOUBLE_EQ(point(i)["measured"].get<double>(), double(sdc) / 120.0) << i;
+  }
+  EXPECT_EQ(a["predicted_points"].get<int>(), 3);
+  EXPECT_EQ(a["crosscheck_mismatches"].get<uint64_t>(), 0u);
+
+  const test::CliRun second = test::run_flipsim("validate " + study + " --out " + out + " --json");
+  ASSERT_EQ(second.status, 0) << second.output;
+  const nlohmann::json b = json_output(second);
+  for (size_t i = 0; i < 4; ++i) {
+    EXPECT_EQ(a["points"][i]["measured"], b["points"][i]["measured"]);
+    EXPECT_EQ(a["points"][i]["predicted"], b["points"][i]["predicted"]);
+  }
+
+  // A study names classes or a buffer with rates, not both.
+  std::ofstream(study) << "validate:\n  network: " << FLIPSIM_SOURCE_DIR
+                       << "/configs/infer/lenet5.yaml\n  classes: [pe_psum]\n  buffer: wbuf\n";
+  const test::CliRun bad = test::run_flipsim("validate " + study + " --out " + out);
+  EXPECT_NE(bad.status, 0);
+  EXPECT_NE(bad.output.find(study), std::string::npos) << bad.output;
+  EXPECT_NE(bad.output.find("buffer"), std::string::npos) << bad.output;
+}
+
 }  // namespace
 }  // namespace flipsim
