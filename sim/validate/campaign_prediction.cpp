@@ -34,6 +34,33 @@ struct UpsetTally {
   uint64_t sdc = 0, critical = 0, live = 0, unmodelled = 0;
 };
 
+}  // namespace
+
+std::vector<const FeatureMap*> accel_layer_inputs(const model::SwFaultSim& sim) {
+  const nn::QNetwork& net = sim.network();
+  std::vector<const FeatureMap*> inputs;
+  for (size_t op : net.accel_ops()) inputs.push_back(&sim.golden()[size_t(net.ops[op].inputs[0])]);
+  return inputs;
+}
+
+std::optional<UpsetOutcome> predict_upset(const Injection& inj, model::SwFaultSim& sim,
+                                          const std::vector<const FeatureMap*>& inputs, const SiteMap& map,
+                                          const model::ArraySchedule& schedule) {
+  std::optional<std::vector<model::AccumulatorChange>> changes;
+  if (const auto reg = register_upset(inj, map)) changes = schedule.effect(*reg, inputs);
+  else if (const auto buf = buffer_upset(inj, map)) changes = schedule.effect(*buf, inputs);
+  if (!changes) return std::nullopt;
+  UpsetOutcome o;
+  if (changes->empty()) return o;
+  o.live = true;
+  const model::Injection r = sim.inject({}, *changes);
+  o.sdc = r.logits_changed;
+  o.critical = r.top1 != r.golden_top1;
+  return o;
+}
+
+namespace {
+
 /// One class's upsets as the campaign draws them (its sites, bits, busy cycles), from a stream of their own,
 /// `samples` per image, each carried by the register model if it can be and run through the software simulation.
 UpsetTally tally_class_upsets(const CampaignConfig& config, SiteClass cls, const SiteMap& map,
@@ -44,29 +71,21 @@ UpsetTally tally_class_upsets(const CampaignConfig& config, SiteClass cls, const
   one.targets.per_class = false;
   one.seed = model::stream_seed(config.seed, uint64_t(cls) + 1);  // not the campaign's own injections
   const TargetSpace space(map, one);
-  std::vector<int> input_values;
-  for (size_t op : loaded.net.accel_ops()) input_values.push_back(loaded.net.ops[op].inputs[0]);
   std::vector<UpsetTally> per_image(loaded.test.size());
   model::for_each_loaded_image(loaded.net, config.network.accel, loaded.test, threads, [&](model::SwFaultSim& sim,
                                                                                            int i) {
-    const int golden = model::top1_of(sim.golden_logits());
-    std::vector<const FeatureMap*> inputs;
-    for (int v : input_values) inputs.push_back(&sim.golden()[size_t(v)]);
+    const std::vector<const FeatureMap*> inputs = accel_layer_inputs(sim);
     UpsetTally& t = per_image[size_t(i)];
     for (int s = 0; s < samples; ++s) {
       const Injection inj = draw_injection(uint64_t(i) * uint64_t(samples) + uint64_t(s), one, space, map, timeline);
-      std::optional<std::vector<model::AccumulatorChange>> changes;
-      if (const auto reg = register_upset(inj, map)) changes = schedule.effect(*reg, inputs);
-      else if (const auto buf = buffer_upset(inj, map)) changes = schedule.effect(*buf, inputs);
-      if (!changes) {
+      const std::optional<UpsetOutcome> o = predict_upset(inj, sim, inputs, map, schedule);
+      if (!o) {
         ++t.unmodelled;
         continue;
       }
-      if (changes->empty()) continue;
-      ++t.live;
-      const model::Injection r = sim.inject({}, *changes);
-      t.sdc += r.logits_changed;
-      t.critical += r.top1 != golden;
+      t.live += o->live;
+      t.sdc += o->sdc;
+      t.critical += o->critical;
     }
   });
   UpsetTally all;

@@ -9,10 +9,14 @@
 #pragma once
 
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "model/soft_error/register_model.h"
+#include "model/soft_error/sw_fault_sim.h"
 #include "sim/campaign/campaign_config.h"
+#include "testbench/fault.h"
 
 namespace flipsim {
 
@@ -42,6 +46,19 @@ struct CampaignPrediction {
   std::vector<ClassPrediction> classes;  ///< single upsets: per class
   double model_seconds = 0;
 };
+
+/// What the register model says one single upset does to the image loaded into `sim` (nullopt: it does not carry
+/// the upset). `inputs`: accel_layer_inputs(sim).
+struct UpsetOutcome {
+  bool live = false;      ///< some accumulator or output changed
+  bool sdc = false;       ///< some logit changed
+  bool critical = false;  ///< the top-1 class changed
+};
+std::optional<UpsetOutcome> predict_upset(const Injection& injection, model::SwFaultSim& sim,
+                                          const std::vector<const FeatureMap*>& inputs, const SiteMap& map,
+                                          const model::ArraySchedule& schedule);
+/// The golden input of every accelerator layer of the image loaded into `sim` (accel_ops() order).
+std::vector<const FeatureMap*> accel_layer_inputs(const model::SwFaultSim& sim);
 
 /// Throws ConfigError (naming the file) for a campaign the model cannot predict.
 CampaignPrediction predict_campaign(const CampaignConfig& config, int threads, bool progress);

@@ -2,12 +2,17 @@
 // the second time), cross-checked on the full RTL; the prediction comes from the model on the same images.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <map>
 #include <nlohmann/json.hpp>
 
+#include "model/soft_error/sweep.h"
+#include "sim/campaign/campaign_config.h"
 #include "sim/campaign/result_store.h"
+#include "sim/validate/campaign_prediction.h"
+#include "testbench/site_map.h"
 #include "tests/cli_run.h"
 
 namespace flipsim {
@@ -267,6 +272,47 @@ TEST(ValidateCli, SingleUpsetStudyPerClassMeasuresPredictsAndResumes) {
   EXPECT_NE(bad.status, 0);
   EXPECT_NE(bad.output.find(study), std::string::npos) << bad.output;
   EXPECT_NE(bad.output.find("buffer"), std::string::npos) << bad.output;
+}
+
+// The register model's prediction is a Monte Carlo over the same upsets the campaign draws: upset by upset, it must
+// give the campaign's own outcome wherever it carries the upset (the software fault simulation downstream of the
+// pass stands in for the register engine's golden network run), on every kind of register and buffer.
+TEST(ValidateCli, RegisterModelGivesEachCarriedCampaignRowsOutcome) {
+  const std::string config = temp_dir() + "/rows.yaml", db = temp_dir() + "/rows.db";
+  for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(db + suffix);
+  std::ofstream(config) << "campaign:\n  network: " << FLIPSIM_SOURCE_DIR
+                        << "/configs/infer/cnn.yaml\n  images: 3\n  first_image: 5000\n  targets: {classes: "
+                           "[pe_weight, pe_act, pe_psum, array_edge, ctrl, ppu, abuf, wbuf, bbuf, accbuf, obuf], "
+                           "per_class: true}\n  fault: {model: flip}\n  injections: 1100\n  seed: 9\n";
+  const test::CliRun run = test::run_flipsim("campaign " + config + " --db " + db + " --json");
+  ASSERT_EQ(run.status, 0) << run.output;
+  const CampaignConfig campaign = load_campaign_config(config);
+  const model::LoadedNetwork loaded = model::load_network(campaign.network, 3, 5000, config);
+  const SiteMap map(campaign.network.accel);
+  const model::ArraySchedule schedule(loaded.net, campaign.network.accel);
+  model::SwFaultSim sim(loaded.net, campaign.network.accel);
+  int loaded_image = -1, carried = 0, sdc = 0;
+  std::vector<InjectionRecord> rows = ResultStore(db).injections();
+  std::stable_sort(rows.begin(), rows.end(), [](const auto& a, const auto& b) { return a.image < b.image; });
+  for (const InjectionRecord& r : rows) {
+    if (r.image != loaded_image) {
+      loaded_image = r.image;
+      sim.load_image(loaded.net.quantize_image(loaded.test.image(size_t(r.image - 5000))));
+    }
+    Injection inj;
+    inj.has_site = true;
+    inj.site = map.site(uint64_t(r.site_id));
+    inj.mask = r.mask;
+    inj.cycle = r.cycle;
+    const std::optional<UpsetOutcome> o = predict_upset(inj, sim, accel_layer_inputs(sim), map, schedule);
+    if (!o) continue;
+    ++carried;
+    sdc += o->sdc;
+    EXPECT_EQ(o->sdc, r.outcome != Outcome::kMasked) << "injection " << r.id << " " << r.site;
+    EXPECT_EQ(o->critical, r.outcome == Outcome::kSdcCritical) << "injection " << r.id << " " << r.site;
+  }
+  EXPECT_GT(carried, 900);
+  EXPECT_GT(sdc, 50);
 }
 
 }  // namespace
