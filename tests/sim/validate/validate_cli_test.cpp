@@ -274,16 +274,16 @@ TEST(ValidateCli, SingleUpsetStudyPerClassMeasuresPredictsAndResumes) {
   EXPECT_NE(bad.output.find("buffer"), std::string::npos) << bad.output;
 }
 
-// The register model's prediction is a Monte Carlo over the same upsets the campaign draws: upset by upset, it must
-// give the campaign's own outcome wherever it carries the upset (the software fault simulation downstream of the
-// pass stands in for the register engine's golden network run), on every kind of register and buffer.
-TEST(ValidateCli, RegisterModelGivesEachCarriedCampaignRowsOutcome) {
+/// Runs a CI-sized CNN campaign of `fault` on every class the register model carries and checks each carried row
+/// against the model's outcome for the same upset.
+void check_model_against_campaign_rows(const std::string& fault) {
   const std::string config = temp_dir() + "/rows.yaml", db = temp_dir() + "/rows.db";
   for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(db + suffix);
   std::ofstream(config) << "campaign:\n  network: " << FLIPSIM_SOURCE_DIR
                         << "/configs/infer/cnn.yaml\n  images: 3\n  first_image: 5000\n  targets: {classes: "
                            "[pe_weight, pe_act, pe_psum, array_edge, ctrl, ppu, abuf, wbuf, bbuf, accbuf, obuf], "
-                           "per_class: true}\n  fault: {model: flip}\n  injections: 1100\n  seed: 9\n";
+                           "per_class: true}\n  fault: "
+                        << fault << "\n  injections: 1100\n  seed: 9\n";
   const test::CliRun run = test::run_flipsim("campaign " + config + " --db " + db + " --json");
   ASSERT_EQ(run.status, 0) << run.output;
   const CampaignConfig campaign = load_campaign_config(config);
@@ -300,6 +300,7 @@ TEST(ValidateCli, RegisterModelGivesEachCarriedCampaignRowsOutcome) {
       sim.load_image(loaded.net.quantize_image(loaded.test.image(size_t(r.image - 5000))));
     }
     Injection inj;
+    inj.model = r.fault_model == "multi_bit" ? FaultModel::kMultiBit : FaultModel::kFlip;
     inj.has_site = true;
     inj.site = map.site(uint64_t(r.site_id));
     inj.mask = r.mask;
@@ -313,6 +314,17 @@ TEST(ValidateCli, RegisterModelGivesEachCarriedCampaignRowsOutcome) {
   }
   EXPECT_GT(carried, 900);
   EXPECT_GT(sdc, 50);
+}
+
+// The register model's prediction is a Monte Carlo over the same upsets the campaign draws: upset by upset, it must
+// give the campaign's own outcome wherever it carries the upset (the software fault simulation downstream of the
+// pass stands in for the register engine's golden network run), on every kind of register and buffer, for one
+// flipped bit and for three adjacent ones.
+TEST(ValidateCli, RegisterModelGivesEachCarriedCampaignRowsOutcome) {
+  for (const char* fault : {"{model: flip}", "{model: multi_bit, bits: 3}"}) {
+    SCOPED_TRACE(fault);
+    check_model_against_campaign_rows(fault);
+  }
 }
 
 }  // namespace

@@ -34,11 +34,28 @@ TEST(ValidationConfig, EveryShippedStudyLoads) {
     SCOPED_TRACE(e.path().string());
     const ValidationConfig c = load_validation_config(e.path().string());
     EXPECT_EQ(c.name, e.path().stem().string());
-    EXPECT_GE(c.bers.size(), 7u);
+    // A rate study sweeps at least 7 rates; a single-upset study covers every site class.
+    if (c.upsets())
+      EXPECT_EQ(c.classes.size(), size_t(kNumSiteClasses));
+    else
+      EXPECT_GE(c.bers.size(), 7u);
     EXPECT_GE(c.first_image, 5000) << "a shipped study must run on images no model constant was chosen on";
     ++studies;
   }
-  EXPECT_GE(studies, 15);
+  EXPECT_GE(studies, 17);
+}
+
+TEST(ValidationConfig, ReadsASingleUpsetStudy) {
+  const ValidationConfig c = load_validation_config(write_study(
+      "upsets", "  classes: [pe_psum, ctrl, obuf]\n  images: 20\n  first_image: 9980\n  injections: 3\n"));
+  EXPECT_TRUE(c.upsets());
+  EXPECT_EQ(c.classes, (std::vector<SiteClass>{SiteClass::kPePsum, SiteClass::kCtrl, SiteClass::kObuf}));
+  EXPECT_TRUE(c.bers.empty());
+  for (const char* bad : {"  classes: [pe_psum, pe_psum]\n", "  classes: [pe_psum]\n  ber: {from: 1.0e-6, to: 1.0e-4, points: 3}\n",
+                          "  classes: [register]\n", "  classes: []\n"}) {
+    SCOPED_TRACE(bad);
+    EXPECT_THROW(load_validation_config(write_study("bad_upsets", bad)), ConfigError);
+  }
 }
 
 TEST(ValidationConfig, ReadsEveryKey) {
