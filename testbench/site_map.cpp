@@ -18,12 +18,6 @@ constexpr const char* kClassNames[kNumSiteClasses] = {"pe_weight", "pe_act", "pe
                                                       "ctrl",      "ppu",    "host",    "abuf",     "wbuf",
                                                       "bbuf",      "accbuf", "obuf"};
 
-int clog2(int v) {
-  int b = 0;
-  while ((1 << b) < v) ++b;
-  return b;
-}
-
 std::string idx(int i) { return "[" + std::to_string(i) + "]"; }
 
 // "DescOyStart" -> "oy_start": the site names spell the descriptor fields in snake case.
@@ -38,6 +32,12 @@ std::string desc_name(int field) {
 }
 
 }  // namespace
+
+int address_width(int depth) {
+  int b = 0;
+  while ((1 << b) < depth) ++b;
+  return b;
+}
 
 const char* site_class_name(SiteClass c) { return kClassNames[int(c)]; }
 
@@ -110,7 +110,7 @@ SiteMap::SiteMap(const AccelConfig& config) : config_(config) {
                           {"resp_lane", fs_pkg::HostRespLaneOffset, fs_pkg::HostLaneWidth},
                           {"resp_reg", fs_pkg::HostRespRegOffset, fs_pkg::HostDataWidth},
                           {"scrub", fs_pkg::HostScrubOffset, 1},
-                          {"scrub_addr", fs_pkg::HostScrubAddrOffset, clog2(max_depth)}};
+                          {"scrub_addr", fs_pkg::HostScrubAddrOffset, address_width(max_depth)}};
   for (const HostReg& r : host)
     add_redundant(std::string("host.") + r.name + "_q", std::string("g_") + r.name + ".u_" + r.name,
                   fs_pkg::GroupHost + r.offset, r.width, SiteClass::kHost);
@@ -166,7 +166,7 @@ SiteMap::SiteMap(const AccelConfig& config) : config_(config) {
   add("ppu.valid_q", "u_ctrl.u_ppu.u_valid", fs_pkg::GroupPpu + fs_pkg::PpuAccOffset + cols + fs_pkg::PpuValidPastLanes,
       1, SiteClass::kPpu);
   add("ppu.addr_q", "u_ctrl.u_ppu.u_addr", fs_pkg::GroupPpu + fs_pkg::PpuAccOffset + cols + fs_pkg::PpuAddrPastLanes,
-      clog2(config.obuf_depth), SiteClass::kPpu);
+      address_width(config.obuf_depth), SiteClass::kPpu);
   if (clip)
     for (int c = 0; c < cols; ++c)
       add("ppu.clip_q" + idx(c), "u_ctrl.u_ppu.g_lane" + idx(c) + ".g_clip.u_clip.u_bounds",

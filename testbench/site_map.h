@@ -32,6 +32,8 @@ enum class SiteClass {
 constexpr int kNumSiteClasses = 13;
 
 const char* site_class_name(SiteClass c);
+/// Address bits of a buffer of `depth` words ($clog2 in the RTL).
+int address_width(int depth);
 /// Parses a class name ("pe_psum", "wbuf", ...); false if unknown.
 bool parse_site_class(const std::string& name, SiteClass* out);
 bool is_sram_class(SiteClass c);

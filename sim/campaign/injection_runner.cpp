@@ -225,14 +225,16 @@ InjectionRunner::FaultyRun InjectionRunner::run_architectural(const Injection& i
 
 InjectionRunner::FaultyRun InjectionRunner::run_register(const Injection& inj) {
   FaultyRun run;
-  // A register upset or a buffer upset (hybrid_route chose this route for one of them).
+  // A register upset, a buffer upset or one masked by construction (hybrid_route chose this route for it).
   const std::optional<model::RegisterUpset> reg_upset = register_upset(inj, *setup_.map);
   const std::optional<model::BufferUpset> buf_upset = buffer_upset(inj, *setup_.map);
   RegisterEngine::Changes changes;
   if (reg_upset)
     changes = [&](const FeatureMap& input) { return std::optional(schedule_.lane_changes(*reg_upset, input)); };
-  else
+  else if (buf_upset)
     changes = [&](const FeatureMap& input) { return schedule_.buffer_changes(*buf_upset, input); };
+  else  // masked by construction
+    changes = [](const FeatureMap&) { return std::optional(std::vector<model::LaneChange>{}); };
   RegisterEngine reg(
       setup_.config.network.accel, schedule_.pass_at(inj.cycle), std::move(changes),
       [&](const std::string& layer, const FeatureMap& input) { return golden_layer(inj.image, layer, input); },

@@ -44,7 +44,46 @@ std::optional<model::RegisterUpset> lane_register(SiteClass cls, uint32_t group,
   return u;
 }
 
+/// The bits of descriptor register `field` the controller reads (rtl/fs_ctrl.sv): counts are cut to the counter
+/// width, pixel counts to the word-address width, buffer bases are added to an address and cut to the buffer's
+/// address width, the multiplier keeps 31 bits, the shift 6, the flags their own bits; the rest is whole.
+uint64_t read_descriptor_bits(uint32_t field, const AccelConfig& accel) {
+  const auto low = [](int bits) { return bits >= 64 ? ~uint64_t(0) : (uint64_t(1) << bits) - 1; };
+  switch (field) {
+    case fs_pkg::DescInCb:
+    case fs_pkg::DescKernelH:
+    case fs_pkg::DescOutW:
+    case fs_pkg::DescOyStart:
+    case fs_pkg::DescOxStart:
+    case fs_pkg::DescNTiles: return low(fs_pkg::CtrlCountWidth);
+    case fs_pkg::DescMCount: return low(fs_pkg::WordAddrWidth);
+    case fs_pkg::DescAbufBase: return low(address_width(accel.abuf_depth));
+    case fs_pkg::DescWbufBase: return low(address_width(accel.wbuf_depth));
+    case fs_pkg::DescBbufBase: return low(address_width(accel.bbuf_depth));
+    case fs_pkg::DescObufBase: return low(address_width(accel.obuf_depth));
+    case fs_pkg::DescRqMult: return low(31);
+    case fs_pkg::DescRqShift: return low(6);
+    case fs_pkg::DescRelu:
+      return (uint64_t(1) << fs_pkg::DescReluClampBit) |
+             (accel.protectable ? uint64_t(1) << fs_pkg::DescReluClipBit : 0);
+    default: return low(32);
+  }
+}
+
 }  // namespace
+
+bool masked_by_construction(const Injection& inj, const SiteMap& map) {
+  if (!inj.has_site || inj.site.sram || inj.site.cls != SiteClass::kHost || inj.hold != 1) return false;
+  if (inj.model != FaultModel::kFlip && inj.model != FaultModel::kMultiBit) return false;
+  const AccelConfig& accel = map.config();
+  if (accel.protection.registers[size_t(RegisterClass::kHost)] != Redundancy::kNone) return false;
+  const uint32_t g = map.ff_groups()[size_t(inj.site.ff_group)].group - fs_pkg::GroupHost;
+  // The cycle counters only answer the host's reads of CYCLES and LAYER_CYCLES, which no output depends on.
+  if (g == fs_pkg::HostCyclesOffset || g == fs_pkg::HostLayerCyclesOffset) return true;
+  const uint32_t field = g - fs_pkg::HostDescOffset;
+  return g >= fs_pkg::HostDescOffset && field < fs_pkg::NumDescRegs &&
+         (inj.mask & read_descriptor_bits(field, accel)) == 0;
+}
 
 std::optional<model::RegisterUpset> register_upset(const Injection& inj, const SiteMap& map) {
   if (!inj.has_site || inj.site.sram || inj.hold != 1) return std::nullopt;
@@ -106,7 +145,7 @@ std::optional<model::BufferUpset> buffer_upset(const Injection& inj, const SiteM
 }
 
 bool register_engine_carries(const Injection& inj, const SiteMap& map, const model::ArraySchedule& schedule) {
-  if (register_upset(inj, map)) return true;
+  if (register_upset(inj, map) || masked_by_construction(inj, map)) return true;
   const std::optional<model::BufferUpset> b = buffer_upset(inj, map);
   return b && schedule.carries(*b);
 }

@@ -29,8 +29,12 @@ namespace flipsim {
 std::optional<model::RegisterUpset> register_upset(const Injection& injection, const SiteMap& map);
 /// The same for a flip of stored data bits of a word of an uncoded buffer.
 std::optional<model::BufferUpset> buffer_upset(const Injection& injection, const SiteMap& map);
-/// Whether the register engine (and the register model) carries `injection`: a register upset, or a buffer upset
-/// the schedule answers.
+/// Whether `injection` is a one-cycle flip of host-port bits nothing on the data path reads: the cycle counters, and
+/// descriptor bits the controller cuts off (above a count's, an address's or a field's width). Such an upset changes
+/// no output and no accumulator (the register engine runs it as no change at all).
+bool masked_by_construction(const Injection& injection, const SiteMap& map);
+/// Whether the register engine (and the register model) carries `injection`: a register upset, a buffer upset the
+/// schedule answers, or an upset masked by construction.
 bool register_engine_carries(const Injection& injection, const SiteMap& map, const model::ArraySchedule& schedule);
 
 class RegisterEngine : public ConvEngine {

@@ -49,6 +49,7 @@ std::optional<UpsetOutcome> predict_upset(const Injection& inj, model::SwFaultSi
   std::optional<std::vector<model::AccumulatorChange>> changes;
   if (const auto reg = register_upset(inj, map)) changes = schedule.effect(*reg, inputs);
   else if (const auto buf = buffer_upset(inj, map)) changes = schedule.effect(*buf, inputs);
+  else if (masked_by_construction(inj, map)) changes.emplace();
   if (!changes) return std::nullopt;
   UpsetOutcome o;
   if (changes->empty()) return o;
@@ -126,8 +127,8 @@ CampaignPrediction predict_upset_campaign(const CampaignConfig& config, int thre
     cp.samples = uint64_t(p.images) * kUpsetSamplesPerImage;
     if (t.unmodelled == cp.samples)
       throw ConfigError(config.file + ": not modelled: single upsets of class " + cp.site_class +
-                        " (its registers steer the controller or the host port; measured, not modelled); run the "
-                        "campaign to measure it");
+                        " (its registers steer the controller; measured, not modelled); run the campaign to "
+                        "measure it");
     const Proportion sdc_p = wilson(t.sdc, cp.samples), critical_p = wilson(t.critical, cp.samples);
     cp.sdc_rate = sdc_p.value;
     cp.sdc_low = sdc_p.low;

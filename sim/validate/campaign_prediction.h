@@ -3,8 +3,8 @@
 // and output buffers rewrite every word before reading it. For single upsets (flip, multi_bit, sram_flip), the
 // RTL-level register model (model/soft_error/register_model.h) per class, on the campaign's own sites: data
 // registers and buffer words are carried exactly to the accumulators and outputs; registers that steer (the
-// controller's counters and state, valid bits, the PPU's address, the host port) are measured, not modelled: their
-// share of a class is reported, and a class of nothing else is refused. Stuck-at is not modelled yet, and saying so
+// controller's counters and state, valid bits, the PPU's address, the host port's registers the controller reads)
+// are measured, not modelled: their share of a class is reported, and a class of nothing else is refused. Stuck-at is not modelled yet, and saying so
 // is an error rather than a guess.
 #pragma once
 

@@ -188,7 +188,7 @@ TEST(ValidateCli, ModelPredictsBitErrorRateAndUpsetCampaignsAndRefusesOthers) {
   EXPECT_GT(lanes[0]["sdc_rate"].get<double>(), 0.0) << lanes[0].dump();
   EXPECT_LT(lanes[2]["unmodelled"].get<double>(), 0.01) << lanes[2].dump();  // only upsets in a cycle writing the word
 
-  for (const auto& [classes, fault] : {std::pair<std::string, std::string>{"host", "{model: flip}"},
+  for (const auto& [classes, fault] : {std::pair<std::string, std::string>{"pe_valid", "{model: flip}"},
                                        {"pe_psum", "{model: stuck_at_1}"},
                                        {"bbuf, wbuf", "{model: sram_ber, ber: 1.0e-3}"}}) {
     write_campaign(classes, fault);
@@ -219,7 +219,7 @@ TEST(ValidateCli, SingleUpsetStudyPerClassMeasuresPredictsAndResumes) {
   const std::string study = temp_dir() + "/ci_upsets.yaml", out = temp_dir() + "/out_upsets";
   std::filesystem::remove_all(out);
   std::ofstream(study) << "validate:\n  name: ci_upsets\n  network: " << FLIPSIM_SOURCE_DIR
-                       << "/configs/infer/lenet5.yaml\n  classes: [pe_psum, ctrl, accbuf, host]\n  images: 12\n"
+                       << "/configs/infer/lenet5.yaml\n  classes: [pe_psum, ctrl, accbuf, pe_valid]\n  images: 12\n"
                           "  first_image: 5000\n  injections: 10\n  crosscheck: 1\n  seed: 4\n";
   const test::CliRun first = test::run_flipsim("validate " + study + " --out " + out + " --workers 2 --json");
   ASSERT_EQ(first.status, 0) << first.output;
@@ -228,12 +228,12 @@ TEST(ValidateCli, SingleUpsetStudyPerClassMeasuresPredictsAndResumes) {
   ASSERT_EQ(a["points"].size(), 4u);
   const auto point = [&](size_t i) { return a["points"][i]; };
   EXPECT_EQ(point(0)["x"], "pe_psum");
-  EXPECT_EQ(point(3)["x"], "host");
+  EXPECT_EQ(point(3)["x"], "pe_valid");
   for (size_t i = 0; i < 4; ++i) {
     EXPECT_EQ(point(i)["all_trials"].get<uint64_t>(), 120u);
     EXPECT_EQ(point(i)["crosscheck_injections"].get<uint64_t>(), 1u);
   }
-  // pe_psum and accbuf are carried whole; the controller in part; the host port not at all.
+  // pe_psum and accbuf are carried whole; the controller in part; the PE valid bits (which steer) not at all.
   EXPECT_EQ(point(0)["trials"].get<uint64_t>(), 120u);
   EXPECT_EQ(point(0)["unmodelled"].get<double>(), 0.0);
   EXPECT_GT(point(1)["trials"].get<uint64_t>(), 40u);
