@@ -78,7 +78,12 @@ std::vector<uint64_t> ArraySchedule::pass_cycles() const {
 }
 
 int ArraySchedule::width(ArrayRegister reg) const {
-  return reg == ArrayRegister::kPsum || reg == ArrayRegister::kDeskew ? accel_.acc_bits : accel_.data_bits;
+  switch (reg) {
+    case ArrayRegister::kWeight:
+    case ArrayRegister::kAct:
+    case ArrayRegister::kSkew: return accel_.data_bits;
+    default: return accel_.acc_bits;  // partial sums, column sums, biases, the PPU's accumulators
+  }
 }
 
 int32_t ArraySchedule::activation_at(const ConvLayer& l, const FeatureMap& in, int iy, int ix, int ci) const {

@@ -96,7 +96,7 @@ class ArraySchedule {
   uint64_t busy_cycles() const { return total_; }
   /// Busy cycles of every pass, in order (the RTL's fault-free timeline).
   std::vector<uint64_t> pass_cycles() const;
-  /// Register width of a class (the data width, or the accumulator width for partial sums).
+  /// Register width of a class (the data width for weights and activations, else the accumulator width).
   int width(ArrayRegister reg) const;
   /// What `upset` does to the accumulators, for layer inputs `inputs` (one per layer, fault-free): empty when
   /// it is masked.
