@@ -117,6 +117,21 @@ int ArraySchedule::pass_at(uint64_t cycle) const {
   return int(at - spans_.begin()) - 1;
 }
 
+ArraySchedule::TileCycle ArraySchedule::tile_cycle(uint64_t cycle) const {
+  TileCycle at;
+  if (cycle >= total_) return at;
+  at.pass = pass_at(cycle);
+  const PassTiming& t = spans_[size_t(at.pass)].timing;
+  const uint64_t rel = cycle - spans_[size_t(at.pass)].first;
+  at.n_tile = int(rel / t.n_tile());
+  at.in_n_tile = rel % t.n_tile();
+  if (at.in_n_tile >= t.n_tile_setup) {
+    at.k_tile = int((at.in_n_tile - t.n_tile_setup) / t.k_tile);
+    at.in_k_tile = int64_t((at.in_n_tile - t.n_tile_setup) % t.k_tile);
+  }
+  return at;
+}
+
 std::vector<AccumulatorChange> ArraySchedule::accumulator_changes(const std::vector<LaneChange>& lanes) const {
   std::vector<AccumulatorChange> changes;
   for (const LaneChange& c : lanes) {
@@ -165,31 +180,28 @@ int64_t ArraySchedule::partial_sum(const Span& s, const FeatureMap& in, int nt, 
 
 std::vector<LaneChange> ArraySchedule::lane_changes(const RegisterUpset& upset, const FeatureMap& in) const {
   std::vector<LaneChange> changes;
-  const int pass = pass_at(upset.cycle);
-  if (pass < 0 || upset.cycle >= total_) return changes;
+  const TileCycle at = tile_cycle(upset.cycle);
+  if (at.pass < 0) return changes;
+  const int pass = at.pass, nt = at.n_tile;
   const Span& s = spans_[size_t(pass)];
   const int rows = accel_.rows, cols = accel_.cols, r = upset.row, c = upset.col, M = s.pass.m_count;
-  const PassTiming& timing = s.timing;
-  uint64_t rel = upset.cycle - s.first;
-  const int nt = int(rel / timing.n_tile());
-  rel %= timing.n_tile();
   const auto change = [&](int m, int col, int64_t delta) {
     if (delta != 0) changes.push_back({pass, m, nt, col, delta});
   };
   const auto flipped = [&](int64_t v, int bits) { return wrap_to_bits(int64_t(uint64_t(v) ^ upset.mask), bits); };
   if (upset.reg == ArrayRegister::kBias) {
     // Latched in the tile's second cycle and held: the first K tile adds it to every pixel's sum formed later.
-    if (int64_t(rel) < kBiasLatchCycle) return changes;
+    const int64_t rel = int64_t(at.in_n_tile);
+    if (rel < kBiasLatchCycle) return changes;
     const int64_t b = bias_lane(s, nt, c), db = flipped(b, accel_.acc_bits) - b;
     for (int m = 0; m < M; ++m)
-      if (int64_t(rel) <= int64_t(timing.n_tile_setup) + column_sum_cycle(rows, cols, m)) change(m, c, db);
+      if (rel <= int64_t(s.timing.n_tile_setup) + column_sum_cycle(rows, cols, m)) change(m, c, db);
     return changes;
   }
   // In an output-channel tile's setup no operand is in the array, and a weight is reloaded before its next use.
-  if (rel < timing.n_tile_setup) return changes;
-  rel -= timing.n_tile_setup;
-  const int kt = int(rel / timing.k_tile);
-  const int64_t u = int64_t(rel % timing.k_tile);
+  if (at.k_tile < 0) return changes;
+  const int kt = at.k_tile;
+  const int64_t u = at.in_k_tile;
   const int64_t first_product = int64_t(rows) + r + c;  // pixel 0's multiply-accumulate at PE (r, c)
   switch (upset.reg) {
     case ArrayRegister::kPsum: {
@@ -256,22 +268,19 @@ std::vector<LaneChange> ArraySchedule::lane_changes(const RegisterUpset& upset, 
   return changes;
 }
 
-bool ArraySchedule::written_at(int buffer, int word, uint64_t cycle) const {
-  const int pass = pass_at(cycle);
-  if (pass < 0 || cycle >= total_ || (buffer != 3 && buffer != 4)) return false;
-  const Span& s = spans_[size_t(pass)];
-  const PassTiming& t = s.timing;
-  const uint64_t rel = cycle - s.first;
-  const int nt = int(rel / t.n_tile());
-  const uint64_t in_tile = rel % t.n_tile();
-  if (in_tile < t.n_tile_setup) return false;
-  const int kt = int((in_tile - t.n_tile_setup) / t.k_tile);
-  const int64_t u = int64_t((in_tile - t.n_tile_setup) % t.k_tile);
-  const bool last_k = kt == s.plan.k_tiles - 1;
-  if (buffer == 3)
-    return !last_k && word < s.pass.m_count && u == sum_write_cycle(accel_.rows, accel_.cols, word);
-  return last_k && word % s.pass.n_tiles == nt && word / s.pass.n_tiles < s.pass.m_count &&
-         u == output_write_cycle(accel_.rows, accel_.cols, word / s.pass.n_tiles);
+bool ArraySchedule::written_at(Buffer buffer, int word, uint64_t cycle) const {
+  const TileCycle at = tile_cycle(cycle);
+  if (at.k_tile < 0) return false;  // beyond the schedule, or in an output-channel tile's setup
+  const Span& s = spans_[size_t(at.pass)];
+  const bool last_k = at.k_tile == s.plan.k_tiles - 1;
+  switch (buffer) {
+    case Buffer::kAccbuf:
+      return !last_k && word < s.pass.m_count && at.in_k_tile == sum_write_cycle(accel_.rows, accel_.cols, word);
+    case Buffer::kObuf:
+      return last_k && word % s.pass.n_tiles == at.n_tile && word / s.pass.n_tiles < s.pass.m_count &&
+             at.in_k_tile == output_write_cycle(accel_.rows, accel_.cols, word / s.pass.n_tiles);
+    default: return false;  // the host writes the other buffers, between passes
+  }
 }
 
 bool ArraySchedule::carries(const BufferUpset& upset) const {
@@ -281,16 +290,17 @@ bool ArraySchedule::carries(const BufferUpset& upset) const {
   switch (upset.buffer) {
     // A word beyond the pass's images is not read before the next pass's load rewrites it; a clip word is read, but
     // its flip is no accumulator change.
-    case 0:
-    case 1: return true;
-    case 2: return upset.word < s.pass.n_tiles || upset.word >= s.pass.n_tiles * s.plan.bbuf_words_per_n_tile();
-    case 3:
-    case 4: {
-      const int last = (upset.buffer == 3 ? accel_.accbuf_depth : accel_.obuf_depth) - 1;
+    case Buffer::kAbuf:
+    case Buffer::kWbuf: return true;
+    case Buffer::kBbuf:
+      return upset.word < s.pass.n_tiles || upset.word >= s.pass.n_tiles * s.plan.bbuf_words_per_n_tile();
+    case Buffer::kAccbuf:
+    case Buffer::kObuf: {
+      const int last = (upset.buffer == Buffer::kAccbuf ? accel_.accbuf_depth : accel_.obuf_depth) - 1;
       return !written_at(upset.buffer, upset.word, upset.cycle) && !written_at(upset.buffer, last, upset.cycle + 1);
     }
-    default: return false;
   }
+  return false;
 }
 
 std::optional<std::vector<LaneChange>> ArraySchedule::buffer_changes(const BufferUpset& upset,
@@ -309,7 +319,7 @@ std::optional<std::vector<LaneChange>> ArraySchedule::buffer_changes(const Buffe
     if (delta != 0) changes.push_back({pass, m, nt, col, delta});
   };
   switch (upset.buffer) {
-    case 0: {  // abuf: word = local input pixel * channel blocks + block; lane = array row
+    case Buffer::kAbuf: {  // word = local input pixel * channel blocks + block; lane = array row
       if (upset.word >= s.pass.in_pixels * s.plan.channel_blocks) break;
       const int cb = upset.word % s.plan.channel_blocks, r = upset.lane;
       const int p_in = s.pass.in_pixel_begin + upset.word / s.plan.channel_blocks;
@@ -331,7 +341,7 @@ std::optional<std::vector<LaneChange>> ArraySchedule::buffer_changes(const Buffe
       }
       break;
     }
-    case 1: {  // wbuf: word = ((nt * k_tiles) + kt) * rows + row; lane = column
+    case Buffer::kWbuf: {  // word = ((nt * k_tiles) + kt) * rows + row; lane = column
       if (upset.word >= s.pass.n_tiles * s.plan.k_tiles * rows) break;
       const int r = upset.word % rows, kt = (upset.word / rows) % s.plan.k_tiles;
       const int nt = upset.word / (rows * s.plan.k_tiles);
@@ -342,7 +352,7 @@ std::optional<std::vector<LaneChange>> ArraySchedule::buffer_changes(const Buffe
       for (int m = 0; m < M; ++m) change(m, nt, upset.lane, dw * activation(s, in, kt, m, r));
       break;
     }
-    case 2: {  // bbuf: word nt = the tile's biases (then its clip words)
+    case Buffer::kBbuf: {  // word nt = the tile's biases (then its clip words)
       const int nt = upset.word;
       if (nt >= s.pass.n_tiles) break;
       if (!after(int64_t(s.first + uint64_t(nt) * s.timing.n_tile()) + kBiasReadCycle)) break;
@@ -351,7 +361,7 @@ std::optional<std::vector<LaneChange>> ArraySchedule::buffer_changes(const Buffe
       for (int m = 0; m < M; ++m) change(m, nt, upset.lane, db);
       break;
     }
-    case 3: {  // accbuf: word = pass pixel m, lane = column; K tile kt's sum, read back by K tile kt + 1
+    case Buffer::kAccbuf: {  // word = pass pixel m, lane = column; K tile kt's sum, read back by K tile kt + 1
       const int m = upset.word, c = upset.lane;
       if (m >= M) break;
       for (int nt = 0; nt < s.pass.n_tiles; ++nt)
@@ -364,14 +374,13 @@ std::optional<std::vector<LaneChange>> ArraySchedule::buffer_changes(const Buffe
         }
       break;
     }
-    case 4: {  // obuf: word = pass pixel m * n_tiles + nt, lane = column; read by the host after the pass
+    case Buffer::kObuf: {  // word = pass pixel m * n_tiles + nt, lane = column; read by the host after the pass
       const int m = upset.word / s.pass.n_tiles, nt = upset.word % s.pass.n_tiles;
       if (m >= M) break;
       if (tile_start(nt, s.plan.k_tiles - 1) + output_write_cycle(rows, cols, m) < int64_t(upset.cycle))
         changes.push_back({pass, m, nt, upset.lane, 0, upset.mask});
       break;
     }
-    default: return std::nullopt;
   }
   return changes;
 }

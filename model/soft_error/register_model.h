@@ -38,6 +38,7 @@
 #include <vector>
 
 #include "model/accel/accel_config.h"
+#include "model/accel/arch_model.h"
 #include "model/accel/layer_plan.h"
 #include "model/nn/qnetwork.h"
 #include "model/soft_error/sw_fault_sim.h"
@@ -68,7 +69,7 @@ struct RegisterUpset {
 /// flipped lane (the host reloads the input buffers before the next pass; the accumulator and output buffers are
 /// written before they are read again).
 struct BufferUpset {
-  int buffer = 0;  ///< 0 abuf, 1 wbuf, 2 bbuf, 3 accbuf, 4 obuf (fs_pkg::buffer_e)
+  Buffer buffer = Buffer::kAbuf;
   int word = 0, lane = 0;
   uint64_t mask = 1;  ///< the lane's data bits that flip
   uint64_t cycle = 0;
@@ -143,8 +144,17 @@ class ArraySchedule {
   int64_t partial_sum(const Span& s, const FeatureMap& in, int nt, int kt, int m, int col) const;
   /// The layers' accumulator changes of lane changes (the lanes beyond a layer's channels dropped).
   std::vector<AccumulatorChange> accumulator_changes(const std::vector<LaneChange>& lanes) const;
-  /// Whether the pass of `cycle` writes `word` of the accumulator (3) or output (4) buffer in that cycle.
-  bool written_at(int buffer, int word, uint64_t cycle) const;
+  /// Where a busy cycle falls: its pass (-1 beyond the schedule), output-channel tile and cycle within it, and past
+  /// the tile's setup its K tile and cycle within that (k_tile -1 in the setup).
+  struct TileCycle {
+    int pass = -1, n_tile = 0, k_tile = -1;
+    uint64_t in_n_tile = 0;
+    int64_t in_k_tile = 0;
+  };
+  TileCycle tile_cycle(uint64_t cycle) const;
+  /// Whether the pass of `cycle` writes `word` of `buffer` in that cycle (the accumulator and output buffers; the
+  /// host writes the others between passes).
+  bool written_at(Buffer buffer, int word, uint64_t cycle) const;
 
   std::vector<const ConvLayer*> layers_;
   AccelConfig accel_;

@@ -136,12 +136,23 @@ std::optional<model::BufferUpset> buffer_upset(const Injection& inj, const SiteM
   if (map.config().protection.buffer[size_t(b)] != Code::kNone) return std::nullopt;
   if (inj.mask >> map.lane_bits(b)) return std::nullopt;
   model::BufferUpset u;
-  u.buffer = int(b);
+  u.buffer = b;
   u.word = inj.site.word;
   u.lane = inj.site.lane;
   u.mask = inj.mask;
   u.cycle = inj.cycle;
   return u;
+}
+
+Injection recorded_upset(const InjectionRecord& row, const SiteMap& map) {
+  Injection inj;
+  for (int m = 0; m < kNumFaultModels; ++m)
+    if (row.fault_model == fault_model_name(FaultModel(m))) inj.model = FaultModel(m);
+  inj.has_site = true;
+  inj.site = map.site(uint64_t(row.site_id));
+  inj.mask = row.mask;
+  inj.cycle = row.cycle;
+  return inj;
 }
 
 bool register_engine_carries(const Injection& inj, const SiteMap& map, const model::ArraySchedule& schedule) {

@@ -33,6 +33,8 @@ std::optional<model::BufferUpset> buffer_upset(const Injection& injection, const
 /// descriptor bits the controller cuts off (above a count's, an address's or a field's width). Such an upset changes
 /// no output and no accumulator (the register engine runs it as no change at all).
 bool masked_by_construction(const Injection& injection, const SiteMap& map);
+/// The single upset a campaign row records (its fault model, site, bits and busy cycle; one cycle long).
+Injection recorded_upset(const InjectionRecord& row, const SiteMap& map);
 /// Whether the register engine (and the register model) carries `injection`: a register upset, a buffer upset the
 /// schedule answers, or an upset masked by construction.
 bool register_engine_carries(const Injection& injection, const SiteMap& map, const model::ArraySchedule& schedule);

@@ -60,44 +60,69 @@ std::optional<UpsetOutcome> predict_upset(const Injection& inj, model::SwFaultSi
   return o;
 }
 
-namespace {
-
-/// One class's upsets as the campaign draws them (its sites, bits, busy cycles), from a stream of their own,
-/// `samples` per image, each carried by the register model if it can be and run through the software simulation.
-UpsetTally tally_class_upsets(const CampaignConfig& config, SiteClass cls, const SiteMap& map,
-                              const model::ArraySchedule& schedule, const Timeline& timeline,
-                              const model::LoadedNetwork& loaded, int samples, int threads) {
-  CampaignConfig one = config;
-  one.targets.classes = {cls};
-  one.targets.per_class = false;
-  one.seed = model::stream_seed(config.seed, uint64_t(cls) + 1);  // not the campaign's own injections
-  const TargetSpace space(map, one);
-  std::vector<UpsetTally> per_image(loaded.test.size());
-  model::for_each_loaded_image(loaded.net, config.network.accel, loaded.test, threads, [&](model::SwFaultSim& sim,
-                                                                                           int i) {
+std::vector<ClassPrediction> predict_classes(const std::vector<CampaignConfig>& campaigns,
+                                             const model::LoadedNetwork& loaded, const SiteMap& map, int threads) {
+  if (campaigns.empty()) return {};
+  const AccelConfig& accel = campaigns.front().network.accel;
+  const model::ArraySchedule schedule(loaded.net, accel);
+  Timeline timeline;
+  timeline.pass_cycles = schedule.pass_cycles();
+  // Each campaign's draws, from a stream of their own (not the campaign's own injections).
+  std::vector<CampaignConfig> draws;
+  for (const CampaignConfig& c : campaigns) {
+    draws.push_back(c);
+    draws.back().targets.per_class = false;
+    draws.back().seed = model::stream_seed(c.seed, uint64_t(c.targets.classes.at(0)) + 1);
+  }
+  std::vector<TargetSpace> spaces;
+  for (const CampaignConfig& d : draws) spaces.emplace_back(map, d);
+  const int samples = kUpsetSamplesPerImage;
+  std::vector<std::vector<UpsetTally>> per_image(loaded.test.size(), std::vector<UpsetTally>(campaigns.size()));
+  model::for_each_loaded_image(loaded.net, accel, loaded.test, threads, [&](model::SwFaultSim& sim, int i) {
     const std::vector<const FeatureMap*> inputs = accel_layer_inputs(sim);
-    UpsetTally& t = per_image[size_t(i)];
-    for (int s = 0; s < samples; ++s) {
-      const Injection inj = draw_injection(uint64_t(i) * uint64_t(samples) + uint64_t(s), one, space, map, timeline);
-      const std::optional<UpsetOutcome> o = predict_upset(inj, sim, inputs, map, schedule);
-      if (!o) {
-        ++t.unmodelled;
-        continue;
+    for (size_t k = 0; k < draws.size(); ++k) {
+      UpsetTally& t = per_image[size_t(i)][k];
+      for (int s = 0; s < samples; ++s) {
+        const Injection inj =
+            draw_injection(uint64_t(i) * uint64_t(samples) + uint64_t(s), draws[k], spaces[k], map, timeline);
+        const std::optional<UpsetOutcome> o = predict_upset(inj, sim, inputs, map, schedule);
+        if (!o) {
+          ++t.unmodelled;
+          continue;
+        }
+        t.live += o->live;
+        t.sdc += o->sdc;
+        t.critical += o->critical;
       }
-      t.live += o->live;
-      t.sdc += o->sdc;
-      t.critical += o->critical;
     }
   });
-  UpsetTally all;
-  for (const UpsetTally& t : per_image) {
-    all.sdc += t.sdc;
-    all.critical += t.critical;
-    all.live += t.live;
-    all.unmodelled += t.unmodelled;
+  std::vector<ClassPrediction> out;
+  for (size_t k = 0; k < campaigns.size(); ++k) {
+    UpsetTally t;
+    for (const std::vector<UpsetTally>& image : per_image) {
+      t.sdc += image[k].sdc;
+      t.critical += image[k].critical;
+      t.live += image[k].live;
+      t.unmodelled += image[k].unmodelled;
+    }
+    ClassPrediction cp;
+    cp.site_class = site_class_name(campaigns[k].targets.classes.at(0));
+    cp.samples = uint64_t(loaded.test.size()) * uint64_t(samples);
+    const Proportion sdc_p = wilson(t.sdc, cp.samples), critical_p = wilson(t.critical, cp.samples);
+    cp.sdc_rate = sdc_p.value;
+    cp.sdc_low = sdc_p.low;
+    cp.sdc_high = sdc_p.high;
+    cp.critical_sdc_rate = critical_p.value;
+    cp.critical_low = critical_p.low;
+    cp.critical_high = critical_p.high;
+    cp.live = double(t.live) / double(cp.samples);
+    cp.unmodelled = double(t.unmodelled) / double(cp.samples);
+    out.push_back(cp);
   }
-  return all;
+  return out;
 }
+
+namespace {
 
 /// Single upsets (one bit or a few adjacent ones) of any flip-flop or SRAM class: per class, the upsets the register
 /// model carries (data registers, buffer words) are simulated exactly; those it does not (registers that steer the
@@ -114,31 +139,19 @@ CampaignPrediction predict_upset_campaign(const CampaignConfig& config, int thre
   const AccelConfig& accel = config.network.accel;
   const SiteMap map(accel);
   const TargetSpace space(map, config);
-  const model::ArraySchedule schedule(loaded.net, accel);
-  Timeline timeline;
-  timeline.pass_cycles = schedule.pass_cycles();
+  std::vector<CampaignConfig> one_class;
+  for (SiteClass cls : space.classes()) {
+    one_class.push_back(config);
+    one_class.back().targets.classes = {cls};
+  }
+  p.classes = predict_classes(one_class, loaded, map, threads);
   double weight_sum = 0, sdc = 0, critical = 0, unmodelled = 0;
-  for (size_t c = 0; c < space.classes().size(); ++c) {
-    const SiteClass cls = space.classes()[c];
-    const UpsetTally t =
-        tally_class_upsets(config, cls, map, schedule, timeline, loaded, kUpsetSamplesPerImage, threads);
-    ClassPrediction cp;
-    cp.site_class = site_class_name(cls);
-    cp.samples = uint64_t(p.images) * kUpsetSamplesPerImage;
-    if (t.unmodelled == cp.samples)
+  for (size_t c = 0; c < p.classes.size(); ++c) {
+    const ClassPrediction& cp = p.classes[c];
+    if (cp.unmodelled >= 1)
       throw ConfigError(config.file + ": not modelled: single upsets of class " + cp.site_class +
                         " (its registers steer the controller; measured, not modelled); run the campaign to "
                         "measure it");
-    const Proportion sdc_p = wilson(t.sdc, cp.samples), critical_p = wilson(t.critical, cp.samples);
-    cp.sdc_rate = sdc_p.value;
-    cp.sdc_low = sdc_p.low;
-    cp.sdc_high = sdc_p.high;
-    cp.critical_sdc_rate = critical_p.value;
-    cp.critical_low = critical_p.low;
-    cp.critical_high = critical_p.high;
-    cp.live = double(t.live) / double(cp.samples);
-    cp.unmodelled = double(t.unmodelled) / double(cp.samples);
-    p.classes.push_back(cp);
     const double weight = config.targets.per_class ? 1.0 : double(space.class_size(c));
     weight_sum += weight;
     sdc += weight * cp.sdc_rate;

@@ -15,6 +15,7 @@
 
 #include "model/soft_error/register_model.h"
 #include "model/soft_error/sw_fault_sim.h"
+#include "model/soft_error/sweep_config.h"
 #include "sim/campaign/campaign_config.h"
 #include "testbench/fault.h"
 
@@ -59,6 +60,13 @@ std::optional<UpsetOutcome> predict_upset(const Injection& injection, model::SwF
                                           const model::ArraySchedule& schedule);
 /// The golden input of every accelerator layer of the image loaded into `sim` (accel_ops() order).
 std::vector<const FeatureMap*> accel_layer_inputs(const model::SwFaultSim& sim);
+
+/// Per campaign of `campaigns` (each of single upsets of one class, on the images of `loaded`), the register model's
+/// rates: upsets drawn as that campaign draws them (its sites, bits and busy cycles) from a stream of their own, 40
+/// per image, each the model carries simulated exactly, the rest counted in `unmodelled`. One pass over the images
+/// serves them all.
+std::vector<ClassPrediction> predict_classes(const std::vector<CampaignConfig>& campaigns,
+                                             const model::LoadedNetwork& loaded, const SiteMap& map, int threads);
 
 /// Throws ConfigError (naming the file) for a campaign the model cannot predict.
 CampaignPrediction predict_campaign(const CampaignConfig& config, int threads, bool progress);

@@ -21,7 +21,6 @@
 #include "sim/campaign/register_engine.h"
 #include "sim/campaign/result_store.h"
 #include "sim/validate/campaign_prediction.h"
-#include "model/common/config_error.h"
 #include "model/soft_error/register_model.h"
 
 namespace flipsim {
@@ -119,12 +118,7 @@ void tally_upsets(const std::string& db, const SiteMap& map, const model::ArrayS
     ++p.all_trials;
     const bool corrupted = r.outcome == Outcome::kSdc || r.outcome == Outcome::kSdcCritical;
     sdc_all += corrupted;
-    Injection inj;
-    inj.has_site = true;
-    inj.site = map.site(uint64_t(r.site_id));
-    inj.mask = r.mask;
-    inj.cycle = r.cycle;
-    if (!register_engine_carries(inj, map, schedule)) continue;
+    if (!register_engine_carries(recorded_upset(r, map), map, schedule)) continue;
     ++p.trials;
     sdc += corrupted;
     p.changed += r.outcome == Outcome::kSdcCritical;
@@ -179,20 +173,21 @@ void score_points(ValidationResult& r) {
   }
 }
 
-/// The register model's P(SDC) and P(critical SDC) of each class point, over the upsets it carries.
-void predict_upsets(const ValidationConfig& config, ValidationResult& r) {
-  const int threads = int(std::max(1u, std::thread::hardware_concurrency()));
+/// The register model's P(SDC) and P(critical SDC) of each class point, over the upsets it carries (none for a
+/// class of registers that steer: measured, not modelled).
+void predict_upsets(const ValidationConfig& config, const model::LoadedNetwork& loaded, ValidationResult& r) {
+  std::vector<CampaignConfig> points;
+  for (size_t i = 0; i < r.points.size(); ++i) points.push_back(upset_point_config(config, i));
+  const std::vector<ClassPrediction> classes = predict_classes(
+      points, loaded, SiteMap(config.network.accel), int(std::max(1u, std::thread::hardware_concurrency())));
   for (size_t i = 0; i < r.points.size(); ++i) {
     ValidationPoint& p = r.points[i];
-    try {
-      const ClassPrediction c = predict_campaign(upset_point_config(config, i), threads, false).classes.at(0);
-      p.unmodelled = c.unmodelled;
-      p.predicted_samples = uint64_t(std::llround(double(c.samples) * (1 - c.unmodelled)));
-      p.predicted = c.sdc_rate / (1 - c.unmodelled);
-      p.predicted_critical = c.critical_sdc_rate / (1 - c.unmodelled);
-    } catch (const ConfigError&) {
-      p.unmodelled = 1;  // a class of registers that steer: measured, not modelled
-    }
+    const ClassPrediction& c = classes[i];
+    p.unmodelled = c.unmodelled;
+    if (c.unmodelled >= 1) continue;
+    p.predicted_samples = uint64_t(std::llround(double(c.samples) * (1 - c.unmodelled)));
+    p.predicted = c.sdc_rate / (1 - c.unmodelled);
+    p.predicted_critical = c.critical_sdc_rate / (1 - c.unmodelled);
   }
 }
 
@@ -258,7 +253,7 @@ ValidationResult run_validation(const ValidationConfig& config, const ValidateOp
     }
     if (options.run_model) {
       const auto t0 = std::chrono::steady_clock::now();
-      predict_upsets(config, r);
+      predict_upsets(config, loaded, r);
       r.model_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     }
     if (options.run_campaign) {

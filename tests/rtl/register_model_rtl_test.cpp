@@ -68,6 +68,16 @@ uint32_t group(const RegisterUpset& u, const AccelConfig& config) {
   return 0;
 }
 
+/// A cycle at an edge of an upset's window: where `effect_size(cycle)` (what an upset at that cycle does, as a
+/// number) differs from the next cycle's, that cycle or the next, at random; `cycle` itself when there is none.
+template <class EffectSize>
+uint64_t cycle_at_an_edge(uint64_t cycle, uint64_t busy_cycles, const EffectSize& effect_size, std::mt19937_64& rng) {
+  std::vector<uint64_t> edges;
+  for (uint64_t c = 0; c + 1 < busy_cycles; ++c)
+    if (effect_size(c) != effect_size(c + 1)) edges.push_back(c);
+  return edges.empty() ? cycle : edges[rng() % edges.size()] + rng() % 2;
+}
+
 /// The layers the tests upset: a convolution with padding and more channels than rows (several K tiles), and a
 /// fully-connected layer (one pixel: the weight registers' windows are a few cycles), each a single pass.
 std::vector<ConvShape> test_shapes(const AccelConfig& config) {
@@ -123,14 +133,14 @@ TEST(RegisterModel, UpsetsChangeTheOutputsAsTheDataflowSays) {
       u.cycle = rng() % schedule.busy_cycles();
       if (t % 3 == 2) {
         // At the edge of the register's window: the last cycle whose upset still changes a pixel, or the first.
-        std::vector<uint64_t> edges;
-        for (uint64_t c = 0; c + 1 < schedule.busy_cycles(); ++c) {
-          RegisterUpset a = u, b = u;
-          a.cycle = c;
-          b.cycle = c + 1;
-          if (schedule.effect(a, {&input}).size() != schedule.effect(b, {&input}).size()) edges.push_back(c);
-        }
-        if (!edges.empty()) u.cycle = edges[rng() % edges.size()] + rng() % 2;
+        u.cycle = cycle_at_an_edge(
+            u.cycle, schedule.busy_cycles(),
+            [&](uint64_t cycle) {
+              RegisterUpset a = u;
+              a.cycle = cycle;
+              return schedule.effect(a, {&input}).size();
+            },
+            rng);
       }
       const FeatureMap expected = changed_output(input, layer, config, schedule.effect(u, {&input}));
       FfFault f;
@@ -169,12 +179,12 @@ TEST(RegisterModel, BufferUpsetsChangeTheOutputsAsTheReadsSay) {
     const LayerPass& pass = plan.passes[0];
     for (int t = 0; t < 150; ++t) {
       model::BufferUpset u;
-      u.buffer = t % kNumBuffers;
-      const Buffer buffer = Buffer(u.buffer);
+      u.buffer = Buffer(t % kNumBuffers);
+      const Buffer buffer = u.buffer;
       // The words the pass uses, and a few beyond them.
       const size_t count[kNumBuffers] = {words.abuf + 2, words.wbuf + 2, size_t(pass.n_tiles) + 1,
                                          size_t(pass.m_count) + 1, size_t(pass.m_count * pass.n_tiles) + 1};
-      u.word = int(rng() % count[u.buffer]);
+      u.word = int(rng() % count[int(buffer)]);
       u.lane = int(rng() % uint64_t(buffer == Buffer::kAbuf ? config.rows : config.cols));
       const int width = buffer == Buffer::kBbuf || buffer == Buffer::kAccbuf ? config.acc_bits : config.data_bits;
       const int bit = int(rng() % uint64_t(width));
@@ -183,16 +193,15 @@ TEST(RegisterModel, BufferUpsetsChangeTheOutputsAsTheReadsSay) {
       if (t % 2 == 1) {
         // At a read or a write: the last cycle whose upset the next read of the word still sees (or that the next
         // write overwrites), or the first it does not.
-        const auto effect_size = [&](uint64_t cycle) {
-          model::BufferUpset a = u;
-          a.cycle = cycle;
-          const auto lanes = schedule.buffer_changes(a, input);
-          return lanes ? int(lanes->size()) : -1;
-        };
-        std::vector<uint64_t> edges;
-        for (uint64_t c = 0; c + 1 < schedule.busy_cycles(); ++c)
-          if (effect_size(c) != effect_size(c + 1)) edges.push_back(c);
-        if (!edges.empty()) u.cycle = edges[rng() % edges.size()] + rng() % 2;
+        u.cycle = cycle_at_an_edge(
+            u.cycle, schedule.busy_cycles(),
+            [&](uint64_t cycle) {
+              model::BufferUpset a = u;
+              a.cycle = cycle;
+              const auto lanes = schedule.buffer_changes(a, input);
+              return lanes ? int(lanes->size()) : -1;
+            },
+            rng);
       }
       // The cycle that writes the word is not carried (the fault write replaces the data write).
       if (!schedule.carries(u)) ++u.cycle;

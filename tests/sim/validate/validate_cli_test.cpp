@@ -10,6 +10,7 @@
 
 #include "model/soft_error/sweep.h"
 #include "sim/campaign/campaign_config.h"
+#include "sim/campaign/register_engine.h"
 #include "sim/campaign/result_store.h"
 #include "sim/validate/campaign_prediction.h"
 #include "testbench/site_map.h"
@@ -299,13 +300,8 @@ void check_model_against_campaign_rows(const std::string& fault) {
       loaded_image = r.image;
       sim.load_image(loaded.net.quantize_image(loaded.test.image(size_t(r.image - 5000))));
     }
-    Injection inj;
-    inj.model = r.fault_model == "multi_bit" ? FaultModel::kMultiBit : FaultModel::kFlip;
-    inj.has_site = true;
-    inj.site = map.site(uint64_t(r.site_id));
-    inj.mask = r.mask;
-    inj.cycle = r.cycle;
-    const std::optional<UpsetOutcome> o = predict_upset(inj, sim, accel_layer_inputs(sim), map, schedule);
+    const std::optional<UpsetOutcome> o =
+        predict_upset(recorded_upset(r, map), sim, accel_layer_inputs(sim), map, schedule);
     if (!o) continue;
     ++carried;
     sdc += o->sdc;
