@@ -178,7 +178,38 @@ int64_t ArraySchedule::partial_sum(const Span& s, const FeatureMap& in, int nt, 
   return wrap_to_bits(sum, accel_.acc_bits);
 }
 
+bool ArraySchedule::carries(const RegisterUpset& upset) const {
+  if (upset.hold == 1) return true;
+  if (upset.hold == 0 || upset.cycle + upset.hold > total_) return false;
+  return pass_at(upset.cycle) == pass_at(upset.cycle + upset.hold - 1);
+}
+
+bool ArraySchedule::latches_at(ArrayRegister reg, uint64_t cycle) const {
+  const TileCycle at = tile_cycle(cycle);
+  switch (reg) {
+    case ArrayRegister::kWeight: return at.k_tile >= 0 && at.in_k_tile < accel_.rows;
+    case ArrayRegister::kBias: return at.pass >= 0 && int64_t(at.in_n_tile) == kBiasLatchCycle;
+    default: return true;
+  }
+}
+
 std::vector<LaneChange> ArraySchedule::lane_changes(const RegisterUpset& upset, const FeatureMap& in) const {
+  if (upset.hold == 1) return latch_changes(upset, in);
+  // A stuck-at: the value held when it starts and every value latched while it lasts have their bits forced; each
+  // is one latched change (their cycles and lanes differ, and the accumulation after them is linear).
+  std::vector<LaneChange> changes;
+  for (uint64_t cycle = upset.cycle; cycle < upset.cycle + upset.hold; ++cycle) {
+    if (cycle != upset.cycle && !latches_at(upset.reg, cycle)) continue;
+    RegisterUpset latch = upset;
+    latch.cycle = cycle;
+    latch.hold = 1;
+    const std::vector<LaneChange> more = latch_changes(latch, in);
+    changes.insert(changes.end(), more.begin(), more.end());
+  }
+  return changes;
+}
+
+std::vector<LaneChange> ArraySchedule::latch_changes(const RegisterUpset& upset, const FeatureMap& in) const {
   std::vector<LaneChange> changes;
   const TileCycle at = tile_cycle(upset.cycle);
   if (at.pass < 0) return changes;
@@ -188,12 +219,20 @@ std::vector<LaneChange> ArraySchedule::lane_changes(const RegisterUpset& upset, 
   const auto change = [&](int m, int col, int64_t delta) {
     if (delta != 0) changes.push_back({pass, m, nt, col, delta});
   };
-  const auto flipped = [&](int64_t v, int bits) { return wrap_to_bits(int64_t(uint64_t(v) ^ upset.mask), bits); };
+  const auto latched = [&](int64_t v, int bits) {
+    const uint64_t u = uint64_t(v);
+    switch (upset.action) {
+      case BitAction::kFlip: return wrap_to_bits(int64_t(u ^ upset.mask), bits);
+      case BitAction::kStuckAt0: return wrap_to_bits(int64_t(u & ~upset.mask), bits);
+      case BitAction::kStuckAt1: return wrap_to_bits(int64_t(u | upset.mask), bits);
+    }
+    return v;
+  };
   if (upset.reg == ArrayRegister::kBias) {
     // Latched in the tile's second cycle and held: the first K tile adds it to every pixel's sum formed later.
     const int64_t rel = int64_t(at.in_n_tile);
     if (rel < kBiasLatchCycle) return changes;
-    const int64_t b = bias_lane(s, nt, c), db = flipped(b, accel_.acc_bits) - b;
+    const int64_t b = bias_lane(s, nt, c), db = latched(b, accel_.acc_bits) - b;
     for (int m = 0; m < M; ++m)
       if (rel <= int64_t(s.timing.n_tile_setup) + column_sum_cycle(rows, cols, m)) change(m, c, db);
     return changes;
@@ -208,14 +247,14 @@ std::vector<LaneChange> ArraySchedule::lane_changes(const RegisterUpset& upset, 
       const int64_t m = u - first_product;
       if (m < 0 || m >= M) break;
       const int64_t partial = column_sum(s, in, nt, kt, int(m), c, r + 1);
-      change(int(m), c, flipped(partial, accel_.acc_bits) - partial);
+      change(int(m), c, latched(partial, accel_.acc_bits) - partial);
       break;
     }
     case ArrayRegister::kAct: {
       const int64_t m = u - first_product;
       if (m < 0 || m >= M) break;
       const int32_t x = activation(s, in, kt, int(m), r);
-      const int64_t dx = flipped(x, accel_.data_bits) - x;
+      const int64_t dx = latched(x, accel_.data_bits) - x;
       for (int cc = c + 1; cc < cols; ++cc) change(int(m), cc, dx * weight(s, nt, kt, r, cc));
       break;
     }
@@ -224,7 +263,7 @@ std::vector<LaneChange> ArraySchedule::lane_changes(const RegisterUpset& upset, 
       const int64_t m = u - rows - c;
       if (m < 0 || m >= M) break;
       const int32_t x = activation(s, in, kt, int(m), r);
-      const int64_t dx = flipped(x, accel_.data_bits) - x;
+      const int64_t dx = latched(x, accel_.data_bits) - x;
       for (int cc = 0; cc < cols; ++cc) change(int(m), cc, dx * weight(s, nt, kt, r, cc));
       break;
     }
@@ -236,7 +275,7 @@ std::vector<LaneChange> ArraySchedule::lane_changes(const RegisterUpset& upset, 
                                                            : u - column_sum_cycle(rows, cols, 0);
       if (m < 0 || m >= M) break;
       const int64_t sum = column_sum(s, in, nt, kt, int(m), c, rows);
-      change(int(m), c, flipped(sum, accel_.acc_bits) - sum);
+      change(int(m), c, latched(sum, accel_.acc_bits) - sum);
       break;
     }
     case ArrayRegister::kPpuAcc: {
@@ -244,7 +283,7 @@ std::vector<LaneChange> ArraySchedule::lane_changes(const RegisterUpset& upset, 
       const int64_t m = u - sum_write_cycle(rows, cols, 0);
       if (kt != s.plan.k_tiles - 1 || m < 0 || m >= M) break;
       const int64_t sum = partial_sum(s, in, nt, kt, int(m), c);
-      change(int(m), c, flipped(sum, accel_.acc_bits) - sum);
+      change(int(m), c, latched(sum, accel_.acc_bits) - sum);
       break;
     }
     case ArrayRegister::kWeight: {
@@ -259,7 +298,7 @@ std::vector<LaneChange> ArraySchedule::lane_changes(const RegisterUpset& upset, 
         from = int(std::max<int64_t>(0, u - first_product + 1));
       }
       const int32_t w = weight(s, nt, kt, row, c);
-      const int64_t dw = flipped(w, accel_.data_bits) - w;
+      const int64_t dw = latched(w, accel_.data_bits) - w;
       for (int m = from; m < M; ++m) change(m, c, dw * activation(s, in, kt, m, row));
       break;
     }

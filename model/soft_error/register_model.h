@@ -55,14 +55,21 @@ constexpr int kNumArrayRegisters = 8;
 /// site-class names.
 const char* array_register_name(ArrayRegister reg);
 
+/// What a fault does to the masked bits of the value a register latches: flips them, or forces them to 0 or 1.
+enum class BitAction { kFlip, kStuckAt0, kStuckAt1 };
+
 /// One upset: bits of one register, latched at a busy cycle of the inference (0 = the first pass's first). A PE's
 /// register is at (row, col); a skew stage at row = its lane (array row), col = its stage; a deskew stage at
-/// col = its lane (array column), row = its stage; a controller or PPU lane at col = the lane.
+/// col = its lane (array column), row = its stage; a controller or PPU lane at col = the lane. A stuck-at holds
+/// for `hold` cycles: every value the register latches in them has its bits forced (and a held value keeps them
+/// until the register is next written).
 struct RegisterUpset {
   ArrayRegister reg = ArrayRegister::kPsum;
   int row = 0, col = 0;
-  uint64_t mask = 1;  ///< the register's bits that flip
+  uint64_t mask = 1;  ///< the register's bits that flip or are forced
   uint64_t cycle = 0;
+  BitAction action = BitAction::kFlip;
+  uint64_t hold = 1;  ///< cycles the action applies (a flip: 1)
 };
 
 /// An upset of stored bits of a buffer word at a busy cycle: every read of the word later in its pass returns the
@@ -99,13 +106,17 @@ class ArraySchedule {
   std::vector<uint64_t> pass_cycles() const;
   /// Register width of a class (the data width for weights and activations, else the accumulator width).
   int width(ArrayRegister reg) const;
+  /// Whether lane_changes() answers `upset`: a single latch, or a stuck-at whose cycles all fall in one pass (its
+  /// effect then stays in that pass, whose input is fault-free; a longer one changes what later passes read).
+  bool carries(const RegisterUpset& upset) const;
   /// What `upset` does to the accumulators, for layer inputs `inputs` (one per layer, fault-free): empty when
   /// it is masked.
   std::vector<AccumulatorChange> effect(const RegisterUpset& upset, const std::vector<const FeatureMap*>& inputs) const;
   /// What a buffer upset does to the accumulators (nullopt when carries() says no).
   std::optional<std::vector<AccumulatorChange>> effect(const BufferUpset& upset,
                                                        const std::vector<const FeatureMap*>& inputs) const;
-  /// The same lane by lane, for `input`, the fault-free input of the layer the upset's pass belongs to.
+  /// The same lane by lane, for `input`, the fault-free input of the layer the upset's pass belongs to (an upset
+  /// carries() answers).
   std::vector<LaneChange> lane_changes(const RegisterUpset& upset, const FeatureMap& input) const;
   /// What a buffer upset does, lane by lane (nullopt when carries() says no).
   std::optional<std::vector<LaneChange>> buffer_changes(const BufferUpset& upset, const FeatureMap& input) const;
@@ -142,6 +153,11 @@ class ArraySchedule {
   int64_t bias_lane(const Span& s, int nt, int col) const;
   /// Pixel m's partial sum of lane `col` after K tile kt: the bias and the column sums of K tiles 0 .. kt.
   int64_t partial_sum(const Span& s, const FeatureMap& in, int nt, int kt, int m, int col) const;
+  /// What the value `upset.reg` latches at `upset.cycle` does, lane by lane (hold ignored).
+  std::vector<LaneChange> latch_changes(const RegisterUpset& upset, const FeatureMap& input) const;
+  /// Whether `reg` latches a new value at `cycle`: a weight register in its K tile's weight load, the bias
+  /// register at its latch cycle, the others every cycle (a stuck-at forces each value it latches).
+  bool latches_at(ArrayRegister reg, uint64_t cycle) const;
   /// The layers' accumulator changes of lane changes (the lanes beyond a layer's channels dropped).
   std::vector<AccumulatorChange> accumulator_changes(const std::vector<LaneChange>& lanes) const;
   /// Where a busy cycle falls: its pass (-1 beyond the schedule), output-channel tile and cycle within it, and past

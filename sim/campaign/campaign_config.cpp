@@ -112,15 +112,8 @@ CampaignConfig load_campaign_config(const std::string& path) {
     if (t.has("bits")) std::tie(c.targets.bit_min, c.targets.bit_max) = read_range(t, "bits", 0, 63);
   }
 
-  const YamlFields fault = f.child("fault");
-  fault.allow_only({"model", "bits", "duration", "ber"});
-  std::vector<std::string> models;
-  for (int m = 0; m < kNumFaultModels; ++m) models.push_back(fault_model_name(FaultModel(m)));
-  const std::string model = fault.get_choice("model", {models.begin(), models.end()}, "flip");
-  c.fault = FaultModel(std::find(models.begin(), models.end(), model) - models.begin());
-  c.fault_bits = int(fault.get_int("bits", 2, 16, 2));
-  c.duration = uint64_t(fault.get_int("duration", 0, 1LL << 40, 0));
-  c.ber = fault.get_double("ber", 1e-12, 0.1, 1e-6);
+  read_fault_section(f, c);
+  const std::string model = fault_model_name(c.fault);
 
   const bool by_count = f.has("injections");
   if (by_count && (f.has("margin") || f.has("confidence")))
@@ -143,6 +136,18 @@ CampaignConfig load_campaign_config(const std::string& path) {
                         site_class_name(cls) + "'");
   }
   return c;
+}
+
+void read_fault_section(const YamlFields& fields, CampaignConfig& c) {
+  const YamlFields fault = fields.child("fault");
+  fault.allow_only({"model", "bits", "duration", "ber"});
+  std::vector<std::string> models;
+  for (int m = 0; m < kNumFaultModels; ++m) models.push_back(fault_model_name(FaultModel(m)));
+  const std::string model = fault.get_choice("model", {models.begin(), models.end()}, "flip");
+  c.fault = FaultModel(std::find(models.begin(), models.end(), model) - models.begin());
+  c.fault_bits = int(fault.get_int("bits", 2, 16, 2));
+  c.duration = uint64_t(fault.get_int("duration", 0, 1LL << 40, 0));
+  c.ber = fault.get_double("ber", 1e-12, 0.1, 1e-6);
 }
 
 void write_generated_campaign(const std::string& path, const std::string& text) {

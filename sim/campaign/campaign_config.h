@@ -48,6 +48,10 @@ struct CampaignConfig {
 /// The list of site class names under `key` of `fields` (a ConfigError naming the file, line and key otherwise).
 std::vector<SiteClass> read_site_classes(const YamlFields& fields, const std::string& key);
 
+/// The `fault:` section of `fields` (model, bits, duration, ber; each optional) into c.fault, c.fault_bits,
+/// c.duration and c.ber; a ConfigError naming the file, line and key for anything else.
+void read_fault_section(const YamlFields& fields, CampaignConfig& c);
+
 /// Loads and validates a campaign; ConfigError names the file, line and key.
 CampaignConfig load_campaign_config(const std::string& path);
 

@@ -84,7 +84,7 @@ InjectionRunner::Route InjectionRunner::hybrid_route(const Injection& inj) {
   // does (the rest of a protection cannot act on SRAM flips). The hybrid engine's RTL windows carry protection in
   // their state (hybrid_engine.h).
   if (inj.model == FaultModel::kSramBer) return Route::kArchitectural;
-  if (register_engine_carries(inj, *setup_.map, schedule_)) return Route::kRegister;
+  if (CarriedUpset::of(inj, *setup_.map, schedule_)) return Route::kRegister;
   return hybrid_runs(inj, trajectory(inj.image)) ? Route::kHybrid : Route::kFull;
 }
 
@@ -225,18 +225,10 @@ InjectionRunner::FaultyRun InjectionRunner::run_architectural(const Injection& i
 
 InjectionRunner::FaultyRun InjectionRunner::run_register(const Injection& inj) {
   FaultyRun run;
-  // A register upset, a buffer upset or one masked by construction (hybrid_route chose this route for it).
-  const std::optional<model::RegisterUpset> reg_upset = register_upset(inj, *setup_.map);
-  const std::optional<model::BufferUpset> buf_upset = buffer_upset(inj, *setup_.map);
-  RegisterEngine::Changes changes;
-  if (reg_upset)
-    changes = [&](const FeatureMap& input) { return std::optional(schedule_.lane_changes(*reg_upset, input)); };
-  else if (buf_upset)
-    changes = [&](const FeatureMap& input) { return schedule_.buffer_changes(*buf_upset, input); };
-  else  // masked by construction
-    changes = [](const FeatureMap&) { return std::optional(std::vector<model::LaneChange>{}); };
+  const std::optional<CarriedUpset> carried = CarriedUpset::of(inj, *setup_.map, schedule_);
+  if (!carried) throw std::logic_error("register route: injection " + std::to_string(inj.id) + " needs the RTL");
   RegisterEngine reg(
-      setup_.config.network.accel, schedule_.pass_at(inj.cycle), std::move(changes),
+      setup_.config.network.accel, carried->pass(), [&](const FeatureMap& input) { return carried->lane_changes(input); },
       [&](const std::string& layer, const FeatureMap& input) { return golden_layer(inj.image, layer, input); },
       &run.observed);
   run.values = setup_.net.run(setup_.net.quantize_image(setup_.test.image(size_t(inj.image))), reg);

@@ -1,7 +1,6 @@
 #include "sim/campaign/register_engine.h"
 
 #include <map>
-#include <stdexcept>
 
 #include "model/accel/golden.h"
 #include "model/accel/layer_plan.h"
@@ -86,12 +85,21 @@ bool masked_by_construction(const Injection& inj, const SiteMap& map) {
 }
 
 std::optional<model::RegisterUpset> register_upset(const Injection& inj, const SiteMap& map) {
-  if (!inj.has_site || inj.site.sram || inj.hold != 1) return std::nullopt;
-  if (inj.model != FaultModel::kFlip && inj.model != FaultModel::kMultiBit) return std::nullopt;
-  const AccelConfig& accel = map.config();
+  if (!inj.has_site || inj.site.sram) return std::nullopt;
   model::RegisterUpset u;
+  switch (inj.model) {
+    case FaultModel::kFlip:
+    case FaultModel::kMultiBit:
+      if (inj.hold != 1) return std::nullopt;
+      break;
+    case FaultModel::kStuckAt0: u.action = model::BitAction::kStuckAt0; break;
+    case FaultModel::kStuckAt1: u.action = model::BitAction::kStuckAt1; break;
+    default: return std::nullopt;
+  }
+  const AccelConfig& accel = map.config();
   u.mask = inj.mask;
   u.cycle = inj.cycle;
+  u.hold = inj.hold;
   if (inj.site.cls == SiteClass::kArrayEdge) {
     // fs_skew's groups: input lane r, stage s at GroupEdge + r * rows + s; output lane c, stage s after them at
     // GroupEdge + rows * rows + c * cols + s. Bit `width` of a stage is its valid bit.
@@ -115,9 +123,9 @@ std::optional<model::RegisterUpset> register_upset(const Injection& inj, const S
       return std::nullopt;
     std::optional<model::RegisterUpset> lane = lane_register(inj.site.cls, g.group, accel.cols);
     if (!lane || inj.mask >> accel.acc_bits) return std::nullopt;
-    lane->mask = inj.mask;
-    lane->cycle = inj.cycle;
-    return lane;
+    u.reg = lane->reg;
+    u.col = lane->col;
+    return u;
   }
   const std::optional<model::ArrayRegister> reg = array_register(inj.site.cls);
   const std::optional<RegisterClass> cls = register_class(inj.site.cls);
@@ -144,7 +152,7 @@ std::optional<model::BufferUpset> buffer_upset(const Injection& inj, const SiteM
   return u;
 }
 
-Injection recorded_upset(const InjectionRecord& row, const SiteMap& map) {
+Injection recorded_upset(const InjectionRecord& row, const SiteMap& map, uint64_t hold) {
   Injection inj;
   for (int m = 0; m < kNumFaultModels; ++m)
     if (row.fault_model == fault_model_name(FaultModel(m))) inj.model = FaultModel(m);
@@ -152,13 +160,35 @@ Injection recorded_upset(const InjectionRecord& row, const SiteMap& map) {
   inj.site = map.site(uint64_t(row.site_id));
   inj.mask = row.mask;
   inj.cycle = row.cycle;
+  inj.hold = hold;
   return inj;
 }
 
-bool register_engine_carries(const Injection& inj, const SiteMap& map, const model::ArraySchedule& schedule) {
-  if (register_upset(inj, map) || masked_by_construction(inj, map)) return true;
-  const std::optional<model::BufferUpset> b = buffer_upset(inj, map);
-  return b && schedule.carries(*b);
+std::optional<CarriedUpset> CarriedUpset::of(const Injection& inj, const SiteMap& map,
+                                             const model::ArraySchedule& schedule) {
+  CarriedUpset carried(schedule, schedule.pass_at(inj.cycle));
+  if (inj.cycle >= schedule.busy_cycles()) return std::nullopt;
+  if ((carried.register_ = register_upset(inj, map))) {
+    if (!schedule.carries(*carried.register_)) return std::nullopt;
+  } else if ((carried.buffer_ = buffer_upset(inj, map))) {
+    if (!schedule.carries(*carried.buffer_)) return std::nullopt;
+  } else if (!masked_by_construction(inj, map)) {
+    return std::nullopt;
+  }
+  return carried;
+}
+
+std::vector<model::LaneChange> CarriedUpset::lane_changes(const FeatureMap& input) const {
+  if (register_) return schedule_->lane_changes(*register_, input);
+  if (buffer_) return *schedule_->buffer_changes(*buffer_, input);
+  return {};
+}
+
+std::vector<model::AccumulatorChange> CarriedUpset::accumulator_changes(
+    const std::vector<const FeatureMap*>& inputs) const {
+  if (register_) return schedule_->effect(*register_, inputs);
+  if (buffer_) return *schedule_->effect(*buffer_, inputs);
+  return {};
 }
 
 RegisterEngine::RegisterEngine(const AccelConfig& config, int pass, Changes changes, GoldenLayer golden_layer,
@@ -181,9 +211,7 @@ FeatureMap RegisterEngine::run(const FeatureMap& input, const ConvLayer& layer, 
     // wraps; the lanes beyond the layer's channels accumulate zero. An output word's flips come after the PPU.
     std::map<uint32_t, std::vector<int64_t>> rows;
     std::map<std::pair<uint32_t, int>, uint64_t> output_masks;  // (address, lane)
-    const std::optional<std::vector<model::LaneChange>> changes = changes_(input);
-    if (!changes) throw std::logic_error("register engine: an upset it does not carry");
-    for (const model::LaneChange& c : *changes) {
+    for (const model::LaneChange& c : changes_(input)) {
       const uint32_t addr = uint32_t(c.m * pass.n_tiles + c.n_tile);
       if (c.output_mask) {
         output_masks[{addr, c.col}] ^= c.output_mask;

@@ -23,9 +23,9 @@
 
 namespace flipsim {
 
-/// The register model's view of `injection`'s register when the register engine carries it: a one-cycle flip of a
-/// PE weight, activation or partial-sum register that no redundancy of `map`'s accelerator covers, or of data bits
-/// of an array-edge stage (not its valid bit, which steers the controller).
+/// The register model's view of `injection`'s register: a flip (or a stuck-at, with its cycles) of a PE weight,
+/// activation or partial-sum register that no redundancy of `map`'s accelerator covers, of data bits of an
+/// array-edge stage (not its valid bit, which steers the controller), or of a controller or PPU data lane.
 std::optional<model::RegisterUpset> register_upset(const Injection& injection, const SiteMap& map);
 /// The same for a flip of stored data bits of a word of an uncoded buffer.
 std::optional<model::BufferUpset> buffer_upset(const Injection& injection, const SiteMap& map);
@@ -33,16 +33,37 @@ std::optional<model::BufferUpset> buffer_upset(const Injection& injection, const
 /// descriptor bits the controller cuts off (above a count's, an address's or a field's width). Such an upset changes
 /// no output and no accumulator (the register engine runs it as no change at all).
 bool masked_by_construction(const Injection& injection, const SiteMap& map);
-/// The single upset a campaign row records (its fault model, site, bits and busy cycle; one cycle long).
-Injection recorded_upset(const InjectionRecord& row, const SiteMap& map);
-/// Whether the register engine (and the register model) carries `injection`: a register upset, a buffer upset the
-/// schedule answers, or an upset masked by construction.
-bool register_engine_carries(const Injection& injection, const SiteMap& map, const model::ArraySchedule& schedule);
+/// The upset a campaign row records (its fault model, site, bits and busy cycle), applied for `hold` cycles (the
+/// campaign's duration for a stuck-at; the row does not store it).
+Injection recorded_upset(const InjectionRecord& row, const SiteMap& map, uint64_t hold = 1);
+
+/// An injection the register engine (and the register model) carries without the RTL: a register upset whose
+/// effect stays in its pass, a buffer upset the schedule answers, or an upset masked by construction. The one
+/// place that decides, for the campaign's route, its rows and the model's prediction alike.
+class CarriedUpset {
+ public:
+  /// nullopt when `injection` needs the RTL.
+  static std::optional<CarriedUpset> of(const Injection& injection, const SiteMap& map,
+                                        const model::ArraySchedule& schedule);
+  /// The pass it falls in.
+  int pass() const { return pass_; }
+  /// What it does to its pass, lane by lane, for the fault-free input of the pass's layer.
+  std::vector<model::LaneChange> lane_changes(const FeatureMap& input) const;
+  /// What it does to the accumulators, for every accelerator layer's fault-free input.
+  std::vector<model::AccumulatorChange> accumulator_changes(const std::vector<const FeatureMap*>& inputs) const;
+
+ private:
+  CarriedUpset(const model::ArraySchedule& schedule, int pass) : schedule_(&schedule), pass_(pass) {}
+  const model::ArraySchedule* schedule_;
+  int pass_ = 0;
+  std::optional<model::RegisterUpset> register_;
+  std::optional<model::BufferUpset> buffer_;  ///< neither: masked by construction, no change
+};
 
 class RegisterEngine : public ConvEngine {
  public:
-  /// What the upset does to its pass, given the layer's fault-free input (nullopt: not carried here).
-  using Changes = std::function<std::optional<std::vector<model::LaneChange>>(const FeatureMap& input)>;
+  /// What the upset does to its pass, given the layer's fault-free input.
+  using Changes = std::function<std::vector<model::LaneChange>(const FeatureMap& input)>;
 
   /// `schedule`: the network's passes on `config`; the upset falls in pass `pass` and does `changes` there;
   /// `observed` receives the PPU rows the upset changes, keyed by (pass, output-buffer address).

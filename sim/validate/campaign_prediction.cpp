@@ -46,15 +46,13 @@ std::vector<const FeatureMap*> accel_layer_inputs(const model::SwFaultSim& sim) 
 std::optional<UpsetOutcome> predict_upset(const Injection& inj, model::SwFaultSim& sim,
                                           const std::vector<const FeatureMap*>& inputs, const SiteMap& map,
                                           const model::ArraySchedule& schedule) {
-  std::optional<std::vector<model::AccumulatorChange>> changes;
-  if (const auto reg = register_upset(inj, map)) changes = schedule.effect(*reg, inputs);
-  else if (const auto buf = buffer_upset(inj, map)) changes = schedule.effect(*buf, inputs);
-  else if (masked_by_construction(inj, map)) changes.emplace();
-  if (!changes) return std::nullopt;
+  const std::optional<CarriedUpset> carried = CarriedUpset::of(inj, map, schedule);
+  if (!carried) return std::nullopt;
+  const std::vector<model::AccumulatorChange> changes = carried->accumulator_changes(inputs);
   UpsetOutcome o;
-  if (changes->empty()) return o;
+  if (changes.empty()) return o;
   o.live = true;
-  const model::Injection r = sim.inject({}, *changes);
+  const model::Injection r = sim.inject({}, changes);
   o.sdc = r.logits_changed;
   o.critical = r.top1 != r.golden_top1;
   return o;
@@ -124,9 +122,10 @@ std::vector<ClassPrediction> predict_classes(const std::vector<CampaignConfig>& 
 
 namespace {
 
-/// Single upsets (one bit or a few adjacent ones) of any flip-flop or SRAM class: per class, the upsets the register
-/// model carries (data registers, buffer words) are simulated exactly; those it does not (registers that steer the
-/// controller, valid bits, the host port) are counted as unmodelled, and a class with none it carries is refused.
+/// Single upsets (one bit or a few adjacent ones, flipped or stuck) of any flip-flop or SRAM class: per class, the
+/// upsets the register model carries (data registers, buffer words; a stuck-at that ends in the pass it starts in)
+/// are simulated exactly; those it does not (registers that steer the controller, valid bits, the host port, a
+/// stuck-at that outlives its pass) are counted as unmodelled, and a class with none it carries is refused.
 /// Classes are averaged as the campaign draws them (a class first when per_class, else by their site counts).
 CampaignPrediction predict_upset_campaign(const CampaignConfig& config, int threads) {
   const auto start = std::chrono::steady_clock::now();
@@ -149,9 +148,10 @@ CampaignPrediction predict_upset_campaign(const CampaignConfig& config, int thre
   for (size_t c = 0; c < p.classes.size(); ++c) {
     const ClassPrediction& cp = p.classes[c];
     if (cp.unmodelled >= 1)
-      throw ConfigError(config.file + ": not modelled: single upsets of class " + cp.site_class +
-                        " (its registers steer the controller; measured, not modelled); run the campaign to "
-                        "measure it");
+      throw ConfigError(config.file + ": not modelled: " + fault_model_name(config.fault) + " upsets of class " +
+                        cp.site_class +
+                        " (none the register model carries: its registers steer the controller, or a stuck-at "
+                        "outlives its pass; measured, not modelled); run the campaign to measure it");
     const double weight = config.targets.per_class ? 1.0 : double(space.class_size(c));
     weight_sum += weight;
     sdc += weight * cp.sdc_rate;
@@ -180,13 +180,7 @@ CampaignPrediction predict_campaign(const CampaignConfig& config, int threads, b
   const std::vector<int>& images = config.images;
   for (size_t i = 1; i < images.size(); ++i)
     if (images[i] != images[0] + int(i)) refuse("a list of images that is not a range (give a count and first_image)");
-  if (config.fault == FaultModel::kFlip || config.fault == FaultModel::kMultiBit ||
-      config.fault == FaultModel::kSramFlip)
-    return predict_upset_campaign(config, threads);
-  if (config.fault != FaultModel::kSramBer)
-    refuse(std::string("fault model ") + fault_model_name(config.fault) +
-           " (the model predicts SRAM bit-error rates, fault.model: sram_ber, and single upsets: flip, multi_bit, "
-           "sram_flip)");
+  if (config.fault != FaultModel::kSramBer) return predict_upset_campaign(config, threads);
 
   CampaignPrediction p;
   p.campaign = config.file;

@@ -40,8 +40,8 @@ model::FaultTarget model_target(Buffer b) {
 
 uint64_t point_seed(const ValidationConfig& c, size_t i) { return model::stream_seed(c.seed, i) >> 2; }
 
-/// The campaign that measures point `i` of a single-upset study: single-bit flips of its class at uniformly random
-/// busy cycles, `injections` per image, the images in turn (the prediction reads the same campaign).
+/// The campaign that measures point `i` of a single-upset study: upsets of its class (the study's fault model) at
+/// uniformly random busy cycles, `injections` per image, the images in turn (the prediction reads the same campaign).
 CampaignConfig upset_point_config(const ValidationConfig& c, size_t i) {
   CampaignConfig k;
   k.file = c.file;
@@ -50,7 +50,9 @@ CampaignConfig upset_point_config(const ValidationConfig& c, size_t i) {
   for (int image = c.first_image; image < c.first_image + c.images; ++image) k.images.push_back(image);
   k.images_in_turn = true;
   k.targets.classes = {c.classes[i]};
-  k.fault = FaultModel::kFlip;
+  k.fault = c.fault;
+  k.fault_bits = c.fault_bits;
+  k.duration = c.duration;
   k.injections = uint64_t(c.images) * uint64_t(c.injections);
   k.seed = point_seed(c, i);
   return k;
@@ -73,7 +75,9 @@ std::string point_campaign_yaml(const ValidationConfig& c, size_t i) {
       << "  targets:\n"
       << "    classes: [" << site_class_name(c.classes[i]) << "]\n"
       << "  fault:\n"
-      << "    model: flip\n"
+      << "    model: " << fault_model_name(k.fault) << "\n"
+      << "    bits: " << k.fault_bits << "\n"
+      << "    duration: " << k.duration << "\n"
       << "  injections: " << k.injections << "\n"
       << "  seed: " << k.seed << "\n";
     return y.str();
@@ -110,7 +114,7 @@ void tally(const std::string& db, ValidationPoint& p) {
 
 /// A single-upset point's rows: P(SDC) and P(critical SDC) over the upsets the register model carries (the same
 /// test as the campaign engine's route), every row counted in all_trials.
-void tally_upsets(const std::string& db, const SiteMap& map, const model::ArraySchedule& schedule,
+void tally_upsets(const std::string& db, const SiteMap& map, const model::ArraySchedule& schedule, uint64_t hold,
                   ValidationPoint& p) {
   const ResultStore store(db);
   uint64_t sdc = 0, sdc_all = 0;
@@ -118,7 +122,7 @@ void tally_upsets(const std::string& db, const SiteMap& map, const model::ArrayS
     ++p.all_trials;
     const bool corrupted = r.outcome == Outcome::kSdc || r.outcome == Outcome::kSdcCritical;
     sdc_all += corrupted;
-    if (!register_engine_carries(recorded_upset(r, map), map, schedule)) continue;
+    if (!CarriedUpset::of(recorded_upset(r, map, hold), map, schedule)) continue;
     ++p.trials;
     sdc += corrupted;
     p.changed += r.outcome == Outcome::kSdcCritical;
@@ -259,8 +263,10 @@ ValidationResult run_validation(const ValidationConfig& config, const ValidateOp
     if (options.run_campaign) {
       const SiteMap map(config.network.accel);
       const model::ArraySchedule schedule(loaded.net, config.network.accel);
+      const bool stuck = config.fault == FaultModel::kStuckAt0 || config.fault == FaultModel::kStuckAt1;
+      const uint64_t hold = stuck ? config.duration : 1;
       measure_points(config, options, mpi, r, [&](const std::string& db, ValidationPoint& p) {
-        tally_upsets(db, map, schedule, p);
+        tally_upsets(db, map, schedule, hold, p);
       });
     }
     score_points(r);
@@ -362,7 +368,11 @@ nlohmann::json to_json(const ValidationResult& r) {
           {"accelerator", c.network.accel.variant()},
           {"buffer", c.upsets() ? nlohmann::json() : nlohmann::json(buffer_name(c.buffer))},
           {"classes", classes},
-          {"x", c.upsets() ? "site class of a single-bit upset at a uniformly random busy cycle"
+          {"fault", c.upsets() ? nlohmann::json({{"model", fault_model_name(c.fault)},
+                                                  {"bits", c.fault == FaultModel::kMultiBit ? c.fault_bits : 1},
+                                                  {"duration", c.duration}})
+                               : nlohmann::json({{"model", "sram_ber"}})},
+          {"x", c.upsets() ? "site class of an upset (fault.model) at a uniformly random busy cycle"
                            : "per-bit error rate of every stored bit of the buffer, at the start of every pass"},
           {"measured_quantity", c.upsets() ? "P(SDC) over the upsets the register model carries" : "top-1 accuracy"},
           {"images", c.images},

@@ -15,8 +15,8 @@ ValidationConfig load_validation_config(const std::string& path) {
   const YamlFields top(root, path);
   top.allow_only({"validate"});
   const YamlFields v = top.child("validate");
-  v.allow_only({"name", "network", "buffer", "ber", "bers", "classes", "images", "first_image", "injections",
-                "crosscheck", "seed"});
+  v.allow_only({"name", "network", "buffer", "ber", "bers", "classes", "fault", "images", "first_image",
+                "injections", "crosscheck", "seed"});
   ValidationConfig c;
   c.file = path;
   c.name = v.get_string("name", std::filesystem::path(path).stem().string());
@@ -33,7 +33,25 @@ ValidationConfig load_validation_config(const std::string& path) {
     for (size_t i = 0; i < c.classes.size(); ++i)
       if (std::find(c.classes.begin(), c.classes.begin() + long(i), c.classes[i]) != c.classes.begin() + long(i))
         throw ConfigError(v.where("classes") + ": class '" + site_class_name(c.classes[i]) + "' given twice");
+    if (v.has("fault")) {
+      CampaignConfig k;
+      read_fault_section(v, k);
+      const bool stuck = k.fault == FaultModel::kStuckAt0 || k.fault == FaultModel::kStuckAt1;
+      if (!stuck && k.fault != FaultModel::kFlip && k.fault != FaultModel::kMultiBit)
+        throw ConfigError(v.where("fault") + ": expected a single upset per injection: flip, multi_bit, stuck_at_0 "
+                          "or stuck_at_1, not " + fault_model_name(k.fault));
+      for (SiteClass cls : c.classes)
+        if (stuck && is_sram_class(cls))
+          throw ConfigError(v.where("fault") + ": " + fault_model_name(k.fault) + " reaches flip-flops only, not '" +
+                            site_class_name(cls) + "'");
+      c.fault = k.fault;
+      c.fault_bits = k.fault_bits;
+      c.duration = k.duration;
+    }
   } else {
+    if (v.has("fault"))
+      throw ConfigError(v.where("fault") + ": a bit-error-rate study (buffer:) flips stored bits at its rates; fault: "
+                        "belongs to a study of single upsets per class (classes:)");
     v.node("buffer");  // required: a missing key says so rather than "expected one of"
     const std::string buffer = v.get_choice("buffer", {"abuf", "wbuf", "bbuf", "accbuf", "obuf"}, "");
     for (int b = 0; b < kNumBuffers; ++b)

@@ -14,6 +14,8 @@
 // Or, instead of `buffer` and the rates, single-bit upsets at uniformly random busy cycles, one point per class:
 //
 //     classes: [pe_psum, ctrl, accbuf]     # flip-flop classes and buffers (testbench/site_map.h names)
+//     fault: {model: stuck_at_1, duration: 64}   # optional: flip (the default), multi_bit (bits: n), or a
+//                                          # stuck-at of flip-flops for `duration` cycles (0: the whole inference)
 //     injections: 10                       # per image and class
 #pragma once
 
@@ -23,6 +25,7 @@
 
 #include "model/accel/arch_model.h"
 #include "model/nn/infer_config.h"
+#include "testbench/fault.h"
 #include "testbench/site_map.h"
 
 namespace flipsim {
@@ -35,6 +38,9 @@ struct ValidationConfig {
   Buffer buffer = Buffer::kWbuf;
   std::vector<double> bers;  ///< ascending
   std::vector<SiteClass> classes;  ///< single-upset study: one point per class (then no buffer nor rates)
+  FaultModel fault = FaultModel::kFlip;  ///< single-upset study: flip, multi_bit, stuck_at_0 or stuck_at_1
+  int fault_bits = 2;                    ///< multi_bit
+  uint64_t duration = 0;                 ///< stuck-at: cycles (0: the whole inference)
   int images = 100;
   int first_image = 0;
   int injections = 1;      ///< per image and rate (or class)

@@ -101,6 +101,40 @@ TestLayer make_test_layer(const ConvShape& s, const AccelConfig& config, std::mt
   return t;
 }
 
+/// Register kind t % kNumArrayRegisters at a random place it exists, one random bit (two adjacent every fourth t),
+/// at a random busy cycle.
+RegisterUpset random_upset(int t, const AccelConfig& config, const model::ArraySchedule& schedule,
+                           std::mt19937_64& rng) {
+  RegisterUpset u;
+  u.reg = ArrayRegister(t % model::kNumArrayRegisters);
+  u.row = int(rng() % uint64_t(config.rows));
+  u.col = int(rng() % uint64_t(config.cols));
+  // An edge lane has as many stages as its delay: skew lane r has r, deskew lane c has cols - 1 - c.
+  if (u.reg == ArrayRegister::kSkew) {
+    u.row = 1 + int(rng() % uint64_t(config.rows - 1));
+    u.col = int(rng() % uint64_t(u.row));
+  } else if (u.reg == ArrayRegister::kDeskew) {
+    u.col = int(rng() % uint64_t(config.cols - 1));
+    u.row = int(rng() % uint64_t(config.cols - 1 - u.col));
+  } else if (u.reg == ArrayRegister::kBias || u.reg == ArrayRegister::kColumnSum || u.reg == ArrayRegister::kPpuAcc) {
+    u.row = 0;  // one register per lane
+  }
+  const int bit = int(rng() % uint64_t(schedule.width(u.reg)));
+  u.mask = uint64_t(1) << bit;
+  if (t % 4 == 3 && bit + 1 < schedule.width(u.reg)) u.mask |= u.mask << 1;
+  u.cycle = rng() % schedule.busy_cycles();
+  return u;
+}
+
+/// The RTL's output with `f` on the port for `hold` cycles from busy cycle `cycle` of the layer's one pass.
+FeatureMap rtl_output(RtlEngine& rtl, const FfFault& f, uint64_t cycle, uint64_t hold, const FeatureMap& input,
+                      const ConvLayer& layer) {
+  const auto hook = rtl.add_pass_hook([&](int, PassStage stage, HostPort&) {
+    if (stage == PassStage::kStarted) rtl.harness().injector().schedule_ff(f, cycle, hold);
+  });
+  return rtl.run(input, layer);
+}
+
 TEST(RegisterModel, UpsetsChangeTheOutputsAsTheDataflowSays) {
   const AccelConfig config = test_accel();
   RtlEngine rtl(config, {});
@@ -112,25 +146,7 @@ TEST(RegisterModel, UpsetsChangeTheOutputsAsTheDataflowSays) {
     const FeatureMap &input = test.input, &golden = test.golden;
     const model::ArraySchedule schedule({&layer}, {{s.in_h, s.in_w}}, config);
     for (int t = 0; t < 16 * model::kNumArrayRegisters; ++t) {
-      RegisterUpset u;
-      u.reg = ArrayRegister(t % model::kNumArrayRegisters);
-      u.row = int(rng() % uint64_t(config.rows));
-      u.col = int(rng() % uint64_t(config.cols));
-      // An edge lane has as many stages as its delay: skew lane r has r, deskew lane c has cols - 1 - c.
-      if (u.reg == ArrayRegister::kSkew) {
-        u.row = 1 + int(rng() % uint64_t(config.rows - 1));
-        u.col = int(rng() % uint64_t(u.row));
-      } else if (u.reg == ArrayRegister::kDeskew) {
-        u.col = int(rng() % uint64_t(config.cols - 1));
-        u.row = int(rng() % uint64_t(config.cols - 1 - u.col));
-      } else if (u.reg == ArrayRegister::kBias || u.reg == ArrayRegister::kColumnSum ||
-                 u.reg == ArrayRegister::kPpuAcc) {
-        u.row = 0;  // one register per lane
-      }
-      const int bit = int(rng() % uint64_t(schedule.width(u.reg)));
-      u.mask = uint64_t(1) << bit;
-      if (t % 4 == 3 && bit + 1 < schedule.width(u.reg)) u.mask |= u.mask << 1;  // a two-bit upset
-      u.cycle = rng() % schedule.busy_cycles();
+      RegisterUpset u = random_upset(t, config, schedule, rng);
       if (t % 3 == 2) {
         // At the edge of the register's window: the last cycle whose upset still changes a pixel, or the first.
         u.cycle = cycle_at_an_edge(
@@ -146,12 +162,9 @@ TEST(RegisterModel, UpsetsChangeTheOutputsAsTheDataflowSays) {
       FfFault f;
       f.group = group(u, config);
       f.flip_mask = u.mask;
-      const auto hook = rtl.add_pass_hook([&](int, PassStage stage, HostPort&) {
-        if (stage == PassStage::kStarted) rtl.harness().injector().schedule_ff(f, u.cycle, 1);
-      });
-      const FeatureMap actual = rtl.run(input, layer);
+      const FeatureMap actual = rtl_output(rtl, f, u.cycle, 1, input, layer);
       EXPECT_TRUE(actual == expected) << model::array_register_name(u.reg) << " PE (" << u.row << ", " << u.col
-                                      << ") bit " << bit << " cycle " << u.cycle << " of "
+                                      << ") mask " << u.mask << " cycle " << u.cycle << " of "
                                       << schedule.busy_cycles() << "\n  RTL:   " << differences(actual, golden)
                                       << "\n  model: " << differences(expected, golden);
       (actual == golden ? masked : changed) += 1;
@@ -159,6 +172,44 @@ TEST(RegisterModel, UpsetsChangeTheOutputsAsTheDataflowSays) {
   }
   EXPECT_GT(changed, 10);
   EXPECT_GT(masked, 10);
+}
+
+// A stuck-at of a register's bits for a number of cycles within its pass forces every value the register latches in
+// them (a held weight or bias keeps the forced bits until it is next loaded): the layer's outputs are exactly those
+// of the changes the model derives latch by latch, on every register kind, stuck at 0 and at 1, for a few cycles and
+// for up to the rest of the pass.
+TEST(RegisterModel, StuckAtsForceEveryValueTheRegisterLatches) {
+  const AccelConfig config = test_accel();
+  RtlEngine rtl(config, {});
+  std::mt19937_64 rng(7);
+  int changed = 0, masked = 0;
+  for (const ConvShape& s : test_shapes(config)) {
+    const TestLayer test = make_test_layer(s, config, rng);
+    const ConvLayer& layer = test.layer;
+    const FeatureMap &input = test.input, &golden = test.golden;
+    const model::ArraySchedule schedule({&layer}, {{s.in_h, s.in_w}}, config);
+    for (int t = 0; t < 8 * model::kNumArrayRegisters; ++t) {
+      RegisterUpset u = random_upset(t, config, schedule, rng);
+      u.action = t % 2 ? model::BitAction::kStuckAt1 : model::BitAction::kStuckAt0;
+      const uint64_t rest = schedule.busy_cycles() - u.cycle;
+      u.hold = 1 + rng() % (t % 3 == 0 ? rest : std::min<uint64_t>(rest, 40));
+      ASSERT_TRUE(schedule.carries(u));
+      const FeatureMap expected = changed_output(input, layer, config, schedule.effect(u, {&input}));
+      FfFault f;
+      f.group = group(u, config);
+      f.force_mask = u.mask;
+      f.force_value = u.action == model::BitAction::kStuckAt1 ? u.mask : 0;
+      const FeatureMap actual = rtl_output(rtl, f, u.cycle, u.hold, input, layer);
+      EXPECT_TRUE(actual == expected) << model::array_register_name(u.reg) << " PE (" << u.row << ", " << u.col
+                                      << ") mask " << u.mask << " stuck at " << (t % 2) << " cycles " << u.cycle
+                                      << " + " << u.hold << " of " << schedule.busy_cycles()
+                                      << "\n  RTL:   " << differences(actual, golden)
+                                      << "\n  model: " << differences(expected, golden);
+      (actual == golden ? masked : changed) += 1;
+    }
+  }
+  EXPECT_GT(changed, 10);
+  EXPECT_GT(masked, 3);
 }
 
 // A flip of stored bits of a word of any buffer at a busy cycle: the layer's outputs are exactly those of the

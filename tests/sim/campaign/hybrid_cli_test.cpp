@@ -60,10 +60,10 @@ TEST(HybridEngine, SameRowsAsTheFullRtlEngineInFewerCycles) {
       << "the hybrid engine simulated " << runs.hybrid_cycles << " cycles, the full " << runs.full_cycles;
 }
 
-// Upsets of the PE registers (one bit, and two adjacent), of the array edges' data bits, of the controller's bias
-// and column-sum lanes and the PPU's accumulator lanes, and of stored bits of every buffer run through the array's
-// dataflow and the schedule's reads and writes without a cycle of RTL (register_engine.h): every row, masking stage
-// and first differing op included, is the full RTL's.
+// Upsets of the PE registers (one bit, two adjacent, or stuck for a number of cycles), of the array edges' data bits,
+// of the controller's bias and column-sum lanes and the PPU's accumulator lanes, and of stored bits of every buffer
+// run through the array's dataflow and the schedule's reads and writes without a cycle of RTL (register_engine.h):
+// every row, masking stage and first differing op included, is the full RTL's.
 TEST(HybridEngine, RegisterRouteGivesTheFullRtlRows) {
   struct Case {
     std::string targets, fault;
@@ -81,6 +81,13 @@ TEST(HybridEngine, RegisterRouteGivesTheFullRtlRows) {
                                          {"classes: [ctrl], pattern: \"ctrl.a_psum_q\"", "model: multi_bit, bits: 2"},
                                          {"classes: [ppu], pattern: \"ppu.acc_q\", bits: [8, 31]", "model: flip", 300},
                                          {"classes: [accbuf], pattern: \"accbuf[0:200]\"", "model: flip"},
+                                         // Stuck-ats that end in their pass (those that outlive it take the RTL).
+                                         {pe, "model: stuck_at_1, duration: 40", 90, false},
+                                         {pe, "model: stuck_at_0, duration: 700", 90, false},
+                                         {"classes: [ctrl], pattern: \"ctrl.bias_q\"", "model: stuck_at_1, duration: 300",
+                                          90, false},
+                                         {"classes: [ppu], pattern: \"ppu.acc_q\", bits: [8, 31]",
+                                          "model: stuck_at_0, duration: 20", 300, false},
                                          {"classes: [obuf], pattern: \"obuf[0:1200]\"", "model: flip"},
                                          // Host bits nothing reads while the array is busy: no change at all.
                                          {"classes: [host], pattern: \"host.*cycles_q\"", "model: flip"},
@@ -107,6 +114,7 @@ TEST(HybridEngine, RegisterRouteGivesTheFullRtlRows) {
     if (c.targets.find("host") == std::string::npos)
       EXPECT_GT(c.targets == pe ? changed : reached, c.targets == pe ? 5 : 0);
     if (c.all_carried) EXPECT_EQ(runs.hybrid_cycles, 0u);
+    else EXPECT_LT(runs.hybrid_cycles * 2, runs.full_cycles) << "most of these upsets run without RTL";
   }
 }
 

@@ -51,8 +51,18 @@ TEST(ValidationConfig, ReadsASingleUpsetStudy) {
   EXPECT_TRUE(c.upsets());
   EXPECT_EQ(c.classes, (std::vector<SiteClass>{SiteClass::kPePsum, SiteClass::kCtrl, SiteClass::kObuf}));
   EXPECT_TRUE(c.bers.empty());
+  EXPECT_EQ(c.fault, FaultModel::kFlip);
+  const ValidationConfig stuck = load_validation_config(
+      write_study("stuck", "  classes: [pe_weight, ctrl]\n  fault: {model: stuck_at_0, duration: 64}\n"));
+  EXPECT_EQ(stuck.fault, FaultModel::kStuckAt0);
+  EXPECT_EQ(stuck.duration, 64u);
   for (const char* bad : {"  classes: [pe_psum, pe_psum]\n", "  classes: [pe_psum]\n  ber: {from: 1.0e-6, to: 1.0e-4, points: 3}\n",
-                          "  classes: [register]\n", "  classes: []\n"}) {
+                          "  classes: [register]\n", "  classes: []\n",
+                          // stuck-ats reach flip-flops only; a study of upsets draws one upset per injection
+                          "  classes: [pe_psum, wbuf]\n  fault: {model: stuck_at_1, duration: 8}\n",
+                          "  classes: [pe_psum]\n  fault: {model: sram_ber}\n",
+                          "  classes: [pe_psum]\n  fault: {model: flip, colour: red}\n",
+                          "  buffer: wbuf\n  bers: [1.0e-6]\n  fault: {model: flip}\n"}) {
     SCOPED_TRACE(bad);
     EXPECT_THROW(load_validation_config(write_study("bad_upsets", bad)), ConfigError);
   }
