@@ -106,7 +106,11 @@ def register_table(w, stem, r, rel):
     """A single-upset study's classes, measured against predicted, both over the upsets the model carries."""
     inside, compared, worst = 0, 0, 0.0
     net = os.path.splitext(os.path.basename(r["network"]))[0]
-    w(f"**{net}** (`configs/validate/{stem}.yaml`: campaigns {r['campaign_seconds']:.1f} s for "
+    fault = r.get("fault", {"model": "flip"})
+    what = ("single-bit flips" if fault["model"] == "flip" else
+            f"bits stuck at {fault['model'][-1]} for {fault['duration']} cycles" if fault["model"].startswith("stuck")
+            else f"{fault.get('bits', 2)}-bit upsets")
+    w(f"**{net}, {what}** (`configs/validate/{stem}.yaml`: campaigns {r['campaign_seconds']:.1f} s for "
       f"{sum(p['all_trials'] for p in r['points']):,} upsets, model {r['model_seconds']:.1f} s, "
       f"[plot]({rel}/{stem}.png); cross-check: {r['crosscheck_mismatches']} of "
       f"{sum(p['crosscheck_injections'] for p in r['points'])} differ)")
@@ -301,13 +305,15 @@ def write_markdown(a, results, software, reports, upset_studies):
     w("")
     w("## Registers and buffers: the register model against the RTL")
     w("")
-    w("Single-bit upsets of every flip-flop class and buffer, 10,000 per class at uniformly random busy cycles on")
-    w("the held-out images in turn, one point per class of a `flipsim validate` study")
-    w("(`configs/validate/<network>_registers.yaml`): *measured* by a campaign per class (the hybrid engine, 2 per")
+    w("Single-bit upsets of every flip-flop class and buffer (`configs/validate/<network>_registers.yaml`), and bits")
+    w("stuck at 1 for 100 cycles in every flip-flop class with data registers (`configs/validate/lenet5_stuck.yaml`),")
+    w("10,000 per class at uniformly random busy cycles on the held-out images in turn, one point per class of a")
+    w("`flipsim validate` study: *measured* by a campaign per class (the hybrid engine, 2 per")
     w("class cross-checked on the full RTL), *predicted* by the register model on the same images (40 upsets per")
     w("image and class, drawn from the same sites). Both are P(SDC) and P(critical SDC) over the upsets the model")
     w("carries; *not carried* is the share it does not (registers that steer the controller: its counters and")
-    w("state, valid bits, the PPU's address, the host port; or a buffer word upset in the cycle it is written), and")
+    w("state, valid bits, the PPU's address, the host port; a buffer word upset in the cycle it is written; a")
+    w("stuck-at that outlives the pass it starts in), and")
     w("the last column the campaign's SDC rate over every upset of the class. *inside*: the prediction lies in the")
     w("measured 95 % interval. *z*: the two-sample statistic of the prediction's samples against the campaign's")
     w("(both are samples of the same distribution if the model is exact: |z| above 2 in about one comparison of")

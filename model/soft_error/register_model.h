@@ -127,6 +127,7 @@ class ArraySchedule {
   /// The pass busy cycle `cycle` falls in, and the layer (position in the sequence) of a pass.
   int pass_at(uint64_t cycle) const;
   int layer_of_pass(int pass) const { return spans_[size_t(pass)].layer; }
+  int passes() const { return int(spans_.size()); }
 
  private:
   struct Span {

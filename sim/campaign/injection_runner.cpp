@@ -227,12 +227,24 @@ InjectionRunner::FaultyRun InjectionRunner::run_register(const Injection& inj) {
   FaultyRun run;
   const std::optional<CarriedUpset> carried = CarriedUpset::of(inj, *setup_.map, schedule_);
   if (!carried) throw std::logic_error("register route: injection " + std::to_string(inj.id) + " needs the RTL");
+  run.flips = __builtin_popcountll(inj.mask);
+  // Most upsets (a buffer word the pass does not read, a register between its live cycles) change nothing: the
+  // run is then the golden one, with no network to run.
+  const std::vector<FeatureMap>& golden_values = golden(inj.image);
+  const size_t upset_op = setup_.net.accel_ops()[size_t(schedule_.layer_of_pass(carried->pass()))];
+  std::vector<model::LaneChange> changes =
+      carried->lane_changes(golden_values[size_t(setup_.net.ops[upset_op].inputs[0])]);
+  if (changes.empty()) {
+    run.values = golden_values;
+    for (int p = 0; p < schedule_.passes(); ++p)
+      run.layers.push_back(setup_.net.ops[setup_.net.accel_ops()[size_t(schedule_.layer_of_pass(p))]].layer.name);
+    return run;
+  }
   RegisterEngine reg(
-      setup_.config.network.accel, carried->pass(), [&](const FeatureMap& input) { return carried->lane_changes(input); },
+      setup_.config.network.accel, carried->pass(), [&](const FeatureMap&) { return changes; },
       [&](const std::string& layer, const FeatureMap& input) { return golden_layer(inj.image, layer, input); },
       &run.observed);
   run.values = setup_.net.run(setup_.net.quantize_image(setup_.test.image(size_t(inj.image))), reg);
-  run.flips = __builtin_popcountll(inj.mask);
   run.layers = reg.pass_layers();
   return run;
 }

@@ -1,6 +1,7 @@
 // configs/validate/*.yaml: every shipped study loads, and bad input is refused with the file, line and key.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 
@@ -34,15 +35,22 @@ TEST(ValidationConfig, EveryShippedStudyLoads) {
     SCOPED_TRACE(e.path().string());
     const ValidationConfig c = load_validation_config(e.path().string());
     EXPECT_EQ(c.name, e.path().stem().string());
-    // A rate study sweeps at least 7 rates; a single-upset study covers every site class.
+    // A rate study sweeps at least 7 rates; a single-flip study covers every site class, a stuck-at study every
+    // flip-flop class with data registers (the register model carries none of pe_valid's and host's).
+    const bool stuck = c.fault == FaultModel::kStuckAt0 || c.fault == FaultModel::kStuckAt1;
+    const auto expected = [&](SiteClass k) {
+      return !stuck || !(is_sram_class(k) || k == SiteClass::kPeValid || k == SiteClass::kHost);
+    };
     if (c.upsets())
-      EXPECT_EQ(c.classes.size(), size_t(kNumSiteClasses));
+      for (int k = 0; k < kNumSiteClasses; ++k)
+        EXPECT_EQ(std::count(c.classes.begin(), c.classes.end(), SiteClass(k)), expected(SiteClass(k)) ? 1 : 0)
+            << site_class_name(SiteClass(k));
     else
       EXPECT_GE(c.bers.size(), 7u);
     EXPECT_GE(c.first_image, 5000) << "a shipped study must run on images no model constant was chosen on";
     ++studies;
   }
-  EXPECT_GE(studies, 17);
+  EXPECT_GE(studies, 18);
 }
 
 TEST(ValidationConfig, ReadsASingleUpsetStudy) {

@@ -1,0 +1,180 @@
+// Where the data-level model's dense regime goes wrong (issue 13), measured against flipsim's bit-exact software
+// fault simulation on a sweep config's images:
+//
+//   moments  per rate: simulated accuracy, the improved model's, and the accuracy of a normal logit disturbance with
+//            the simulation's own mean and covariance (and with one of the two taken from the model instead), plus
+//            the label logit's mean and variance, simulated against modelled. Says whether the model's normal has
+//            the wrong moments or the disturbance is not normal.
+//   cuts     per rate: how often summing single-flip changes at an accelerator layer's output (clamped to its
+//            range), then running the rest of the network exactly, gives the faulty top-1 class of the flips applied
+//            together; the last cut is the logits (the improved model's jumps). Says where flips stop adding up.
+//
+//   bench_dense_regime --config configs/sweeps/cnn_int8_activations.yaml [--mode moments|cuts] [--images 60]
+//                      [--trials 300] --ber 1e-4 --ber 1e-3 ...
+#include <CLI/CLI.hpp>
+#include <fmt/core.h>
+
+#include <algorithm>
+#include <Eigen/Dense>
+
+#include "model/accel/golden.h"
+#include "model/soft_error/bit_flip.h"
+#include "model/soft_error/data_model.h"
+#include "model/soft_error/logit_accuracy.h"
+#include "model/soft_error/sweep_config.h"
+
+namespace {
+
+using namespace flipsim;
+using namespace flipsim::model;
+
+void moments(const SweepConfig& c, const LoadedNetwork& ln, int images, int trials, const std::vector<double>& bers) {
+  SwFaultSim sim(ln.net, c.infer.accel);
+  ModelOptions mo = c.model;
+  mo.plain_normal = false;
+  const DataModel model(ln.net, c.infer.accel, c.target, resolve_layers(ln.net, c.layer_names, c.file), mo);
+  const Eigen::MatrixXd draws = standard_normal_draws(10, 1000, 7);
+  fmt::print("| ber | simulated | model | normal, simulated moments | normal, model's moments | model's mean, simulated "
+             "covariance | simulated mean, model's covariance | label logit mean, simulated / model | label logit "
+             "variance, simulated / model |\n|---|---|---|---|---|---|---|---|---|\n");
+  for (size_t b = 0; b < bers.size(); ++b) {
+    double acc[6] = {0, 0, 0, 0, 0, 0}, mean[2] = {0, 0}, var[2] = {0, 0};
+    FaultModel fm;
+    fm.ber = bers[b];
+    for (int i = 0; i < images; ++i) {
+      const uint64_t id = uint64_t(c.first_image + i);
+      const int label = ln.test.labels[size_t(i)];
+      sim.load_image(ln.net.quantize_image(ln.test.image(size_t(i))));
+      const std::vector<int32_t> z = sim.golden_logits();
+      const Eigen::Index n = Eigen::Index(z.size());
+      const ImageModel im(model, sim, label, stream_seed(c.seed, id));
+      Eigen::VectorXd mu = Eigen::VectorXd::Zero(n), e(n);
+      Eigen::MatrixXd cov = Eigen::MatrixXd::Zero(n, n);
+      int correct = 0;
+      for (int t = 0; t < trials; ++t) {
+        std::mt19937_64 rng(stream_seed(c.seed, b, id, uint64_t(t)));
+        correct += sim.inject(sample_faults(model.space(), fm, rng)).top1 == label;
+        for (Eigen::Index k = 0; k < n; ++k) e[k] = sim.last_logits()[size_t(k)] - z[size_t(k)];
+        mu += e;
+        cov += e * e.transpose();
+      }
+      mu /= trials;
+      cov = cov / trials - mu * mu.transpose();
+      const LogitGaussian g = im.gaussian(bers[b]);
+      acc[0] += double(correct) / trials;
+      acc[1] += im.improved(bers[b]).correct;
+      acc[2] += top1_odds_gaussian(z, {mu, cov}, label, draws).correct;
+      acc[3] += top1_odds_gaussian(z, g, label, draws).correct;
+      acc[4] += top1_odds_gaussian(z, {g.mean, cov}, label, draws).correct;
+      acc[5] += top1_odds_gaussian(z, {mu, g.cov}, label, draws).correct;
+      mean[0] += mu[label];
+      mean[1] += g.mean[label];
+      var[0] += cov(label, label);
+      var[1] += g.cov(label, label);
+    }
+    fmt::print("| {:.2e} | {:.4f} | {:.4f} | {:.4f} | {:.4f} | {:.4f} | {:.4f} | {:.1f} / {:.1f} | {:.0f} / {:.0f} |\n",
+               bers[b], acc[0] / images, acc[1] / images, acc[2] / images, acc[3] / images, acc[4] / images,
+               acc[5] / images, mean[0] / images, mean[1] / images, var[0] / images, var[1] / images);
+  }
+}
+
+// Flips the input activations of accelerator layers first .. as each reads them (weights stay golden: activation
+// sweeps only).
+struct ReadFlippingEngine : ConvEngine {
+  ReadFlippingEngine(const AccelConfig& accel, const std::vector<BitFlip>& flips, int first_layer, int bits)
+      : golden(accel), flips(flips), layer(first_layer), bits(bits) {}
+  FeatureMap run(const FeatureMap& in, const ConvLayer& l, LayerRun* r) override {
+    FeatureMap x = in;
+    for (const BitFlip& f : flips)
+      if (f.layer == layer && f.kind == SiteKind::kActivation) x.data[f.index] = flip_bit(x.data[f.index], f.bit, bits);
+    ++layer;
+    return golden.run(x, l, r);
+  }
+  std::string name() const override { return "read-flipping"; }
+  GoldenEngine golden;
+  const std::vector<BitFlip>& flips;
+  int layer, bits;
+};
+
+void cuts(const SweepConfig& c, const LoadedNetwork& ln, int images, int trials, const std::vector<double>& bers) {
+  if (c.target != FaultTarget::kActivations) throw std::runtime_error("--mode cuts: an activation sweep only");
+  const nn::QNetwork& net = ln.net;
+  SwFaultSim sim(net, c.infer.accel);
+  const FaultSpace space(net, c.target, resolve_layers(net, c.layer_names, c.file), c.infer.accel.acc_bits);
+  const std::vector<size_t> accel = net.accel_ops();
+  const int layers = int(accel.size()), bits = net.data_bits;
+  fmt::print("| ber | simulated accuracy |");
+  for (int j = 0; j + 1 < layers; ++j) fmt::print(" agree at {} |", net.ops[accel[size_t(j)]].name);
+  fmt::print(" agree at the logits |\n|---|---|");
+  for (int j = 0; j < layers; ++j) fmt::print("---|");
+  fmt::print("\n");
+  for (double ber : bers) {
+    std::vector<int> agree(size_t(layers), 0);
+    int correct = 0, n = 0;
+    FaultModel fm;
+    fm.ber = ber;
+    for (int i = 0; i < images; ++i) {
+      const FeatureMap x = net.quantize_image(ln.test.image(size_t(i)));
+      sim.load_image(x);
+      const std::vector<FeatureMap> golden = sim.golden();
+      for (int t = 0; t < trials; ++t, ++n) {
+        std::mt19937_64 rng(stream_seed(c.seed, uint64_t(c.first_image + i), uint64_t(t)));
+        const std::vector<BitFlip> flips = sample_faults(space, fm, rng);
+        const int truth = top1_of(sim.run_full(x, flips)[size_t(net.output_value)].data);
+        correct += truth == ln.test.labels[size_t(i)];
+        std::vector<std::vector<FeatureMap>> single;
+        for (const BitFlip& f : flips) single.push_back(sim.run_full(x, {f}));
+        for (int j = 0; j < layers; ++j) {
+          // Cut after accelerator layer j (the last: the logits): every value up to it is the golden one plus the
+          // single-flip changes of the flips read at or before it, clamped to the stored range.
+          const size_t cut = j + 1 < layers ? accel[size_t(j)] : net.ops.size() - 1;
+          std::vector<FeatureMap> acts = golden;
+          for (size_t o = 0; o <= cut; ++o) {
+            FeatureMap& a = acts[size_t(net.ops[o].output)];
+            const bool last = o + 1 == net.ops.size();
+            int64_t lo = -(int64_t(1) << (bits - 1)), hi = (int64_t(1) << (bits - 1)) - 1;
+            if (net.ops[o].type == nn::QOpType::kAccel && net.ops[o].layer.requant.relu)
+              lo = net.ops[o].layer.requant.zero_point;
+            const FeatureMap& g = golden[size_t(net.ops[o].output)];
+            for (size_t k = 0; k < a.data.size(); ++k) {
+              int64_t v = g.data[k];
+              for (size_t f = 0; f < flips.size(); ++f)
+                if (flips[f].layer <= j) v += single[f][size_t(net.ops[o].output)].data[k] - g.data[k];
+              a.data[k] = int32_t(last ? v : std::clamp(v, lo, hi));
+            }
+          }
+          ReadFlippingEngine engine(c.infer.accel, flips, j + 1, bits);
+          for (size_t o = cut + 1; o < net.ops.size(); ++o) net.run_op(o, acts, engine);
+          agree[size_t(j)] += top1_of(acts[size_t(net.output_value)].data) == truth;
+        }
+      }
+    }
+    fmt::print("| {:.2e} | {:.4f} |", ber, double(correct) / n);
+    for (int a : agree) fmt::print(" {:.3f} |", double(a) / n);
+    fmt::print("\n");
+  }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"Where the data-level model's dense regime departs from the software fault simulation"};
+  std::string config, mode = "moments";
+  int images = 60, trials = 300;
+  std::vector<double> bers;
+  app.add_option("--config", config, "sweep config")->required()->check(CLI::ExistingFile);
+  app.add_option("--mode", mode, "moments or cuts")->check(CLI::IsMember({"moments", "cuts"}));
+  app.add_option("--images", images, "test images from the config's first_image")->check(CLI::PositiveNumber);
+  app.add_option("--trials", trials, "simulated trials per image and rate")->check(CLI::PositiveNumber);
+  app.add_option("--ber", bers, "per-bit error rates")->required();
+  CLI11_PARSE(app, argc, argv);
+  try {
+    const SweepConfig c = load_sweep_config(config);
+    const LoadedNetwork ln = load_network(c.infer, images, c.first_image, c.file);
+    (mode == "moments" ? moments : cuts)(c, ln, images, trials, bers);
+  } catch (const std::exception& e) {
+    fmt::print(stderr, "bench_dense_regime: {}\n", e.what());
+    return 1;
+  }
+  return 0;
+}
