@@ -67,8 +67,9 @@ int predict_campaign_outcome(const ModelCmdOptions& o) {
                  c.site_class, c.sdc_rate, c.sdc_low, c.sdc_high, c.critical_sdc_rate, c.critical_low,
                  c.critical_high, c.samples, c.live);
       if (c.unmodelled > 0)
-        fmt::print("  {:<10} {:.3f} of its upsets are not carried (registers that steer, or a buffer word in the "
-                   "cycle it is written): measured, not modelled; the rates above count them as masked\n",
+        fmt::print("  {:<10} {:.3f} of its upsets are not carried (registers that steer, a buffer word in the "
+                   "cycle it is written, a stuck-at that outlives its pass): measured, not modelled; the rates "
+                   "above count them as masked\n",
                    "", c.unmodelled);
     }
     fmt::print("  seconds {:.3f}\n", p.model_seconds);

@@ -178,6 +178,15 @@ TEST(ValidateCli, ModelPredictsBitErrorRateAndUpsetCampaignsAndRefusesOthers) {
     EXPECT_LE(c["critical_sdc_rate"].get<double>(), c["sdc_rate"].get<double>()) << c.dump();
   }
 
+  // A bit stuck for 40 cycles: carried unless it outlives its pass (a permanent one, below, is refused).
+  write_campaign("pe_psum", "{model: stuck_at_1, duration: 40}");
+  const test::CliRun stuck = test::run_flipsim("model " + campaign + " --json");
+  ASSERT_EQ(stuck.status, 0) << stuck.output;
+  const nlohmann::json stuck_psum = json_output(stuck)["classes"][0];
+  EXPECT_GT(stuck_psum["sdc_rate"].get<double>(), classes[1]["sdc_rate"].get<double>()) << stuck_psum.dump();
+  EXPECT_GT(stuck_psum["unmodelled"].get<double>(), 0.0) << stuck_psum.dump();
+  EXPECT_LT(stuck_psum["unmodelled"].get<double>(), 0.05) << stuck_psum.dump();
+
   // The controller: its bias and column-sum lanes are carried, its counters and state (which steer) are not.
   write_campaign("ctrl, accbuf, obuf", "{model: flip}");
   const test::CliRun ctrl = test::run_flipsim("model " + campaign + " --json");
