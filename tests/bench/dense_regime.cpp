@@ -19,6 +19,7 @@
 
 #include "model/accel/golden.h"
 #include "model/soft_error/bit_flip.h"
+#include "model/soft_error/compound_poisson.h"
 #include "model/soft_error/data_model.h"
 #include "model/soft_error/logit_accuracy.h"
 #include "model/soft_error/sweep_config.h"
@@ -35,10 +36,11 @@ void moments(const SweepConfig& c, const LoadedNetwork& ln, int images, int tria
   const DataModel model(ln.net, c.infer.accel, c.target, resolve_layers(ln.net, c.layer_names, c.file), mo);
   const Eigen::MatrixXd draws = standard_normal_draws(10, 1000, 7);
   fmt::print("| ber | simulated | model | normal, simulated moments | normal, model's moments | model's mean, simulated "
-             "covariance | simulated mean, model's covariance | label logit mean, simulated / model | label logit "
-             "variance, simulated / model |\n|---|---|---|---|---|---|---|---|---|\n");
+             "covariance | simulated mean, model's covariance | normal, summed single flips' moments | label logit "
+             "mean, simulated / model / summed flips | label logit variance, simulated / model / summed flips |\n"
+             "|---|---|---|---|---|---|---|---|---|---|\n");
   for (size_t b = 0; b < bers.size(); ++b) {
-    double acc[6] = {0, 0, 0, 0, 0, 0}, mean[2] = {0, 0}, var[2] = {0, 0};
+    double acc[7] = {0, 0, 0, 0, 0, 0, 0}, mean[3] = {0, 0, 0}, var[3] = {0, 0, 0};
     FaultModel fm;
     fm.ber = bers[b];
     for (int i = 0; i < images; ++i) {
@@ -61,20 +63,31 @@ void moments(const SweepConfig& c, const LoadedNetwork& ln, int images, int tria
       mu /= trials;
       cov = cov / trials - mu * mu.transpose();
       const LogitGaussian g = im.gaussian(bers[b]);
+      // The moments of the sum of a Poisson number of single-flip jumps (the improved model's pool, every flip a
+      // jump): mean lambda E[J], covariance lambda E[J J^T].
+      const CompoundPoisson pool(model.space(), sim, label, mo.single_flip_samples, mo.compound_draws,
+                                 stream_seed(c.seed, id));
+      const double lambda = double(model.space().total_bits()) * bers[b];
+      const JumpTail all = pool.tail(lambda, std::vector<bool>(model.space().segments().size(), false), lambda);
       acc[0] += double(correct) / trials;
       acc[1] += im.improved(bers[b]).correct;
       acc[2] += top1_odds_gaussian(z, {mu, cov}, label, draws).correct;
       acc[3] += top1_odds_gaussian(z, g, label, draws).correct;
       acc[4] += top1_odds_gaussian(z, {g.mean, cov}, label, draws).correct;
       acc[5] += top1_odds_gaussian(z, {mu, g.cov}, label, draws).correct;
+      acc[6] += top1_odds_gaussian(z, {all.mean, all.second}, label, draws).correct;
       mean[0] += mu[label];
       mean[1] += g.mean[label];
+      mean[2] += all.mean[label];
       var[0] += cov(label, label);
       var[1] += g.cov(label, label);
+      var[2] += all.second(label, label);
     }
-    fmt::print("| {:.2e} | {:.4f} | {:.4f} | {:.4f} | {:.4f} | {:.4f} | {:.4f} | {:.1f} / {:.1f} | {:.0f} / {:.0f} |\n",
+    fmt::print("| {:.2e} | {:.4f} | {:.4f} | {:.4f} | {:.4f} | {:.4f} | {:.4f} | {:.4f} | {:.1f} / {:.1f} / {:.1f} | "
+               "{:.0f} / {:.0f} / {:.0f} |\n",
                bers[b], acc[0] / images, acc[1] / images, acc[2] / images, acc[3] / images, acc[4] / images,
-               acc[5] / images, mean[0] / images, mean[1] / images, var[0] / images, var[1] / images);
+               acc[5] / images, acc[6] / images, mean[0] / images, mean[1] / images, mean[2] / images,
+               var[0] / images, var[1] / images, var[2] / images);
   }
 }
 
