@@ -313,7 +313,7 @@ def write_markdown(a, results, software, reports, upset_studies):
     w("image and class, drawn from the same sites). Both are P(SDC) and P(critical SDC) over the upsets the model")
     w("carries; *not carried* is the share it does not (registers that steer the controller: its counters and")
     w("state, valid bits, the PPU's address, the host port; a buffer word upset in the cycle it is written; a")
-    w("stuck-at that outlives the pass it starts in), and")
+    w("stuck-at that ends in a later pass than it starts), and")
     w("the last column the campaign's SDC rate over every upset of the class. *inside*: the prediction lies in the")
     w("measured 95 % interval. *z*: the two-sample statistic of the prediction's samples against the campaign's")
     w("(both are samples of the same distribution if the model is exact: |z| above 2 in about one comparison of")

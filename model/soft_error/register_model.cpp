@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <random>
+#include <stdexcept>
 
 #include "model/accel/requant.h"
 #include "model/soft_error/fault_space.h"
@@ -179,9 +180,17 @@ int64_t ArraySchedule::partial_sum(const Span& s, const FeatureMap& in, int nt, 
 }
 
 bool ArraySchedule::carries(const RegisterUpset& upset) const {
-  if (upset.hold == 1) return true;
-  if (upset.hold == 0 || upset.cycle + upset.hold > total_) return false;
+  if (upset.hold <= 1) return true;
+  if (upset.cycle + upset.hold > total_) return false;
   return pass_at(upset.cycle) == pass_at(upset.cycle + upset.hold - 1);
+}
+
+std::vector<LaneChange> ArraySchedule::lane_changes(const RegisterUpset& upset, int pass, const FeatureMap& in) const {
+  if (upset.hold != 0) return pass == pass_at(upset.cycle) ? lane_changes(upset, in) : std::vector<LaneChange>{};
+  RegisterUpset whole_pass = upset;
+  whole_pass.cycle = spans_[size_t(pass)].first;
+  whole_pass.hold = spans_[size_t(pass)].timing.busy_cycles();
+  return lane_changes(whole_pass, in);
 }
 
 bool ArraySchedule::latches_at(ArrayRegister reg, uint64_t cycle) const {
@@ -194,6 +203,7 @@ bool ArraySchedule::latches_at(ArrayRegister reg, uint64_t cycle) const {
 }
 
 std::vector<LaneChange> ArraySchedule::lane_changes(const RegisterUpset& upset, const FeatureMap& in) const {
+  if (upset.hold == 0) throw std::logic_error("register model: a permanent stuck-at changes every pass");
   if (upset.hold == 1) return latch_changes(upset, in);
   // A stuck-at: the value held when it starts and every value latched while it lasts have their bits forced; each
   // is one latched change (their cycles and lanes differ, and the accumulation after them is linear).

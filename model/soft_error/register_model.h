@@ -106,8 +106,10 @@ class ArraySchedule {
   std::vector<uint64_t> pass_cycles() const;
   /// Register width of a class (the data width for weights and activations, else the accumulator width).
   int width(ArrayRegister reg) const;
-  /// Whether lane_changes() answers `upset`: a single latch, or a stuck-at whose cycles all fall in one pass (its
-  /// effect then stays in that pass, whose input is fault-free; a longer one changes what later passes read).
+  /// Whether lane_changes() answers `upset`: a single latch, a stuck-at whose cycles all fall in one pass (its
+  /// effect then stays in that pass, whose input is fault-free), or a permanent one (hold 0: forced in every pass,
+  /// on the input each pass reads). A stuck-at that ends in a later pass than it starts is not: where it ends
+  /// depends on the host's cycles between passes, which the schedule does not count.
   bool carries(const RegisterUpset& upset) const;
   /// What `upset` does to the accumulators, for layer inputs `inputs` (one per layer, fault-free): empty when
   /// it is masked.
@@ -116,8 +118,12 @@ class ArraySchedule {
   std::optional<std::vector<AccumulatorChange>> effect(const BufferUpset& upset,
                                                        const std::vector<const FeatureMap*>& inputs) const;
   /// The same lane by lane, for `input`, the fault-free input of the layer the upset's pass belongs to (an upset
-  /// carries() answers).
+  /// carries() answers, not a permanent one).
   std::vector<LaneChange> lane_changes(const RegisterUpset& upset, const FeatureMap& input) const;
+  /// What `upset` does to pass `pass`, for `input`, the input that pass's layer reads: a permanent stuck-at forces
+  /// every value the register latches in every pass (what a pass reads may already carry earlier passes' changes);
+  /// any other upset changes its own pass only.
+  std::vector<LaneChange> lane_changes(const RegisterUpset& upset, int pass, const FeatureMap& input) const;
   /// What a buffer upset does, lane by lane (nullopt when carries() says no).
   std::optional<std::vector<LaneChange>> buffer_changes(const BufferUpset& upset, const FeatureMap& input) const;
   /// Whether buffer_changes() answers `upset`: any activation or weight word, a bias word but not a clip word (its

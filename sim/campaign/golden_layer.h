@@ -4,13 +4,25 @@
 
 #include <functional>
 #include <string>
+#include <vector>
 
 #include "model/accel/golden.h"
+#include "model/nn/qnetwork.h"
 
 namespace flipsim {
 
 /// Golden output of a layer for its golden input (null when `input` is not the golden one).
 using GoldenLayer = std::function<const FeatureMap*(const std::string& layer, const FeatureMap& input)>;
+
+/// The GoldenLayer of a network's fault-free run (`values`, every value of it; both must outlive the result).
+inline GoldenLayer known_golden_layers(const nn::QNetwork& net, const std::vector<FeatureMap>& values) {
+  return [&net, &values](const std::string& layer, const FeatureMap& input) -> const FeatureMap* {
+    for (const nn::QOp& op : net.ops)
+      if (op.type == nn::QOpType::kAccel && op.layer.name == layer && values[size_t(op.inputs[0])] == input)
+        return &values[size_t(op.output)];
+    return nullptr;
+  };
+}
 
 /// `layer`'s fault-free output for `input`: the known one when `input` is golden, else the golden model's.
 inline FeatureMap golden_output(const GoldenLayer& known, const AccelConfig& config, const ConvLayer& layer,

@@ -101,11 +101,7 @@ InjectionRecord InjectionRunner::simulate(const Injection& inj, Route route, Fau
 }
 
 const FeatureMap* InjectionRunner::golden_layer(int image, const std::string& layer, const FeatureMap& input) {
-  const std::vector<FeatureMap>& values = golden(image);
-  for (const nn::QOp& op : setup_.net.ops)
-    if (op.type == nn::QOpType::kAccel && op.layer.name == layer && values[size_t(op.inputs[0])] == input)
-      return &values[size_t(op.output)];
-  return nullptr;
+  return known_golden_layers(setup_.net, golden(image))(layer, input);
 }
 
 InjectionRecord InjectionRunner::record(const Injection& inj, const FaultyRun& run, uint64_t cycles) {
@@ -228,20 +224,21 @@ InjectionRunner::FaultyRun InjectionRunner::run_register(const Injection& inj) {
   const std::optional<CarriedUpset> carried = CarriedUpset::of(inj, *setup_.map, schedule_);
   if (!carried) throw std::logic_error("register route: injection " + std::to_string(inj.id) + " needs the RTL");
   run.flips = __builtin_popcountll(inj.mask);
-  // Most upsets (a buffer word the pass does not read, a register between its live cycles) change nothing: the
-  // run is then the golden one, with no network to run.
   const std::vector<FeatureMap>& golden_values = golden(inj.image);
-  const size_t upset_op = setup_.net.accel_ops()[size_t(schedule_.layer_of_pass(carried->pass()))];
-  std::vector<model::LaneChange> changes =
-      carried->lane_changes(golden_values[size_t(setup_.net.ops[upset_op].inputs[0])]);
-  if (changes.empty()) {
-    run.values = golden_values;
-    for (int p = 0; p < schedule_.passes(); ++p)
-      run.layers.push_back(setup_.net.ops[setup_.net.accel_ops()[size_t(schedule_.layer_of_pass(p))]].layer.name);
-    return run;
+  if (!carried->every_pass()) {
+    // Most upsets (a buffer word the pass does not read, a register between its live cycles) change nothing: the
+    // run is then the golden one, with no network to run.
+    const size_t upset_op = setup_.net.accel_ops()[size_t(schedule_.layer_of_pass(carried->pass()))];
+    if (carried->lane_changes(carried->pass(), golden_values[size_t(setup_.net.ops[upset_op].inputs[0])]).empty()) {
+      run.values = golden_values;
+      for (int p = 0; p < schedule_.passes(); ++p)
+        run.layers.push_back(setup_.net.ops[setup_.net.accel_ops()[size_t(schedule_.layer_of_pass(p))]].layer.name);
+      return run;
+    }
   }
   RegisterEngine reg(
-      setup_.config.network.accel, carried->pass(), [&](const FeatureMap&) { return changes; },
+      setup_.config.network.accel,
+      [&](int pass, const FeatureMap& input) { return carried->lane_changes(pass, input); },
       [&](const std::string& layer, const FeatureMap& input) { return golden_layer(inj.image, layer, input); },
       &run.observed);
   run.values = setup_.net.run(setup_.net.quantize_image(setup_.test.image(size_t(inj.image))), reg);

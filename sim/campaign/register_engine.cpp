@@ -178,23 +178,23 @@ std::optional<CarriedUpset> CarriedUpset::of(const Injection& inj, const SiteMap
   return carried;
 }
 
-std::vector<model::LaneChange> CarriedUpset::lane_changes(const FeatureMap& input) const {
-  if (register_) return schedule_->lane_changes(*register_, input);
-  if (buffer_) return *schedule_->buffer_changes(*buffer_, input);
+std::vector<model::LaneChange> CarriedUpset::lane_changes(int pass, const FeatureMap& input) const {
+  if (register_) return schedule_->lane_changes(*register_, pass, input);
+  if (buffer_ && pass == pass_) return *schedule_->buffer_changes(*buffer_, input);
   return {};
 }
 
 std::vector<model::AccumulatorChange> CarriedUpset::accumulator_changes(
     const std::vector<const FeatureMap*>& inputs) const {
+  if (every_pass()) throw std::logic_error("a permanent stuck-at changes what later passes read");
   if (register_) return schedule_->effect(*register_, inputs);
   if (buffer_) return *schedule_->effect(*buffer_, inputs);
   return {};
 }
 
-RegisterEngine::RegisterEngine(const AccelConfig& config, int pass, Changes changes, GoldenLayer golden_layer,
+RegisterEngine::RegisterEngine(const AccelConfig& config, Changes changes, GoldenLayer golden_layer,
                                ObservedRows* observed)
     : config_(config),
-      upset_pass_(pass),
       changes_(std::move(changes)),
       golden_layer_(std::move(golden_layer)),
       observed_(observed) {}
@@ -202,16 +202,15 @@ RegisterEngine::RegisterEngine(const AccelConfig& config, int pass, Changes chan
 FeatureMap RegisterEngine::run(const FeatureMap& input, const ConvLayer& layer, LayerRun* run) {
   const LayerPlan plan = plan_layer(input.height, input.width, layer, config_);
   FeatureMap output = golden_output(golden_layer_, config_, layer, input);
-  const int first = passes_;
-  for (size_t p = 0; p < plan.passes.size(); ++p) pass_layers_.push_back(layer.name);
-  passes_ += int(plan.passes.size());
-  if (upset_pass_ >= first && upset_pass_ < passes_) {
-    const LayerPass& pass = plan.passes[size_t(upset_pass_ - first)];
+  for (const LayerPass& pass : plan.passes) {
+    const int index = passes_++;
+    pass_layers_.push_back(layer.name);
+    const std::vector<model::LaneChange> changes = changes_(index, input);
     // Each changed PPU row: the golden accumulators of its lanes with the changes added, wrapped as the array
     // wraps; the lanes beyond the layer's channels accumulate zero. An output word's flips come after the PPU.
     std::map<uint32_t, std::vector<int64_t>> rows;
     std::map<std::pair<uint32_t, int>, uint64_t> output_masks;  // (address, lane)
-    for (const model::LaneChange& c : changes_(input)) {
+    for (const model::LaneChange& c : changes) {
       const uint32_t addr = uint32_t(c.m * pass.n_tiles + c.n_tile);
       if (c.output_mask) {
         output_masks[{addr, c.col}] ^= c.output_mask;
@@ -241,7 +240,7 @@ FeatureMap RegisterEngine::run(const FeatureMap& input, const ConvLayer& layer, 
         output.at(pixel / plan.out_w, pixel % plan.out_w, o) =
             layer.clipped(o, requantize(sums[size_t(col)], layer.requant, config_.data_bits));
       }
-      if (observed_) (*observed_)[{upset_pass_, addr}] = sums;
+      if (observed_) (*observed_)[{index, addr}] = sums;
     }
     for (const auto& [at, mask] : output_masks) {
       const int m = int(at.first) / pass.n_tiles, nt = int(at.first) % pass.n_tiles;

@@ -45,11 +45,14 @@ class CarriedUpset {
   /// nullopt when `injection` needs the RTL.
   static std::optional<CarriedUpset> of(const Injection& injection, const SiteMap& map,
                                         const model::ArraySchedule& schedule);
-  /// The pass it falls in.
+  /// The pass it falls in (a permanent stuck-at: the first).
   int pass() const { return pass_; }
-  /// What it does to its pass, lane by lane, for the fault-free input of the pass's layer.
-  std::vector<model::LaneChange> lane_changes(const FeatureMap& input) const;
-  /// What it does to the accumulators, for every accelerator layer's fault-free input.
+  /// A permanent stuck-at: every pass changes, each on what its layer reads (which earlier passes may have changed).
+  bool every_pass() const { return register_ && register_->hold == 0; }
+  /// What it does to pass `pass`, lane by lane, for `input`, what the pass's layer reads (fault-free up to its own
+  /// pass for everything but every_pass()).
+  std::vector<model::LaneChange> lane_changes(int pass, const FeatureMap& input) const;
+  /// What it does to the accumulators, for every accelerator layer's fault-free input (not every_pass()).
   std::vector<model::AccumulatorChange> accumulator_changes(const std::vector<const FeatureMap*>& inputs) const;
 
  private:
@@ -62,13 +65,12 @@ class CarriedUpset {
 
 class RegisterEngine : public ConvEngine {
  public:
-  /// What the upset does to its pass, given the layer's fault-free input.
-  using Changes = std::function<std::vector<model::LaneChange>(const FeatureMap& input)>;
+  /// What the upset does to pass `pass` (of the inference), given what the pass's layer reads.
+  using Changes = std::function<std::vector<model::LaneChange>(int pass, const FeatureMap& input)>;
 
-  /// `schedule`: the network's passes on `config`; the upset falls in pass `pass` and does `changes` there;
-  /// `observed` receives the PPU rows the upset changes, keyed by (pass, output-buffer address).
-  RegisterEngine(const AccelConfig& config, int pass, Changes changes, GoldenLayer golden_layer,
-                 ObservedRows* observed);
+  /// The upset does `changes` to the passes of the network run on `config`; `observed` receives the PPU rows it
+  /// changes, keyed by (pass, output-buffer address).
+  RegisterEngine(const AccelConfig& config, Changes changes, GoldenLayer golden_layer, ObservedRows* observed);
   FeatureMap run(const FeatureMap& input, const ConvLayer& layer, LayerRun* run = nullptr) override;
   std::string name() const override { return "register"; }
 
@@ -77,7 +79,6 @@ class RegisterEngine : public ConvEngine {
 
  private:
   AccelConfig config_;
-  int upset_pass_ = -1;
   Changes changes_;
   GoldenLayer golden_layer_;
   ObservedRows* observed_;

@@ -68,8 +68,8 @@ int predict_campaign_outcome(const ModelCmdOptions& o) {
                  c.critical_high, c.samples, c.live);
       if (c.unmodelled > 0)
         fmt::print("  {:<10} {:.3f} of its upsets are not carried (registers that steer, a buffer word in the "
-                   "cycle it is written, a stuck-at that outlives its pass): measured, not modelled; the rates "
-                   "above count them as masked\n",
+                   "cycle it is written, a stuck-at that ends in a later pass than it starts): measured, not "
+                   "modelled; the rates above count them as masked\n",
                    "", c.unmodelled);
     }
     fmt::print("  seconds {:.3f}\n", p.model_seconds);

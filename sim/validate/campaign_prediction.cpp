@@ -48,8 +48,25 @@ std::optional<UpsetOutcome> predict_upset(const Injection& inj, model::SwFaultSi
                                           const model::ArraySchedule& schedule) {
   const std::optional<CarriedUpset> carried = CarriedUpset::of(inj, map, schedule);
   if (!carried) return std::nullopt;
-  const std::vector<model::AccumulatorChange> changes = carried->accumulator_changes(inputs);
   UpsetOutcome o;
+  if (carried->every_pass()) {
+    // A permanent stuck-at changes what later passes read: the network runs pass by pass as the register route
+    // runs it, each pass's changes on its actual input.
+    const nn::QNetwork& net = sim.network();
+    RegisterEngine reg(
+        map.config(),
+        [&](int pass, const FeatureMap& input) {
+          std::vector<model::LaneChange> changes = carried->lane_changes(pass, input);
+          o.live = o.live || !changes.empty();
+          return changes;
+        },
+        known_golden_layers(net, sim.golden()), nullptr);
+    const std::vector<int32_t> logits = net.run(sim.golden()[size_t(net.input_value)], reg)[size_t(net.output_value)].data;
+    o.sdc = logits != sim.golden_logits();
+    o.critical = model::top1_of(logits) != model::top1_of(sim.golden_logits());
+    return o;
+  }
+  const std::vector<model::AccumulatorChange> changes = carried->accumulator_changes(inputs);
   if (changes.empty()) return o;
   o.live = true;
   const model::Injection r = sim.inject({}, changes);
@@ -123,9 +140,10 @@ std::vector<ClassPrediction> predict_classes(const std::vector<CampaignConfig>& 
 namespace {
 
 /// Single upsets (one bit or a few adjacent ones, flipped or stuck) of any flip-flop or SRAM class: per class, the
-/// upsets the register model carries (data registers, buffer words; a stuck-at that ends in the pass it starts in)
-/// are simulated exactly; those it does not (registers that steer the controller, valid bits, the host port, a
-/// stuck-at that outlives its pass) are counted as unmodelled, and a class with none it carries is refused.
+/// upsets the register model carries (data registers, buffer words; a stuck-at that ends in the pass it starts in
+/// or never) are simulated exactly; those it does not (registers that steer the controller, valid bits, the host
+/// port, a stuck-at that ends in a later pass than it starts) are counted as unmodelled, and a class with none it
+/// carries is refused.
 /// Classes are averaged as the campaign draws them (a class first when per_class, else by their site counts).
 CampaignPrediction predict_upset_campaign(const CampaignConfig& config, int threads) {
   const auto start = std::chrono::steady_clock::now();
@@ -151,7 +169,8 @@ CampaignPrediction predict_upset_campaign(const CampaignConfig& config, int thre
       throw ConfigError(config.file + ": not modelled: " + fault_model_name(config.fault) + " upsets of class " +
                         cp.site_class +
                         " (none the register model carries: its registers steer the controller, or a stuck-at "
-                        "outlives its pass; measured, not modelled); run the campaign to measure it");
+                        "ends in a later pass than it starts; measured, not modelled); run the campaign to measure "
+                        "it");
     const double weight = config.targets.per_class ? 1.0 : double(space.class_size(c));
     weight_sum += weight;
     sdc += weight * cp.sdc_rate;

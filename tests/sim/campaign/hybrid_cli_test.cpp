@@ -88,6 +88,12 @@ TEST(HybridEngine, RegisterRouteGivesTheFullRtlRows) {
                                           90, false},
                                          {"classes: [ppu], pattern: \"ppu.acc_q\", bits: [8, 31]",
                                           "model: stuck_at_0, duration: 20", 300, false},
+                                         // Permanent: forced in every pass, each on what earlier passes changed.
+                                         {pe, "model: stuck_at_1, duration: 0", 60},
+                                         {"classes: [ctrl], pattern: \"ctrl.bias_q\", bits: [0, 15]",
+                                          "model: stuck_at_0, duration: 0", 30},
+                                         {"classes: [ppu], pattern: \"ppu.acc_q\"", "model: stuck_at_1, duration: 0",
+                                          30},
                                          {"classes: [obuf], pattern: \"obuf[0:1200]\"", "model: flip"},
                                          // Host bits nothing reads while the array is busy: no change at all.
                                          {"classes: [host], pattern: \"host.*cycles_q\"", "model: flip"},

@@ -199,7 +199,7 @@ TEST(ValidateCli, ModelPredictsBitErrorRateAndUpsetCampaignsAndRefusesOthers) {
   EXPECT_LT(lanes[2]["unmodelled"].get<double>(), 0.01) << lanes[2].dump();  // only upsets in a cycle writing the word
 
   for (const auto& [classes, fault] : {std::pair<std::string, std::string>{"pe_valid", "{model: flip}"},
-                                       {"pe_psum", "{model: stuck_at_1}"},
+                                       {"host", "{model: stuck_at_1}"},
                                        {"bbuf, wbuf", "{model: sram_ber, ber: 1.0e-3}"}}) {
     write_campaign(classes, fault);
     const test::CliRun r = test::run_flipsim("model " + campaign);
@@ -284,15 +284,16 @@ TEST(ValidateCli, SingleUpsetStudyPerClassMeasuresPredictsAndResumes) {
   EXPECT_NE(bad.output.find("buffer"), std::string::npos) << bad.output;
 }
 
-/// Runs a CI-sized CNN campaign of `fault` (held `hold` cycles) on `classes` and checks each carried row against
-/// the model's outcome for the same upset.
-void check_model_against_campaign_rows(const std::string& fault, const std::string& classes, uint64_t hold) {
+/// Runs a CI-sized CNN campaign of `injections` upsets of `fault` (held `hold` cycles) on `classes` and checks each
+/// carried row against the model's outcome for the same upset.
+void check_model_against_campaign_rows(const std::string& fault, const std::string& classes, uint64_t hold,
+                                       int injections = 1100) {
   const std::string config = temp_dir() + "/rows.yaml", db = temp_dir() + "/rows.db";
   for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(db + suffix);
   std::ofstream(config) << "campaign:\n  network: " << FLIPSIM_SOURCE_DIR
                         << "/configs/infer/cnn.yaml\n  images: 3\n  first_image: 5000\n  targets: {classes: "
                         << classes << ", per_class: true}\n  fault: "
-                        << fault << "\n  injections: 1100\n  seed: 9\n";
+                        << fault << "\n  injections: " << injections << "\n  seed: 9\n";
   const test::CliRun run = test::run_flipsim("campaign " + config + " --db " + db + " --json");
   ASSERT_EQ(run.status, 0) << run.output;
   const CampaignConfig campaign = load_campaign_config(config);
@@ -323,7 +324,7 @@ void check_model_against_campaign_rows(const std::string& fault, const std::stri
 // The register model's prediction is a Monte Carlo over the same upsets the campaign draws: upset by upset, it must
 // give the campaign's own outcome wherever it carries the upset (the software fault simulation downstream of the
 // pass stands in for the register engine's golden network run), on every kind of register and buffer, for one
-// flipped bit, for three adjacent ones, and for a bit stuck for 40 cycles.
+// flipped bit, for three adjacent ones, for a bit stuck for 40 cycles and for one stuck for good.
 TEST(ValidateCli, RegisterModelGivesEachCarriedCampaignRowsOutcome) {
   const std::string registers = "[pe_weight, pe_act, pe_psum, array_edge, ctrl, ppu";
   for (const char* fault : {"{model: flip}", "{model: multi_bit, bits: 3}"}) {
@@ -332,6 +333,8 @@ TEST(ValidateCli, RegisterModelGivesEachCarriedCampaignRowsOutcome) {
   }
   SCOPED_TRACE("stuck_at_1");
   check_model_against_campaign_rows("{model: stuck_at_1, duration: 40}", registers + "]", 40);
+  SCOPED_TRACE("permanent stuck_at_0");
+  check_model_against_campaign_rows("{model: stuck_at_0, duration: 0}", registers + "]", 0, 300);
 }
 
 }  // namespace
