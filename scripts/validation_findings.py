@@ -306,7 +306,7 @@ def write_markdown(a, results, software, reports, upset_studies):
     w("## Registers and buffers: the register model against the RTL")
     w("")
     w("Single-bit upsets of every flip-flop class and buffer (`configs/validate/<network>_registers.yaml`), and bits")
-    w("stuck at 1 for 100 cycles in every flip-flop class with data registers (`configs/validate/lenet5_stuck.yaml`),")
+    w("stuck at 1 for 100 cycles in every flip-flop class with data registers (`configs/validate/<network>_stuck.yaml`),")
     w("10,000 per class at uniformly random busy cycles on the held-out images in turn, one point per class of a")
     w("`flipsim validate` study: *measured* by a campaign per class (the hybrid engine, 2 per")
     w("class cross-checked on the full RTL), *predicted* by the register model on the same images (40 upsets per")
