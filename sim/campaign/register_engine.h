@@ -1,12 +1,13 @@
-// Single upsets of the array's data registers and of the activation, weight and bias buffers without the RTL. A
-// transient flip of a PE's weight, activation or partial-sum register (or an array-edge stage's data), or a flip
-// of stored bits of an input buffer word, changes the accumulators of its pass in a way the array's dataflow and
-// the controller's schedule fix exactly (model/soft_error/register_model.h, held to the RTL bit for bit by
-// tests/rtl/register_model_rtl_test.cpp): the pass's outputs are the golden ones with those accumulators changed,
-// every register is golden again by the next pass (the weights are reloaded before use) and every buffer word it
-// reads is reloaded, and the golden model computes the rest. The PPU rows the change reaches are reported as the
-// RTL's taps would show them. `flipsim campaign --crosscheck` holds it to the full-RTL engine, injection by
-// injection.
+// Single upsets of the array's data registers and of the buffers without the RTL. A transient flip (or a stuck-at
+// that ends in its pass) of a PE's weight, activation or partial-sum register, an array-edge stage's data, the
+// controller's bias or column-sum lane or the PPU's accumulator lane, or a flip of stored bits of a buffer word,
+// changes the accumulators (or outputs) of its pass in a way the array's dataflow and the controller's schedule fix
+// exactly (model/soft_error/register_model.h, held to the RTL bit for bit by tests/rtl/register_model_rtl_test.cpp):
+// the pass's outputs are the golden ones with those accumulators changed, every register is golden again by the
+// next pass (the weights are reloaded before use) and every buffer word it reads is reloaded, and the golden model
+// computes the rest. A permanent stuck-at changes every pass, each on the input it actually reads. The PPU rows the
+// change reaches are reported as the RTL's taps would show them. `flipsim campaign --crosscheck` holds it to the
+// full-RTL engine, injection by injection.
 #pragma once
 
 #include <functional>
