@@ -5,11 +5,15 @@
 //            the simulation's own mean and covariance (and with one of the two taken from the model instead), plus
 //            the label logit's mean and variance, simulated against modelled. Says whether the model's normal has
 //            the wrong moments or the disturbance is not normal.
+//   carry    per rate: the label logit's variance under the correlated model's linear carry at the golden gates over
+//            every segment, the same with each flip carried exactly through the requantizer and ReLU of the layer
+//            that reads it, and the accuracy of a normal with the improved model's mean and the first covariance
+//            (activation sweeps). Says whether the carry or its linearization point loses the variance.
 //   cuts     per rate: how often summing single-flip changes at an accelerator layer's output (clamped to its
 //            range), then running the rest of the network exactly, gives the faulty top-1 class of the flips applied
 //            together; the last cut is the logits (the improved model's jumps). Says where flips stop adding up.
 //
-//   bench_dense_regime --config configs/sweeps/cnn_int8_activations.yaml [--mode moments|cuts] [--images 60]
+//   bench_dense_regime --config configs/sweeps/cnn_int8_activations.yaml [--mode moments|carry|cuts] [--images 60]
 //                      [--trials 300] --ber 1e-4 --ber 1e-3 ...
 #include <CLI/CLI.hpp>
 #include <fmt/core.h>
@@ -18,6 +22,8 @@
 #include <Eigen/Dense>
 
 #include "model/accel/golden.h"
+#include "model/accel/requant.h"
+#include "model/soft_error/adjoint.h"
 #include "model/soft_error/bit_flip.h"
 #include "model/soft_error/compound_poisson.h"
 #include "model/soft_error/data_model.h"
@@ -89,6 +95,75 @@ void moments(const SweepConfig& c, const LoadedNetwork& ln, int images, int tria
                acc[5] / images, acc[6] / images, mean[0] / images, mean[1] / images, mean[2] / images,
                var[0] / images, var[1] / images, var[2] / images);
   }
+}
+
+void carry(const SweepConfig& c, const LoadedNetwork& ln, int images, int, const std::vector<double>& bers) {
+  if (c.target != FaultTarget::kActivations) throw std::runtime_error("--mode carry: an activation sweep only");
+  const nn::QNetwork& net = ln.net;
+  SwFaultSim sim(net, c.infer.accel);
+  ModelOptions mo = c.model;
+  mo.plain_normal = false;
+  const DataModel model(net, c.infer.accel, c.target, resolve_layers(net, c.layer_names, c.file), mo);
+  const Eigen::MatrixXd draws = standard_normal_draws(10, 1000, 7);
+  const int bits = net.data_bits;
+  std::vector<double> linear(bers.size()), exact(bers.size()), accuracy(bers.size());
+  for (int i = 0; i < images; ++i) {
+    const int label = ln.test.labels[size_t(i)];
+    sim.load_image(net.quantize_image(ln.test.image(size_t(i))));
+    const std::vector<FeatureMap>& golden = sim.golden();
+    const auto acc = golden_accumulators(net, golden);
+    const std::vector<Sensitivity> sens = output_sensitivities(net, golden, acc);
+    const std::vector<size_t> ops = net.accel_ops();
+    const Eigen::Index n = Eigen::Index(sim.golden_logits().size());
+    // Sums over every stored input bit of every layer of (logit change)(logit change)^T, per unit flip probability.
+    Eigen::MatrixXd gram_linear = Eigen::MatrixXd::Zero(n, n), gram_exact = Eigen::MatrixXd::Zero(n, n);
+    Eigen::VectorXd e_linear(n), e_exact(n);
+    for (size_t l = 0; l < ops.size(); ++l) {
+      const ConvLayer& layer = net.ops[ops[l]].layer;
+      const FeatureMap& x = golden[size_t(net.ops[ops[l]].inputs[0])];
+      const int oh = layer.out_height(x.height), ow = layer.out_width(x.width);
+      for (int iy = 0; iy < x.height; ++iy)
+        for (int ix = 0; ix < x.width; ++ix)
+          for (int ci = 0; ci < layer.in_channels; ++ci)
+            for (int b = 0; b < bits; ++b) {
+              const int64_t d = flip_bit(x.at(iy, ix, ci), b, bits) - x.at(iy, ix, ci);
+              e_linear.setZero();
+              e_exact.setZero();
+              for (int ky = 0; ky < layer.kernel_h; ++ky)
+                for (int kx = 0; kx < layer.kernel_w; ++kx) {
+                  const int ty = iy + layer.pad - ky, tx = ix + layer.pad - kx;
+                  if (ty < 0 || tx < 0 || ty % layer.stride || tx % layer.stride) continue;
+                  const int oy = ty / layer.stride, ox = tx / layer.stride;
+                  if (oy >= oh || ox >= ow) continue;
+                  for (int o = 0; o < layer.out_channels; ++o) {
+                    const Eigen::Index k = (Eigen::Index(oy) * ow + ox) * layer.out_channels + o;
+                    const int64_t a = acc[l][size_t(k)], da = int64_t(layer.weight(o, ky, kx, ci)) * d;
+                    if (da == 0) continue;
+                    const int32_t dy = layer.clipped(o, requantize(a + da, layer.requant, bits)) -
+                                       layer.clipped(o, requantize(a, layer.requant, bits));
+                    const double gate = requant_gate(a, layer.requant, bits, layer.clip_of(o));
+                    e_exact += double(dy) * sens[l].row(k).transpose();
+                    e_linear += gate * double(da) * sens[l].row(k).transpose();
+                  }
+                }
+              gram_linear += e_linear * e_linear.transpose();
+              gram_exact += e_exact * e_exact.transpose();
+            }
+    }
+    const ImageModel im(model, sim, label, stream_seed(c.seed, uint64_t(c.first_image + i)));
+    for (size_t r = 0; r < bers.size(); ++r) {
+      const double p = bers[r] * (1 - bers[r]);
+      linear[r] += p * gram_linear(label, label);
+      exact[r] += p * gram_exact(label, label);
+      accuracy[r] += top1_odds_gaussian(sim.golden_logits(), {im.gaussian(bers[r]).mean, p * gram_linear}, label, draws)
+                         .correct;
+    }
+  }
+  fmt::print("| ber | label logit variance, linear at the golden gates | the same, exact through the reading layer | "
+             "normal with the model's mean and the first covariance |\n|---|---|---|---|\n");
+  for (size_t r = 0; r < bers.size(); ++r)
+    fmt::print("| {:.2e} | {:.0f} | {:.0f} | {:.4f} |\n", bers[r], linear[r] / images, exact[r] / images,
+               accuracy[r] / images);
 }
 
 // Flips the input activations of accelerator layers first .. as each reads them (weights stay golden: activation
@@ -176,7 +251,7 @@ int main(int argc, char** argv) {
   int images = 60, trials = 300;
   std::vector<double> bers;
   app.add_option("--config", config, "sweep config")->required()->check(CLI::ExistingFile);
-  app.add_option("--mode", mode, "moments or cuts")->check(CLI::IsMember({"moments", "cuts"}));
+  app.add_option("--mode", mode, "moments, carry or cuts")->check(CLI::IsMember({"moments", "carry", "cuts"}));
   app.add_option("--images", images, "test images from the config's first_image")->check(CLI::PositiveNumber);
   app.add_option("--trials", trials, "simulated trials per image and rate")->check(CLI::PositiveNumber);
   app.add_option("--ber", bers, "per-bit error rates")->required();
@@ -184,7 +259,7 @@ int main(int argc, char** argv) {
   try {
     const SweepConfig c = load_sweep_config(config);
     const LoadedNetwork ln = load_network(c.infer, images, c.first_image, c.file);
-    (mode == "moments" ? moments : cuts)(c, ln, images, trials, bers);
+    (mode == "moments" ? moments : mode == "carry" ? carry : cuts)(c, ln, images, trials, bers);
   } catch (const std::exception& e) {
     fmt::print(stderr, "bench_dense_regime: {}\n", e.what());
     return 1;
