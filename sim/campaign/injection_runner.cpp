@@ -27,6 +27,8 @@ InjectionRunner::InjectionRunner(const CampaignSetup& setup, uint64_t watchdog_c
       ppu_(setup.config.network.accel.cols, setup.config.network.accel.acc_bits),
       schedule_(setup.net, setup.config.network.accel) {
   if (!ppu_.available()) throw std::runtime_error("the RTL build has no PPU observation taps (fs_ppu obs_*)");
+  for (int p = 0; p < schedule_.passes(); ++p)
+    pass_layers_.push_back(setup.net.ops[setup.net.accel_ops()[size_t(schedule_.layer_of_pass(p))]].layer.name);
 }
 
 const std::vector<FeatureMap>& InjectionRunner::golden(int image) {
@@ -231,8 +233,7 @@ InjectionRunner::FaultyRun InjectionRunner::run_register(const Injection& inj) {
     const size_t upset_op = setup_.net.accel_ops()[size_t(schedule_.layer_of_pass(carried->pass()))];
     if (carried->lane_changes(carried->pass(), golden_values[size_t(setup_.net.ops[upset_op].inputs[0])]).empty()) {
       run.values = golden_values;
-      for (int p = 0; p < schedule_.passes(); ++p)
-        run.layers.push_back(setup_.net.ops[setup_.net.accel_ops()[size_t(schedule_.layer_of_pass(p))]].layer.name);
+      run.layers = pass_layers_;
       return run;
     }
   }

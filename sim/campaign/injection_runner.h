@@ -83,6 +83,7 @@ class InjectionRunner {
   std::map<int, std::vector<FeatureMap>> golden_;
   std::unique_ptr<StateLayout> layout_;
   model::ArraySchedule schedule_;
+  std::vector<std::string> pass_layers_;  ///< the layer of every pass of a fault-free inference
   std::map<int, GoldenTrajectory> trajectories_;
   std::vector<int> trajectory_order_;
 };

@@ -135,19 +135,56 @@ FeatureMap rtl_output(RtlEngine& rtl, const FfFault& f, uint64_t cycle, uint64_t
   return rtl.run(input, layer);
 }
 
-TEST(RegisterModel, UpsetsChangeTheOutputsAsTheDataflowSays) {
+/// The fault port's view of `u`: its register's group, its bits flipped or forced.
+FfFault port_fault(const RegisterUpset& u, const AccelConfig& config) {
+  FfFault f;
+  f.group = group(u, config);
+  if (u.action == model::BitAction::kFlip) {
+    f.flip_mask = u.mask;
+  } else {
+    f.force_mask = u.mask;
+    f.force_value = u.action == model::BitAction::kStuckAt1 ? u.mask : 0;
+  }
+  return f;
+}
+
+/// `per_kind` random upsets of every register kind per test layer (random_upset(), then `shape(u, t, schedule,
+/// input, rng)` sets what the test varies), each on the RTL for u.hold cycles: the layer's outputs must be those
+/// of the model's accumulator changes, bit for bit. Returns how many changed an output and how many did not.
+template <class Shape>
+std::pair<int, int> upsets_match_the_rtl(uint64_t seed, int per_kind, const Shape& shape) {
   const AccelConfig config = test_accel();
   RtlEngine rtl(config, {});
-  std::mt19937_64 rng(5);
+  std::mt19937_64 rng(seed);
   int changed = 0, masked = 0;
   for (const ConvShape& s : test_shapes(config)) {
     const TestLayer test = make_test_layer(s, config, rng);
     const ConvLayer& layer = test.layer;
     const FeatureMap &input = test.input, &golden = test.golden;
     const model::ArraySchedule schedule({&layer}, {{s.in_h, s.in_w}}, config);
-    for (int t = 0; t < 16 * model::kNumArrayRegisters; ++t) {
+    for (int t = 0; t < per_kind * model::kNumArrayRegisters; ++t) {
       RegisterUpset u = random_upset(t, config, schedule, rng);
-      if (t % 3 == 2) {
+      shape(u, t, schedule, input, rng);
+      EXPECT_TRUE(schedule.carries(u));
+      const FeatureMap expected = changed_output(input, layer, config, schedule.effect(u, {&input}));
+      const FeatureMap actual = rtl_output(rtl, port_fault(u, config), u.cycle, u.hold, input, layer);
+      EXPECT_TRUE(actual == expected) << model::array_register_name(u.reg) << " PE (" << u.row << ", " << u.col
+                                      << ") mask " << u.mask << " action " << int(u.action) << " cycles " << u.cycle
+                                      << " + " << u.hold << " of " << schedule.busy_cycles()
+                                      << "\n  RTL:   " << differences(actual, golden)
+                                      << "\n  model: " << differences(expected, golden);
+      (actual == golden ? masked : changed) += 1;
+    }
+  }
+  return {changed, masked};
+}
+
+TEST(RegisterModel, UpsetsChangeTheOutputsAsTheDataflowSays) {
+  const auto [changed, masked] = upsets_match_the_rtl(
+      5, 16,
+      [](RegisterUpset& u, int t, const model::ArraySchedule& schedule, const FeatureMap& input,
+         std::mt19937_64& rng) {
+        if (t % 3 != 2) return;
         // At the edge of the register's window: the last cycle whose upset still changes a pixel, or the first.
         u.cycle = cycle_at_an_edge(
             u.cycle, schedule.busy_cycles(),
@@ -157,19 +194,7 @@ TEST(RegisterModel, UpsetsChangeTheOutputsAsTheDataflowSays) {
               return schedule.effect(a, {&input}).size();
             },
             rng);
-      }
-      const FeatureMap expected = changed_output(input, layer, config, schedule.effect(u, {&input}));
-      FfFault f;
-      f.group = group(u, config);
-      f.flip_mask = u.mask;
-      const FeatureMap actual = rtl_output(rtl, f, u.cycle, 1, input, layer);
-      EXPECT_TRUE(actual == expected) << model::array_register_name(u.reg) << " PE (" << u.row << ", " << u.col
-                                      << ") mask " << u.mask << " cycle " << u.cycle << " of "
-                                      << schedule.busy_cycles() << "\n  RTL:   " << differences(actual, golden)
-                                      << "\n  model: " << differences(expected, golden);
-      (actual == golden ? masked : changed) += 1;
-    }
-  }
+      });
   EXPECT_GT(changed, 10);
   EXPECT_GT(masked, 10);
 }
@@ -179,35 +204,13 @@ TEST(RegisterModel, UpsetsChangeTheOutputsAsTheDataflowSays) {
 // of the changes the model derives latch by latch, on every register kind, stuck at 0 and at 1, for a few cycles and
 // for up to the rest of the pass.
 TEST(RegisterModel, StuckAtsForceEveryValueTheRegisterLatches) {
-  const AccelConfig config = test_accel();
-  RtlEngine rtl(config, {});
-  std::mt19937_64 rng(7);
-  int changed = 0, masked = 0;
-  for (const ConvShape& s : test_shapes(config)) {
-    const TestLayer test = make_test_layer(s, config, rng);
-    const ConvLayer& layer = test.layer;
-    const FeatureMap &input = test.input, &golden = test.golden;
-    const model::ArraySchedule schedule({&layer}, {{s.in_h, s.in_w}}, config);
-    for (int t = 0; t < 8 * model::kNumArrayRegisters; ++t) {
-      RegisterUpset u = random_upset(t, config, schedule, rng);
-      u.action = t % 2 ? model::BitAction::kStuckAt1 : model::BitAction::kStuckAt0;
-      const uint64_t rest = schedule.busy_cycles() - u.cycle;
-      u.hold = 1 + rng() % (t % 3 == 0 ? rest : std::min<uint64_t>(rest, 40));
-      ASSERT_TRUE(schedule.carries(u));
-      const FeatureMap expected = changed_output(input, layer, config, schedule.effect(u, {&input}));
-      FfFault f;
-      f.group = group(u, config);
-      f.force_mask = u.mask;
-      f.force_value = u.action == model::BitAction::kStuckAt1 ? u.mask : 0;
-      const FeatureMap actual = rtl_output(rtl, f, u.cycle, u.hold, input, layer);
-      EXPECT_TRUE(actual == expected) << model::array_register_name(u.reg) << " PE (" << u.row << ", " << u.col
-                                      << ") mask " << u.mask << " stuck at " << (t % 2) << " cycles " << u.cycle
-                                      << " + " << u.hold << " of " << schedule.busy_cycles()
-                                      << "\n  RTL:   " << differences(actual, golden)
-                                      << "\n  model: " << differences(expected, golden);
-      (actual == golden ? masked : changed) += 1;
-    }
-  }
+  const auto [changed, masked] = upsets_match_the_rtl(
+      7, 8,
+      [](RegisterUpset& u, int t, const model::ArraySchedule& schedule, const FeatureMap&, std::mt19937_64& rng) {
+        u.action = t % 2 ? model::BitAction::kStuckAt1 : model::BitAction::kStuckAt0;
+        const uint64_t rest = schedule.busy_cycles() - u.cycle;
+        u.hold = 1 + rng() % (t % 3 == 0 ? rest : std::min<uint64_t>(rest, 40));
+      });
   EXPECT_GT(changed, 10);
   EXPECT_GT(masked, 3);
 }
