@@ -68,6 +68,7 @@ StateLayout::StateLayout(Harness& harness, const SiteMap& map) {
   // Verilator keeps the last value and address a wide memory's fault write stored in the model, so a flip also
   // changes those bytes: a flipped word's own byte is the one that differs from the plain run and not where
   // the neighbouring word's flip differs (which changes the same write-back bytes, and a different stored byte).
+  std::vector<std::pair<size_t, size_t>> sram;
   for (int b = 0; b < kNumBuffers; ++b) {
     const Buffer buffer = Buffer(b);
     const int last_lane = map.lanes(buffer) - 1;
@@ -81,9 +82,8 @@ StateLayout::StateLayout(Harness& harness, const SiteMap& map) {
     if (first == std::string::npos || last == std::string::npos || last < first)
       throw std::runtime_error(std::string("hybrid engine: cannot locate ") + buffer_name(buffer) +
                                " in the DUT's saved state");
-    sram_.emplace_back(first, last);
+    sram.emplace_back(first, last);
   }
-  std::sort(sram_.begin(), sram_.end());
   if (map.config().protectable) {
     // Each flag set by a flip of its register while idle (it holds itself: sticky until the next start),
     // against a flip of nothing through the same port.
@@ -100,6 +100,38 @@ StateLayout::StateLayout(Harness& harness, const SiteMap& map) {
     detected_ = locate(fs_pkg::GroupHost + fs_pkg::HostDetectedOffset);
     corrected_ = locate(fs_pkg::GroupHost + fs_pkg::HostCorrectedOffset);
   }
+  // The cycle counter: every byte that inverting each copy of it changes, against a flip of nothing, but for the
+  // status flags a protectable design's voter sets when one copy differs. Where a voter restores the flipped copy
+  // (triplicated host registers) it cannot be found this way and is compared like any register.
+  const auto holds_flag = [&](size_t at) {
+    for (const std::vector<FlagBit>* flags : {&detected_, &corrected_})
+      for (const FlagBit& bit : *flags)
+        if (bit.byte == at) return true;
+    return false;
+  };
+  const auto counter_bytes = [&](uint32_t offset) {
+    const uint32_t group = fs_pkg::GroupHost + offset;
+    const std::string counting = ff_flip(FfFault{group, 0, 0, 0, 0});
+    std::vector<std::pair<size_t, size_t>> bytes;
+    for (const FfGroup& g : map.ff_groups()) {
+      if (g.group != group) continue;
+      const uint64_t all = g.width >= 64 ? ~uint64_t(0) : (uint64_t(1) << g.width) - 1;
+      for (size_t at : differences(counting, ff_flip(FfFault{group, all, 0, 0, g.replica})))
+        if (!holds_flag(at)) bytes.emplace_back(at, at);
+    }
+    std::sort(bytes.begin(), bytes.end());
+    bytes.erase(std::unique(bytes.begin(), bytes.end()), bytes.end());
+    return bytes;
+  };
+  counter_ = counter_bytes(fs_pkg::HostCyclesOffset);
+  if (counter_.empty() && !map.config().protectable)
+    throw std::runtime_error("hybrid engine: cannot locate the cycle counter in the DUT's state");
+  counters_ = counter_;
+  for (const auto& at : counter_bytes(fs_pkg::HostLayerCyclesOffset)) counters_.push_back(at);
+  std::sort(counters_.begin(), counters_.end());
+  sram_and_counter_ = sram;
+  sram_and_counter_.insert(sram_and_counter_.end(), counter_.begin(), counter_.end());
+  std::sort(sram_and_counter_.begin(), sram_and_counter_.end());
   harness.injector().clear();
 }
 
@@ -115,20 +147,31 @@ std::optional<StateLayout::StatusFlags> StateLayout::golden_but_status(const Dut
     if (*set)
       for (const FlagBit& bit : *flag) cleared.model[bit.byte] = char(cleared.model[bit.byte] & ~bit.mask);
   }
-  if (cleared != golden) return std::nullopt;
+  if (!same_state(cleared, golden)) return std::nullopt;
   return flags;
 }
 
-bool StateLayout::same_registers(const DutState& a, const DutState& b) const {
+bool StateLayout::same_outside(const DutState& a, const DutState& b,
+                               const std::vector<std::pair<size_t, size_t>>& skip) {
   if (a.model.size() != b.model.size()) return false;
   size_t from = 0;
-  for (const auto& [first, last] : sram_) {
-    if (a.model.compare(from, first - from, b.model, from, first - from) != 0) return false;
-    from = last + 1;
+  for (const auto& [first, last] : skip) {
+    if (first > from && a.model.compare(from, first - from, b.model, from, first - from) != 0) return false;
+    from = std::max(from, last + 1);
   }
   return a.model.compare(from, std::string::npos, b.model, from, std::string::npos) == 0 && a.rst_n == b.rst_n &&
          a.req_valid == b.req_valid && a.req_write == b.req_write && a.req_addr == b.req_addr &&
          a.req_wdata == b.req_wdata;
+}
+
+bool StateLayout::same_state(const DutState& a, const DutState& b) const { return same_outside(a, b, counter_); }
+
+bool StateLayout::same_but_counters(const DutState& a, const DutState& b) const {
+  return same_outside(a, b, counters_);
+}
+
+bool StateLayout::same_registers(const DutState& a, const DutState& b) const {
+  return same_outside(a, b, sram_and_counter_);
 }
 
 GoldenTrajectory record_trajectory(RtlEngine& engine, const SiteMap& map, const PpuObserver& ppu,
@@ -253,8 +296,10 @@ void HybridEngine::check_golden(int index, uint64_t k) {
   Harness& harness = rtl_.harness();
   if (index == injection_.pass && k < injection_.offset + injection_.hold) return;
   if (harness.injector().driving()) return;
-  if (golden_again_ || outputs_only_ || size_t(index) >= trajectory_.checkpoints.size()) return;
-  if (!end_checked_ && k >= 1 && !harness.signals().busy.read()) {
+  if (golden_again_ || outputs_only_) return;
+  const bool recorded = size_t(index) < trajectory_.checkpoints.size();
+  const bool busy = harness.signals().busy.read();
+  if (recorded && !end_checked_ && k >= 1 && !busy) {
     end_checked_ = true;
     const auto& [end_k, end_state] = trajectory_.ends[size_t(index)];
     if (k == end_k && layout_.same_registers(harness.save_state(), end_state)) outputs_only_ = true;
@@ -263,11 +308,22 @@ void HybridEngine::check_golden(int index, uint64_t k) {
   // A flipped bit of a buffer the controller only reads stays in the state until the host reloads the word
   // after the pass: the whole state cannot be golden before, so do not pay for the comparison.
   if (index == injection_.pass && injection_.site.sram && read_only_in_pass(injection_.site.buffer)) return;
+  if (!is_checkpoint(k)) return;
+  DutState now = harness.save_state();
+  if (busy && stalled(index, now)) {
+    stalled_ = true;
+    harness.driver().abort_job();
+    return;
+  }
+  if (!recorded) return;
   const auto& cps = trajectory_.checkpoints[size_t(index)];
   const auto it = cps.find(k);
   if (it == cps.end()) return;
-  const DutState now = harness.save_state();
-  if (now != it->second) {
+  // A later pass that starts with golden registers (the host has rewritten a corrupted descriptor, say) is the
+  // golden controller's on what the host loaded, which reads no word the host did not load this pass: the
+  // golden model's output for the pass's input, and so on for every pass after it.
+  const bool starts_golden = k == 1 && index != injection_.pass && layout_.same_registers(now, it->second);
+  if (!starts_golden && !layout_.same_state(now, it->second)) {
     // Golden but for the protection's sticky flags: the rest of the pass is the golden run's, and the host's
     // reading of the flags at its end is known (run_pass): a correction is counted, a detection flagged, or
     // the pass recomputed from golden loads, which clears the flag and changes nothing else.
@@ -282,6 +338,15 @@ void HybridEngine::check_golden(int index, uint64_t k) {
   golden_again_ = true;
   converged_at_ = {index, k};
   harness.driver().abort_job();
+}
+
+bool HybridEngine::stalled(int index, const DutState& now) {
+  // While a pass runs the host only waits for busy to fall, so the DUT's inputs stay as they are: a busy state
+  // that, but for the cycle counters (which nothing but the host's reads sees), is the one of a checkpoint
+  // interval earlier goes round the same states for ever and never finishes, however long the watchdog.
+  const bool same = last_busy_ && last_busy_->first == index && layout_.same_but_counters(now, last_busy_->second);
+  last_busy_ = {index, now};
+  return same;
 }
 
 HybridEngine::PassRun HybridEngine::restore_and_run(int index, const LayerPass& pass) {
@@ -322,7 +387,7 @@ HybridEngine::PassRun HybridEngine::restore_and_run(int index, const LayerPass& 
       r.corrected = result.corrected;
     });
   } catch (const JobAborted&) {
-    r.converged = true;
+    (stalled_ ? r.hung : r.converged) = true;
   }
   checking.reset();
   // A pass that ended normally leaves the fault scheduled: a long hold goes on into the next passes, which run
@@ -352,7 +417,7 @@ HybridEngine::PassRun HybridEngine::run_on_rtl(int index, const FeatureMap& inpu
       r.recomputes = result.recomputes;
     });
   } catch (const JobAborted&) {
-    r.converged = true;
+    (stalled_ ? r.hung : r.converged) = true;
   }
   checking.reset();
   if (r.converged) realign();

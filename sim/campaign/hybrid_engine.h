@@ -37,8 +37,13 @@ class StateLayout {
   /// Calibrates on the idle DUT (after a clean start); throws std::runtime_error if a flip does not show up as
   /// exactly one changed byte.
   StateLayout(Harness& harness, const SiteMap& map);
-  /// True when the two states agree everywhere but in the buffers' stored words.
+  /// True when the two states agree everywhere but in the free-running cycle counter, which only answers the
+  /// host's reads of CYCLES: a faulty run that took longer than the golden one is otherwise golden again.
+  bool same_state(const DutState& a, const DutState& b) const;
+  /// The same, and not comparing the buffers' stored words either.
   bool same_registers(const DutState& a, const DutState& b) const;
+  /// True when the two states agree everywhere but in the cycle counters (since reset, and of the layer).
+  bool same_but_counters(const DutState& a, const DutState& b) const;
 
   /// A protectable design's sticky status flags set in a faulty state and clear in the golden one.
   struct StatusFlags {
@@ -48,7 +53,11 @@ class StateLayout {
   std::optional<StatusFlags> golden_but_status(const DutState& faulty, const DutState& golden) const;
 
  private:
-  std::vector<std::pair<size_t, size_t>> sram_;  ///< [first, last] byte of each buffer's words, sorted
+  /// True when `a` and `b` agree on the host inputs and on every byte outside the sorted [first, last] ranges.
+  static bool same_outside(const DutState& a, const DutState& b, const std::vector<std::pair<size_t, size_t>>& skip);
+  std::vector<std::pair<size_t, size_t>> counter_;  ///< the cycle counter's bytes (every copy), sorted
+  std::vector<std::pair<size_t, size_t>> counters_;  ///< counter_ and the layer's cycle counter's bytes, sorted
+  std::vector<std::pair<size_t, size_t>> sram_and_counter_;  ///< [first, last] of each buffer's words, and counter_
   struct FlagBit {
     size_t byte = 0;
     char mask = 0;
@@ -122,6 +131,8 @@ class HybridEngine : public ConvEngine {
   /// A settled hook's check at busy cycle k of pass `index`: aborts the RTL job when the state is golden; when
   /// the pass has just ended with golden registers, the fault lives on only in the pass's outputs.
   void check_golden(int index, uint64_t k);
+  /// True when `now`, a busy state at a checkpoint of pass `index`, proves the pass hung (see the definition).
+  bool stalled(int index, const DutState& now);
   void realign();
 
   RtlEngine& rtl_;
@@ -136,6 +147,8 @@ class HybridEngine : public ConvEngine {
   bool outputs_only_ = false;  ///< a pass ended with golden registers: only its outputs carry the fault
   bool end_checked_ = false;   ///< the current pass's end has been compared
   bool outputs_stale_ = false;
+  bool stalled_ = false;  ///< the RTL job was aborted because the pass provably never ends
+  std::optional<std::pair<int, DutState>> last_busy_;  ///< the last busy checkpoint state seen, and its pass
   std::optional<std::pair<int, uint64_t>> converged_at_;
   int flips_ = 0;
   ProtectionEvents events_;

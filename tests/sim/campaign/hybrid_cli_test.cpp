@@ -18,13 +18,15 @@ std::string fresh_db(const std::string& name) {
   return db;
 }
 
-/// Every row as JSON without the cycles it took to simulate.
-std::vector<nlohmann::json> rows_without_cycles(const std::string& db, uint64_t* cycles) {
+/// Every row as JSON without the cycles it took to simulate (in `row_cycles`, and their sum in `cycles`).
+std::vector<nlohmann::json> rows_without_cycles(const std::string& db, uint64_t* cycles,
+                                                std::vector<uint64_t>* row_cycles) {
   std::vector<nlohmann::json> out;
   *cycles = 0;
   for (const InjectionRecord& r : ResultStore(db).injections()) {
     nlohmann::json j = to_json(r);
-    *cycles += j["cycles_simulated"].get<uint64_t>();
+    row_cycles->push_back(j["cycles_simulated"].get<uint64_t>());
+    *cycles += row_cycles->back();
     j.erase("cycles_simulated");
     out.push_back(j);
   }
@@ -35,6 +37,7 @@ std::vector<nlohmann::json> rows_without_cycles(const std::string& db, uint64_t*
 struct BothEngines {
   std::vector<nlohmann::json> full, hybrid;
   uint64_t full_cycles = 0, hybrid_cycles = 0;
+  std::vector<uint64_t> full_row_cycles, hybrid_row_cycles;
 };
 
 void run_on_both_engines(const std::string& config, const std::string& name, BothEngines* out) {
@@ -43,8 +46,8 @@ void run_on_both_engines(const std::string& config, const std::string& name, Bot
   ASSERT_EQ(a.status, 0) << a.output;
   const test::CliRun b = test::run_flipsim("campaign " + config + " --db " + hybrid + " --engine hybrid --json");
   ASSERT_EQ(b.status, 0) << b.output;
-  out->full = rows_without_cycles(full, &out->full_cycles);
-  out->hybrid = rows_without_cycles(hybrid, &out->hybrid_cycles);
+  out->full = rows_without_cycles(full, &out->full_cycles, &out->full_row_cycles);
+  out->hybrid = rows_without_cycles(hybrid, &out->hybrid_cycles, &out->hybrid_row_cycles);
 }
 
 TEST(HybridEngine, SameRowsAsTheFullRtlEngineInFewerCycles) {
@@ -133,6 +136,35 @@ TEST(HybridEngine, LongStuckAtGivesTheSameRowsAsTheFullRtlEngine) {
   ASSERT_NO_FATAL_FAILURE(run_on_both_engines(config, "stuck", &runs));
   ASSERT_EQ(runs.full.size(), 60u);
   for (size_t i = 0; i < runs.full.size(); ++i) EXPECT_EQ(runs.full[i], runs.hybrid[i]) << "row " << i;
+}
+
+// A corrupted controller or descriptor keeps the RTL running, but not for ever: a busy DUT whose state but for its
+// cycle counters repeats has hung (a write count that never comes: no need to wait for the watchdog), and a later
+// pass that starts with golden registers (the host has rewritten the descriptor) is the golden model's on what it
+// was given. The rows stay the full RTL's, in far fewer cycles than the fault's pass and the rest would take.
+TEST(HybridEngine, ControlFaultsLeaveTheRtlEarlyWithTheFullRtlRows) {
+  struct Case {
+    std::string pattern, outcome;
+  };
+  for (const Case& c : {Case{"ctrl.wr_count_q", "hang"}, Case{"host.desc.stride_q", "sdc"}}) {
+    SCOPED_TRACE(c.pattern);
+    const std::string config = test::write_campaign(
+        "hybrid_control", "  images: 2\n  first_image: 5000\n  targets: {classes: [ctrl, host], pattern: \"" +
+                              c.pattern + "\"}\n  fault: {model: flip}\n  injections: 24\n  seed: 5\n");
+    BothEngines runs;
+    ASSERT_NO_FATAL_FAILURE(run_on_both_engines(config, "control", &runs));
+    ASSERT_EQ(runs.full.size(), 24u);
+    int early = 0;
+    for (size_t i = 0; i < runs.full.size(); ++i) {
+      EXPECT_EQ(runs.full[i], runs.hybrid[i]) << "row " << i;
+      // The full engine simulates the whole run up to the hang's watchdog or the last pass; the hybrid engine's
+      // window starts at most a checkpoint interval before the fault.
+      const uint64_t after_fault = runs.full_row_cycles[i] - runs.full[i]["cycle"].get<uint64_t>();
+      early += runs.full[i]["outcome"].get<std::string>().rfind(c.outcome, 0) == 0 &&
+               runs.hybrid_row_cycles[i] * 2 < after_fault;
+    }
+    EXPECT_GE(early, 3) << "windows that ended well before the run did";
+  }
 }
 
 // Bit-error rates run on the architectural model, not a cycle of RTL: the rows must still be the full RTL's,
