@@ -8,7 +8,9 @@
 //   carry    per rate: the label logit's variance under the correlated model's linear carry at the golden gates over
 //            every segment, the same with each flip carried exactly through the requantizer and ReLU of the layer
 //            that reads it, and the accuracy of a normal with the improved model's mean and the first covariance
-//            (activation sweeps). Says whether the carry or its linearization point loses the variance.
+//            (activation sweeps); the label logit's mean carried the same two ways; with --trials, the simulated
+//            accuracy and mean and a normal with that mean and the first covariance. Says whether the carry or its
+//            linearization point loses the variance, and where the mean shift arises.
 //   cuts     per rate: how often summing single-flip changes at an accelerator layer's output (clamped to its
 //            range), then running the rest of the network exactly, gives the faulty top-1 class of the flips applied
 //            together; the last cut is the logits (the improved model's jumps). Says where flips stop adding up.
@@ -97,7 +99,7 @@ void moments(const SweepConfig& c, const LoadedNetwork& ln, int images, int tria
   }
 }
 
-void carry(const SweepConfig& c, const LoadedNetwork& ln, int images, int, const std::vector<double>& bers) {
+void carry(const SweepConfig& c, const LoadedNetwork& ln, int images, int trials, const std::vector<double>& bers) {
   if (c.target != FaultTarget::kActivations) throw std::runtime_error("--mode carry: an activation sweep only");
   const nn::QNetwork& net = ln.net;
   SwFaultSim sim(net, c.infer.accel);
@@ -106,7 +108,9 @@ void carry(const SweepConfig& c, const LoadedNetwork& ln, int images, int, const
   const DataModel model(net, c.infer.accel, c.target, resolve_layers(net, c.layer_names, c.file), mo);
   const Eigen::MatrixXd draws = standard_normal_draws(10, 1000, 7);
   const int bits = net.data_bits;
-  std::vector<double> linear(bers.size()), exact(bers.size()), accuracy(bers.size());
+  std::vector<double> linear(bers.size()), exact(bers.size()), accuracy(bers.size()), mean_linear(bers.size()),
+      mean_exact(bers.size()), mean_model(bers.size()), accuracy_exact_mean(bers.size()), simulated(bers.size()),
+      mean_simulated(bers.size()), accuracy_simulated_mean(bers.size());
   for (int i = 0; i < images; ++i) {
     const int label = ln.test.labels[size_t(i)];
     sim.load_image(net.quantize_image(ln.test.image(size_t(i))));
@@ -117,7 +121,7 @@ void carry(const SweepConfig& c, const LoadedNetwork& ln, int images, int, const
     const Eigen::Index n = Eigen::Index(sim.golden_logits().size());
     // Sums over every stored input bit of every layer of (logit change)(logit change)^T, per unit flip probability.
     Eigen::MatrixXd gram_linear = Eigen::MatrixXd::Zero(n, n), gram_exact = Eigen::MatrixXd::Zero(n, n);
-    Eigen::VectorXd e_linear(n), e_exact(n);
+    Eigen::VectorXd e_linear(n), e_exact(n), sum_linear = Eigen::VectorXd::Zero(n), sum_exact = Eigen::VectorXd::Zero(n);
     for (size_t l = 0; l < ops.size(); ++l) {
       const ConvLayer& layer = net.ops[ops[l]].layer;
       const FeatureMap& x = golden[size_t(net.ops[ops[l]].inputs[0])];
@@ -148,6 +152,8 @@ void carry(const SweepConfig& c, const LoadedNetwork& ln, int images, int, const
                 }
               gram_linear += e_linear * e_linear.transpose();
               gram_exact += e_exact * e_exact.transpose();
+              sum_linear += e_linear;
+              sum_exact += e_exact;
             }
     }
     const ImageModel im(model, sim, label, stream_seed(c.seed, uint64_t(c.first_image + i)));
@@ -155,15 +161,40 @@ void carry(const SweepConfig& c, const LoadedNetwork& ln, int images, int, const
       const double p = bers[r] * (1 - bers[r]);
       linear[r] += p * gram_linear(label, label);
       exact[r] += p * gram_exact(label, label);
-      accuracy[r] += top1_odds_gaussian(sim.golden_logits(), {im.gaussian(bers[r]).mean, p * gram_linear}, label, draws)
-                         .correct;
+      const Eigen::VectorXd model_mean = im.gaussian(bers[r]).mean;
+      accuracy[r] += top1_odds_gaussian(sim.golden_logits(), {model_mean, p * gram_linear}, label, draws).correct;
+      accuracy_exact_mean[r] +=
+          top1_odds_gaussian(sim.golden_logits(), {bers[r] * sum_exact, p * gram_linear}, label, draws).correct;
+      mean_linear[r] += bers[r] * sum_linear[label];
+      mean_exact[r] += bers[r] * sum_exact[label];
+      mean_model[r] += model_mean[label];
+      if (trials == 0) continue;
+      // The simulation's own mean with the linear carry's covariance: how far the right mean alone would take it.
+      Eigen::VectorXd mu = Eigen::VectorXd::Zero(n);
+      FaultModel fm;
+      fm.ber = bers[r];
+      int correct = 0;
+      for (int t = 0; t < trials; ++t) {
+        std::mt19937_64 rng(stream_seed(c.seed, r, uint64_t(c.first_image + i), uint64_t(t)));
+        correct += sim.inject(sample_faults(model.space(), fm, rng)).top1 == label;
+        for (Eigen::Index k = 0; k < n; ++k) mu[k] += sim.last_logits()[size_t(k)] - sim.golden_logits()[size_t(k)];
+      }
+      mu /= trials;
+      simulated[r] += double(correct) / trials;
+      mean_simulated[r] += mu[label];
+      accuracy_simulated_mean[r] += top1_odds_gaussian(sim.golden_logits(), {mu, p * gram_linear}, label, draws).correct;
     }
   }
   fmt::print("| ber | label logit variance, linear at the golden gates | the same, exact through the reading layer | "
-             "normal with the model's mean and the first covariance |\n|---|---|---|---|\n");
+             "normal with the model's mean and the first covariance | label logit mean, model / linear / exact through "
+             "the reading layer / simulated | normal with that exact first-order mean and the first covariance | "
+             "simulated accuracy | normal with the simulated mean and the first covariance |\n"
+             "|---|---|---|---|---|---|---|---|\n");
   for (size_t r = 0; r < bers.size(); ++r)
-    fmt::print("| {:.2e} | {:.0f} | {:.0f} | {:.4f} |\n", bers[r], linear[r] / images, exact[r] / images,
-               accuracy[r] / images);
+    fmt::print("| {:.2e} | {:.0f} | {:.0f} | {:.4f} | {:.1f} / {:.1f} / {:.1f} / {:.1f} | {:.4f} | {:.4f} | {:.4f} |\n",
+               bers[r], linear[r] / images, exact[r] / images, accuracy[r] / images, mean_model[r] / images,
+               mean_linear[r] / images, mean_exact[r] / images, mean_simulated[r] / images,
+               accuracy_exact_mean[r] / images, simulated[r] / images, accuracy_simulated_mean[r] / images);
 }
 
 // Flips the input activations of accelerator layers first .. as each reads them (weights stay golden: activation
