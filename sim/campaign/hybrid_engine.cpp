@@ -132,6 +132,37 @@ StateLayout::StateLayout(Harness& harness, const SiteMap& map) {
   sram_and_counter_ = sram;
   sram_and_counter_.insert(sram_and_counter_.end(), counter_.begin(), counter_.end());
   std::sort(sram_and_counter_.begin(), sram_and_counter_.end());
+  // The host's read path (its response register, the output buffer's read port): every byte that reading back a
+  // word of the output buffer with every stored bit inverted changes, against reading it as scrubbed. Each run
+  // ends the fault writes with the same settling write, so the memory's kept last fault write is the same. A
+  // protectable design's decoder would flag the inverted word: its read path is compared like any register.
+  sram_counter_and_read_path_ = sram_and_counter_;
+  if (!map.config().protectable) {
+    const auto read_back = [&](uint64_t mask) {
+      std::vector<SramFault> inverted;
+      for (int lane = 0; lane < map.lanes(Buffer::kObuf); ++lane)
+        inverted.push_back(SramFault{int(Buffer::kObuf), 0, lane, mask});
+      inverted.push_back(settling_sram_write(Buffer::kObuf, map));
+      DutState s;
+      harness.run([&](HostPort& port) {
+        harness.driver().wait_settled();
+        harness.restore_state(start);
+        harness.injector().schedule_sram(inverted, 0);
+        port.clock(uint64_t(inverted.size()) + 2);
+        port.read(host_address(Region::kObuf, 0));
+        harness.driver().wait_settled();
+        s = harness.save_state();
+      });
+      return s.model;
+    };
+    const int bits = map.physical_bits(Buffer::kObuf);
+    const std::string scrubbed = read_back(0), inverted = read_back(bits >= 64 ? ~uint64_t(0) : (uint64_t(1) << bits) - 1);
+    for (size_t at : differences(scrubbed, inverted)) {
+      const bool stored = std::any_of(sram.begin(), sram.end(), [&](const auto& r) { return at >= r.first && at <= r.second; });
+      if (!stored) sram_counter_and_read_path_.emplace_back(at, at);
+    }
+    std::sort(sram_counter_and_read_path_.begin(), sram_counter_and_read_path_.end());
+  }
   harness.injector().clear();
 }
 
@@ -168,6 +199,10 @@ bool StateLayout::same_state(const DutState& a, const DutState& b) const { retur
 
 bool StateLayout::same_but_counters(const DutState& a, const DutState& b) const {
   return same_outside(a, b, counters_);
+}
+
+bool StateLayout::same_live_registers(const DutState& a, const DutState& b) const {
+  return same_outside(a, b, sram_counter_and_read_path_);
 }
 
 bool StateLayout::same_registers(const DutState& a, const DutState& b) const {
@@ -319,10 +354,11 @@ void HybridEngine::check_golden(int index, uint64_t k) {
   const auto& cps = trajectory_.checkpoints[size_t(index)];
   const auto it = cps.find(k);
   if (it == cps.end()) return;
-  // A later pass that starts with golden registers (the host has rewritten a corrupted descriptor, say) is the
-  // golden controller's on what the host loaded, which reads no word the host did not load this pass: the
-  // golden model's output for the pass's input, and so on for every pass after it.
-  const bool starts_golden = k == 1 && index != injection_.pass && layout_.same_registers(now, it->second);
+  // A later pass that starts with golden registers (the host has rewritten a corrupted descriptor, say; what its
+  // last read of the outputs left in the read path it rewrites before it reads again) is the golden controller's
+  // on what the host loaded, which reads no word the host did not load this pass: the golden model's output for
+  // the pass's input, and so on for every pass after it.
+  const bool starts_golden = k == 1 && index != injection_.pass && layout_.same_live_registers(now, it->second);
   if (!starts_golden && !layout_.same_state(now, it->second)) {
     // Golden but for the protection's sticky flags: the rest of the pass is the golden run's, and the host's
     // reading of the flags at its end is known (run_pass): a correction is counted, a detection flagged, or

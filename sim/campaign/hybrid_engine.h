@@ -42,6 +42,9 @@ class StateLayout {
   bool same_state(const DutState& a, const DutState& b) const;
   /// The same, and not comparing the buffers' stored words either.
   bool same_registers(const DutState& a, const DutState& b) const;
+  /// same_registers(), and not comparing what the host's last read left in its read path either (every read
+  /// rewrites it before the host takes the response, and nothing else sees it).
+  bool same_live_registers(const DutState& a, const DutState& b) const;
   /// True when the two states agree everywhere but in the cycle counters (since reset, and of the layer).
   bool same_but_counters(const DutState& a, const DutState& b) const;
 
@@ -58,6 +61,7 @@ class StateLayout {
   std::vector<std::pair<size_t, size_t>> counter_;  ///< the cycle counter's bytes (every copy), sorted
   std::vector<std::pair<size_t, size_t>> counters_;  ///< counter_ and the layer's cycle counter's bytes, sorted
   std::vector<std::pair<size_t, size_t>> sram_and_counter_;  ///< [first, last] of each buffer's words, and counter_
+  std::vector<std::pair<size_t, size_t>> sram_counter_and_read_path_;  ///< and the host's read path's bytes
   struct FlagBit {
     size_t byte = 0;
     char mask = 0;
