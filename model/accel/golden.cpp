@@ -22,6 +22,16 @@ int64_t golden_accumulator(const FeatureMap& input, const ConvLayer& layer, int 
   return wrap_to_bits(acc, acc_bits);
 }
 
+std::vector<int64_t> layer_accumulators(const FeatureMap& input, const ConvLayer& layer, int acc_bits) {
+  const int out_h = layer.out_height(input.height), out_w = layer.out_width(input.width);
+  std::vector<int64_t> acc;
+  acc.reserve(size_t(out_h) * out_w * layer.out_channels);
+  for (int oy = 0; oy < out_h; ++oy)
+    for (int ox = 0; ox < out_w; ++ox)
+      for (int o = 0; o < layer.out_channels; ++o) acc.push_back(golden_accumulator(input, layer, oy, ox, o, acc_bits));
+  return acc;
+}
+
 FeatureMap golden_conv(const FeatureMap& input, const ConvLayer& layer, int data_bits, int acc_bits) {
   const int out_h = layer.out_height(input.height);
   const int out_w = layer.out_width(input.width);

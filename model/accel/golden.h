@@ -1,6 +1,8 @@
 // Functional golden model: direct integer convolution with the accelerator's arithmetic.
 #pragma once
 
+#include <vector>
+
 #include "model/accel/accel_config.h"
 #include "model/accel/engine.h"
 
@@ -8,6 +10,9 @@ namespace flipsim {
 
 /// One output's accumulator before requantization (bias included, wrapped to acc_bits).
 int64_t golden_accumulator(const FeatureMap& input, const ConvLayer& layer, int oy, int ox, int o, int acc_bits);
+
+/// Every output's golden_accumulator(), in the output map's order ((oy * out_width + ox) * out_channels + o).
+std::vector<int64_t> layer_accumulators(const FeatureMap& input, const ConvLayer& layer, int acc_bits);
 
 /// Direct convolution: accumulators wrap at acc_bits, outputs are requantized by the PPU rules.
 FeatureMap golden_conv(const FeatureMap& input, const ConvLayer& layer, int data_bits, int acc_bits);

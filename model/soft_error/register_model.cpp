@@ -112,6 +112,12 @@ int32_t ArraySchedule::weight(const Span& s, int nt, int kt, int row, int col) c
   return l.weight(o, k.ky, k.kx, ci);
 }
 
+const LayerPlan& ArraySchedule::layer_plan(int layer) const {
+  for (const Span& s : spans_)
+    if (s.layer == layer) return s.plan;
+  throw std::out_of_range("ArraySchedule: no layer " + std::to_string(layer));
+}
+
 int ArraySchedule::pass_at(uint64_t cycle) const {
   const auto at = std::upper_bound(spans_.begin(), spans_.end(), cycle,
                                    [](uint64_t c, const Span& s) { return c < s.first; });

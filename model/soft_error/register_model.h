@@ -134,6 +134,8 @@ class ArraySchedule {
   int pass_at(uint64_t cycle) const;
   int layer_of_pass(int pass) const { return spans_[size_t(pass)].layer; }
   int passes() const { return int(spans_.size()); }
+  /// The plan of layer `layer` (position in the sequence).
+  const LayerPlan& layer_plan(int layer) const;
 
  private:
   struct Span {

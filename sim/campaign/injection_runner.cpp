@@ -41,6 +41,20 @@ const std::vector<FeatureMap>& InjectionRunner::golden(int image) {
   return it->second;
 }
 
+const std::vector<std::vector<int64_t>>& InjectionRunner::golden_accumulators(int image) {
+  auto it = golden_accumulators_.find(image);
+  if (it == golden_accumulators_.end()) {
+    const std::vector<FeatureMap>& values = golden(image);
+    std::vector<std::vector<int64_t>> accs;
+    for (size_t op : setup_.net.accel_ops()) {
+      const nn::QOp& q = setup_.net.ops[op];
+      accs.push_back(layer_accumulators(values[size_t(q.inputs[0])], q.layer, setup_.config.network.accel.acc_bits));
+    }
+    it = golden_accumulators_.emplace(image, std::move(accs)).first;
+  }
+  return it->second;
+}
+
 void InjectionRunner::start_clean() {
   engine_.harness().reset();
   engine_.harness().scrub();
@@ -134,8 +148,8 @@ InjectionRecord InjectionRunner::record(const Injection& inj, const FaultyRun& r
                                     run.layers.empty() ? "" : run.layers.back());
   r.outcome = protected_outcome(c.outcome, run.protection, setup_.config.network.accel.protection);
   r.masked_at = c.masked_at == MaskingStage::kInsideAccelerator
-                    ? accelerator_masking_stage(setup_.net, golden(inj.image), setup_.config.network.accel,
-                                                run.observed)
+                    ? accelerator_masking_stage(setup_.net, setup_.config.network.accel, schedule_,
+                                                golden_accumulators(inj.image), run.observed)
                     : c.masked_at;
   r.first_diff = c.first_diff;
   r.max_logit_dev = c.max_logit_dev;
@@ -238,10 +252,10 @@ InjectionRunner::FaultyRun InjectionRunner::run_register(const Injection& inj) {
     }
   }
   RegisterEngine reg(
-      setup_.config.network.accel,
+      setup_.config.network.accel, schedule_,
       [&](int pass, const FeatureMap& input) { return carried->lane_changes(pass, input); },
       [&](const std::string& layer, const FeatureMap& input) { return golden_layer(inj.image, layer, input); },
-      &run.observed);
+      &run.observed, &golden_accumulators(inj.image));
   run.values = setup_.net.run(setup_.net.quantize_image(setup_.test.image(size_t(inj.image))), reg);
   run.layers = reg.pass_layers();
   return run;

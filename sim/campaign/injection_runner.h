@@ -48,6 +48,8 @@ class InjectionRunner {
   /// Reset, buffers zeroed, pass count 0: the state every run starts from, so runs compare cycle by cycle.
   void start_clean();
   const std::vector<FeatureMap>& golden(int image);
+  /// Every accelerator layer's layer_accumulators() in image `image`'s fault-free run (accel_ops() order).
+  const std::vector<std::vector<int64_t>>& golden_accumulators(int image);
 
   /// What a faulty run leaves for classification, whichever engine ran it.
   struct FaultyRun {
@@ -81,6 +83,7 @@ class InjectionRunner {
   RtlEngine engine_;
   PpuObserver ppu_;
   std::map<int, std::vector<FeatureMap>> golden_;
+  std::map<int, std::vector<std::vector<int64_t>>> golden_accumulators_;
   std::unique_ptr<StateLayout> layout_;
   model::ArraySchedule schedule_;
   std::vector<std::string> pass_layers_;  ///< the layer of every pass of a fault-free inference

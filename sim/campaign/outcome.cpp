@@ -33,17 +33,19 @@ MaskingStage stage_of(nn::QOpType type) {
 
 }  // namespace
 
-MaskingStage accelerator_masking_stage(const nn::QNetwork& net, const std::vector<FeatureMap>& golden,
-                                       const AccelConfig& accel, const ObservedRows& observed) {
+MaskingStage accelerator_masking_stage(const nn::QNetwork& net, const AccelConfig& accel,
+                                      const model::ArraySchedule& schedule,
+                                      const std::vector<std::vector<int64_t>>& golden_accumulators,
+                                      const ObservedRows& observed) {
   // Along the PPU's pipeline: the latest stage that hid some difference is where the fault was masked.
   static constexpr MaskingStage kOrder[] = {MaskingStage::kArray, MaskingStage::kRounding, MaskingStage::kRelu,
                                             MaskingStage::kSaturation};
   int latest = 0;
   int pass_index = 0;
-  for (size_t op_index : net.accel_ops()) {
-    const nn::QOp& op = net.ops[op_index];
-    const FeatureMap& input = golden[size_t(op.inputs[0])];
-    const LayerPlan plan = plan_layer(input.height, input.width, op.layer, accel);
+  const std::vector<size_t> accel_ops = net.accel_ops();
+  for (size_t l = 0; l < accel_ops.size(); ++l) {
+    const nn::QOp& op = net.ops[accel_ops[l]];
+    const LayerPlan& plan = schedule.layer_plan(int(l));
     for (const LayerPass& pass : plan.passes) {
       for (auto it = observed.lower_bound({pass_index, 0}); it != observed.end() && it->first.first == pass_index;
            ++it) {
@@ -55,7 +57,7 @@ MaskingStage accelerator_masking_stage(const nn::QNetwork& net, const std::vecto
           const int o = (pass.n_tile_begin + nt) * accel.cols + c;
           const int64_t expected =
               o < op.layer.out_channels
-                  ? golden_accumulator(input, op.layer, pixel / plan.out_w, pixel % plan.out_w, o, accel.acc_bits)
+                  ? golden_accumulators[l][size_t(pixel) * size_t(op.layer.out_channels) + size_t(o)]
                   : 0;
           const int64_t seen = it->second[size_t(c)];
           if (seen == expected) continue;

@@ -8,6 +8,7 @@
 #include "model/accel/accel_config.h"
 #include "model/accel/layer.h"
 #include "model/nn/qnetwork.h"
+#include "model/soft_error/register_model.h"
 #include "sim/rtl_engine.h"
 #include "sim/campaign/injection_record.h"
 
@@ -31,8 +32,12 @@ using ObservedRows = std::map<std::pair<int, uint32_t>, std::vector<int64_t>>;
 
 /// For a fault that changed no op output: kArray when no accumulator reaching the PPU differed from the
 /// golden one, else the latest PPU stage that hid a difference (kRounding, kRelu or kSaturation).
-MaskingStage accelerator_masking_stage(const nn::QNetwork& net, const std::vector<FeatureMap>& golden,
-                                      const AccelConfig& accel, const ObservedRows& observed);
+/// `schedule` plans the network's layers; `golden_accumulators`: every accelerator layer's layer_accumulators() in
+/// the golden run (accel_ops() order).
+MaskingStage accelerator_masking_stage(const nn::QNetwork& net, const AccelConfig& accel,
+                                      const model::ArraySchedule& schedule,
+                                      const std::vector<std::vector<int64_t>>& golden_accumulators,
+                                      const ObservedRows& observed);
 
 /// What a protected design makes of the classification of its outputs: under OnDetect::kFlag or kRecompute an
 /// error still flagged at the end of a pass ends the inference as kDetected (the system knows the answer is

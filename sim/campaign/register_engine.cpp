@@ -1,6 +1,7 @@
 #include "sim/campaign/register_engine.h"
 
 #include <map>
+#include <stdexcept>
 
 #include "model/accel/golden.h"
 #include "model/accel/layer_plan.h"
@@ -192,16 +193,28 @@ std::vector<model::AccumulatorChange> CarriedUpset::accumulator_changes(
   return {};
 }
 
-RegisterEngine::RegisterEngine(const AccelConfig& config, Changes changes, GoldenLayer golden_layer,
-                               ObservedRows* observed)
+RegisterEngine::RegisterEngine(const AccelConfig& config, const model::ArraySchedule& schedule, Changes changes,
+                               GoldenLayer golden_layer, ObservedRows* observed,
+                               const std::vector<std::vector<int64_t>>* golden_accumulators)
     : config_(config),
+      schedule_(schedule),
       changes_(std::move(changes)),
       golden_layer_(std::move(golden_layer)),
-      observed_(observed) {}
+      observed_(observed),
+      golden_accumulators_(golden_accumulators) {}
 
 FeatureMap RegisterEngine::run(const FeatureMap& input, const ConvLayer& layer, LayerRun* run) {
-  const LayerPlan plan = plan_layer(input.height, input.width, layer, config_);
-  FeatureMap output = golden_output(golden_layer_, config_, layer, input);
+  const int index_of_layer = layers_++;
+  const LayerPlan& plan = schedule_.layer_plan(index_of_layer);
+  if (plan.in_h != input.height || plan.in_w != input.width)
+    throw std::logic_error("register route: layer '" + layer.name + "' is not the schedule's layer " +
+                           std::to_string(index_of_layer));
+  const FeatureMap* known = golden_layer_(layer.name, input);
+  FeatureMap output = known ? *known : GoldenEngine(config_).run(input, layer);
+  // The golden accumulators of a layer that sees its golden input are known; otherwise each changed row's are
+  // summed here.
+  const std::vector<int64_t>* golden_acc =
+      known && golden_accumulators_ ? &(*golden_accumulators_)[size_t(index_of_layer)] : nullptr;
   for (const LayerPass& pass : plan.passes) {
     const int index = passes_++;
     pass_layers_.push_back(layer.name);
@@ -224,7 +237,8 @@ FeatureMap RegisterEngine::run(const FeatureMap& input, const ConvLayer& layer, 
           const int o = (pass.n_tile_begin + c.n_tile) * config_.cols + col;
           if (o < layer.out_channels)
             sums[size_t(col)] =
-                golden_accumulator(input, layer, pixel / plan.out_w, pixel % plan.out_w, o, config_.acc_bits);
+                golden_acc ? (*golden_acc)[size_t(pixel) * size_t(layer.out_channels) + size_t(o)]
+                           : golden_accumulator(input, layer, pixel / plan.out_w, pixel % plan.out_w, o, config_.acc_bits);
         }
         it = rows.emplace(addr, std::move(sums)).first;
       }

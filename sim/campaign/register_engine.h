@@ -69,9 +69,12 @@ class RegisterEngine : public ConvEngine {
   /// What the upset does to pass `pass` (of the inference), given what the pass's layer reads.
   using Changes = std::function<std::vector<model::LaneChange>(int pass, const FeatureMap& input)>;
 
-  /// The upset does `changes` to the passes of the network run on `config`; `observed` receives the PPU rows it
-  /// changes, keyed by (pass, output-buffer address).
-  RegisterEngine(const AccelConfig& config, Changes changes, GoldenLayer golden_layer, ObservedRows* observed);
+  /// The upset does `changes` to the passes of the network run on `config`, whose layers `schedule` plans;
+  /// `observed` receives the PPU rows it changes, keyed by (pass, output-buffer address). `golden_accumulators`
+  /// (when given): every accelerator layer's layer_accumulators() for its golden input, used where a layer sees it.
+  RegisterEngine(const AccelConfig& config, const model::ArraySchedule& schedule, Changes changes,
+                 GoldenLayer golden_layer, ObservedRows* observed,
+                 const std::vector<std::vector<int64_t>>* golden_accumulators = nullptr);
   FeatureMap run(const FeatureMap& input, const ConvLayer& layer, LayerRun* run = nullptr) override;
   std::string name() const override { return "register"; }
 
@@ -80,9 +83,12 @@ class RegisterEngine : public ConvEngine {
 
  private:
   AccelConfig config_;
+  const model::ArraySchedule& schedule_;
   Changes changes_;
   GoldenLayer golden_layer_;
   ObservedRows* observed_;
+  const std::vector<std::vector<int64_t>>* golden_accumulators_;
+  int layers_ = 0;  ///< accelerator layers run so far
   int passes_ = 0;
   std::vector<std::string> pass_layers_;
 };

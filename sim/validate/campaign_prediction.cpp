@@ -54,7 +54,7 @@ std::optional<UpsetOutcome> predict_upset(const Injection& inj, model::SwFaultSi
     // runs it, each pass's changes on its actual input.
     const nn::QNetwork& net = sim.network();
     RegisterEngine reg(
-        map.config(),
+        map.config(), schedule,
         [&](int pass, const FeatureMap& input) {
           std::vector<model::LaneChange> changes = carried->lane_changes(pass, input);
           o.live = o.live || !changes.empty();
