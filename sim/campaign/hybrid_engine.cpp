@@ -156,11 +156,12 @@ StateLayout::StateLayout(Harness& harness, const SiteMap& map) {
       return s.model;
     };
     const int bits = map.physical_bits(Buffer::kObuf);
-    const std::string scrubbed = read_back(0), inverted = read_back(bits >= 64 ? ~uint64_t(0) : (uint64_t(1) << bits) - 1);
-    for (size_t at : differences(scrubbed, inverted)) {
-      const bool stored = std::any_of(sram.begin(), sram.end(), [&](const auto& r) { return at >= r.first && at <= r.second; });
-      if (!stored) sram_counter_and_read_path_.emplace_back(at, at);
-    }
+    const uint64_t every_bit = bits >= 64 ? ~uint64_t(0) : (uint64_t(1) << bits) - 1;
+    const auto stored = [&](size_t at) {
+      return std::any_of(sram.begin(), sram.end(), [&](const auto& r) { return at >= r.first && at <= r.second; });
+    };
+    for (size_t at : differences(read_back(0), read_back(every_bit)))
+      if (!stored(at)) sram_counter_and_read_path_.emplace_back(at, at);
     std::sort(sram_counter_and_read_path_.begin(), sram_counter_and_read_path_.end());
   }
   harness.injector().clear();

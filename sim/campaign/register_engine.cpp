@@ -237,8 +237,9 @@ FeatureMap RegisterEngine::run(const FeatureMap& input, const ConvLayer& layer, 
           const int o = (pass.n_tile_begin + c.n_tile) * config_.cols + col;
           if (o < layer.out_channels)
             sums[size_t(col)] =
-                golden_acc ? (*golden_acc)[size_t(pixel) * size_t(layer.out_channels) + size_t(o)]
-                           : golden_accumulator(input, layer, pixel / plan.out_w, pixel % plan.out_w, o, config_.acc_bits);
+                golden_acc
+                    ? (*golden_acc)[size_t(pixel) * size_t(layer.out_channels) + size_t(o)]
+                    : golden_accumulator(input, layer, pixel / plan.out_w, pixel % plan.out_w, o, config_.acc_bits);
         }
         it = rows.emplace(addr, std::move(sums)).first;
       }
