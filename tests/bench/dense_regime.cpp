@@ -37,6 +37,31 @@ namespace {
 using namespace flipsim;
 using namespace flipsim::model;
 
+/// `trials` faulty runs of the image loaded in `sim`, each drawing its flips at `fm` from stream (seed, rate, image,
+/// trial): the fraction whose top-1 class is `label`, and the logit disturbance's mean and covariance.
+struct Simulated {
+  double accuracy = 0;
+  LogitGaussian moments;
+};
+Simulated simulate(SwFaultSim& sim, const FaultSpace& space, const FaultModel& fm, int label, uint64_t seed,
+                   uint64_t rate, uint64_t image, int trials) {
+  const std::vector<int32_t>& z = sim.golden_logits();
+  const Eigen::Index n = Eigen::Index(z.size());
+  Eigen::VectorXd mu = Eigen::VectorXd::Zero(n), e(n);
+  Eigen::MatrixXd cov = Eigen::MatrixXd::Zero(n, n);
+  int correct = 0;
+  for (int t = 0; t < trials; ++t) {
+    std::mt19937_64 rng(stream_seed(seed, rate, image, uint64_t(t)));
+    correct += sim.inject(sample_faults(space, fm, rng)).top1 == label;
+    for (Eigen::Index k = 0; k < n; ++k) e[k] = sim.last_logits()[size_t(k)] - z[size_t(k)];
+    mu += e;
+    cov += e * e.transpose();
+  }
+  mu /= trials;
+  cov = cov / trials - mu * mu.transpose();
+  return {double(correct) / trials, {mu, cov}};
+}
+
 void moments(const SweepConfig& c, const LoadedNetwork& ln, int images, int trials, const std::vector<double>& bers) {
   SwFaultSim sim(ln.net, c.infer.accel);
   ModelOptions mo = c.model;
@@ -56,20 +81,10 @@ void moments(const SweepConfig& c, const LoadedNetwork& ln, int images, int tria
       const int label = ln.test.labels[size_t(i)];
       sim.load_image(ln.net.quantize_image(ln.test.image(size_t(i))));
       const std::vector<int32_t> z = sim.golden_logits();
-      const Eigen::Index n = Eigen::Index(z.size());
       const ImageModel im(model, sim, label, stream_seed(c.seed, id));
-      Eigen::VectorXd mu = Eigen::VectorXd::Zero(n), e(n);
-      Eigen::MatrixXd cov = Eigen::MatrixXd::Zero(n, n);
-      int correct = 0;
-      for (int t = 0; t < trials; ++t) {
-        std::mt19937_64 rng(stream_seed(c.seed, b, id, uint64_t(t)));
-        correct += sim.inject(sample_faults(model.space(), fm, rng)).top1 == label;
-        for (Eigen::Index k = 0; k < n; ++k) e[k] = sim.last_logits()[size_t(k)] - z[size_t(k)];
-        mu += e;
-        cov += e * e.transpose();
-      }
-      mu /= trials;
-      cov = cov / trials - mu * mu.transpose();
+      const Simulated simulated = simulate(sim, model.space(), fm, label, c.seed, b, id, trials);
+      const Eigen::VectorXd& mu = simulated.moments.mean;
+      const Eigen::MatrixXd& cov = simulated.moments.cov;
       const LogitGaussian g = im.gaussian(bers[b]);
       // The moments of the sum of a Poisson number of single-flip jumps (the improved model's pool, every flip a
       // jump): mean lambda E[J], covariance lambda E[J J^T].
@@ -77,7 +92,7 @@ void moments(const SweepConfig& c, const LoadedNetwork& ln, int images, int tria
                                  stream_seed(c.seed, id));
       const double lambda = double(model.space().total_bits()) * bers[b];
       const JumpTail all = pool.tail(lambda, std::vector<bool>(model.space().segments().size(), false), lambda);
-      acc[0] += double(correct) / trials;
+      acc[0] += simulated.accuracy;
       acc[1] += im.improved(bers[b]).correct;
       acc[2] += top1_odds_gaussian(z, {mu, cov}, label, draws).correct;
       acc[3] += top1_odds_gaussian(z, g, label, draws).correct;
@@ -170,17 +185,11 @@ void carry(const SweepConfig& c, const LoadedNetwork& ln, int images, int trials
       mean_model[r] += model_mean[label];
       if (trials == 0) continue;
       // The simulation's own mean with the linear carry's covariance: how far the right mean alone would take it.
-      Eigen::VectorXd mu = Eigen::VectorXd::Zero(n);
       FaultModel fm;
       fm.ber = bers[r];
-      int correct = 0;
-      for (int t = 0; t < trials; ++t) {
-        std::mt19937_64 rng(stream_seed(c.seed, r, uint64_t(c.first_image + i), uint64_t(t)));
-        correct += sim.inject(sample_faults(model.space(), fm, rng)).top1 == label;
-        for (Eigen::Index k = 0; k < n; ++k) mu[k] += sim.last_logits()[size_t(k)] - sim.golden_logits()[size_t(k)];
-      }
-      mu /= trials;
-      simulated[r] += double(correct) / trials;
+      const Simulated measured = simulate(sim, model.space(), fm, label, c.seed, r, uint64_t(c.first_image + i), trials);
+      const Eigen::VectorXd& mu = measured.moments.mean;
+      simulated[r] += measured.accuracy;
       mean_simulated[r] += mu[label];
       accuracy_simulated_mean[r] += top1_odds_gaussian(sim.golden_logits(), {mu, p * gram_linear}, label, draws).correct;
     }
