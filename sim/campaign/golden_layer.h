@@ -24,11 +24,11 @@ inline GoldenLayer known_golden_layers(const nn::QNetwork& net, const std::vecto
   };
 }
 
-/// `layer`'s fault-free output for `input`: the known one when `input` is golden, else the golden model's.
-inline FeatureMap golden_output(const GoldenLayer& known, const AccelConfig& config, const ConvLayer& layer,
+/// `layer`'s fault-free output for `input`: `known` (a GoldenLayer's answer) when `input` is golden, else the golden
+/// model's.
+inline FeatureMap golden_output(const FeatureMap* known, const AccelConfig& config, const ConvLayer& layer,
                                 const FeatureMap& input) {
-  if (const FeatureMap* golden = known(layer.name, input)) return *golden;
-  return GoldenEngine(config).run(input, layer);
+  return known ? *known : GoldenEngine(config).run(input, layer);
 }
 
 }  // namespace flipsim

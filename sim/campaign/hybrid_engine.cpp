@@ -272,7 +272,7 @@ FeatureMap HybridEngine::run(const FeatureMap& input, const ConvLayer& layer, La
   const AccelConfig& config = rtl_.config();
   const LayerPlan plan = plan_layer(input.height, input.width, layer, config);
   // The golden model's output for this input; passes the RTL finishes overwrite their part of it.
-  FeatureMap output = golden_output(golden_layer_, config, layer, input);
+  FeatureMap output = golden_output(golden_layer_(layer.name, input), config, layer, input);
   for (const LayerPass& pass : plan.passes) {
     const int index = passes_++;
     pass_layers_.push_back(layer.name);

@@ -241,11 +241,14 @@ InjectionRunner::FaultyRun InjectionRunner::run_register(const Injection& inj) {
   if (!carried) throw std::logic_error("register route: injection " + std::to_string(inj.id) + " needs the RTL");
   run.flips = __builtin_popcountll(inj.mask);
   const std::vector<FeatureMap>& golden_values = golden(inj.image);
+  // An upset that is not permanent changes its own pass only, whose layer reads its golden input: its changes are
+  // known before the network runs. Most (a buffer word the pass does not read, a register between its live cycles)
+  // are none: the run is then the golden one, with no network to run.
+  std::vector<model::LaneChange> upset_changes;
   if (!carried->every_pass()) {
-    // Most upsets (a buffer word the pass does not read, a register between its live cycles) change nothing: the
-    // run is then the golden one, with no network to run.
     const size_t upset_op = setup_.net.accel_ops()[size_t(schedule_.layer_of_pass(carried->pass()))];
-    if (carried->lane_changes(carried->pass(), golden_values[size_t(setup_.net.ops[upset_op].inputs[0])]).empty()) {
+    upset_changes = carried->lane_changes(carried->pass(), golden_values[size_t(setup_.net.ops[upset_op].inputs[0])]);
+    if (upset_changes.empty()) {
       run.values = golden_values;
       run.layers = pass_layers_;
       return run;
@@ -253,7 +256,10 @@ InjectionRunner::FaultyRun InjectionRunner::run_register(const Injection& inj) {
   }
   RegisterEngine reg(
       setup_.config.network.accel, schedule_,
-      [&](int pass, const FeatureMap& input) { return carried->lane_changes(pass, input); },
+      [&](int pass, const FeatureMap& input) {
+        if (carried->every_pass()) return carried->lane_changes(pass, input);
+        return pass == carried->pass() ? upset_changes : std::vector<model::LaneChange>{};
+      },
       [&](const std::string& layer, const FeatureMap& input) { return golden_layer(inj.image, layer, input); },
       &run.observed, &golden_accumulators(inj.image));
   run.values = setup_.net.run(setup_.net.quantize_image(setup_.test.image(size_t(inj.image))), reg);

@@ -210,7 +210,7 @@ FeatureMap RegisterEngine::run(const FeatureMap& input, const ConvLayer& layer, 
     throw std::logic_error("register route: layer '" + layer.name + "' is not the schedule's layer " +
                            std::to_string(index_of_layer));
   const FeatureMap* known = golden_layer_(layer.name, input);
-  FeatureMap output = known ? *known : GoldenEngine(config_).run(input, layer);
+  FeatureMap output = golden_output(known, config_, layer, input);
   // The golden accumulators of a layer that sees its golden input are known; otherwise each changed row's are
   // summed here.
   const std::vector<int64_t>* golden_acc =
