@@ -20,6 +20,8 @@ constexpr const char* kClassNames[kNumSiteClasses] = {"pe_weight", "pe_act", "pe
 
 std::string idx(int i) { return "[" + std::to_string(i) + "]"; }
 
+uint64_t low_bits(int bits) { return bits >= 64 ? ~uint64_t(0) : (uint64_t(1) << bits) - 1; }
+
 // "DescOyStart" -> "oy_start": the site names spell the descriptor fields in snake case.
 std::string desc_name(int field) {
   const std::string camel = fs_pkg::desc_field_e_name(fs_pkg::desc_field_e(field)) + std::string("Desc").size();
@@ -65,21 +67,22 @@ std::optional<RegisterClass> register_class(SiteClass c) {
 }
 
 void SiteMap::add(std::string name, std::string rtl_path, uint32_t group, int width, SiteClass cls, int row,
-                  int col, int replica, int lsb) {
+                  int col, int replica, int lsb, uint64_t datapath) {
   group_start_.push_back(ff_bits_);
-  groups_.push_back(FfGroup{std::move(name), std::move(rtl_path), group, width, replica, lsb, cls, row, col});
+  groups_.push_back(
+      FfGroup{std::move(name), std::move(rtl_path), group, width, replica, lsb, cls, row, col, false, datapath});
   ff_bits_ += uint64_t(width);
 }
 
 void SiteMap::add_redundant(const std::string& name, const std::string& path, uint32_t group, int width,
-                            SiteClass cls, int row, int col) {
+                            SiteClass cls, int row, int col, uint64_t datapath) {
   if (!config_.protectable) {
-    add(name, path, group, width, cls, row, col);
+    add(name, path, group, width, cls, row, col, 0, 0, datapath);
     return;
   }
   // Copy 0 is the register itself; the copies in use cover the protected bits only.
   const Redundancy redundancy = config_.protection.registers[size_t(*register_class(cls))];
-  add(name, path + ".g_copy[0].u_copy", group, width, cls, row, col);
+  add(name, path + ".g_copy[0].u_copy", group, width, cls, row, col, 0, 0, datapath);
   groups_.back().replicated = true;
   const int lsb = protected_lsb(redundancy, width);
   for (int copy = 1; copy < copies(redundancy); ++copy) {
@@ -91,6 +94,7 @@ void SiteMap::add_redundant(const std::string& name, const std::string& path, ui
 
 SiteMap::SiteMap(const AccelConfig& config) : config_(config) {
   const int rows = config.rows, cols = config.cols, data = config.data_bits, acc = config.acc_bits;
+  const uint64_t data_value = low_bits(data), acc_value = low_bits(acc);
   // Host port and descriptor registers (fs_top).
   for (int i = 0; i < int(fs_pkg::NumDescRegs); ++i)
     add_redundant("host.desc." + desc_name(i) + "_q", "g_desc" + idx(i) + ".g_desc.u_desc",
@@ -155,14 +159,14 @@ SiteMap::SiteMap(const AccelConfig& config) : config_(config) {
                   1, SiteClass::kCtrl);
   for (int c = 0; c < cols; ++c) {
     add_redundant("ctrl.bias_q" + idx(c), "u_ctrl.g_lane" + idx(c) + ".g_bias.u_bias",
-                  fs_pkg::GroupCtrl + fs_pkg::CtrlBiasOffset + c, acc, SiteClass::kCtrl);
+                  fs_pkg::GroupCtrl + fs_pkg::CtrlBiasOffset + c, acc, SiteClass::kCtrl, -1, -1, acc_value);
     add_redundant("ctrl.a_psum_q" + idx(c), "u_ctrl.g_lane" + idx(c) + ".g_a_psum.u_a_psum",
-                  fs_pkg::GroupCtrl + fs_pkg::CtrlAPsumOffset + c, acc, SiteClass::kCtrl);
+                  fs_pkg::GroupCtrl + fs_pkg::CtrlAPsumOffset + c, acc, SiteClass::kCtrl, -1, -1, acc_value);
   }
   // Post-processing unit (fs_ppu).
   for (int c = 0; c < cols; ++c)
     add("ppu.acc_q" + idx(c), "u_ctrl.u_ppu.g_lane" + idx(c) + ".u_acc", fs_pkg::GroupPpu + fs_pkg::PpuAccOffset + c,
-        acc, SiteClass::kPpu);
+        acc, SiteClass::kPpu, -1, -1, 0, 0, acc_value);
   add("ppu.valid_q", "u_ctrl.u_ppu.u_valid", fs_pkg::GroupPpu + fs_pkg::PpuAccOffset + cols + fs_pkg::PpuValidPastLanes,
       1, SiteClass::kPpu);
   add("ppu.addr_q", "u_ctrl.u_ppu.u_addr", fs_pkg::GroupPpu + fs_pkg::PpuAccOffset + cols + fs_pkg::PpuAddrPastLanes,
@@ -176,12 +180,12 @@ SiteMap::SiteMap(const AccelConfig& config) : config_(config) {
     for (int s = 0; s < r; ++s)
       add("array.skew" + idx(r) + ".stage" + idx(s),
           "u_ctrl.u_array.u_skew.g_lane" + idx(r) + ".g_delay.g_stage" + idx(s) + ".u_reg",
-          fs_pkg::GroupEdge + r * rows + s, data + 1, SiteClass::kArrayEdge, r, -1);
+          fs_pkg::GroupEdge + r * rows + s, data + 1, SiteClass::kArrayEdge, r, -1, 0, 0, data_value);
   for (int c = 0; c < cols; ++c)
     for (int s = 0; s < cols - 1 - c; ++s)
       add("array.deskew" + idx(c) + ".stage" + idx(s),
           "u_ctrl.u_array.u_deskew.g_lane" + idx(c) + ".g_delay.g_stage" + idx(s) + ".u_reg",
-          fs_pkg::GroupEdge + rows * rows + c * cols + s, acc + 1, SiteClass::kArrayEdge, -1, c);
+          fs_pkg::GroupEdge + rows * rows + c * cols + s, acc + 1, SiteClass::kArrayEdge, -1, c, 0, 0, acc_value);
   // Processing elements (fs_pe).
   struct PeReg {
     const char* name;
@@ -200,7 +204,8 @@ SiteMap::SiteMap(const AccelConfig& config) : config_(config) {
       for (const PeReg& f : pe)
         add_redundant("array.pe" + idx(r) + idx(c) + "." + f.name + "_q",
                       "u_ctrl.u_array.g_row" + idx(r) + ".g_col" + idx(c) + ".u_pe.g_" + f.name + ".u_" + f.name,
-                      fs_pkg::GroupPe + uint32_t(r * cols + c) * fs_pkg::PeGroups + f.field, f.width, f.cls, r, c);
+                      fs_pkg::GroupPe + uint32_t(r * cols + c) * fs_pkg::PeGroups + f.field, f.width, f.cls, r, c,
+                      f.cls == SiteClass::kPeValid ? 0 : low_bits(f.width));
   // SRAM bits follow the flip-flops, buffer by buffer.
   uint64_t next = ff_bits_;
   for (int b = 0; b < kNumBuffers; ++b) {

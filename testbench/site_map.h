@@ -53,6 +53,10 @@ struct FfGroup {
   SiteClass cls = SiteClass::kCtrl;
   int row = -1, col = -1;
   bool replicated = false;  ///< a Protectable build's fs_ff_redundant: its class's redundancy applies
+  /// The bits that hold a datapath value (an operand, a partial sum, a bias or column-sum lane, a PPU accumulator
+  /// lane): the controller overwrites them before each use, so what a pass leaves there no later pass sees
+  /// (tests/rtl/rtl_layer_test.cpp). The other bits steer. Set on the register itself, not on its copies.
+  uint64_t datapath = 0;
 };
 
 /// A decoded fault site.
@@ -98,11 +102,11 @@ class SiteMap {
 
  private:
   void add(std::string name, std::string rtl_path, uint32_t group, int width, SiteClass cls, int row = -1,
-           int col = -1, int replica = 0, int lsb = 0);
+           int col = -1, int replica = 0, int lsb = 0, uint64_t datapath = 0);
   /// A register FS_FF_REDUNDANT builds (rtl/fs_macros.svh): `path` names its generate block's instance; a
   /// Protectable build adds the copies in use of its class's redundancy.
   void add_redundant(const std::string& name, const std::string& path, uint32_t group, int width, SiteClass cls,
-                     int row = -1, int col = -1);
+                     int row = -1, int col = -1, uint64_t datapath = 0);
 
   AccelConfig config_;
   std::vector<FfGroup> groups_;

@@ -1,11 +1,15 @@
 #include "sim/campaign/hybrid_engine.h"
 
 #include <algorithm>
+#include <cstring>
+#include <map>
+#include <random>
 #include <set>
 
 #include "rtl/fs_pkg.h"
 #include "testbench/harness.h"
 #include "testbench/layer_driver.h"
+#include "testbench/random_layer.h"
 
 namespace flipsim {
 
@@ -19,8 +23,14 @@ bool read_only_in_pass(Buffer b) { return b == Buffer::kAbuf || b == Buffer::kWb
 /// The bytes where two states differ.
 std::set<size_t> differences(const std::string& a, const std::string& b) {
   std::set<size_t> out;
-  for (size_t i = 0; i < std::min(a.size(), b.size()); ++i)
-    if (a[i] != b[i]) out.insert(i);
+  constexpr size_t kBlock = 64;  // states are mostly equal: compare blocks, then the bytes of a differing one
+  const size_t n = std::min(a.size(), b.size());
+  for (size_t from = 0; from < n; from += kBlock) {
+    const size_t len = std::min(kBlock, n - from);
+    if (std::memcmp(a.data() + from, b.data() + from, len) == 0) continue;
+    for (size_t i = from; i < from + len; ++i)
+      if (a[i] != b[i]) out.insert(i);
+  }
   return out;
 }
 
@@ -33,6 +43,16 @@ size_t only_in(const std::set<size_t>& a, const std::set<size_t>& b) {
       at = i;
     }
   return at;
+}
+
+/// Sorted, with touching and overlapping ranges joined (fewer comparisons per state).
+std::vector<std::pair<size_t, size_t>> joined(std::vector<std::pair<size_t, size_t>> ranges) {
+  std::sort(ranges.begin(), ranges.end());
+  std::vector<std::pair<size_t, size_t>> out;
+  for (const auto& r : ranges)
+    if (!out.empty() && r.first <= out.back().second + 1) out.back().second = std::max(out.back().second, r.second);
+    else out.push_back(r);
+  return out;
 }
 
 }  // namespace
@@ -129,41 +149,70 @@ StateLayout::StateLayout(Harness& harness, const SiteMap& map) {
   counters_ = counter_;
   for (const auto& at : counter_bytes(fs_pkg::HostLayerCyclesOffset)) counters_.push_back(at);
   std::sort(counters_.begin(), counters_.end());
-  sram_and_counter_ = sram;
-  sram_and_counter_.insert(sram_and_counter_.end(), counter_.begin(), counter_.end());
-  std::sort(sram_and_counter_.begin(), sram_and_counter_.end());
-  // The host's read path (its response register, the output buffer's read port): every byte that reading back a
-  // word of the output buffer with every stored bit inverted changes, against reading it as scrubbed. Each run
-  // ends the fault writes with the same settling write, so the memory's kept last fault write is the same. A
-  // protectable design's decoder would flag the inverted word: its read path is compared like any register.
-  sram_counter_and_read_path_ = sram_and_counter_;
+  // What holds data, bit by bit (a register may pack data with a bit that steers: an array edge's stage holds its
+  // valid bit beside its value): every bit that differs at the same cycle between runs of one pass from the same
+  // start, under the same descriptor, on different operands and biases. The controller steers a pass the same way
+  // whatever its data (a pass takes the same cycles on any data: the campaign's timeline rests on that too), so
+  // what differs holds data: the datapath's registers and the buffers' read ports, which every pass writes before
+  // it reads them (tests/rtl/rtl_layer_test.cpp), and the values the model keeps of the logic between registers,
+  // which it recomputes from them. A protectable design's copies, voters and decoders are compared like any
+  // register.
+  steering_ = sram;
+  steering_.insert(steering_.end(), counters_.begin(), counters_.end());
   if (!map.config().protectable) {
-    const auto read_back = [&](uint64_t mask) {
-      std::vector<SramFault> inverted;
-      for (int lane = 0; lane < map.lanes(Buffer::kObuf); ++lane)
-        inverted.push_back(SramFault{int(Buffer::kObuf), 0, lane, mask});
-      inverted.push_back(settling_sram_write(Buffer::kObuf, map));
-      DutState s;
+    const AccelConfig& config = map.config();
+    std::mt19937_64 rng(1);
+    const ConvShape shape = gemm_shape(2 * config.rows, 2 * config.rows, config.cols);
+    // Runs `layer` on random input from the idle start and calls `sample(i, state)` at every third busy cycle
+    // (the i-th such; a state is a hundred kilobytes).
+    const auto run = [&](const ConvLayer& layer, const std::function<void(size_t, const std::string&)>& sample) {
+      const LayerPlan plan = plan_layer(shape.in_h, shape.in_w, layer, config);
+      const FeatureMap input =
+          random_map(shape.in_h, shape.in_w, shape.in_channels, config.data_bits, ValueMix::kUniform, rng);
+      size_t cycle = 0;
       harness.run([&](HostPort& port) {
         harness.driver().wait_settled();
         harness.restore_state(start);
-        harness.injector().schedule_sram(inverted, 0);
-        port.clock(uint64_t(inverted.size()) + 2);
-        port.read(host_address(Region::kObuf, 0));
-        harness.driver().wait_settled();
-        s = harness.save_state();
+        Monitor::CycleHooks::Subscription sampling;
+        run_pass(port, input, layer, plan, plan.passes.front(), config, [&](PassStage stage, HostPort&) {
+          if (stage == PassStage::kStarted)
+            sampling = harness.monitor().add_settled_hook([&] {
+              const size_t c = cycle++;
+              if (c % 3 == 0) sample(c / 3, harness.save_state().model);
+            });
+        });
       });
-      return s.model;
+      return cycle;
     };
-    const int bits = map.physical_bits(Buffer::kObuf);
-    const uint64_t every_bit = bits >= 64 ? ~uint64_t(0) : (uint64_t(1) << bits) - 1;
+    // Descriptor by descriptor (which bits of a product vary depends on the multiplier, say), two data sets each.
+    constexpr int kDescriptors = 3, kDataSets = 2;
+    std::map<size_t, char> data;
+    for (int d = 0; d < kDescriptors; ++d) {
+      ConvLayer first = random_conv(shape, config.data_bits, ValueMix::kUniform, rng);
+      // Every bit of the multiplier in play (a scale's multiplier can end in zeros, and so would every product).
+      first.requant.multiplier = int32_t((uint32_t(first.requant.multiplier) & ~0xfffffu) | (rng() & 0xfffffu) | 1u);
+      std::vector<std::string> reference;
+      const size_t cycles = run(first, [&](size_t, const std::string& state) { reference.push_back(state); });
+      for (int set = 1; set < kDataSets; ++set) {
+        ConvLayer layer = random_conv(shape, config.data_bits, ValueMix::kUniform, rng);
+        layer.requant = first.requant;
+        const size_t again = run(layer, [&](size_t i, const std::string& state) {
+          if (i >= reference.size()) return;
+          for (size_t at : differences(reference[i], state)) data[at] |= char(reference[i][at] ^ state[at]);
+        });
+        if (again != cycles) throw std::runtime_error("hybrid engine: a pass took different cycles on different data");
+      }
+    }
     const auto stored = [&](size_t at) {
       return std::any_of(sram.begin(), sram.end(), [&](const auto& r) { return at >= r.first && at <= r.second; });
     };
-    for (size_t at : differences(read_back(0), read_back(every_bit)))
-      if (!stored(at)) sram_counter_and_read_path_.emplace_back(at, at);
-    std::sort(sram_counter_and_read_path_.begin(), sram_counter_and_read_path_.end());
+    for (const auto& [at, bits] : data) {
+      if (stored(at)) continue;
+      steering_.emplace_back(at, at);
+      if (bits != char(0xff)) partial_.push_back(DataBits{at, bits});
+    }
   }
+  steering_ = joined(steering_);
   harness.injector().clear();
 }
 
@@ -202,12 +251,11 @@ bool StateLayout::same_but_counters(const DutState& a, const DutState& b) const 
   return same_outside(a, b, counters_);
 }
 
-bool StateLayout::same_live_registers(const DutState& a, const DutState& b) const {
-  return same_outside(a, b, sram_counter_and_read_path_);
-}
-
-bool StateLayout::same_registers(const DutState& a, const DutState& b) const {
-  return same_outside(a, b, sram_and_counter_);
+bool StateLayout::same_steering(const DutState& a, const DutState& b) const {
+  if (!same_outside(a, b, steering_)) return false;
+  for (const DataBits& d : partial_)
+    if ((a.model[d.byte] ^ b.model[d.byte]) & ~d.ignored) return false;
+  return true;
 }
 
 GoldenTrajectory record_trajectory(RtlEngine& engine, const SiteMap& map, const PpuObserver& ppu,
@@ -309,8 +357,9 @@ FeatureMap HybridEngine::run(const FeatureMap& input, const ConvLayer& layer, La
     events_.detected_passes += r.detected ? 1 : 0;
     events_.corrected_passes += r.corrected ? 1 : 0;
     scatter_obuf(r.obuf, plan, pass, config, output);
-    // Registers golden at the pass's end: every later pass reloads what it reads (the host driver's buffer
-    // images), so from here the golden model computes exactly what the RTL would.
+    // Steering golden at the pass's end: every later pass reloads what it reads (the host driver's buffer images)
+    // and overwrites its datapath registers before it uses them, so from here the golden model computes exactly
+    // what the RTL would.
     if (outputs_only_) golden_again_ = true;
   }
   if (run) run->macs = layer.macs(input.height, input.width);
@@ -337,8 +386,8 @@ void HybridEngine::check_golden(int index, uint64_t k) {
   const bool busy = harness.signals().busy.read();
   if (recorded && !end_checked_ && k >= 1 && !busy) {
     end_checked_ = true;
-    const auto& [end_k, end_state] = trajectory_.ends[size_t(index)];
-    if (k == end_k && layout_.same_registers(harness.save_state(), end_state)) outputs_only_ = true;
+    // Whenever it ended: a corrupted loop count may have made the pass shorter or longer.
+    if (layout_.same_steering(harness.save_state(), trajectory_.ends[size_t(index)].second)) outputs_only_ = true;
     return;
   }
   // A flipped bit of a buffer the controller only reads stays in the state until the host reloads the word
@@ -355,11 +404,11 @@ void HybridEngine::check_golden(int index, uint64_t k) {
   const auto& cps = trajectory_.checkpoints[size_t(index)];
   const auto it = cps.find(k);
   if (it == cps.end()) return;
-  // A later pass that starts with golden registers (the host has rewritten a corrupted descriptor, say; what its
-  // last read of the outputs left in the read path it rewrites before it reads again) is the golden controller's
-  // on what the host loaded, which reads no word the host did not load this pass: the golden model's output for
-  // the pass's input, and so on for every pass after it.
-  const bool starts_golden = k == 1 && index != injection_.pass && layout_.same_live_registers(now, it->second);
+  // A later pass that starts with golden steering (the host has rewritten a corrupted descriptor, say; whatever
+  // data the faulty passes left in registers and read ports it overwrites before it uses them) is the golden
+  // controller's on what the host loaded, which reads no word the host did not load this pass: the golden model's
+  // output for the pass's input, and so on for every pass after it.
+  const bool starts_golden = k == 1 && index != injection_.pass && layout_.same_steering(now, it->second);
   if (!starts_golden && !layout_.same_state(now, it->second)) {
     // Golden but for the protection's sticky flags: the rest of the pass is the golden run's, and the host's
     // reading of the flags at its end is known (run_pass): a correction is counted, a detection flagged, or

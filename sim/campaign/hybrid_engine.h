@@ -40,11 +40,12 @@ class StateLayout {
   /// True when the two states agree everywhere but in the free-running cycle counter, which only answers the
   /// host's reads of CYCLES: a faulty run that took longer than the golden one is otherwise golden again.
   bool same_state(const DutState& a, const DutState& b) const;
-  /// The same, and not comparing the buffers' stored words either.
-  bool same_registers(const DutState& a, const DutState& b) const;
-  /// same_registers(), and not comparing what the host's last read left in its read path either (every read
-  /// rewrites it before the host takes the response, and nothing else sees it).
-  bool same_live_registers(const DutState& a, const DutState& b) const;
+  /// True when the two states agree on every bit that steers: not comparing the buffers' stored words, the cycle
+  /// counters, or any bit that holds data (the datapath's registers and the buffers' read ports, which a pass
+  /// writes before it reads them, and the values the model keeps of the logic between registers). The next pass
+  /// then computes from its input what the golden model computes, whatever the data bits hold: a pass whose
+  /// steering ends golden has left the fault in its outputs only. Protectable designs compare every register.
+  bool same_steering(const DutState& a, const DutState& b) const;
   /// True when the two states agree everywhere but in the cycle counters (since reset, and of the layer).
   bool same_but_counters(const DutState& a, const DutState& b) const;
 
@@ -60,8 +61,12 @@ class StateLayout {
   static bool same_outside(const DutState& a, const DutState& b, const std::vector<std::pair<size_t, size_t>>& skip);
   std::vector<std::pair<size_t, size_t>> counter_;  ///< the cycle counter's bytes (every copy), sorted
   std::vector<std::pair<size_t, size_t>> counters_;  ///< counter_ and the layer's cycle counter's bytes, sorted
-  std::vector<std::pair<size_t, size_t>> sram_and_counter_;  ///< [first, last] of each buffer's words, and counter_
-  std::vector<std::pair<size_t, size_t>> sram_counter_and_read_path_;  ///< and the host's read path's bytes
+  std::vector<std::pair<size_t, size_t>> steering_;  ///< what same_steering() skips: buffers, counters_, data bytes
+  struct DataBits {
+    size_t byte = 0;
+    char ignored = 0;  ///< the byte's data bits (the rest steer)
+  };
+  std::vector<DataBits> partial_;  ///< bytes that hold data and steering bits alike (also in steering_)
   struct FlagBit {
     size_t byte = 0;
     char mask = 0;
@@ -133,7 +138,7 @@ class HybridEngine : public ConvEngine {
   /// True when the injection flips a stored bit of abuf, wbuf or bbuf in a word this pass does not use.
   bool flips_unread_word(const LayerPlan& plan, const LayerPass& pass) const;
   /// A settled hook's check at busy cycle k of pass `index`: aborts the RTL job when the state is golden; when
-  /// the pass has just ended with golden registers, the fault lives on only in the pass's outputs.
+  /// the pass has just ended with golden steering registers, the fault lives on only in the pass's outputs.
   void check_golden(int index, uint64_t k);
   /// True when `now`, a busy state at a checkpoint of pass `index`, proves the pass hung (see the definition).
   bool stalled(int index, const DutState& now);
@@ -148,7 +153,7 @@ class HybridEngine : public ConvEngine {
   int passes_ = 0;
   int current_pass_ = -1;
   bool golden_again_ = false;  ///< the state converged: everything left is the golden model's
-  bool outputs_only_ = false;  ///< a pass ended with golden registers: only its outputs carry the fault
+  bool outputs_only_ = false;  ///< a pass ended with golden steering: only its outputs carry the fault
   bool end_checked_ = false;   ///< the current pass's end has been compared
   bool outputs_stale_ = false;
   bool stalled_ = false;  ///< the RTL job was aborted because the pass provably never ends

@@ -103,7 +103,7 @@ std::optional<model::RegisterUpset> register_upset(const Injection& inj, const S
   u.hold = inj.hold;
   if (inj.site.cls == SiteClass::kArrayEdge) {
     // fs_skew's groups: input lane r, stage s at GroupEdge + r * rows + s; output lane c, stage s after them at
-    // GroupEdge + rows * rows + c * cols + s. Bit `width` of a stage is its valid bit.
+    // GroupEdge + rows * rows + c * cols + s. A stage's valid bit, above its value's, steers: RTL windows take it.
     const uint32_t g = map.ff_groups()[size_t(inj.site.ff_group)].group - fs_pkg::GroupEdge;
     const uint32_t skew = uint32_t(accel.rows * accel.rows);
     u.reg = g < skew ? model::ArrayRegister::kSkew : model::ArrayRegister::kDeskew;
@@ -114,8 +114,7 @@ std::optional<model::RegisterUpset> register_upset(const Injection& inj, const S
       u.col = int(g - skew) / accel.cols;
       u.row = int(g - skew) % accel.cols;
     }
-    const int width = u.reg == model::ArrayRegister::kSkew ? accel.data_bits : accel.acc_bits;
-    if (inj.mask >> width) return std::nullopt;
+    if (inj.mask & ~map.ff_groups()[size_t(inj.site.ff_group)].datapath) return std::nullopt;
     return u;
   }
   if (inj.site.cls == SiteClass::kCtrl || inj.site.cls == SiteClass::kPpu) {
@@ -123,7 +122,7 @@ std::optional<model::RegisterUpset> register_upset(const Injection& inj, const S
     if (g.replica != 0 || (g.replicated && accel.protection.registers[size_t(RegisterClass::kCtrl)] != Redundancy::kNone))
       return std::nullopt;
     std::optional<model::RegisterUpset> lane = lane_register(inj.site.cls, g.group, accel.cols);
-    if (!lane || inj.mask >> accel.acc_bits) return std::nullopt;
+    if (!lane || (inj.mask & ~g.datapath)) return std::nullopt;
     u.reg = lane->reg;
     u.col = lane->col;
     return u;

@@ -139,19 +139,20 @@ TEST(HybridEngine, LongStuckAtGivesTheSameRowsAsTheFullRtlEngine) {
 }
 
 // A corrupted controller or descriptor keeps the RTL running, but not for ever: a busy DUT whose state but for its
-// cycle counters repeats has hung (a write count that never comes: no need to wait for the watchdog), and a later
-// pass that starts with golden registers (the host has rewritten the descriptor; its read path still holds the
-// last output it read back) is the golden model's on what it was given. The rows stay the full RTL's, in far fewer
-// cycles than the fault's pass and the rest would take.
+// cycle counters repeats has hung (a write count that never comes: no need to wait for the watchdog), and a pass
+// that ends, or a later pass that starts, with golden steering (the host has rewritten the descriptor; whatever
+// data the faulty pass left in registers and read ports the next pass overwrites before it uses it) leaves the
+// rest to the golden model on what it was given. The rows stay the full RTL's, in far fewer cycles than the
+// fault's pass and the rest would take.
 TEST(HybridEngine, ControlFaultsLeaveTheRtlEarlyWithTheFullRtlRows) {
   struct Case {
     std::string pattern, outcome;
-    int early;  ///< windows at least this many of 24 end well before the run does (measured: 22, 8 and 12)
+    int early;  ///< windows at least this many of 24 end well before the run does (measured: 22, 13, 12 and 6)
   };
-  // The requantizer's multiplier corrupts the pass's outputs only: the next pass starts with golden registers but
-  // for what the host's read-back of those outputs left in its read path.
-  for (const Case& c : {Case{"ctrl.wr_count_q", "hang", 16}, Case{"host.desc.stride_q", "sdc", 5},
-                        Case{"host.desc.rq_mult_q", "sdc", 10}}) {
+  // The requantizer's multiplier and a stride corrupt the pass's outputs; a corrupted weight-buffer base feeds the
+  // pass wrong weights, so that every data register differs at its end too.
+  for (const Case& c : {Case{"ctrl.wr_count_q", "hang", 16}, Case{"host.desc.stride_q", "sdc", 10},
+                        Case{"host.desc.rq_mult_q", "sdc", 10}, Case{"host.desc.wbuf_base_q", "sdc", 4}}) {
     SCOPED_TRACE(c.pattern);
     const std::string config = test::write_campaign(
         "hybrid_control", "  images: 2\n  first_image: 5000\n  targets: {classes: [ctrl, host], pattern: \"" +
@@ -168,8 +169,8 @@ TEST(HybridEngine, ControlFaultsLeaveTheRtlEarlyWithTheFullRtlRows) {
       early += runs.full[i]["outcome"].get<std::string>().rfind(c.outcome, 0) == 0 &&
                runs.hybrid_row_cycles[i] * 2 < after_fault;
     }
-    // Undone, the stall check leaves no hang early, the pass-start check no stride row, and a pass-start check
-    // that compares the read path too 6 multiplier rows.
+    // Undone, the stall check leaves no hang early and the pass-start check no stride row; with every data bit
+    // compared (the state layout's calibration skipped) 8 stride, 6 multiplier and no weight-base rows end early.
     EXPECT_GE(early, c.early) << "windows that ended well before the run did";
   }
 }
