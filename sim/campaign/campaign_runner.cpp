@@ -77,22 +77,13 @@ struct PreparedCampaign {
   std::vector<uint64_t> remaining;
 };
 
-/// One harness runs slot `slot` of `slots`: every slots-th remaining id of the `total` the campaign plans, each
-/// result a line.
-void run_slot(const CampaignSetup& setup, const Timeline& timeline, uint64_t total,
-              const std::vector<uint64_t>& remaining, size_t slot, size_t slots, CampaignEngine engine,
-              const WorkerPool::WriteLine& write_line) {
+/// One harness runs slot `slot` of `slots`: every slots-th remaining id, each result a line.
+void run_slot(const CampaignSetup& setup, const Timeline& timeline, const std::vector<uint64_t>& remaining,
+              size_t slot, size_t slots, CampaignEngine engine, const WorkerPool::WriteLine& write_line) {
   InjectionRunner runner(setup, watchdog_cycles(timeline, setup.config.watchdog_factor));
-  // How each image's RTL windows run depends on the whole plan (every shard's, done or not), so that the rows
-  // are the same however the campaign is split and resumed.
-  std::vector<Injection> plan;
-  plan.reserve(total);
-  for (uint64_t id = 0; id < total; ++id)
-    plan.push_back(draw_injection(id, setup.config, *setup.space, *setup.map, timeline));
-  runner.plan_windows(plan, timeline);
   std::vector<Injection> all;
   all.reserve(remaining.size());
-  for (uint64_t id : remaining) all.push_back(plan[size_t(id)]);
+  for (uint64_t id : remaining) all.push_back(draw_injection(id, setup.config, *setup.space, *setup.map, timeline));
   // Image by image, and each slot an equal contiguous share of that order: the hybrid engine records an image's
   // golden checkpoints once per worker that meets it, so a worker meets about images / slots of them rather than
   // all (a fixed cost per worker that kept two workers well short of twice one's rate).
@@ -103,8 +94,7 @@ void run_slot(const CampaignSetup& setup, const Timeline& timeline, uint64_t tot
 
 /// Rank 0's message to the other ranks: the plan, or why there is none.
 nlohmann::json plan_message(const PreparedCampaign& p, size_t slots, size_t local, CampaignEngine engine) {
-  return {{"config", p.setup->config.text}, {"timeline", p.row.timeline_json}, {"total", p.row.total},
-          {"remaining", p.remaining},
+  return {{"config", p.setup->config.text}, {"timeline", p.row.timeline_json}, {"remaining", p.remaining},
           {"slots", slots}, {"local", local}, {"hybrid", engine == CampaignEngine::kHybrid}};
 }
 
@@ -157,7 +147,7 @@ nlohmann::json run_campaign(const std::string& config_path, const CampaignRunOpt
     if (!p.remaining.empty())
       for (size_t w = 0; w < local; ++w)
         pool.spawn([&, w](const WorkerPool::WriteLine& write_line) {
-          run_slot(*p.setup, timeline, p.row.total, p.remaining, w, slots, options.engine, write_line);
+          run_slot(*p.setup, timeline, p.remaining, w, slots, options.engine, write_line);
         });
     int ranks_working = ranks - 1;
     bool local_working = true;
@@ -212,7 +202,7 @@ bool serve_campaign(const std::string& config_path, const MpiSession& mpi) {
   if (error.empty()) {
     try {
       const size_t slot = plan["local"].get<size_t>() + size_t(mpi.rank() - 1);
-      run_slot(*setup, Timeline::from_json(plan["timeline"].get<std::string>()), plan["total"].get<uint64_t>(),
+      run_slot(*setup, Timeline::from_json(plan["timeline"].get<std::string>()),
                plan["remaining"].get<std::vector<uint64_t>>(), slot, plan["slots"].get<size_t>(),
                plan["hybrid"].get<bool>() ? CampaignEngine::kHybrid : CampaignEngine::kFull, send_line);
     } catch (const std::exception& e) {

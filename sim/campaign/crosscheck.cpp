@@ -114,8 +114,7 @@ CrosscheckResult crosscheck_engines(const std::string& config_path, const Crossc
                                   {"hybrid_ran", cmp.hybrid_ran},
                                   {"same_values", cmp.same_values},
                                   {"full", to_json(cmp.full)},
-                                  {"hybrid", to_json(cmp.hybrid)},
-                                  {"other_window", cmp.other_window ? to_json(*cmp.other_window) : nlohmann::json()}}
+                                  {"hybrid", to_json(cmp.hybrid)}}
                        .dump());
       }
     });
@@ -135,10 +134,6 @@ CrosscheckResult crosscheck_engines(const std::string& config_path, const Crossc
       ++result.hybrid_ran_outcomes[to_string(full.outcome)];
     }
     std::string diff = row_differences(j["full"], j["hybrid"]);
-    if (!j["other_window"].is_null()) {
-      const std::string other = row_differences(j["full"], j["other_window"]);
-      if (!other.empty()) diff += " the window's other way:" + other;
-    }
     if (!j["same_values"].get<bool>()) diff += " op outputs differ;";
     if (!diff.empty())
       result.mismatches.push_back(fmt::format("{} injection {} on {} (image {}, pass {}, busy cycle {}):{}",

@@ -266,10 +266,14 @@ GoldenTrajectory record_trajectory(RtlEngine& engine, const SiteMap& map, const 
   bool recording = false;
   uint64_t k = 0;
   const auto passes = engine.add_pass_hook([&](int index, PassStage stage, HostPort&) {
-    if (stage == PassStage::kBegin) {
-      if (t.begins.size() <= size_t(index)) t.begins.resize(size_t(index) + 1);
-      t.begins[size_t(index)] = harness.save_state();
-      if (index == 0) settle_fault_ports(harness, map);
+    if (stage == PassStage::kBegin && index == 0) {
+      // A fault-port pulse that changes nothing: it ends the assertions' fault-free window (fs_assert.svh) as an
+      // injection does, so the faulty runs' state can equal these checkpoints bit for bit; and every buffer's
+      // settling write, which a faulty run repeats after an SRAM flip.
+      harness.injector().schedule_ff(FfFault{}, 0, 1);
+      std::vector<SramFault> settle;
+      for (int b = 0; b < kNumBuffers; ++b) settle.push_back(settling_sram_write(Buffer(b), map));
+      harness.injector().schedule_sram(settle, 0);
     }
     if (stage != PassStage::kStarted) return;
     pass = index;
@@ -296,13 +300,6 @@ GoldenTrajectory record_trajectory(RtlEngine& engine, const SiteMap& map, const 
   return t;
 }
 
-void settle_fault_ports(Harness& harness, const SiteMap& map) {
-  harness.injector().schedule_ff(FfFault{}, 0, 1);
-  std::vector<SramFault> settle;
-  for (int b = 0; b < kNumBuffers; ++b) settle.push_back(settling_sram_write(Buffer(b), map));
-  harness.injector().schedule_sram(settle, 0);
-}
-
 bool hybrid_runs(const Injection& inj, const GoldenTrajectory& t) {
   if (!inj.has_site || inj.hold == 0) return false;
   if (inj.pass < 0 || size_t(inj.pass) >= t.checkpoints.size() || inj.offset < 2) return false;
@@ -311,15 +308,13 @@ bool hybrid_runs(const Injection& inj, const GoldenTrajectory& t) {
 }
 
 HybridEngine::HybridEngine(RtlEngine& rtl, const SiteMap& map, const StateLayout& layout,
-                           const GoldenTrajectory& trajectory, const Injection& injection, GoldenLayer golden_layer,
-                           bool from_pass_start)
+                           const GoldenTrajectory& trajectory, const Injection& injection, GoldenLayer golden_layer)
     : rtl_(rtl),
       map_(map),
       layout_(layout),
       trajectory_(trajectory),
       injection_(injection),
-      golden_layer_(std::move(golden_layer)),
-      from_pass_start_(from_pass_start) {}
+      golden_layer_(std::move(golden_layer)) {}
 
 FeatureMap HybridEngine::run(const FeatureMap& input, const ConvLayer& layer, LayerRun* run) {
   const AccelConfig& config = rtl_.config();
@@ -337,9 +332,8 @@ FeatureMap HybridEngine::run(const FeatureMap& input, const ConvLayer& layer, La
       continue;
     }
     current_pass_ = index;
-    PassRun r = index != injection_.pass ? run_on_rtl(index, input, layer, plan, pass, config)
-                : from_pass_start_         ? start_and_run(index, input, layer, plan, pass)
-                                           : restore_and_run(index, pass);
+    PassRun r = index == injection_.pass ? restore_and_run(index, pass)
+                                         : run_on_rtl(index, input, layer, plan, pass, config);
     if (index == injection_.pass && !r.hung && !r.converged && r.detected && config.protection.recomputes()) {
       // The host reruns the pass from its loads, as run_pass does, with one retry spent.
       AccelConfig retries_left = config;
@@ -415,8 +409,6 @@ void HybridEngine::check_golden(int index, uint64_t k) {
   // controller's on what the host loaded, which reads no word the host did not load this pass: the golden model's
   // output for the pass's input, and so on for every pass after it.
   const bool starts_golden = k == 1 && index != injection_.pass && layout_.same_steering(now, it->second);
-  // Another image's checkpoint holds other data: only its steering means anything here.
-  if (from_pass_start_ && !starts_golden) return;
   if (!starts_golden && !layout_.same_state(now, it->second)) {
     // Golden but for the protection's sticky flags: the rest of the pass is the golden run's, and the host's
     // reading of the flags at its end is known (run_pass): a correction is counted, a detection flagged, or
@@ -501,42 +493,6 @@ HybridEngine::PassRun HybridEngine::run_on_rtl(int index, const FeatureMap& inpu
   try {
     harness.run([&](HostPort& port) {
       const PassResult result = run_pass(port, input, layer, plan, pass, config, [&](PassStage stage, HostPort&) {
-        if (stage == PassStage::kStarted)
-          checking = harness.monitor().add_settled_hook([&] { check_golden(index, k++); });
-      });
-      r.hung = result.hung;
-      r.obuf = result.obuf;
-      r.detected = result.detected;
-      r.corrected = result.corrected;
-      r.recomputes = result.recomputes;
-    });
-  } catch (const JobAborted&) {
-    (stalled_ ? r.hung : r.converged) = true;
-  }
-  checking.reset();
-  if (r.converged) realign();
-  return r;
-}
-
-HybridEngine::PassRun HybridEngine::start_and_run(int index, const FeatureMap& input, const ConvLayer& layer,
-                                                  const LayerPlan& plan, const LayerPass& pass) {
-  Harness& harness = rtl_.harness();
-  const AccelConfig& config = rtl_.config();
-  harness.injector().clear();
-  PassRun r;
-  uint64_t k = 0;
-  end_checked_ = false;
-  Monitor::CycleHooks::Subscription checking;
-  try {
-    harness.run([&](HostPort& port) {
-      harness.driver().wait_settled();
-      // Until the DUT evaluates again its outputs (the PPU taps among them) show the previous run's last values.
-      outputs_stale_ = true;
-      harness.restore_state(trajectory_.begins[size_t(index)]);
-      if (index == 0) settle_fault_ports(harness, map_);
-      const PassResult result = run_pass(port, input, layer, plan, pass, config, [&](PassStage stage, HostPort& p) {
-        outputs_stale_ = false;
-        flips_ += harness.injector().apply(injection_, map_, index, stage, p);
         if (stage == PassStage::kStarted)
           checking = harness.monitor().add_settled_hook([&] { check_golden(index, k++); });
       });

@@ -83,14 +83,7 @@ struct GoldenTrajectory {
   std::vector<std::pair<uint64_t, DutState>> ends;
   /// row_writes[pass]: for every output-buffer address the post-processing unit writes, the k of its last write.
   std::vector<std::map<uint32_t, uint64_t>> row_writes;
-  /// begins[pass]: the state as the host begins the pass (before it writes anything for it).
-  std::vector<DutState> begins;
 };
-
-/// What every golden run does to the fault ports as its first pass begins, as an injection would: a pulse of
-/// nothing on the flip-flop port (it ends the assertions' fault-free window, fs_assert.svh) and every buffer's
-/// settling write, which a faulty run repeats after an SRAM flip. So a faulty run's state can equal a golden one.
-void settle_fault_ports(Harness& harness, const SiteMap& map);
 
 /// Records the trajectory while `run_image` runs one fault-free inference on `engine` from a clean start; `ppu`
 /// (the PPU taps) gives the row writes.
@@ -105,14 +98,8 @@ bool hybrid_runs(const Injection& injection, const GoldenTrajectory& trajectory)
 /// A ConvEngine for one injection: QNetwork::run drives it layer by layer, like the full-RTL engine.
 class HybridEngine : public ConvEngine {
  public:
-  /// `trajectory`: the injection's image's golden run, whose checkpoints the RTL restores next to the fault and
-  /// compares whole states with; or, `from_pass_start`, any image's, which only lends its steering (the same on
-  /// every image): the fault's pass then runs on the RTL from its buffer loads, from the state that image's run
-  /// had as the pass began (what it holds of other data no pass reads), and the RTL stops only at a pass's end or
-  /// start with golden steering (StateLayout::same_steering; a protectable design's whole state is compared, so
-  /// it needs its own image's trajectory).
   HybridEngine(RtlEngine& rtl, const SiteMap& map, const StateLayout& layout, const GoldenTrajectory& trajectory,
-               const Injection& injection, GoldenLayer golden_layer, bool from_pass_start = false);
+               const Injection& injection, GoldenLayer golden_layer);
   FeatureMap run(const FeatureMap& input, const ConvLayer& layer, LayerRun* run = nullptr) override;
   std::string name() const override { return "hybrid"; }
 
@@ -145,9 +132,6 @@ class HybridEngine : public ConvEngine {
     int recomputes = 0;
   };
   PassRun restore_and_run(int index, const LayerPass& pass);
-  /// The fault's pass from the trajectory's state as the pass began: its loads, the fault, the rest of the pass.
-  PassRun start_and_run(int index, const FeatureMap& input, const ConvLayer& layer, const LayerPlan& plan,
-                        const LayerPass& pass);
   /// Runs a pass from its buffer loads on the RTL, recomputing it up to `config`'s max_retries times.
   PassRun run_on_rtl(int index, const FeatureMap& input, const ConvLayer& layer, const LayerPlan& plan,
                      const LayerPass& pass, const AccelConfig& config);
@@ -166,7 +150,6 @@ class HybridEngine : public ConvEngine {
   const GoldenTrajectory& trajectory_;
   const Injection& injection_;
   GoldenLayer golden_layer_;
-  bool from_pass_start_ = false;
   int passes_ = 0;
   int current_pass_ = -1;
   bool golden_again_ = false;  ///< the state converged: everything left is the golden model's

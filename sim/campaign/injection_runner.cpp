@@ -92,39 +92,7 @@ EngineComparison InjectionRunner::compare_engines(const Injection& inj) {
   c.full = simulate(inj, Route::kFull, &full);
   c.hybrid = simulate(inj, route, &hybrid);
   c.same_values = full.hung == hybrid.hung && full.values == hybrid.values;
-  if (route == Route::kHybrid && !setup_.config.network.accel.protectable) {
-    const bool own = own_trajectory(inj);
-    if (own || hybrid_runs(inj, trajectory(inj.image))) {
-      reference(inj.image);
-      const uint64_t start = engine_.harness().cycle();
-      const FaultyRun other = run_hybrid(inj, !own);
-      c.other_window = record(inj, other, engine_.harness().cycle() - start);
-      c.same_values = c.same_values && other.hung == full.hung && other.values == full.values;
-    }
-  }
   return c;
-}
-
-void InjectionRunner::plan_windows(const std::vector<Injection>& plan, const Timeline& timeline) {
-  if (setup_.config.network.accel.protectable) return;
-  // An inference holds (sum L)^2 / sum L^2 passes of the busy-cycle weighted mean length sum L^2 / sum L.
-  double cycles = 0, squares = 0;
-  for (uint64_t l : timeline.pass_cycles) {
-    cycles += double(l);
-    squares += double(l) * double(l);
-  }
-  const double own_from = squares > 0 ? 2 * cycles * cycles / squares : 0;
-  std::map<int, size_t> windows;
-  for (const Injection& inj : plan)
-    if (inj.model != FaultModel::kSramBer && inj.has_site && inj.hold != 0 && !CarriedUpset::of(inj, *setup_.map, schedule_))
-      ++windows[inj.image];
-  own_trajectory_images_.emplace();
-  for (const auto& [image, n] : windows)
-    if (double(n) >= own_from) own_trajectory_images_->insert(image);
-}
-
-bool InjectionRunner::own_trajectory(const Injection& inj) const {
-  return !own_trajectory_images_ || own_trajectory_images_->count(inj.image) > 0;
 }
 
 InjectionRunner::Route InjectionRunner::hybrid_route(const Injection& inj) {
@@ -133,10 +101,7 @@ InjectionRunner::Route InjectionRunner::hybrid_route(const Injection& inj) {
   // their state (hybrid_engine.h).
   if (inj.model == FaultModel::kSramBer) return Route::kArchitectural;
   if (CarriedUpset::of(inj, *setup_.map, schedule_)) return Route::kRegister;
-  if (own_trajectory(inj)) return hybrid_runs(inj, trajectory(inj.image)) ? Route::kHybrid : Route::kFull;
-  if (!inj.has_site || inj.hold == 0) return Route::kFull;
-  reference(inj.image);  // recorded before the window's cycles are counted
-  return Route::kHybrid;
+  return hybrid_runs(inj, trajectory(inj.image)) ? Route::kHybrid : Route::kFull;
 }
 
 InjectionRecord InjectionRunner::simulate(const Injection& inj, Route route, FaultyRun* run) {
@@ -144,7 +109,7 @@ InjectionRecord InjectionRunner::simulate(const Injection& inj, Route route, Fau
   const uint64_t start = engine_.harness().cycle();
   switch (route) {
     case Route::kFull: *run = run_full(inj); break;
-    case Route::kHybrid: *run = run_hybrid(inj, own_trajectory(inj)); break;
+    case Route::kHybrid: *run = run_hybrid(inj, trajectory(inj.image)); break;
     case Route::kArchitectural: *run = run_architectural(inj); break;
     case Route::kRegister: *run = run_register(inj); break;
   }
@@ -222,14 +187,13 @@ InjectionRunner::FaultyRun InjectionRunner::run_full(const Injection& inj) {
   return run;
 }
 
-InjectionRunner::FaultyRun InjectionRunner::run_hybrid(const Injection& inj, bool own) {
+InjectionRunner::FaultyRun InjectionRunner::run_hybrid(const Injection& inj, const GoldenTrajectory& trajectory) {
   Harness& harness = engine_.harness();
-  const GoldenTrajectory& trajectory = own ? this->trajectory(inj.image) : reference(inj.image);
   // Layers the fault has not reached see their golden input: their golden output is known.
-  HybridEngine hybrid(
-      engine_, *setup_.map, *layout_, trajectory, inj,
-      [&](const std::string& layer, const FeatureMap& input) { return golden_layer(inj.image, layer, input); },
-      !own);
+  HybridEngine hybrid(engine_, *setup_.map, *layout_, trajectory, inj,
+                      [&](const std::string& layer, const FeatureMap& input) {
+                        return golden_layer(inj.image, layer, input);
+                      });
   FaultyRun run;
   // Only the RTL windows simulate cycles; outside them every PPU row is the golden one.
   const Monitor::CycleHooks::Subscription observing = harness.monitor().add_cycle_hook([&] {
@@ -321,10 +285,6 @@ const GoldenTrajectory& InjectionRunner::trajectory(int image) {
   });
   trajectory_order_.push_back(image);
   return trajectories_.emplace(image, std::move(t)).first->second;
-}
-
-const GoldenTrajectory& InjectionRunner::reference(int image) {
-  return trajectory_order_.empty() ? trajectory(image) : trajectories_.at(trajectory_order_.back());
 }
 
 /// The fault-free timeline comes from the RTL itself, in a child: this process never starts SystemC (its

@@ -4,8 +4,6 @@
 
 #include <map>
 #include <memory>
-#include <optional>
-#include <set>
 #include <string>
 #include <vector>
 
@@ -31,9 +29,6 @@ struct EngineComparison {
   InjectionRecord full, hybrid;
   bool hybrid_ran = false;   ///< false: the hybrid engine handed the fault to the full engine
   bool same_values = false;  ///< every op's output (logits included) identical, or both hung
-  /// A fault the hybrid engine takes on an RTL window runs in both of its ways (from checkpoints of its own
-  /// image, and from its pass's start): `other_window` is the row of the way the campaign would not take.
-  std::optional<InjectionRecord> other_window;
 };
 
 class InjectionRunner {
@@ -48,12 +43,6 @@ class InjectionRunner {
   InjectionRecord run(const Injection& injection, CampaignEngine engine = CampaignEngine::kFull);
   EngineComparison compare_engines(const Injection& injection);
   RtlEngine& engine() { return engine_; }
-  /// Which images' RTL windows restore checkpoints of their own golden run, given the whole campaign's `plan`:
-  /// recording them costs about one inference, while a window started from its pass's start (HybridEngine's
-  /// from_pass_start) costs about a pass more, so an image gets its own from twice as many windows as an
-  /// inference holds passes of the mean length (weighted by their busy cycles). Without a plan, every image
-  /// does; a protectable design's always do.
-  void plan_windows(const std::vector<Injection>& plan, const Timeline& timeline);
 
  private:
   /// Reset, buffers zeroed, pass count 0: the state every run starts from, so runs compare cycle by cycle.
@@ -82,17 +71,12 @@ class InjectionRunner {
   /// The row for `injection` from what its run left; `cycles`: clock cycles the RTL simulated for it.
   InjectionRecord record(const Injection& injection, const FaultyRun& run, uint64_t cycles);
   FaultyRun run_full(const Injection& injection);
-  /// `own`: from checkpoints of the injection's image; else from its pass's start (HybridEngine).
-  FaultyRun run_hybrid(const Injection& injection, bool own);
-  /// True when the injection's RTL window restores checkpoints of its own image (plan_windows).
-  bool own_trajectory(const Injection& injection) const;
+  FaultyRun run_hybrid(const Injection& injection, const GoldenTrajectory& trajectory);
   FaultyRun run_architectural(const Injection& injection);
   FaultyRun run_register(const Injection& injection);
   /// The golden output of a layer when `input` is its golden input for `image`, else null.
   const FeatureMap* golden_layer(int image, const std::string& layer, const FeatureMap& input);
   const GoldenTrajectory& trajectory(int image);
-  /// Some image's trajectory, for windows started from their pass's start: the last recorded, or `image`'s.
-  const GoldenTrajectory& reference(int image);
   static constexpr size_t kMaxTrajectories = 16;
 
   const CampaignSetup& setup_;
@@ -105,7 +89,6 @@ class InjectionRunner {
   std::vector<std::string> pass_layers_;  ///< the layer of every pass of a fault-free inference
   std::map<int, GoldenTrajectory> trajectories_;
   std::vector<int> trajectory_order_;
-  std::optional<std::set<int>> own_trajectory_images_;  ///< nullopt: every image (no plan)
 };
 
 /// The fault-free timeline (Timeline::to_json) of the campaign's first image, from the RTL in a forked child:

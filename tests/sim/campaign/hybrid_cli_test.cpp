@@ -175,20 +175,6 @@ TEST(HybridEngine, ControlFaultsLeaveTheRtlEarlyWithTheFullRtlRows) {
   }
 }
 
-// A campaign with few RTL windows per image runs them from their pass's start on another image's steering
-// (InjectionRunner::plan_windows: here 1 or 2 per image, where LeNet-5 needs about 8 to record an image's own
-// checkpoints): the rows are still the full RTL's.
-TEST(HybridEngine, WindowsFromThePassStartGiveTheFullRtlRows) {
-  const std::string config = test::write_campaign(
-      "hybrid_pass_start", "  images: 16\n  first_image: 5000\n  targets: {classes: [pe_valid, array_edge, ctrl, "
-                           "ppu, host], per_class: true}\n  fault: {model: flip}\n  injections: 30\n  seed: 9\n");
-  BothEngines runs;
-  ASSERT_NO_FATAL_FAILURE(run_on_both_engines(config, "pass_start", &runs));
-  ASSERT_EQ(runs.full.size(), 30u);
-  for (size_t i = 0; i < runs.full.size(); ++i) EXPECT_EQ(runs.full[i], runs.hybrid[i]) << "row " << i;
-  EXPECT_LT(runs.hybrid_cycles * 4, runs.full_cycles);
-}
-
 // Bit-error rates run on the architectural model, not a cycle of RTL: the rows must still be the full RTL's,
 // with many flips in the words the passes read (most rows not masked) and in every buffer.
 TEST(HybridEngine, BitErrorRatesOnTheArchitecturalModelGiveTheFullRtlRows) {
