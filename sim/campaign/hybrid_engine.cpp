@@ -55,6 +55,58 @@ std::vector<std::pair<size_t, size_t>> joined(std::vector<std::pair<size_t, size
   return out;
 }
 
+/// The bits of a saved state that hold data, byte by byte: every bit that differs at the same cycle between runs
+/// of one pass from the idle `start`, under the same descriptor, on different operands and biases. The controller
+/// steers a pass the same way whatever its data (a pass takes the same cycles on any data: the campaign's timeline
+/// rests on that too), so what differs holds data: the datapath's registers and the buffers' read ports, which
+/// every pass writes before it reads them (tests/rtl/rtl_layer_test.cpp), and the values the model keeps of the
+/// logic between registers, which it recomputes from them.
+std::map<size_t, char> data_bits(Harness& harness, const AccelConfig& config, const DutState& start) {
+  std::mt19937_64 rng(1);
+  const ConvShape shape = gemm_shape(2 * config.rows, 2 * config.rows, config.cols);
+  // Runs `layer` on random input from the idle start and calls `sample(i, state)` at every third busy cycle
+  // (the i-th such; a state is a hundred kilobytes).
+  const auto run = [&](const ConvLayer& layer, const std::function<void(size_t, const std::string&)>& sample) {
+    const LayerPlan plan = plan_layer(shape.in_h, shape.in_w, layer, config);
+    const FeatureMap input =
+        random_map(shape.in_h, shape.in_w, shape.in_channels, config.data_bits, ValueMix::kUniform, rng);
+    size_t cycle = 0;
+    harness.run([&](HostPort& port) {
+      harness.driver().wait_settled();
+      harness.restore_state(start);
+      Monitor::CycleHooks::Subscription sampling;
+      run_pass(port, input, layer, plan, plan.passes.front(), config, [&](PassStage stage, HostPort&) {
+        if (stage == PassStage::kStarted)
+          sampling = harness.monitor().add_settled_hook([&] {
+            const size_t c = cycle++;
+            if (c % 3 == 0) sample(c / 3, harness.save_state().model);
+          });
+      });
+    });
+    return cycle;
+  };
+  // Descriptor by descriptor (which bits of a product vary depends on the multiplier, say), two data sets each.
+  constexpr int kDescriptors = 3, kDataSets = 2;
+  std::map<size_t, char> data;
+  for (int d = 0; d < kDescriptors; ++d) {
+    ConvLayer first = random_conv(shape, config.data_bits, ValueMix::kUniform, rng);
+    // Every bit of the multiplier in play (a scale's multiplier can end in zeros, and so would every product).
+    first.requant.multiplier = int32_t((uint32_t(first.requant.multiplier) & ~0xfffffu) | (rng() & 0xfffffu) | 1u);
+    std::vector<std::string> reference;
+    const size_t cycles = run(first, [&](size_t, const std::string& state) { reference.push_back(state); });
+    for (int set = 1; set < kDataSets; ++set) {
+      ConvLayer layer = random_conv(shape, config.data_bits, ValueMix::kUniform, rng);
+      layer.requant = first.requant;
+      const size_t again = run(layer, [&](size_t i, const std::string& state) {
+        if (i >= reference.size()) return;
+        for (size_t at : differences(reference[i], state)) data[at] |= char(reference[i][at] ^ state[at]);
+      });
+      if (again != cycles) throw std::runtime_error("hybrid engine: a pass took different cycles on different data");
+    }
+  }
+  return data;
+}
+
 }  // namespace
 
 StateLayout::StateLayout(Harness& harness, const SiteMap& map) {
@@ -149,60 +201,13 @@ StateLayout::StateLayout(Harness& harness, const SiteMap& map) {
   counters_ = counter_;
   for (const auto& at : counter_bytes(fs_pkg::HostLayerCyclesOffset)) counters_.push_back(at);
   std::sort(counters_.begin(), counters_.end());
-  // What holds data, bit by bit (a register may pack data with a bit that steers: an array edge's stage holds its
-  // valid bit beside its value): every bit that differs at the same cycle between runs of one pass from the same
-  // start, under the same descriptor, on different operands and biases. The controller steers a pass the same way
-  // whatever its data (a pass takes the same cycles on any data: the campaign's timeline rests on that too), so
-  // what differs holds data: the datapath's registers and the buffers' read ports, which every pass writes before
-  // it reads them (tests/rtl/rtl_layer_test.cpp), and the values the model keeps of the logic between registers,
-  // which it recomputes from them. A protectable design's copies, voters and decoders are compared like any
-  // register.
+  // What steers: all but the buffers' words, the counters and the bits that hold data, bit by bit (a register may
+  // pack data with a bit that steers: an array edge's stage holds its valid bit beside its value). A protectable
+  // design's copies, voters and decoders are compared like any register.
   steering_ = sram;
   steering_.insert(steering_.end(), counters_.begin(), counters_.end());
   if (!map.config().protectable) {
-    const AccelConfig& config = map.config();
-    std::mt19937_64 rng(1);
-    const ConvShape shape = gemm_shape(2 * config.rows, 2 * config.rows, config.cols);
-    // Runs `layer` on random input from the idle start and calls `sample(i, state)` at every third busy cycle
-    // (the i-th such; a state is a hundred kilobytes).
-    const auto run = [&](const ConvLayer& layer, const std::function<void(size_t, const std::string&)>& sample) {
-      const LayerPlan plan = plan_layer(shape.in_h, shape.in_w, layer, config);
-      const FeatureMap input =
-          random_map(shape.in_h, shape.in_w, shape.in_channels, config.data_bits, ValueMix::kUniform, rng);
-      size_t cycle = 0;
-      harness.run([&](HostPort& port) {
-        harness.driver().wait_settled();
-        harness.restore_state(start);
-        Monitor::CycleHooks::Subscription sampling;
-        run_pass(port, input, layer, plan, plan.passes.front(), config, [&](PassStage stage, HostPort&) {
-          if (stage == PassStage::kStarted)
-            sampling = harness.monitor().add_settled_hook([&] {
-              const size_t c = cycle++;
-              if (c % 3 == 0) sample(c / 3, harness.save_state().model);
-            });
-        });
-      });
-      return cycle;
-    };
-    // Descriptor by descriptor (which bits of a product vary depends on the multiplier, say), two data sets each.
-    constexpr int kDescriptors = 3, kDataSets = 2;
-    std::map<size_t, char> data;
-    for (int d = 0; d < kDescriptors; ++d) {
-      ConvLayer first = random_conv(shape, config.data_bits, ValueMix::kUniform, rng);
-      // Every bit of the multiplier in play (a scale's multiplier can end in zeros, and so would every product).
-      first.requant.multiplier = int32_t((uint32_t(first.requant.multiplier) & ~0xfffffu) | (rng() & 0xfffffu) | 1u);
-      std::vector<std::string> reference;
-      const size_t cycles = run(first, [&](size_t, const std::string& state) { reference.push_back(state); });
-      for (int set = 1; set < kDataSets; ++set) {
-        ConvLayer layer = random_conv(shape, config.data_bits, ValueMix::kUniform, rng);
-        layer.requant = first.requant;
-        const size_t again = run(layer, [&](size_t i, const std::string& state) {
-          if (i >= reference.size()) return;
-          for (size_t at : differences(reference[i], state)) data[at] |= char(reference[i][at] ^ state[at]);
-        });
-        if (again != cycles) throw std::runtime_error("hybrid engine: a pass took different cycles on different data");
-      }
-    }
+    const std::map<size_t, char> data = data_bits(harness, map.config(), start);
     const auto stored = [&](size_t at) {
       return std::any_of(sram.begin(), sram.end(), [&](const auto& r) { return at >= r.first && at <= r.second; });
     };
