@@ -20,8 +20,6 @@ constexpr const char* kClassNames[kNumSiteClasses] = {"pe_weight", "pe_act", "pe
 
 std::string idx(int i) { return "[" + std::to_string(i) + "]"; }
 
-uint64_t low_bits(int bits) { return bits >= 64 ? ~uint64_t(0) : (uint64_t(1) << bits) - 1; }
-
 // "DescOyStart" -> "oy_start": the site names spell the descriptor fields in snake case.
 std::string desc_name(int field) {
   const std::string camel = fs_pkg::desc_field_e_name(fs_pkg::desc_field_e(field)) + std::string("Desc").size();
@@ -34,6 +32,8 @@ std::string desc_name(int field) {
 }
 
 }  // namespace
+
+uint64_t low_bits(int bits) { return bits >= 64 ? ~uint64_t(0) : (uint64_t(1) << bits) - 1; }
 
 int address_width(int depth) {
   int b = 0;

@@ -41,6 +41,9 @@ bool is_sram_class(SiteClass c);
 /// (Not every register of the class: FfGroup::replicated says which are.)
 std::optional<RegisterClass> register_class(SiteClass c);
 
+/// The mask of the `bits` low bits of a word (every bit from 64 on).
+uint64_t low_bits(int bits);
+
 /// One register of the design: `width` flip-flops reached by fault group `group` (and, for a copy of a
 /// replicated register, `replica`), the register's bits lsb .. lsb + width - 1.
 struct FfGroup {

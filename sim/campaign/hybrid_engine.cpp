@@ -187,7 +187,7 @@ StateLayout::StateLayout(Harness& harness, const SiteMap& map) {
     std::vector<std::pair<size_t, size_t>> bytes;
     for (const FfGroup& g : map.ff_groups()) {
       if (g.group != group) continue;
-      const uint64_t all = g.width >= 64 ? ~uint64_t(0) : (uint64_t(1) << g.width) - 1;
+      const uint64_t all = low_bits(g.width);
       for (size_t at : differences(counting, ff_flip(FfFault{group, all, 0, 0, g.replica})))
         if (!holds_flag(at)) bytes.emplace_back(at, at);
     }

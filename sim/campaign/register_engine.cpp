@@ -48,25 +48,24 @@ std::optional<model::RegisterUpset> lane_register(SiteClass cls, uint32_t group,
 /// width, pixel counts to the word-address width, buffer bases are added to an address and cut to the buffer's
 /// address width, the multiplier keeps 31 bits, the shift 6, the flags their own bits; the rest is whole.
 uint64_t read_descriptor_bits(uint32_t field, const AccelConfig& accel) {
-  const auto low = [](int bits) { return bits >= 64 ? ~uint64_t(0) : (uint64_t(1) << bits) - 1; };
   switch (field) {
     case fs_pkg::DescInCb:
     case fs_pkg::DescKernelH:
     case fs_pkg::DescOutW:
     case fs_pkg::DescOyStart:
     case fs_pkg::DescOxStart:
-    case fs_pkg::DescNTiles: return low(fs_pkg::CtrlCountWidth);
-    case fs_pkg::DescMCount: return low(fs_pkg::WordAddrWidth);
-    case fs_pkg::DescAbufBase: return low(address_width(accel.abuf_depth));
-    case fs_pkg::DescWbufBase: return low(address_width(accel.wbuf_depth));
-    case fs_pkg::DescBbufBase: return low(address_width(accel.bbuf_depth));
-    case fs_pkg::DescObufBase: return low(address_width(accel.obuf_depth));
-    case fs_pkg::DescRqMult: return low(31);
-    case fs_pkg::DescRqShift: return low(6);
+    case fs_pkg::DescNTiles: return low_bits(fs_pkg::CtrlCountWidth);
+    case fs_pkg::DescMCount: return low_bits(fs_pkg::WordAddrWidth);
+    case fs_pkg::DescAbufBase: return low_bits(address_width(accel.abuf_depth));
+    case fs_pkg::DescWbufBase: return low_bits(address_width(accel.wbuf_depth));
+    case fs_pkg::DescBbufBase: return low_bits(address_width(accel.bbuf_depth));
+    case fs_pkg::DescObufBase: return low_bits(address_width(accel.obuf_depth));
+    case fs_pkg::DescRqMult: return low_bits(31);
+    case fs_pkg::DescRqShift: return low_bits(6);
     case fs_pkg::DescRelu:
       return (uint64_t(1) << fs_pkg::DescReluClampBit) |
              (accel.protectable ? uint64_t(1) << fs_pkg::DescReluClipBit : 0);
-    default: return low(32);
+    default: return low_bits(32);
   }
 }
 

@@ -73,6 +73,23 @@ INSTANTIATE_TEST_SUITE_P(
         LayerCase{"conv_lenet_c1", {ConvShape{28, 28, 1, 6, 5, 1, 2}}}),
     [](const auto& info) { return std::string(info.param.name); });
 
+// Every buffer with the host-port region that reaches it.
+const std::pair<Buffer, Region> kBuffers[] = {{Buffer::kAbuf, Region::kAbuf},
+                                              {Buffer::kWbuf, Region::kWbuf},
+                                              {Buffer::kBbuf, Region::kBbuf},
+                                              {Buffer::kAccbuf, Region::kAccbuf},
+                                              {Buffer::kObuf, Region::kObuf}};
+
+// Layers of several passes each (K and N tiles, a strided convolution), random, each RTL == golden.
+void expect_golden_on_several_passes(RtlEngine& rtl, const AccelConfig& config, std::mt19937_64& rng) {
+  for (const ConvShape& s : {gemm_shape(20, 70, 45), gemm_shape(700, 9, 7), ConvShape{12, 11, 11, 13, 3, 2, 1}}) {
+    const ConvLayer layer = random_conv(s, config.data_bits, ValueMix::kUniform, rng);
+    const FeatureMap input = random_map(s.in_h, s.in_w, s.in_channels, config.data_bits, ValueMix::kUniform, rng);
+    EXPECT_EQ(rtl.run(input, layer), golden_conv(input, layer, config.data_bits, config.acc_bits))
+        << "shape " << s.in_h << "x" << s.in_w << "x" << s.in_channels << " -> " << s.out_channels;
+  }
+}
+
 // The hybrid campaign engine's premise (docs/campaigns.md, "Engines"): a pass reads only buffer words written for
 // it, so whatever earlier passes left in the buffers cannot change its outputs. Every buffer word is garbage when
 // each pass begins, and the outputs are still the golden ones.
@@ -81,16 +98,11 @@ TEST(RtlEngine, PassesNeverReadWhatEarlierPassesLeftInTheBuffers) {
   const SiteMap map(config);
   RtlEngine rtl(config, {});
   std::mt19937_64 rng(13);
-  const std::pair<Buffer, Region> buffers[] = {{Buffer::kAbuf, Region::kAbuf},
-                                               {Buffer::kWbuf, Region::kWbuf},
-                                               {Buffer::kBbuf, Region::kBbuf},
-                                               {Buffer::kAccbuf, Region::kAccbuf},
-                                               {Buffer::kObuf, Region::kObuf}};
   int passes = 0;
   const auto garbage = rtl.add_pass_hook([&](int, PassStage stage, HostPort& port) {
     if (stage != PassStage::kBegin) return;
     ++passes;
-    for (const auto& [buffer, region] : buffers) {
+    for (const auto& [buffer, region] : kBuffers) {
       std::uniform_int_distribution<int64_t> value(-(int64_t(1) << (map.lane_bits(buffer) - 1)),
                                                    (int64_t(1) << (map.lane_bits(buffer) - 1)) - 1);
       std::vector<BufferWord> words(size_t(map.depth(buffer)), BufferWord(size_t(map.lanes(buffer))));
@@ -99,12 +111,7 @@ TEST(RtlEngine, PassesNeverReadWhatEarlierPassesLeftInTheBuffers) {
       write_buffer(port, region, words, map.lane_bits(buffer));
     }
   });
-  for (const ConvShape& s : {gemm_shape(20, 70, 45), gemm_shape(700, 9, 7), ConvShape{12, 11, 11, 13, 3, 2, 1}}) {
-    const ConvLayer layer = random_conv(s, config.data_bits, ValueMix::kUniform, rng);
-    const FeatureMap input = random_map(s.in_h, s.in_w, s.in_channels, config.data_bits, ValueMix::kUniform, rng);
-    EXPECT_EQ(rtl.run(input, layer), golden_conv(input, layer, config.data_bits, config.acc_bits))
-        << "shape " << s.in_h << "x" << s.in_w << "x" << s.in_channels << " -> " << s.out_channels;
-  }
+  expect_golden_on_several_passes(rtl, config, rng);
   EXPECT_GE(passes, 3);
 }
 
@@ -121,18 +128,13 @@ TEST(RtlEngine, PassesNeverReadWhatEarlierPassesLeftInTheDatapathRegisters) {
   for (const FfGroup& g : map.ff_groups())
     if (g.datapath) garbage.push_back(FfFault{g.group, g.datapath, 0, 0, g.replica});
   ASSERT_GE(garbage.size(), size_t(3 * config.rows * config.cols));
-  const std::pair<Buffer, Region> buffers[] = {{Buffer::kAbuf, Region::kAbuf},
-                                               {Buffer::kWbuf, Region::kWbuf},
-                                               {Buffer::kBbuf, Region::kBbuf},
-                                               {Buffer::kAccbuf, Region::kAccbuf},
-                                               {Buffer::kObuf, Region::kObuf}};
   int passes = 0;
   const auto scramble = rtl.add_pass_hook([&](int, PassStage stage, HostPort& port) {
     if (stage != PassStage::kLoaded) return;
     ++passes;
-    for (const auto& [buffer, region] : buffers) {
+    for (const auto& [buffer, region] : kBuffers) {
       const uint32_t last = uint32_t(map.depth(buffer) - 1);
-      const uint64_t lane_mask = (uint64_t(1) << map.lane_bits(buffer)) - 1;
+      const uint64_t lane_mask = low_bits(map.lane_bits(buffer));
       std::vector<uint64_t> kept;
       for (int lane = 0; lane < map.lanes(buffer); ++lane) {
         kept.push_back(port.read(host_address(region, last, uint32_t(lane))));
@@ -149,12 +151,7 @@ TEST(RtlEngine, PassesNeverReadWhatEarlierPassesLeftInTheDatapathRegisters) {
     }
     port.clock(garbage.size() + 1);
   });
-  for (const ConvShape& s : {gemm_shape(20, 70, 45), gemm_shape(700, 9, 7), ConvShape{12, 11, 11, 13, 3, 2, 1}}) {
-    const ConvLayer layer = random_conv(s, config.data_bits, ValueMix::kUniform, rng);
-    const FeatureMap input = random_map(s.in_h, s.in_w, s.in_channels, config.data_bits, ValueMix::kUniform, rng);
-    EXPECT_EQ(rtl.run(input, layer), golden_conv(input, layer, config.data_bits, config.acc_bits))
-        << "shape " << s.in_h << "x" << s.in_w << "x" << s.in_channels << " -> " << s.out_channels;
-  }
+  expect_golden_on_several_passes(rtl, config, rng);
   EXPECT_GE(passes, 3);
 }
 
