@@ -7,6 +7,7 @@
 #include <systemc>
 
 #include "rtl/fs_pkg.h"
+#include "testbench/clock.h"
 
 class VerilatedFstSc;
 
@@ -18,7 +19,7 @@ constexpr int kSramFaultBits = fs_pkg::sram_fault_t::bits;
 
 /// Every port of fs_top as a SystemC signal, plus the clock.
 struct DutSignals {
-  sc_core::sc_clock clk{"clk", 10, sc_core::SC_NS};
+  Clock clk{"clk", sc_core::sc_time(10, sc_core::SC_NS)};
   sc_core::sc_signal<bool> rst_n{"rst_n"};
   sc_core::sc_signal<bool> req_valid{"req_valid"};
   sc_core::sc_signal<bool> req_ready{"req_ready"};

@@ -80,8 +80,7 @@ void HostDriver::clock(uint64_t cycles) {
 }
 
 void HostDriver::wait_settled() {
-  wait(s_.clk.negedge_event());
-  wait(s_.clk.period() / 4);
+  wait(s_.clk.until_settled());
 }
 
 void HostDriver::abort_job() {

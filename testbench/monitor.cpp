@@ -13,19 +13,11 @@ Monitor::Monitor(sc_core::sc_module_name name, DutSignals& signals) : sc_module(
 }
 
 void Monitor::on_settled() {
-  if (settled_armed_) {
-    settled_armed_ = false;
-    settled_hooks_();
-  } else if (!settled_hooks_.empty() && s_.clk.negedge()) {
-    settled_armed_ = true;
-    next_trigger(s_.clk.period() / 4);
-    return;
-  }
-  if (settled_hooks_.empty()) {
-    next_trigger(settled_changed_);
-  } else {
-    next_trigger(s_.clk.negedge_event());
-  }
+  if (settled_armed_) settled_hooks_();
+  // Straight to the next settled moment: one activation per cycle, and no falling edge asked for.
+  settled_armed_ = !settled_hooks_.empty();
+  if (settled_armed_) next_trigger(s_.clk.until_settled());
+  else next_trigger(settled_changed_);
 }
 
 void Monitor::on_cycle() {

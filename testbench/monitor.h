@@ -43,7 +43,7 @@ class Monitor : public sc_core::sc_module {
   sc_core::sc_event hooks_changed_;
   CycleHooks cycle_hooks_{[this] { hooks_changed_.notify(sc_core::SC_ZERO_TIME); }};
   sc_core::sc_event settled_changed_;
-  bool settled_armed_ = false;  ///< woken at a falling edge, waiting the quarter period
+  bool settled_armed_ = false;  ///< waiting for the next settled moment (hooks subscribed)
   CycleHooks settled_hooks_{[this] { settled_changed_.notify(sc_core::SC_ZERO_TIME); }};
 };
 
