@@ -203,28 +203,50 @@ void SwFaultSim::run_accel(size_t op_index, int layer, const BitFlip* begin, con
   // flipped weight. The flips are applied in place and undone before returning (other readers of the same
   // value, e.g. a residual branch, see it unflipped).
   candidates_.assign(diff_[size_t(in_value)].begin(), diff_[size_t(in_value)].end());
-  weight_channels_.clear();
+  weight_changes_.clear();
+  whole_channels_.clear();
   for (const BitFlip* f = begin; f != end; ++f) {
     if (f->kind == SiteKind::kActivation) {
       in.data[f->index] = flip_bit(in.data[f->index], f->bit, bits);
       candidates_.push_back(f->index);
     } else if (f->kind == SiteKind::kWeight) {
-      conv.set_weight(f->index, flip_bit(conv.weight(f->index), f->bit, bits));
-      weight_channels_.push_back(int(f->index / (size_t(l.kernel_h) * l.kernel_w * l.in_channels)));
+      const int32_t stored = conv.weight(f->index), flipped = flip_bit(stored, f->bit, bits);
+      conv.set_weight(f->index, flipped);
+      // OHWI: (((o * kernel_h + ky) * kernel_w + kx) * in_channels + i)
+      size_t rest = f->index;
+      const int i = int(rest % size_t(l.in_channels));
+      rest /= size_t(l.in_channels);
+      const int kx = int(rest % size_t(l.kernel_w));
+      rest /= size_t(l.kernel_w);
+      weight_changes_.push_back(
+          WeightChange{int(rest / size_t(l.kernel_h)), int(rest % size_t(l.kernel_h)), kx, i, flipped - stored});
     } else {
       flip_channel_word(conv, *f);
-      weight_channels_.push_back(int(f->index));  // a changed bias or clip range, like a weight: the channel whole
+      whole_channels_.push_back(int(f->index));  // a changed bias or clip range: the channel recomputed whole
     }
   }
   std::sort(candidates_.begin(), candidates_.end());
   candidates_.erase(std::unique(candidates_.begin(), candidates_.end()), candidates_.end());
+  std::sort(whole_channels_.begin(), whole_channels_.end());
+  whole_channels_.erase(std::unique(whole_channels_.begin(), whole_channels_.end()), whole_channels_.end());
+  // A weight flip in a channel recomputed whole is in the recomputation.
+  weight_changes_.erase(std::remove_if(weight_changes_.begin(), weight_changes_.end(),
+                                       [&](const WeightChange& c) {
+                                         return std::binary_search(whole_channels_.begin(), whole_channels_.end(),
+                                                                   c.o);
+                                       }),
+                        weight_changes_.end());
+  weight_channels_.clear();
+  for (const WeightChange& c : weight_changes_) weight_channels_.push_back(c.o);
   std::sort(weight_channels_.begin(), weight_channels_.end());
   weight_channels_.erase(std::unique(weight_channels_.begin(), weight_channels_.end()), weight_channels_.end());
 
   const size_t out_size = gold_out.data.size();
   const size_t fan_in = size_t(l.kernel_h) * l.kernel_w * l.in_channels;
+  const size_t positions = size_t(oh) * size_t(ow);
   const size_t scatter_cost = candidates_.size() * size_t(l.kernel_h * l.kernel_w) * size_t(oc) +
-                              weight_channels_.size() * size_t(oh) * size_t(ow) * fan_in;
+                              weight_changes_.size() * positions + weight_channels_.size() * positions +
+                              whole_channels_.size() * positions * fan_in;
   if (scatter_cost >= out_size * fan_in) {
     record(op.output, conv.run(in));
   } else {
@@ -259,8 +281,23 @@ void SwFaultSim::run_accel(size_t op_index, int layer, const BitFlip* begin, con
         }
       }
     }
-    // Requantize the touched outputs; channels with a flipped weight are recomputed whole instead.
-    for (int o : weight_channels_) flipped_channel_[size_t(o)] = 1;
+    // A flipped weight changes its channel's accumulator at every position by its change times the golden input
+    // it meets there (what the flipped weight meets of the changed inputs is in delta_ already: their changes
+    // were scaled by the flipped weights). Zero padding adds nothing.
+    for (const WeightChange& c : weight_changes_) {
+      for (int oy = 0; oy < oh; ++oy) {
+        const int iy = oy * l.stride - l.pad + c.ky;
+        if (iy < 0 || iy >= gold_in.height) continue;
+        for (int ox = 0; ox < ow; ++ox) {
+          const int ix = ox * l.stride - l.pad + c.kx;
+          if (ix < 0 || ix >= w_in) continue;
+          const int32_t x = gold_in.data[(size_t(iy) * size_t(w_in) + size_t(ix)) * size_t(c_in) + size_t(c.i)];
+          delta_[(size_t(oy) * size_t(ow) + size_t(ox)) * size_t(oc) + size_t(c.o)] += int64_t(c.change) * x;
+        }
+      }
+    }
+    // Requantize: every position of a channel with a flipped weight, the touched positions of the others;
+    // channels with a flipped bias or clip range are recomputed whole.
     FeatureMap& out = work_[size_t(op.output)];
     std::vector<uint32_t>& d = diff_[size_t(op.output)];
     d.clear();
@@ -268,6 +305,15 @@ void SwFaultSim::run_accel(size_t op_index, int layer, const BitFlip* begin, con
       out.data[k] = v;
       if (v != gold_out.data[k]) d.push_back(uint32_t(k));
     };
+    for (int o : weight_channels_) {
+      flipped_channel_[size_t(o)] = 1;
+      for (size_t p = 0; p < positions; ++p) {
+        const size_t k = p * size_t(oc) + size_t(o);
+        store(k, conv.requantize(conv.wrap(gold_acc[k] + delta_[k]), o));
+        delta_[k] = 0;
+      }
+    }
+    for (int o : whole_channels_) flipped_channel_[size_t(o)] = 1;
     for (uint32_t pos : touched_positions_) {
       mark_[pos] = 0;
       const size_t first = size_t(pos) * size_t(oc);
@@ -277,7 +323,9 @@ void SwFaultSim::run_accel(size_t op_index, int layer, const BitFlip* begin, con
         delta_[k] = 0;
       }
     }
-    for (int o : weight_channels_) {
+    for (int o : weight_channels_) flipped_channel_[size_t(o)] = 0;
+    for (int o : whole_channels_) {
+      // From the faulty input and weights (its part of delta_ went with the touched positions).
       for (int p = 0; p < oh * ow; ++p) store(size_t(p) * size_t(oc) + size_t(o), conv.output(in, p / ow, p % ow, o));
       flipped_channel_[size_t(o)] = 0;
     }

@@ -102,10 +102,16 @@ class SwFaultSim {
   // delta_, mark_ and flipped_channel_ are all zero between uses (sized by load_image for the largest layer).
   std::vector<int64_t> delta_;               ///< accumulator changes of one layer
   std::vector<uint8_t> mark_;                ///< output positions a sparse convolution touched
-  std::vector<uint8_t> flipped_channel_;     ///< output channels with a flipped weight
+  std::vector<uint8_t> flipped_channel_;     ///< output channels written apart from the touched positions
   std::vector<uint32_t> touched_positions_;  ///< the positions marked in mark_
   std::vector<uint32_t> candidates_;         ///< changed input elements of a convolution
-  std::vector<int> weight_channels_;         ///< output channels with a flipped weight, sorted
+  std::vector<int> weight_channels_;         ///< output channels with a flipped weight but no bias or clip flip
+  std::vector<int> whole_channels_;          ///< output channels with a flipped bias or clip range, recomputed
+  struct WeightChange {
+    int o, ky, kx, i;  ///< output channel, kernel position, input channel
+    int32_t change;    ///< flipped minus stored value
+  };
+  std::vector<WeightChange> weight_changes_;  ///< the current layer's weight flips
   std::vector<uint32_t> pool_outputs_;       ///< pooling outputs whose window holds a changed input
   std::vector<BitFlip> sorted_flips_;        ///< the current injection's flips in site order
   std::vector<AccumulatorChange> sorted_changes_;  ///< the current injection's accumulator changes, by layer

@@ -2,6 +2,7 @@
 // is a function of its seed, and its incremental recomputation equals rerunning the whole network.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <map>
 #include <set>
@@ -223,6 +224,55 @@ TEST_P(Injector, BiasFlipsEqualEditedNetworkAndFullRecomputation) {
           << "ber " << ber << " flips " << flips.size();
     }
   }
+  EXPECT_FALSE(sim.inject({}).logits_changed);
+  EXPECT_EQ(sim.last_logits(), fault_free);
+}
+
+// Several flipped weights of one output channel (two bits of one weight among them), alone, beside flipped
+// inputs of the same layer and beside a flipped bias of the same or another channel, in every layer: the
+// incremental run (a flipped weight's change times the input it meets, added to the channel's accumulators) equals
+// the whole network rerun with the flips applied.
+TEST_P(Injector, FlippedWeightsOfOneChannelEqualFullRecomputation) {
+  const AccelConfig accel = accel_for(net_.data_bits);
+  SwFaultSim sim(net_, accel);
+  const FeatureMap in = net_.quantize_image(test_images().image(9));
+  sim.load_image(in);
+  const std::vector<int32_t> fault_free = sim.golden_logits();
+  const FaultSpace activations(net_, FaultTarget::kActivations);
+  std::mt19937_64 rng(5);
+  const auto pick = [&](int n) { return int(rng() % uint64_t(n)); };
+  int changed = 0;
+  for (size_t layer = 0; layer < net_.accel_ops().size(); ++layer) {
+    const ConvLayer& l = net_.ops[net_.accel_ops()[layer]].layer;
+    const uint32_t fan_in = uint32_t(l.kernel_h * l.kernel_w * l.in_channels);
+    for (int t = 0; t < 12; ++t) {
+      const int o = pick(l.out_channels);
+      std::vector<BitFlip> flips;
+      const uint32_t twice = uint32_t(o) * fan_in + uint32_t(pick(int(fan_in)));
+      flips.push_back(BitFlip{int(layer), SiteKind::kWeight, twice, 0});
+      flips.push_back(BitFlip{int(layer), SiteKind::kWeight, twice, net_.data_bits - 1});
+      for (int k = pick(4); k > 0; --k) {
+        const BitFlip f{int(layer), SiteKind::kWeight, uint32_t(o) * fan_in + uint32_t(pick(int(fan_in))),
+                        pick(net_.data_bits)};
+        if (std::find(flips.begin(), flips.end(), f) == flips.end()) flips.push_back(f);
+      }
+      if (t % 3 >= 1) {  // inputs of this layer flipped too
+        FaultModel single;
+        single.mode = FaultModel::Mode::kSingle;
+        for (int k = 0; k < 4; ++k) {
+          const BitFlip f = sample_faults(activations, single, rng)[0];
+          if (std::find(flips.begin(), flips.end(), f) == flips.end()) flips.push_back(f);
+        }
+      }
+      if (t % 3 == 2)  // a bias of this channel or another: that channel is recomputed whole
+        flips.push_back(BitFlip{int(layer), SiteKind::kBias, uint32_t(t % 2 ? o : pick(l.out_channels)),
+                                pick(accel.acc_bits)});
+      changed += sim.inject(flips).logits_changed;
+      ASSERT_EQ(sim.last_logits(), sim.run_full(in, flips)[size_t(net_.output_value)].data)
+          << "layer " << layer << " channel " << o << " trial " << t << " flips " << flips.size();
+    }
+  }
+  EXPECT_GT(changed, 5);
   EXPECT_FALSE(sim.inject({}).logits_changed);
   EXPECT_EQ(sim.last_logits(), fault_free);
 }
