@@ -136,6 +136,8 @@ class ArraySchedule {
   int passes() const { return int(spans_.size()); }
   /// The plan of layer `layer` (position in the sequence).
   const LayerPlan& layer_plan(int layer) const;
+  /// Pass `pass` of the inference as its layer's plan has it (its descriptor among the rest).
+  const LayerPass& layer_pass(int pass) const { return spans_[size_t(pass)].pass; }
 
  private:
   struct Span {

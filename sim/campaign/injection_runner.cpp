@@ -4,6 +4,7 @@
 
 #include "model/accel/golden.h"
 #include "sim/campaign/ber_arch_engine.h"
+#include "sim/campaign/hang_proof.h"
 #include "sim/campaign/hybrid_engine.h"
 #include "sim/campaign/register_engine.h"
 #include "sim/campaign/outcome.h"
@@ -100,6 +101,10 @@ InjectionRunner::Route InjectionRunner::hybrid_route(const Injection& inj) {
   // does (the rest of a protection cannot act on SRAM flips). The hybrid engine's RTL windows carry protection in
   // their state (hybrid_engine.h).
   if (inj.model == FaultModel::kSramBer) return Route::kArchitectural;
+  if (inj.has_site && inj.pass >= 0 && inj.pass < schedule_.passes() &&
+      proves_hang(inj, *setup_.map, schedule_.layer_plan(schedule_.layer_of_pass(inj.pass)),
+                  schedule_.layer_pass(inj.pass), engine_.config().watchdog_cycles))
+    return Route::kProvenHang;
   if (CarriedUpset::of(inj, *setup_.map, schedule_)) return Route::kRegister;
   return hybrid_runs(inj, trajectory(inj.image)) ? Route::kHybrid : Route::kFull;
 }
@@ -112,6 +117,7 @@ InjectionRecord InjectionRunner::simulate(const Injection& inj, Route route, Fau
     case Route::kHybrid: *run = run_hybrid(inj, trajectory(inj.image)); break;
     case Route::kArchitectural: *run = run_architectural(inj); break;
     case Route::kRegister: *run = run_register(inj); break;
+    case Route::kProvenHang: *run = proven_hang(inj); break;
   }
   return record(inj, *run, engine_.harness().cycle() - start);
 }
@@ -264,6 +270,14 @@ InjectionRunner::FaultyRun InjectionRunner::run_register(const Injection& inj) {
       &run.observed, &golden_accumulators(inj.image));
   run.values = setup_.net.run(setup_.net.quantize_image(setup_.test.image(size_t(inj.image))), reg);
   run.layers = reg.pass_layers();
+  return run;
+}
+
+InjectionRunner::FaultyRun InjectionRunner::proven_hang(const Injection& inj) const {
+  FaultyRun run;
+  run.hung = true;
+  run.flips = __builtin_popcountll(inj.mask);
+  run.layers.assign(pass_layers_.begin(), pass_layers_.begin() + inj.pass + 1);
   return run;
 }
 

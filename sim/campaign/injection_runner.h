@@ -61,8 +61,9 @@ class InjectionRunner {
     ProtectionEvents protection;      ///< full-RTL runs of a protectable accelerator
   };
   /// The ways to run an injection: every cycle on the RTL, the RTL only where the fault is live, none (SRAM
-  /// bit-error rates on the architectural model, PE register upsets through the array's dataflow).
-  enum class Route { kFull, kHybrid, kArchitectural, kRegister };
+  /// bit-error rates on the architectural model, PE register upsets through the array's dataflow, hangs a
+  /// corrupted loop bound proves: hang_proof.h).
+  enum class Route { kFull, kHybrid, kArchitectural, kRegister, kProvenHang };
   /// How the hybrid engine runs `injection` (kFull: it cannot).
   Route hybrid_route(const Injection& injection);
   /// Runs `injection` by `route` (for kHybrid its trajectory recorded), leaves the run in `run` and returns its
@@ -74,6 +75,8 @@ class InjectionRunner {
   FaultyRun run_hybrid(const Injection& injection, const GoldenTrajectory& trajectory);
   FaultyRun run_architectural(const Injection& injection);
   FaultyRun run_register(const Injection& injection);
+  /// A hang without a cycle simulated: the passes up to the injection's started, the last never ended.
+  FaultyRun proven_hang(const Injection& injection) const;
   /// The golden output of a layer when `input` is its golden input for `image`, else null.
   const FeatureMap* golden_layer(int image, const std::string& layer, const FeatureMap& input);
   const GoldenTrajectory& trajectory(int image);
