@@ -55,6 +55,10 @@ DataModel::DataModel(const nn::QNetwork& net, const AccelConfig& accel, FaultTar
       moments_(net, accel) {
   const Eigen::Index classes = Eigen::Index(net.values[size_t(net.output_value)].channels);
   draws_ = standard_normal_draws(classes, options_.draw_pairs, stream_seed(options_.seed, 0x6d6f64656cull));
+  tail_seed_ = stream_seed(options_.seed, 0x7461696cull);
+  tail_uniforms_.resize(kTailUniforms, draws_.cols());
+  for (Eigen::Index s = 0; s < draws_.cols(); ++s)
+    for (int j = 0; j < kTailUniforms; ++j) tail_uniforms_(j, s) = unit_uniform(stream_seed(tail_seed_, uint64_t(s), uint64_t(j)));
 }
 
 FaultRates DataModel::rates(double ber) const {
@@ -209,11 +213,13 @@ const TopOneOdds& ImageModel::odds_of(const Cached& c) const {
     // Monte Carlo with the fixed normal draws and, for the tail jumps, uniforms that depend only on (draw, jump):
     // common random numbers for every image and rate.
     const Eigen::MatrixXd bulk = c.root * model_.draws_;
-    const uint64_t seed = stream_seed(model_.options_.seed, 0x7461696cull);
     int ok = 0, same = 0;
     Eigen::VectorXd tail(c.bulk_mean.size()), e(c.bulk_mean.size());
     for (Eigen::Index s = 0; s < bulk.cols(); ++s) {
-      const auto u = [&](int j) { return unit_uniform(stream_seed(seed, uint64_t(s), uint64_t(j) + 1)); };
+      const auto u = [&](int j) {
+        return j + 1 < DataModel::kTailUniforms ? model_.tail_uniforms_(j + 1, s)
+                                                : unit_uniform(stream_seed(model_.tail_seed_, uint64_t(s), uint64_t(j) + 1));
+      };
       const int n = poisson_quantile(c.tail.rate, u(-1));
       tail.setZero();
       c.tail.add(n, u, tail);

@@ -147,6 +147,11 @@ class DataModel {
   FlipSumTable sums_;
   MomentModel moments_;
   Eigen::MatrixXd draws_;
+  /// tail_uniforms_(j, s): the uniform of normal draw s's j-th pick among the tail jumps (j = 0: their count), the
+  /// same for every image and rate (common random numbers), for the first kTailUniforms picks.
+  static constexpr int kTailUniforms = 16;
+  Eigen::MatrixXd tail_uniforms_;
+  uint64_t tail_seed_ = 0;
 };
 
 /// P(K = k) for K ~ Binomial(n, p) and k = 0 .. min(k_max, n), computed in logs (n up to billions, p small).
