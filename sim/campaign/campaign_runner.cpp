@@ -77,19 +77,36 @@ struct PreparedCampaign {
   std::vector<uint64_t> remaining;
 };
 
-/// One harness runs slot `slot` of `slots`: every slots-th remaining id, each result a line.
-void run_slot(const CampaignSetup& setup, const Timeline& timeline, const std::vector<uint64_t>& remaining,
-              size_t slot, size_t slots, CampaignEngine engine, const WorkerPool::WriteLine& write_line) {
+/// One harness runs its share of the remaining ids, each result a line: slots [first, last) of `slots` equal
+/// contiguous shares of the injections in image order. The hybrid engine records an image's golden checkpoints
+/// once per worker that meets it, so a worker should meet about images / slots of them rather than all (a fixed
+/// cost per worker that kept two workers well short of twice one's rate). With `pieces_taken`, the `sharing`
+/// workers that share it take the range's images one at a time (how long an image takes varies with the faults
+/// that need RTL windows: a worker that drew cheap ones takes more), or, with fewer than two images per worker,
+/// 2 * sharing equal pieces of it; without it, this one runs the whole range.
+void run_share(const CampaignSetup& setup, const Timeline& timeline, const std::vector<uint64_t>& remaining,
+               size_t first, size_t last, size_t slots, CampaignEngine engine, SharedCounter* pieces_taken,
+               size_t sharing, const WorkerPool::WriteLine& write_line) {
   InjectionRunner runner(setup, watchdog_cycles(timeline, setup.config.watchdog_factor));
   std::vector<Injection> all;
   all.reserve(remaining.size());
   for (uint64_t id : remaining) all.push_back(draw_injection(id, setup.config, *setup.space, *setup.map, timeline));
-  // Image by image, and each slot an equal contiguous share of that order: the hybrid engine records an image's
-  // golden checkpoints once per worker that meets it, so a worker meets about images / slots of them rather than
-  // all (a fixed cost per worker that kept two workers well short of twice one's rate).
   std::stable_sort(all.begin(), all.end(), [](const Injection& a, const Injection& b) { return a.image < b.image; });
-  const size_t begin = all.size() * slot / slots, end = all.size() * (slot + 1) / slots;
-  for (size_t i = begin; i < end; ++i) write_line(to_json(runner.run(all[i], engine)).dump());
+  const size_t begin = all.size() * first / slots, end = all.size() * last / slots;
+  if (!pieces_taken) {
+    for (size_t i = begin; i < end; ++i) write_line(to_json(runner.run(all[i], engine)).dump());
+    return;
+  }
+  std::vector<size_t> starts;  // where each piece begins, then the range's end
+  for (size_t i = begin; i < end; ++i)
+    if (i == begin || all[i].image != all[i - 1].image) starts.push_back(i);
+  if (starts.size() < 2 * sharing) {
+    starts.clear();
+    for (size_t k = 0; k < 2 * sharing; ++k) starts.push_back(begin + (end - begin) * k / (2 * sharing));
+  }
+  starts.push_back(end);
+  for (uint64_t k = pieces_taken->take(); k + 1 < starts.size(); k = pieces_taken->take())
+    for (size_t i = starts[k]; i < starts[k + 1]; ++i) write_line(to_json(runner.run(all[i], engine)).dump());
 }
 
 /// Rank 0's message to the other ranks: the plan, or why there is none.
@@ -124,6 +141,7 @@ nlohmann::json run_campaign(const std::string& config_path, const CampaignRunOpt
   const size_t slots = local + size_t(ranks - 1);
   mpi.broadcast(plan_message(p, slots, local, options.engine).dump());
 
+  SharedCounter pieces_taken;  // before the pool: it must outlive the workers
   WorkerPool pool;
   ProgressLine progress("injections", p.planned, p.planned - p.remaining.size(), options.progress);
   std::vector<InjectionRecord> batch;
@@ -146,8 +164,9 @@ nlohmann::json run_campaign(const std::string& config_path, const CampaignRunOpt
   try {
     if (!p.remaining.empty())
       for (size_t w = 0; w < local; ++w)
-        pool.spawn([&, w](const WorkerPool::WriteLine& write_line) {
-          run_slot(*p.setup, timeline, p.remaining, w, slots, options.engine, write_line);
+        pool.spawn([&](const WorkerPool::WriteLine& write_line) {
+          run_share(*p.setup, timeline, p.remaining, 0, local, slots, options.engine, &pieces_taken, local,
+                    write_line);
         });
     int ranks_working = ranks - 1;
     bool local_working = true;
@@ -160,7 +179,7 @@ nlohmann::json run_campaign(const std::string& config_path, const CampaignRunOpt
         if (m->tag == kTagDone) --ranks_working;
         else on_line(m->payload);
       }
-      if (batch.size() >= 64 || (!batch.empty() && std::chrono::steady_clock::now() - last_flush >
+      if (batch.size() >= 4096 || (!batch.empty() && std::chrono::steady_clock::now() - last_flush >
                                                        std::chrono::milliseconds(500)))
         flush();
     }
@@ -202,9 +221,9 @@ bool serve_campaign(const std::string& config_path, const MpiSession& mpi) {
   if (error.empty()) {
     try {
       const size_t slot = plan["local"].get<size_t>() + size_t(mpi.rank() - 1);
-      run_slot(*setup, Timeline::from_json(plan["timeline"].get<std::string>()),
-               plan["remaining"].get<std::vector<uint64_t>>(), slot, plan["slots"].get<size_t>(),
-               plan["hybrid"].get<bool>() ? CampaignEngine::kHybrid : CampaignEngine::kFull, send_line);
+      run_share(*setup, Timeline::from_json(plan["timeline"].get<std::string>()),
+                plan["remaining"].get<std::vector<uint64_t>>(), slot, slot + 1, plan["slots"].get<size_t>(),
+                plan["hybrid"].get<bool>() ? CampaignEngine::kHybrid : CampaignEngine::kFull, nullptr, 1, send_line);
     } catch (const std::exception& e) {
       error = e.what();
     }

@@ -1,16 +1,28 @@
 #include "sim/campaign/worker_pool.h"
 
+#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <cstdio>
 #include <nlohmann/json.hpp>
+#include <new>
 #include <stdexcept>
 
 namespace flipsim {
+
+SharedCounter::SharedCounter() {
+  void* at = mmap(nullptr, sizeof(std::atomic<uint64_t>), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+  if (at == MAP_FAILED) throw std::runtime_error("cannot map memory shared with the workers");
+  static_assert(std::atomic<uint64_t>::is_always_lock_free, "a lock-free atomic works across processes");
+  next_ = new (at) std::atomic<uint64_t>(0);
+}
+
+SharedCounter::~SharedCounter() { munmap(next_, sizeof(std::atomic<uint64_t>)); }
 
 WorkerPool::~WorkerPool() {
   for (Worker& w : workers_) {
@@ -24,6 +36,9 @@ WorkerPool::~WorkerPool() {
 void WorkerPool::spawn(const std::function<void(const WriteLine&)>& body) {
   int fds[2];
   if (pipe(fds) != 0) throw std::runtime_error("pipe failed");
+  // Room for a few thousand lines, so that a worker does not wait while the parent stores a batch (the default
+  // 64 KiB holds about 150); where the system refuses, the default serves, only slower.
+  fcntl(fds[1], F_SETPIPE_SZ, 1 << 20);
   std::fflush(nullptr);
   const pid_t parent = getpid();
   const pid_t pid = fork();

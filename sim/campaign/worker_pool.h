@@ -5,11 +5,27 @@
 
 #include <sys/types.h>
 
+#include <atomic>
+#include <cstdint>
 #include <functional>
 #include <string>
 #include <vector>
 
 namespace flipsim {
+
+/// A counter the workers a WorkerPool forks after its creation share with each other and the parent: each
+/// take() hands out the next number once, whichever process asks.
+class SharedCounter {
+ public:
+  SharedCounter();
+  ~SharedCounter();
+  SharedCounter(const SharedCounter&) = delete;
+  SharedCounter& operator=(const SharedCounter&) = delete;
+  uint64_t take() { return next_->fetch_add(1); }
+
+ private:
+  std::atomic<uint64_t>* next_;  ///< in a shared anonymous mapping
+};
 
 class WorkerPool {
  public:
