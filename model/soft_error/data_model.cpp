@@ -58,7 +58,7 @@ DataModel::DataModel(const nn::QNetwork& net, const AccelConfig& accel, FaultTar
   tail_seed_ = stream_seed(options_.seed, 0x7461696cull);
   tail_uniforms_.resize(kTailUniforms, draws_.cols());
   for (Eigen::Index s = 0; s < draws_.cols(); ++s)
-    for (int j = 0; j < kTailUniforms; ++j) tail_uniforms_(j, s) = unit_uniform(stream_seed(tail_seed_, uint64_t(s), uint64_t(j)));
+    for (int j = 0; j < kTailUniforms; ++j) tail_uniforms_(j, s) = hashed_tail_uniform(s, j);
 }
 
 FaultRates DataModel::rates(double ber) const {
@@ -216,10 +216,7 @@ const TopOneOdds& ImageModel::odds_of(const Cached& c) const {
     int ok = 0, same = 0;
     Eigen::VectorXd tail(c.bulk_mean.size()), e(c.bulk_mean.size());
     for (Eigen::Index s = 0; s < bulk.cols(); ++s) {
-      const auto u = [&](int j) {
-        return j + 1 < DataModel::kTailUniforms ? model_.tail_uniforms_(j + 1, s)
-                                                : unit_uniform(stream_seed(model_.tail_seed_, uint64_t(s), uint64_t(j) + 1));
-      };
+      const auto u = [&](int j) { return model_.tail_uniform(s, j + 1); };
       const int n = poisson_quantile(c.tail.rate, u(-1));
       tail.setZero();
       c.tail.add(n, u, tail);

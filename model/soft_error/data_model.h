@@ -147,8 +147,14 @@ class DataModel {
   FlipSumTable sums_;
   MomentModel moments_;
   Eigen::MatrixXd draws_;
-  /// tail_uniforms_(j, s): the uniform of normal draw s's j-th pick among the tail jumps (j = 0: their count), the
-  /// same for every image and rate (common random numbers), for the first kTailUniforms picks.
+  /// The uniform of normal draw s's j-th pick among the tail jumps (j = 0: their count), the same for every image
+  /// and rate (common random numbers); the first kTailUniforms picks of every draw are drawn once, in the table.
+  double tail_uniform(Eigen::Index s, int j) const {
+    return j < kTailUniforms ? tail_uniforms_(j, s) : hashed_tail_uniform(s, j);
+  }
+  double hashed_tail_uniform(Eigen::Index s, int j) const {
+    return unit_uniform(stream_seed(tail_seed_, uint64_t(s), uint64_t(j)));
+  }
   static constexpr int kTailUniforms = 16;
   Eigen::MatrixXd tail_uniforms_;
   uint64_t tail_seed_ = 0;

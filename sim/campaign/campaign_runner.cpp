@@ -80,13 +80,13 @@ struct PreparedCampaign {
 /// One harness runs its share of the remaining ids, each result a line: slots [first, last) of `slots` equal
 /// contiguous shares of the injections in image order. The hybrid engine records an image's golden checkpoints
 /// once per worker that meets it, so a worker should meet about images / slots of them rather than all (a fixed
-/// cost per worker that kept two workers well short of twice one's rate). With `pieces_taken`, the `sharing`
+/// cost per worker that kept two workers well short of twice one's rate). With `pieces_taken`, the last - first
 /// workers that share it take the range's images one at a time (how long an image takes varies with the faults
 /// that need RTL windows: a worker that drew cheap ones takes more), or, with fewer than two images per worker,
-/// 2 * sharing equal pieces of it; without it, this one runs the whole range.
+/// twice as many equal pieces of it as workers; without it, this one runs the whole range.
 void run_share(const CampaignSetup& setup, const Timeline& timeline, const std::vector<uint64_t>& remaining,
                size_t first, size_t last, size_t slots, CampaignEngine engine, SharedCounter* pieces_taken,
-               size_t sharing, const WorkerPool::WriteLine& write_line) {
+               const WorkerPool::WriteLine& write_line) {
   InjectionRunner runner(setup, watchdog_cycles(timeline, setup.config.watchdog_factor));
   std::vector<Injection> all;
   all.reserve(remaining.size());
@@ -97,6 +97,7 @@ void run_share(const CampaignSetup& setup, const Timeline& timeline, const std::
     for (size_t i = begin; i < end; ++i) write_line(to_json(runner.run(all[i], engine)).dump());
     return;
   }
+  const size_t sharing = last - first;
   std::vector<size_t> starts;  // where each piece begins, then the range's end
   for (size_t i = begin; i < end; ++i)
     if (i == begin || all[i].image != all[i - 1].image) starts.push_back(i);
@@ -165,8 +166,7 @@ nlohmann::json run_campaign(const std::string& config_path, const CampaignRunOpt
     if (!p.remaining.empty())
       for (size_t w = 0; w < local; ++w)
         pool.spawn([&](const WorkerPool::WriteLine& write_line) {
-          run_share(*p.setup, timeline, p.remaining, 0, local, slots, options.engine, &pieces_taken, local,
-                    write_line);
+          run_share(*p.setup, timeline, p.remaining, 0, local, slots, options.engine, &pieces_taken, write_line);
         });
     int ranks_working = ranks - 1;
     bool local_working = true;
@@ -223,7 +223,7 @@ bool serve_campaign(const std::string& config_path, const MpiSession& mpi) {
       const size_t slot = plan["local"].get<size_t>() + size_t(mpi.rank() - 1);
       run_share(*setup, Timeline::from_json(plan["timeline"].get<std::string>()),
                 plan["remaining"].get<std::vector<uint64_t>>(), slot, slot + 1, plan["slots"].get<size_t>(),
-                plan["hybrid"].get<bool>() ? CampaignEngine::kHybrid : CampaignEngine::kFull, nullptr, 1, send_line);
+                plan["hybrid"].get<bool>() ? CampaignEngine::kHybrid : CampaignEngine::kFull, nullptr, send_line);
     } catch (const std::exception& e) {
       error = e.what();
     }

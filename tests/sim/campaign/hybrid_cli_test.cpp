@@ -186,7 +186,8 @@ TEST(HybridEngine, LoopBoundHangsNeedNoRtlAndGiveTheFullRtlRows) {
                               "ctrl.m_in_q"}) {
     SCOPED_TRACE(pattern);
     const std::string config = test::write_campaign(
-        "hybrid_loops", std::string("  images: 1\n  first_image: 5000\n  targets: {classes: [ctrl, host], pattern: \"") +
+        "hybrid_loops", std::string("  images: 1\n  first_image: 5000\n  targets: {classes: [ctrl, host], "
+                                    "pattern: \"") +
                             pattern + "\"}\n  fault: {model: flip}\n  injections: 12\n  seed: 9\n");
     BothEngines runs;
     ASSERT_NO_FATAL_FAILURE(run_on_both_engines(config, "loops", &runs));
