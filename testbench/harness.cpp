@@ -73,13 +73,17 @@ void Harness::scrub() {
 
 DutState Harness::save_state() {
   DutState state;
+  save_state(state);
+  return state;
+}
+
+void Harness::save_state(DutState& state) {
   dut_->save(&state.model);
   state.rst_n = signals_->rst_n.read();
   state.req_valid = signals_->req_valid.read();
   state.req_write = signals_->req_write.read();
   state.req_addr = signals_->req_addr.read();
   state.req_wdata = signals_->req_wdata.read();
-  return state;
 }
 
 void Harness::restore_state(const DutState& state) {

@@ -22,7 +22,8 @@ namespace flipsim {
 
 namespace {
 
-/// MPI tags: a worker line (an injection record or {"error": ...}, as on the local pipes), then "done".
+/// MPI tags: a worker line (an injection record's to_line, or the JSON object {"error": ...}, as on the local
+/// pipes), then "done".
 constexpr int kTagLine = 1;
 constexpr int kTagDone = 2;
 
@@ -78,36 +79,45 @@ struct PreparedCampaign {
 };
 
 /// One harness runs its share of the remaining ids, each result a line: slots [first, last) of `slots` equal
-/// contiguous shares of the injections in image order. The hybrid engine records an image's golden checkpoints
-/// once per worker that meets it, so a worker should meet about images / slots of them rather than all (a fixed
-/// cost per worker that kept two workers well short of twice one's rate). With `pieces_taken`, the last - first
-/// workers that share it take the range's images one at a time (how long an image takes varies with the faults
-/// that need RTL windows: a worker that drew cheap ones takes more), or, with fewer than two images per worker,
-/// twice as many equal pieces of it as workers; without it, this one runs the whole range.
+/// contiguous shares of the injections in image order. Without `pieces_taken`, this one runs the whole range.
+/// With it, the last - first workers that share it take the range in pieces, one at a time, from a counter they
+/// share: first the injections that simulate RTL, an image at a time (the hybrid engine records an image's golden
+/// checkpoints once per worker that meets the image, about the cost of a fault-free RTL inference, so a worker
+/// should meet few of them), or, with fewer than two such images per worker, twice as many equal pieces of them
+/// as workers; then the injections the software models carry whole, in pieces small enough that the workers
+/// finish together (how long an image's RTL share takes varies with the faults; a worker that drew cheap ones
+/// takes more).
 void run_share(const CampaignSetup& setup, const Timeline& timeline, const std::vector<uint64_t>& remaining,
                size_t first, size_t last, size_t slots, CampaignEngine engine, SharedCounter* pieces_taken,
                const WorkerPool::WriteLine& write_line) {
   InjectionRunner runner(setup, watchdog_cycles(timeline, setup.config.watchdog_factor));
+  runner.keep_trajectories(2);  // it runs the injections in image order, or an image's pieces one after another
   std::vector<Injection> all;
   all.reserve(remaining.size());
   for (uint64_t id : remaining) all.push_back(draw_injection(id, setup.config, *setup.space, *setup.map, timeline));
   std::stable_sort(all.begin(), all.end(), [](const Injection& a, const Injection& b) { return a.image < b.image; });
   const size_t begin = all.size() * first / slots, end = all.size() * last / slots;
   if (!pieces_taken) {
-    for (size_t i = begin; i < end; ++i) write_line(to_json(runner.run(all[i], engine)).dump());
+    for (size_t i = begin; i < end; ++i) write_line(to_line(runner.run(all[i], engine)));
     return;
   }
   const size_t sharing = last - first;
+  const size_t rtl_end = size_t(
+      std::stable_partition(all.begin() + std::ptrdiff_t(begin), all.begin() + std::ptrdiff_t(end),
+                            [&](const Injection& inj) { return runner.needs_rtl(inj, engine); }) -
+      all.begin());
   std::vector<size_t> starts;  // where each piece begins, then the range's end
-  for (size_t i = begin; i < end; ++i)
+  for (size_t i = begin; i < rtl_end; ++i)
     if (i == begin || all[i].image != all[i - 1].image) starts.push_back(i);
   if (starts.size() < 2 * sharing) {
     starts.clear();
-    for (size_t k = 0; k < 2 * sharing; ++k) starts.push_back(begin + (end - begin) * k / (2 * sharing));
+    for (size_t k = 0; k < 2 * sharing; ++k) starts.push_back(begin + (rtl_end - begin) * k / (2 * sharing));
   }
+  const size_t software_piece = std::max<size_t>(1, (end - rtl_end) / (32 * sharing));
+  for (size_t i = rtl_end; i < end; i += software_piece) starts.push_back(i);
   starts.push_back(end);
   for (uint64_t k = pieces_taken->take(); k + 1 < starts.size(); k = pieces_taken->take())
-    for (size_t i = starts[k]; i < starts[k + 1]; ++i) write_line(to_json(runner.run(all[i], engine)).dump());
+    for (size_t i = starts[k]; i < starts[k + 1]; ++i) write_line(to_line(runner.run(all[i], engine)));
 }
 
 /// Rank 0's message to the other ranks: the plan, or why there is none.
@@ -154,12 +164,11 @@ nlohmann::json run_campaign(const std::string& config_path, const CampaignRunOpt
     last_flush = std::chrono::steady_clock::now();
   };
   auto on_line = [&](const std::string& line) {
-    const auto j = nlohmann::json::parse(line);
-    if (j.contains("error")) {
-      errors.push_back(j["error"]);
+    if (!line.empty() && line.front() == '{') {
+      errors.push_back(nlohmann::json::parse(line).at("error"));
       return;
     }
-    batch.push_back(injection_from_json(j));
+    batch.push_back(injection_from_line(line));
     progress.add();
   };
   try {

@@ -264,8 +264,17 @@ bool StateLayout::same_steering(const DutState& a, const DutState& b) const {
 }
 
 GoldenTrajectory record_trajectory(RtlEngine& engine, const SiteMap& map, const PpuObserver& ppu,
-                                   const std::function<void()>& run_image) {
+                                   const std::function<void()>& run_image, std::vector<DutState>* spare) {
   Harness& harness = engine.harness();
+  const auto save = [&] {
+    DutState state;
+    if (spare && !spare->empty()) {
+      state = std::move(spare->back());
+      spare->pop_back();
+    }
+    harness.save_state(state);
+    return state;
+  };
   GoldenTrajectory t;
   int pass = -1;
   bool recording = false;
@@ -294,15 +303,21 @@ GoldenTrajectory record_trajectory(RtlEngine& engine, const SiteMap& map, const 
   const auto settled = harness.monitor().add_settled_hook([&] {
     if (!recording) return;
     if (k >= 1 && !harness.signals().busy.read()) {
-      t.ends[size_t(pass)] = {k, harness.save_state()};
+      t.ends[size_t(pass)] = {k, save()};
       recording = false;
       return;
     }
-    if (is_checkpoint(k)) t.checkpoints[size_t(pass)].emplace(k, harness.save_state());
+    if (is_checkpoint(k)) t.checkpoints[size_t(pass)].emplace(k, save());
     ++k;
   });
   run_image();
   return t;
+}
+
+void recycle_states(GoldenTrajectory&& trajectory, std::vector<DutState>& spare) {
+  for (auto& pass : trajectory.checkpoints)
+    for (auto& [k, state] : pass) spare.push_back(std::move(state));
+  for (auto& [k, state] : trajectory.ends) spare.push_back(std::move(state));
 }
 
 bool hybrid_runs(const Injection& inj, const GoldenTrajectory& t) {

@@ -86,9 +86,12 @@ struct GoldenTrajectory {
 };
 
 /// Records the trajectory while `run_image` runs one fault-free inference on `engine` from a clean start; `ppu`
-/// (the PPU taps) gives the row writes.
+/// (the PPU taps) gives the row writes. The states are saved into the memory of `spare`'s (taken from its back)
+/// while it has any.
 GoldenTrajectory record_trajectory(RtlEngine& engine, const SiteMap& map, const PpuObserver& ppu,
-                                   const std::function<void()>& run_image);
+                                   const std::function<void()>& run_image, std::vector<DutState>* spare = nullptr);
+/// Moves every state of `trajectory` to the back of `spare`.
+void recycle_states(GoldenTrajectory&& trajectory, std::vector<DutState>& spare);
 
 /// True when the hybrid engine runs `injection`: a transient fault on a site, starting after its pass's first
 /// checkpoint. Permanent faults touch every pass: the full-RTL engine runs those (SRAM bit-error rates go to the

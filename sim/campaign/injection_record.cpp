@@ -1,5 +1,6 @@
 #include "sim/campaign/injection_record.h"
 
+#include <charconv>
 #include <ostream>
 #include <sstream>
 #include <stdexcept>
@@ -94,6 +95,50 @@ void put_csv(std::ostream& out, const std::string& v) { out << csv_field(v); }
 void put_csv(std::ostream& out, Outcome v) { out << csv_field(to_string(v)); }
 void put_csv(std::ostream& out, MaskingStage v) { out << csv_field(to_string(v)); }
 
+// The pipe line's fields: numbers as std::to_chars writes them (shortest exact form), text escaped.
+
+template <class T>
+void put_field(std::string& out, T v) {
+  char buf[32];
+  out.append(buf, std::to_chars(buf, buf + sizeof(buf), v).ptr);
+}
+void put_field(std::string& out, const std::string& v) {
+  for (char ch : v) {
+    if (ch == '\\' || ch == '\t' || ch == '\n') out += '\\';
+    out += ch == '\t' ? 't' : ch == '\n' ? 'n' : ch;
+  }
+}
+void put_field(std::string& out, Outcome v) { out += to_string(v); }
+void put_field(std::string& out, MaskingStage v) { out += to_string(v); }
+
+template <class T>
+bool get_field(std::string_view text, T& v) {
+  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), v);
+  return error == std::errc() && end == text.data() + text.size();
+}
+bool get_field(std::string_view text, std::string& v) {
+  v.clear();
+  for (size_t i = 0; i < text.size(); ++i) {
+    if (text[i] != '\\') {
+      v += text[i];
+      continue;
+    }
+    if (++i == text.size()) return false;
+    v += text[i] == 't' ? '\t' : text[i] == 'n' ? '\n' : text[i];
+  }
+  return true;
+}
+bool get_field(std::string_view text, Outcome& v) {
+  const auto o = parse_outcome(text);
+  if (o) v = *o;
+  return bool(o);
+}
+bool get_field(std::string_view text, MaskingStage& v) {
+  const auto s = parse_masking_stage(text);
+  if (s) v = *s;
+  return bool(s);
+}
+
 }  // namespace
 
 nlohmann::json to_json(const InjectionRecord& r) {
@@ -111,6 +156,34 @@ InjectionRecord injection_from_json(const nlohmann::json& j) {
       throw std::runtime_error(std::string("injection record field '") + column + "': " + e.what());
     }
   });
+  return r;
+}
+
+std::string to_line(const InjectionRecord& r) {
+  std::string out;
+  out.reserve(256);
+  for_each_injection_field([&](const char*, auto member) {
+    if (!out.empty()) out += '\t';
+    put_field(out, r.*member);
+  });
+  return out;
+}
+
+InjectionRecord injection_from_line(std::string_view line) {
+  InjectionRecord r;
+  size_t at = 0;
+  bool first = true;
+  for_each_injection_field([&](const char* column, auto member) {
+    if (!first && (at >= line.size() || line[at++] != '\t'))
+      throw std::runtime_error(std::string("injection record line: no field '") + column + "'");
+    first = false;
+    const size_t end = std::min(line.find('\t', at), line.size());
+    if (!get_field(line.substr(at, end - at), r.*member))
+      throw std::runtime_error(std::string("injection record line: field '") + column + "' is not of its type: '" +
+                               std::string(line.substr(at, end - at)) + "'");
+    at = end;
+  });
+  if (at != line.size()) throw std::runtime_error("injection record line: more fields than columns");
   return r;
 }
 

@@ -107,6 +107,14 @@ nlohmann::json to_json(const InjectionRecord& r);
 /// Throws std::runtime_error naming the missing or invalid key.
 InjectionRecord injection_from_json(const nlohmann::json& j);
 
+/// The worker pipe's message for a record: its fields in column order, tab-separated, with backslash, tab and
+/// newline escaped in text. A campaign's parent reads tens of thousands of these a second beside two busy
+/// workers; this costs a fraction of a JSON object's build, print and parse (BENCHMARKS.md). Numbers round-trip
+/// exactly.
+std::string to_line(const InjectionRecord& r);
+/// Throws std::runtime_error naming the field that is missing or not of its type.
+InjectionRecord injection_from_line(std::string_view line);
+
 /// The column names in order, joined by `separator` (the CSV header with ",", SQL column lists with ", ").
 std::string injection_columns(const char* separator);
 /// One record's CSV line, without the newline.

@@ -96,7 +96,7 @@ EngineComparison InjectionRunner::compare_engines(const Injection& inj) {
   return c;
 }
 
-InjectionRunner::Route InjectionRunner::hybrid_route(const Injection& inj) {
+std::optional<InjectionRunner::Route> InjectionRunner::software_route(const Injection& inj) const {
   // Bit-error rates run on the architectural model, which decodes coded words as the RTL does and clips as the PPU
   // does (the rest of a protection cannot act on SRAM flips). The hybrid engine's RTL windows carry protection in
   // their state (hybrid_engine.h).
@@ -106,7 +106,16 @@ InjectionRunner::Route InjectionRunner::hybrid_route(const Injection& inj) {
                   schedule_.layer_pass(inj.pass), engine_.config().watchdog_cycles))
     return Route::kProvenHang;
   if (CarriedUpset::of(inj, *setup_.map, schedule_)) return Route::kRegister;
+  return std::nullopt;
+}
+
+InjectionRunner::Route InjectionRunner::hybrid_route(const Injection& inj) {
+  if (const std::optional<Route> route = software_route(inj)) return *route;
   return hybrid_runs(inj, trajectory(inj.image)) ? Route::kHybrid : Route::kFull;
+}
+
+bool InjectionRunner::needs_rtl(const Injection& inj, CampaignEngine engine) const {
+  return engine == CampaignEngine::kFull || !software_route(inj);
 }
 
 InjectionRecord InjectionRunner::simulate(const Injection& inj, Route route, FaultyRun* run) {
@@ -284,9 +293,12 @@ InjectionRunner::FaultyRun InjectionRunner::proven_hang(const Injection& inj) co
 const GoldenTrajectory& InjectionRunner::trajectory(int image) {
   auto it = trajectories_.find(image);
   if (it != trajectories_.end()) return it->second;
-  // Checkpoints take tens of MB per image: keep a bounded number (the oldest recorded goes first).
-  while (!trajectory_order_.empty() && trajectories_.size() >= kMaxTrajectories) {
-    trajectories_.erase(trajectory_order_.front());
+  // Checkpoints take tens of MB per image: keep a bounded number (the oldest recorded goes first), and record
+  // the next image's into their memory.
+  while (!trajectory_order_.empty() && trajectories_.size() >= max_trajectories_) {
+    const auto oldest = trajectories_.find(trajectory_order_.front());
+    recycle_states(std::move(oldest->second), spare_states_);
+    trajectories_.erase(oldest);
     trajectory_order_.erase(trajectory_order_.begin());
   }
   if (!layout_) {
@@ -296,7 +308,7 @@ const GoldenTrajectory& InjectionRunner::trajectory(int image) {
   GoldenTrajectory t = record_trajectory(engine_, *setup_.map, ppu_, [&] {
     start_clean();
     setup_.net.run(setup_.net.quantize_image(setup_.test.image(size_t(image))), engine_);
-  });
+  }, &spare_states_);
   trajectory_order_.push_back(image);
   return trajectories_.emplace(image, std::move(t)).first->second;
 }

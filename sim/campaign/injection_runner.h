@@ -2,8 +2,10 @@
 // Lives in a worker process: it owns that process's one SystemC harness.
 #pragma once
 
+#include <algorithm>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -41,6 +43,13 @@ class InjectionRunner {
   /// Fault-free RTL run of one test image from the same starting state as every injection.
   void run_fault_free(int image);
   InjectionRecord run(const Injection& injection, CampaignEngine engine = CampaignEngine::kFull);
+  /// True when running `injection` on `engine` simulates the RTL (or needs its image's golden checkpoints, whose
+  /// recording costs about a fault-free RTL inference and then serves every injection on the image); false when
+  /// the software models carry it whole. Decided without simulating anything.
+  bool needs_rtl(const Injection& injection, CampaignEngine engine) const;
+  /// How many images' golden checkpoints to keep (16 unless set; at least 1). A caller that runs its injections
+  /// in image order needs few, and a new image's checkpoints then go into the memory of the oldest's.
+  void keep_trajectories(size_t images) { max_trajectories_ = std::max<size_t>(1, images); }
   EngineComparison compare_engines(const Injection& injection);
   RtlEngine& engine() { return engine_; }
 
@@ -66,6 +75,8 @@ class InjectionRunner {
   enum class Route { kFull, kHybrid, kArchitectural, kRegister, kProvenHang };
   /// How the hybrid engine runs `injection` (kFull: it cannot).
   Route hybrid_route(const Injection& injection);
+  /// hybrid_route's answer where it needs no trajectory to decide.
+  std::optional<Route> software_route(const Injection& injection) const;
   /// Runs `injection` by `route` (for kHybrid its trajectory recorded), leaves the run in `run` and returns its
   /// row.
   InjectionRecord simulate(const Injection& injection, Route route, FaultyRun* run);
@@ -80,7 +91,7 @@ class InjectionRunner {
   /// The golden output of a layer when `input` is its golden input for `image`, else null.
   const FeatureMap* golden_layer(int image, const std::string& layer, const FeatureMap& input);
   const GoldenTrajectory& trajectory(int image);
-  static constexpr size_t kMaxTrajectories = 16;
+  size_t max_trajectories_ = 16;
 
   const CampaignSetup& setup_;
   RtlEngine engine_;
@@ -91,6 +102,7 @@ class InjectionRunner {
   model::ArraySchedule schedule_;
   std::vector<std::string> pass_layers_;  ///< the layer of every pass of a fault-free inference
   std::map<int, GoldenTrajectory> trajectories_;
+  std::vector<DutState> spare_states_;  ///< evicted trajectories' states, whose memory the next one reuses
   std::vector<int> trajectory_order_;
 };
 

@@ -8,9 +8,9 @@
 
 namespace flipsim {
 
-void OutcomeCounts::add(Outcome o) {
-  ++n_;
-  ++by_outcome_[size_t(o)];
+void OutcomeCounts::add(Outcome o, uint64_t times) {
+  n_ += times;
+  by_outcome_[size_t(o)] += times;
 }
 
 CampaignTally tally(const std::vector<InjectionRecord>& records) {
@@ -76,8 +76,11 @@ nlohmann::json campaign_report(const ResultStore& store, double confidence) {
 
 nlohmann::json campaign_summary(const ResultStore& store, double confidence) {
   const CampaignRow row = store.campaign();
-  const std::vector<InjectionRecord> records = store.injections();
-  const CampaignTally t = tally(records);
+  CampaignTally t;
+  for (const ResultStore::ClassOutcomes& c : store.outcomes_by_class()) {
+    t.all.add(c.outcome, c.n);
+    t.by_class[c.site_class].add(c.outcome, c.n);
+  }
   nlohmann::json by_outcome = nlohmann::json::object();
   for (Outcome o : kAllOutcomes) by_outcome[to_string(o)] = t.all.count(o);
   nlohmann::json classes = nlohmann::json::object();
@@ -93,7 +96,7 @@ nlohmann::json campaign_summary(const ResultStore& store, double confidence) {
   return {{"campaign", row.name},
           {"db", store.path()},
           {"accelerator", row.accelerator},
-          {"injections", records.size()},
+          {"injections", t.all.n()},
           {"planned", row.total},
           {"by_outcome", by_outcome},
           {"by_class", classes},

@@ -21,7 +21,7 @@ namespace flipsim {
 /// The outcomes of one group of injections.
 class OutcomeCounts {
  public:
-  void add(Outcome o);
+  void add(Outcome o, uint64_t times = 1);
   uint64_t n() const { return n_; }
   uint64_t count(Outcome o) const { return by_outcome_[size_t(o)]; }
   /// Every silent data corruption: sdc + sdc_critical.

@@ -141,7 +141,10 @@ void bind(sqlite3_stmt* s, int i, uint64_t v) { sqlite3_bind_int64(s, i, int64_t
 void bind(sqlite3_stmt* s, int i, int64_t v) { sqlite3_bind_int64(s, i, v); }
 void bind(sqlite3_stmt* s, int i, int v) { sqlite3_bind_int(s, i, v); }
 void bind(sqlite3_stmt* s, int i, double v) { sqlite3_bind_double(s, i, v); }
-void bind(sqlite3_stmt* s, int i, const std::string& v) { sqlite3_bind_text(s, i, v.c_str(), -1, SQLITE_TRANSIENT); }
+// SQLITE_STATIC: every text bound outlives the statement's step (insert() steps each record before the next).
+void bind(sqlite3_stmt* s, int i, const std::string& v) {
+  sqlite3_bind_text(s, i, v.data(), int(v.size()), SQLITE_STATIC);
+}
 void bind(sqlite3_stmt* s, int i, Outcome v) { sqlite3_bind_text(s, i, to_string(v), -1, SQLITE_STATIC); }
 void bind(sqlite3_stmt* s, int i, MaskingStage v) { sqlite3_bind_text(s, i, to_string(v), -1, SQLITE_STATIC); }
 
@@ -365,6 +368,18 @@ std::vector<uint64_t> ResultStore::done_ids() const {
   std::vector<uint64_t> ids;
   while (s.step(path_)) ids.push_back(uint64_t(s.integer(0)));
   return ids;
+}
+
+std::vector<ResultStore::ClassOutcomes> ResultStore::outcomes_by_class() const {
+  Statement s(db_, "SELECT class, outcome, count(*) FROM injections GROUP BY class, outcome", path_);
+  std::vector<ClassOutcomes> out;
+  while (s.step(path_)) {
+    const std::string text = s.text(1);
+    const std::optional<Outcome> o = parse_outcome(text);
+    if (!o) throw ConfigError(path_ + ": table injections, column outcome: unknown value '" + text + "'");
+    out.push_back({s.text(0), *o, uint64_t(s.integer(2))});
+  }
+  return out;
 }
 
 void ResultStore::insert(const std::vector<InjectionRecord>& records) {

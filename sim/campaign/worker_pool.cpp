@@ -92,11 +92,13 @@ bool WorkerPool::pump(int timeout_ms, const std::function<void(const std::string
       continue;
     }
     w.buffer.append(buf, size_t(n));
-    size_t nl;
-    while ((nl = w.buffer.find('\n')) != std::string::npos) {
-      on_line(w.buffer.substr(0, nl));
-      w.buffer.erase(0, nl + 1);
+    // The consumed lines leave the buffer at once: erasing each from the front moved the rest every time.
+    size_t begin = 0, nl;
+    while ((nl = w.buffer.find('\n', begin)) != std::string::npos) {
+      on_line(w.buffer.substr(begin, nl - begin));
+      begin = nl + 1;
     }
+    w.buffer.erase(0, begin);
   }
   return true;
 }

@@ -5,8 +5,11 @@
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 
+#include <climits>
+#include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <random>
 
 #include "campaign_test_util.h"
 #include "model/common/config_error.h"
@@ -95,7 +98,50 @@ TEST(InjectionRecord, EveryFieldSurvivesTheDatabase) {
   expect_same(store.injection(9), masked);
 }
 
+/// The message of `line`'s parse failure, or "" if it parsed.
+std::string line_error(const std::string& line) {
+  try {
+    injection_from_line(line);
+  } catch (const std::runtime_error& e) {
+    return e.what();
+  }
+  return "";
+}
+
 TEST(InjectionRecord, EveryFieldSurvivesTheWorkerPipe) {
+  const InjectionRecord r = sample_record(11);
+  expect_same(injection_from_line(to_line(r)), r);
+  EXPECT_EQ(to_line(r).find('\n'), std::string::npos);
+  // Text with the separators and the escape in it, empty text, extreme numbers, doubles that need all 17 digits.
+  InjectionRecord odd = sample_record(uint64_t(-1));
+  odd.site = "a\tb\\t\nc\\";
+  odd.layer = "";
+  odd.first_diff = "\\";
+  odd.site_id = INT64_MIN;
+  odd.masked_at = MaskingStage::kPooling;
+  std::mt19937_64 rng(7);
+  for (int i = 0; i < 1000; ++i) {
+    odd.max_logit_dev = std::ldexp(double(rng() >> 11), int(rng() % 200) - 150);
+    const std::string line = to_line(odd);
+    ASSERT_EQ(line.find('\n'), std::string::npos);
+    expect_same(injection_from_line(line), odd);
+  }
+  // A malformed line names the field.
+  std::string bad = to_line(r);
+  bad.replace(bad.find("sdc_critical"), 12, "sdc_maybe");
+  EXPECT_NE(line_error(bad).find("'outcome'"), std::string::npos) << line_error(bad);
+  EXPECT_NE(line_error(bad).find("sdc_maybe"), std::string::npos) << line_error(bad);
+  bad = to_line(r);
+  bad.erase(bad.rfind('\t'));
+  EXPECT_NE(line_error(bad).find("'cycles_simulated'"), std::string::npos) << line_error(bad);
+  EXPECT_NE(line_error(to_line(r) + "\t1").find("more fields"), std::string::npos);
+  bad = to_line(r);
+  bad.replace(0, bad.find('\t'), "11x");
+  EXPECT_NE(line_error(bad).find("'id'"), std::string::npos) << line_error(bad);
+  EXPECT_NE(line_error("").find("'id'"), std::string::npos) << line_error("");
+}
+
+TEST(InjectionRecord, EveryFieldSurvivesJson) {
   const InjectionRecord r = sample_record(11);
   expect_same(injection_from_json(nlohmann::json::parse(to_json(r).dump())), r);
   // The stored text, not the enum's number, travels: a worker and a parent of different builds still agree.
@@ -203,6 +249,14 @@ TEST(ResultStore, MalformedRowsAreErrorsNamingTheRowAndColumn) {
   } catch (const ConfigError& e) {
     const std::string what = e.what();
     EXPECT_NE(what.find(db + ": injection 7: column outcome holds 'bogus'"), std::string::npos) << what;
+  }
+  try {
+    store.outcomes_by_class();
+    FAIL() << "an unknown outcome was counted";
+  } catch (const ConfigError& e) {
+    EXPECT_NE(std::string(e.what()).find(db + ": table injections, column outcome: unknown value 'bogus'"),
+              std::string::npos)
+        << e.what();
   }
   try {
     store.injection(8);
