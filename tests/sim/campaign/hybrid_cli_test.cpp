@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <set>
 #include <nlohmann/json.hpp>
 
 #include "campaign_test_util.h"
@@ -40,11 +41,14 @@ struct BothEngines {
   std::vector<uint64_t> full_row_cycles, hybrid_row_cycles;
 };
 
-void run_on_both_engines(const std::string& config, const std::string& name, BothEngines* out) {
+/// `hybrid_options`: more options for the hybrid run.
+void run_on_both_engines(const std::string& config, const std::string& name, BothEngines* out,
+                         const std::string& hybrid_options = "") {
   const std::string full = fresh_db(name + "_full"), hybrid = fresh_db(name + "_hybrid");
   const test::CliRun a = test::run_flipsim("campaign " + config + " --db " + full + " --engine full --json");
   ASSERT_EQ(a.status, 0) << a.output;
-  const test::CliRun b = test::run_flipsim("campaign " + config + " --db " + hybrid + " --engine hybrid --json");
+  const test::CliRun b =
+      test::run_flipsim("campaign " + config + " --db " + hybrid + " --engine hybrid --json " + hybrid_options);
   ASSERT_EQ(b.status, 0) << b.output;
   out->full = rows_without_cycles(full, &out->full_cycles, &out->full_row_cycles);
   out->hybrid = rows_without_cycles(hybrid, &out->hybrid_cycles, &out->hybrid_row_cycles);
@@ -173,6 +177,24 @@ TEST(HybridEngine, ControlFaultsLeaveTheRtlEarlyWithTheFullRtlRows) {
     // compared (the state layout's calibration skipped) 8 stride, 6 multiplier and no weight-base rows end early.
     EXPECT_GE(early, c.early) << "windows that ended well before the run did";
   }
+}
+
+// A campaign worker keeps the checkpoints of its last two images (campaign_runner.cpp) and records the next
+// image's into the memory of the oldest: one worker meeting the RTL windows of five images records three of them
+// into recycled memory, and every row is the full RTL's.
+TEST(HybridEngine, CheckpointsRecordedIntoRecycledMemoryGiveTheFullRtlRows) {
+  const std::string config = test::write_campaign(
+      "hybrid_recycled", "  images: 5\n  first_image: 5000\n  targets: {classes: [ctrl, pe_valid, host]}\n"
+                         "  fault: {model: flip}\n  injections: 40\n  seed: 3\n");
+  BothEngines runs;
+  ASSERT_NO_FATAL_FAILURE(run_on_both_engines(config, "recycled", &runs, "--workers 1"));
+  ASSERT_EQ(runs.full.size(), 40u);
+  std::set<int> windowed_images;
+  for (size_t i = 0; i < runs.full.size(); ++i) {
+    EXPECT_EQ(runs.full[i], runs.hybrid[i]) << "row " << i;
+    if (runs.hybrid_row_cycles[i] > 0) windowed_images.insert(runs.hybrid[i]["image"].get<int>());
+  }
+  EXPECT_GE(windowed_images.size(), 3u) << "images whose checkpoints an RTL window started from";
 }
 
 // Flips of the bounds the controller counts tiles and pixels against (the descriptor's in_cb, kernel_h, kernel_w,
