@@ -98,6 +98,29 @@ TEST(InjectionRecord, EveryFieldSurvivesTheDatabase) {
   expect_same(store.injection(9), masked);
 }
 
+TEST(InjectionRecord, ManyRowsAtOnceSurviveTheDatabase) {
+  // More than one multi-row statement's worth, and a remainder stored one row at a time.
+  std::vector<InjectionRecord> records;
+  for (uint64_t id = 0; id < 37; ++id) {
+    InjectionRecord r = sample_record(100 + id);
+    r.image = int(id);
+    r.site = "site " + std::to_string(id);
+    r.max_logit_dev = 1.0 / double(id + 3);
+    records.push_back(r);
+  }
+  const std::string db = fresh_db("many_rows");
+  ResultStore(db).insert(records);
+  const auto rows = ResultStore(db).injections();
+  ASSERT_EQ(rows.size(), records.size());
+  for (size_t i = 0; i < rows.size(); ++i) expect_same(rows[i], records[i]);
+  // A duplicate id in the middle of a multi-row statement stores none of the batch.
+  std::vector<InjectionRecord> clash = {sample_record(500), sample_record(501)};
+  for (uint64_t id = 0; id < 20; ++id) clash.push_back(sample_record(600 + id));
+  clash[10].id = 105;
+  EXPECT_THROW(ResultStore(db).insert(clash), ConfigError);
+  EXPECT_EQ(ResultStore(db).injections().size(), records.size());
+}
+
 /// The message of `line`'s parse failure, or "" if it parsed.
 std::string line_error(const std::string& line) {
   try {
