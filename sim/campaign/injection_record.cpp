@@ -117,6 +117,10 @@ bool get_field(std::string_view text, T& v) {
   return error == std::errc() && end == text.data() + text.size();
 }
 bool get_field(std::string_view text, std::string& v) {
+  if (text.find('\\') == std::string_view::npos) {
+    v.assign(text);
+    return true;
+  }
   v.clear();
   for (size_t i = 0; i < text.size(); ++i) {
     if (text[i] != '\\') {
