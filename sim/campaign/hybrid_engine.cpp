@@ -297,11 +297,11 @@ GoldenTrajectory record_trajectory(RtlEngine& engine, const SiteMap& map, const 
     if (t.ends.size() <= size_t(pass)) t.ends.resize(size_t(pass) + 1);
     if (t.row_writes.size() <= size_t(pass)) t.row_writes.resize(size_t(pass) + 1);
   });
-  const auto rows = harness.monitor().add_cycle_hook([&] {
-    if (recording && ppu.valid()) t.row_writes[size_t(pass)][ppu.addr()] = k;
-  });
+  // The PPU's taps are registers: what they hold at the settled moment they held at the falling edge before it,
+  // so the row writes are read here, without asking for a falling edge every cycle.
   const auto settled = harness.monitor().add_settled_hook([&] {
     if (!recording) return;
+    if (ppu.valid()) t.row_writes[size_t(pass)][ppu.addr()] = k;
     if (k >= 1 && !harness.signals().busy.read()) {
       t.ends[size_t(pass)] = {k, save()};
       recording = false;

@@ -38,9 +38,12 @@ TEST(CampaignCli, SameSeedSameRowsWhateverTheWorkerCount) {
 
 // On the default (hybrid) engine, with enough injections that it is killed half-way.
 TEST(CampaignCli, ResumedAfterSigkillEqualsUninterrupted) {
+  // Long enough (about 5 s on two cores) that the kill, after the parent's first half-second flush, comes before
+  // the end: 400 flips of these classes take about 1.5 s on the hybrid engine.
+  constexpr size_t kInjections = 1500;
   const std::string config = test::write_campaign(
-      "resume", "  images: 3\n  targets: {classes: [pe_psum, ctrl]}\n  fault: {model: flip}\n  injections: 400\n"
-                "  seed: 8\n  workers: 2\n");
+      "resume", "  images: 3\n  targets: {classes: [pe_psum, ctrl, host]}\n  fault: {model: flip}\n  injections: " +
+                    std::to_string(kInjections) + "\n  seed: 8\n  workers: 2\n");
   const std::string whole = fresh_db("whole"), killed = fresh_db("killed");
   ASSERT_EQ(flipsim("campaign " + config + " --db " + whole + " --json").status, 0);
 
@@ -49,11 +52,11 @@ TEST(CampaignCli, ResumedAfterSigkillEqualsUninterrupted) {
   test::kill_when_stored(pid, killed, 8);
   const size_t before = rows(killed).size();
   ASSERT_GT(before, 0u);
-  ASSERT_LT(before, 400u) << "the campaign finished before it could be killed";
+  ASSERT_LT(before, kInjections) << "the campaign finished before it could be killed";
 
   const CliRun resumed = flipsim("campaign " + config + " --db " + killed + " --json");
   ASSERT_EQ(resumed.status, 0) << resumed.output;
-  EXPECT_NE(resumed.output.find("\"run_injections\": " + std::to_string(400 - before)), std::string::npos)
+  EXPECT_NE(resumed.output.find("\"run_injections\": " + std::to_string(kInjections - before)), std::string::npos)
       << resumed.output;
   EXPECT_EQ(rows(killed), rows(whole));
 }
