@@ -1,6 +1,6 @@
 // What one injection did: its outcome types and its fields, declared once. The SQL schema, the column list,
-// the database's read and insert, the worker pipe's JSON and the CSV are all derived from the field list below,
-// so adding a field is one line here (and a schema version bump in result_store.h).
+// the database's read and insert, the worker pipe's line, the JSON and the CSV are all derived from the field
+// list below, so adding a field is one line here (and a schema version bump in result_store.h).
 #pragma once
 
 #include <nlohmann/json.hpp>
@@ -102,7 +102,7 @@ void for_each_injection_field(F&& f) {
 #undef FLIPSIM_VISIT_FIELD
 }
 
-/// The worker pipe's message: one JSON object keyed by column name.
+/// One JSON object keyed by column name (the cross-check's messages and its row comparison).
 nlohmann::json to_json(const InjectionRecord& r);
 /// Throws std::runtime_error naming the missing or invalid key.
 InjectionRecord injection_from_json(const nlohmann::json& j);
