@@ -166,8 +166,10 @@ InjectionRecord injection_from_json(const nlohmann::json& j) {
 std::string to_line(const InjectionRecord& r) {
   std::string out;
   out.reserve(256);
+  bool first = true;
   for_each_injection_field([&](const char*, auto member) {
-    if (!out.empty()) out += '\t';
+    if (!first) out += '\t';
+    first = false;
     put_field(out, r.*member);
   });
   return out;

@@ -141,7 +141,7 @@ void bind(sqlite3_stmt* s, int i, uint64_t v) { sqlite3_bind_int64(s, i, int64_t
 void bind(sqlite3_stmt* s, int i, int64_t v) { sqlite3_bind_int64(s, i, v); }
 void bind(sqlite3_stmt* s, int i, int v) { sqlite3_bind_int(s, i, v); }
 void bind(sqlite3_stmt* s, int i, double v) { sqlite3_bind_double(s, i, v); }
-// SQLITE_STATIC: every text bound outlives the statement's step (insert() steps each record before the next).
+// SQLITE_STATIC: every text bound outlives the statement's step (insert() binds from the records it was given).
 void bind(sqlite3_stmt* s, int i, const std::string& v) {
   sqlite3_bind_text(s, i, v.data(), int(v.size()), SQLITE_STATIC);
 }
@@ -374,10 +374,12 @@ std::vector<ResultStore::ClassOutcomes> ResultStore::outcomes_by_class() const {
   Statement s(db_, "SELECT class, outcome, count(*) FROM injections GROUP BY class, outcome", path_);
   std::vector<ClassOutcomes> out;
   while (s.step(path_)) {
-    const std::string text = s.text(1);
-    const std::optional<Outcome> o = parse_outcome(text);
-    if (!o) throw ConfigError(path_ + ": table injections, column outcome: unknown value '" + text + "'");
-    out.push_back({s.text(0), *o, uint64_t(s.integer(2))});
+    RowReader reader(s, path_ + ": table injections");
+    ClassOutcomes c;
+    reader.read(0, "class", c.site_class);
+    reader.read(1, "outcome", c.outcome);
+    reader.read(2, "count(*)", c.n);
+    out.push_back(c);
   }
   return out;
 }
@@ -397,8 +399,8 @@ void ResultStore::insert(const std::vector<InjectionRecord>& records) {
   try {
     Statement many(db_, insert + rows, path_), one(db_, insert + row, path_);
     for (size_t first = 0; first < records.size();) {
-      Statement& s = records.size() - first >= kRowsPerInsert ? many : one;
-      const size_t count = &s == &many ? kRowsPerInsert : 1;
+      const size_t count = records.size() - first >= kRowsPerInsert ? kRowsPerInsert : 1;
+      Statement& s = count == kRowsPerInsert ? many : one;
       sqlite3_reset(s.get());
       int i = 1;
       for (size_t r = first; r < first + count; ++r)
