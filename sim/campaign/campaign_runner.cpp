@@ -91,7 +91,9 @@ void run_share(const CampaignSetup& setup, const Timeline& timeline, const std::
                size_t first, size_t last, size_t slots, CampaignEngine engine, SharedCounter* pieces_taken,
                const WorkerPool::WriteLine& write_line) {
   InjectionRunner runner(setup, watchdog_cycles(timeline, setup.config.watchdog_factor));
-  runner.keep_trajectories(2);  // it runs the injections in image order, or an image's pieces one after another
+  // Its pieces come in image order, so it never returns to an image it has left: one image's checkpoints at a
+  // time, the next recorded into their memory (fresh memory is what a second worker paid most for).
+  runner.keep_trajectories(1);
   std::vector<Injection> all;
   all.reserve(remaining.size());
   for (uint64_t id : remaining) all.push_back(draw_injection(id, setup.config, *setup.space, *setup.map, timeline));
