@@ -3,6 +3,7 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <cerrno>
 #include <fstream>
@@ -100,38 +101,54 @@ const char* sql_type(const std::string&) { return "TEXT"; }
 const char* sql_type(Outcome) { return "TEXT"; }
 const char* sql_type(MaskingStage) { return "TEXT"; }
 
-/// "'a', 'b'": the texts an enum column may hold (MaskingStage::kInsideAccelerator is never stored).
-std::string stored_values(Outcome) {
-  std::string out;
-  for (Outcome o : kAllOutcomes) out += std::string(out.empty() ? "'" : ", '") + to_string(o) + "'";
+/// The values an enum column may hold (MaskingStage::kInsideAccelerator is never stored).
+std::vector<const char*> stored_texts(Outcome) {
+  std::vector<const char*> out;
+  for (Outcome o : kAllOutcomes) out.push_back(to_string(o));
   return out;
 }
-std::string stored_values(MaskingStage) {
-  std::string out;
+std::vector<const char*> stored_texts(MaskingStage) {
+  std::vector<const char*> out;
   for (MaskingStage m : kAllMaskingStages)
-    if (m != MaskingStage::kInsideAccelerator) out += std::string(out.empty() ? "'" : ", '") + to_string(m) + "'";
+    if (m != MaskingStage::kInsideAccelerator) out.push_back(to_string(m));
+  return out;
+}
+/// "'a', 'b'": for messages.
+template <class Enum>
+std::string stored_values(Enum e) {
+  std::string out;
+  for (const char* text : stored_texts(e)) out += std::string(out.empty() ? "'" : ", '") + text + "'";
   return out;
 }
 
-/// Enum columns refuse any text their parser would refuse, so a database of this version always reads back.
+/// Enum columns refuse any text their parser would refuse, so a database of this version always reads back. As
+/// comparisons joined by OR: SQLite looks a value up in an IN list of more than two through a table it builds
+/// per statement, which cost a third of an insert.
 template <class T>
 std::string sql_check(const char*, const T&) {
   return "";
 }
-std::string sql_check(const char* column, Outcome o) {
-  return std::string(" CHECK (") + column + " IN (" + stored_values(o) + "))";
+template <class Enum>
+std::string enum_check(const char* column, Enum e) {
+  std::string alternatives;
+  for (const char* text : stored_texts(e))
+    alternatives += std::string(alternatives.empty() ? "" : " OR ") + column + " = '" + text + "'";
+  return " CHECK (" + alternatives + ")";
 }
-std::string sql_check(const char* column, MaskingStage m) {
-  return std::string(" CHECK (") + column + " IN (" + stored_values(m) + "))";
-}
+std::string sql_check(const char* column, Outcome o) { return enum_check(column, o); }
+std::string sql_check(const char* column, MaskingStage m) { return enum_check(column, m); }
 
+/// `id` is unique, not the table's key: rows are stored in the order they arrive, each at the end of the table, and
+/// only the index on `id` takes them in id order. A campaign's rows arrive image by image, scattered over the ids;
+/// kept in id order (schema 3), each row rewrote a page of its own, and storing one cost 8 µs at 20,000 rows and
+/// 28 µs at 400,000 (BENCHMARKS.md).
 std::string injections_schema() {
   std::string sql = "CREATE TABLE IF NOT EXISTS injections (\n";
   bool first = true;
   const InjectionRecord sample;
   for_each_injection_field([&](const char* column, auto member) {
     sql += std::string(first ? "  " : ",\n  ") + column + " " + sql_type(sample.*member) +
-           (first ? " PRIMARY KEY" : " NOT NULL") + sql_check(column, sample.*member);
+           (first ? " NOT NULL UNIQUE" : " NOT NULL") + sql_check(column, sample.*member);
     first = false;
   });
   return sql + "\n);\n";
@@ -203,7 +220,9 @@ InjectionRecord read_record(Statement& s, const std::string& path) {
 }  // namespace
 
 ResultStore::ResultStore(const std::string& path) : path_(path) {
-  if (sqlite3_open_v2(path.c_str(), &db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr) != SQLITE_OK) {
+  // No mutex: a store is used by one thread (its locks cost a twentieth of an insert).
+  if (sqlite3_open_v2(path.c_str(), &db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+                      nullptr) != SQLITE_OK) {
     const std::string msg = db_ ? sqlite3_errmsg(db_) : "out of memory";
     sqlite3_close(db_);
     db_ = nullptr;
@@ -237,18 +256,19 @@ ResultStore::ResultStore(const std::string& path) : path_(path) {
 
 void ResultStore::check_schema_version(int64_t found) const {
   const std::string expected = std::to_string(kSchemaVersion);
+  const std::string readable = "versions " + std::to_string(kOldestReadable) + " to " + expected;
   const std::string unchanged = " (the file was not changed)";
   if (found == 0)
     throw ConfigError(path_ + ": an SQLite database but not a flipsim campaign database (user_version 0, expected " +
                       expected + "); give another --db" + unchanged);
-  if (found < kSchemaVersion)
+  if (found < kOldestReadable)
     throw ConfigError(path_ + ": campaign database of schema version " + std::to_string(found) +
-                      ", written by an older flipsim; this one reads version " + expected +
+                      ", written by an older flipsim; this one reads " + readable +
                       ". Re-run the campaign into a new --db (the same config and seed give the same rows), or read "
                       "it with the flipsim that wrote it" + unchanged);
   if (found > kSchemaVersion)
     throw ConfigError(path_ + ": campaign database of schema version " + std::to_string(found) +
-                      ", written by a newer flipsim; this one reads version " + expected +
+                      ", written by a newer flipsim; this one reads " + readable +
                       ". Read it with that newer flipsim" + unchanged);
 }
 
@@ -386,6 +406,12 @@ std::vector<ResultStore::ClassOutcomes> ResultStore::outcomes_by_class() const {
 
 void ResultStore::insert(const std::vector<InjectionRecord>& records) {
   if (records.empty()) return;
+  // In the order of their ids, which is the table's: a campaign's rows arrive image by image, scattered over the
+  // ids, and stored as they came each would dirty a page of its own (a third of the cost, BENCHMARKS.md).
+  std::vector<const InjectionRecord*> by_id;
+  by_id.reserve(records.size());
+  for (const InjectionRecord& r : records) by_id.push_back(&r);
+  std::sort(by_id.begin(), by_id.end(), [](const InjectionRecord* a, const InjectionRecord* b) { return a->id < b->id; });
   // Rows go in kRowsPerInsert to a statement, the rest one at a time: each statement opens the table anew, which
   // costs as much as storing a row or two (a campaign's parent stores tens of thousands of rows a second).
   constexpr size_t kRowsPerInsert = 16;
@@ -404,7 +430,7 @@ void ResultStore::insert(const std::vector<InjectionRecord>& records) {
       sqlite3_reset(s.get());
       int i = 1;
       for (size_t r = first; r < first + count; ++r)
-        for_each_injection_field([&](const char*, auto member) { bind(s.get(), i++, records[r].*member); });
+        for_each_injection_field([&](const char*, auto member) { bind(s.get(), i++, by_id[r]->*member); });
       s.step(path_);
       first += count;
     }

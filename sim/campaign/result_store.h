@@ -78,7 +78,10 @@ class ResultStore {
 
   /// PRAGMA user_version. 1: the first schema. 2: the same columns, `outcome` and `masked_at` checked against
   /// the values of Outcome and MaskingStage. 3: `campaign.shard` / `campaign.shards` and the `owner` table.
-  static constexpr int kSchemaVersion = 3;
+  /// 4: the same tables and columns, `injections` stored in the order its rows arrive (`id` unique, not the key).
+  static constexpr int kSchemaVersion = 4;
+  /// Version 3 holds the same columns, in id order: read, resumed and merged like version 4, only slower to fill.
+  static constexpr int kOldestReadable = 3;
 
  private:
   void exec(const std::string& sql) const;

@@ -1,7 +1,9 @@
 // What a campaign's parent pays per result row (BENCHMARKS.md, "Hybrid campaign engine"): reading a worker's
 // line back into a record, and storing records through ResultStore::insert in the parent's batches.
 // Usage: bench_result_store [ROWS]; prints one JSON object.
+#include <algorithm>
 #include <chrono>
+#include <random>
 #include <cstdio>
 #include <filesystem>
 #include <nlohmann/json.hpp>
@@ -15,8 +17,12 @@ int main(int argc, char** argv) {
   const size_t rows = argc > 1 ? size_t(std::stoul(argv[1])) : 20000;
   const std::string db = std::filesystem::temp_directory_path() / "flipsim_bench_result_store.db";
   for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(db + suffix);
+  // Rows reach the parent in the workers' order, image by image, which is not the order of their ids.
+  std::vector<uint64_t> ids(rows);
+  for (uint64_t id = 0; id < rows; ++id) ids[id] = id;
+  std::shuffle(ids.begin(), ids.end(), std::mt19937_64(1));
   std::vector<std::string> lines;
-  for (uint64_t id = 0; id < rows; ++id) {
+  for (uint64_t id : ids) {
     InjectionRecord r;
     r.id = id;
     r.image = int(id % 8);
@@ -40,9 +46,10 @@ int main(int argc, char** argv) {
     return us;
   };
   std::vector<InjectionRecord> records;
+  records.reserve(lines.size());  // as the parent reuses its batch
   for (const std::string& line : lines) records.push_back(injection_from_line(line));
   const double parse_us = lap();
-  constexpr size_t kBatch = 4096;  // the parent's batch (campaign_runner.cpp)
+  const size_t kBatch = getenv("BATCH") ? std::stoul(getenv("BATCH")) : 4096;
   for (size_t first = 0; first < records.size(); first += kBatch)
     store.insert({records.begin() + std::ptrdiff_t(first),
                   records.begin() + std::ptrdiff_t(std::min(records.size(), first + kBatch))});

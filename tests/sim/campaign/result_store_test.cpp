@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 
+#include <algorithm>
 #include <climits>
 #include <cmath>
 #include <filesystem>
@@ -109,7 +110,10 @@ TEST(InjectionRecord, ManyRowsAtOnceSurviveTheDatabase) {
     records.push_back(r);
   }
   const std::string db = fresh_db("many_rows");
-  ResultStore(db).insert(records);
+  // In the scattered order a campaign's rows arrive in; they read back in id order.
+  std::vector<InjectionRecord> arriving = records;
+  std::shuffle(arriving.begin(), arriving.end(), std::mt19937(5));
+  ResultStore(db).insert(arriving);
   const auto rows = ResultStore(db).injections();
   ASSERT_EQ(rows.size(), records.size());
   for (size_t i = 0; i < rows.size(); ++i) expect_same(rows[i], records[i]);
@@ -230,9 +234,39 @@ TEST(ResultStore, OlderSchemaIsAClearErrorAndTheFileIsUnchanged) {
   const std::string error = open_error(db);
   EXPECT_NE(error.find(db + ":"), std::string::npos) << error;
   EXPECT_NE(error.find("schema version 1"), std::string::npos) << error;
-  EXPECT_NE(error.find("reads version " + std::to_string(ResultStore::kSchemaVersion)), std::string::npos) << error;
+  EXPECT_NE(error.find("reads versions 3 to " + std::to_string(ResultStore::kSchemaVersion)), std::string::npos)
+      << error;
   EXPECT_NE(error.find("Re-run the campaign into a new --db"), std::string::npos) << error;
   EXPECT_EQ(file_bytes(db), before);
+}
+
+TEST(ResultStore, Version3DatabaseIsReadAndFilledLikeVersion4) {
+  // Version 3 kept `injections` in id order (`id INTEGER PRIMARY KEY`); the columns are the same.
+  const std::string db = fresh_db("schema_v3");
+  ResultStore(db).insert({sample_record(7), sample_record(3)});
+  {
+    sqlite3* raw = nullptr;
+    ASSERT_EQ(sqlite3_open(db.c_str(), &raw), SQLITE_OK);
+    sqlite3_stmt* s = nullptr;
+    ASSERT_EQ(sqlite3_prepare_v2(raw, "SELECT sql FROM sqlite_master WHERE name = 'injections'", -1, &s, nullptr),
+              SQLITE_OK);
+    ASSERT_EQ(sqlite3_step(s), SQLITE_ROW);
+    std::string schema = reinterpret_cast<const char*>(sqlite3_column_text(s, 0));
+    sqlite3_finalize(s);
+    sqlite3_close(raw);
+    const size_t at = schema.find("id INTEGER NOT NULL UNIQUE");
+    ASSERT_NE(at, std::string::npos) << schema;
+    schema.replace(at, std::string("id INTEGER NOT NULL UNIQUE").size(), "id INTEGER PRIMARY KEY");
+    raw_sql(db, "BEGIN; ALTER TABLE injections RENAME TO v4; " + schema +
+                    "; INSERT INTO injections SELECT * FROM v4; DROP TABLE v4; PRAGMA user_version = 3; COMMIT;");
+  }
+  ResultStore store(db);
+  store.insert({sample_record(5), sample_record(1)});
+  EXPECT_EQ(store.done_ids(), (std::vector<uint64_t>{1, 3, 5, 7}));
+  const auto rows = store.injections();
+  ASSERT_EQ(rows.size(), 4u);
+  expect_same(rows[2], sample_record(5));
+  EXPECT_THROW(store.insert({sample_record(3)}), ConfigError);
 }
 
 TEST(ResultStore, NewerSchemaIsAClearErrorAndTheFileIsUnchanged) {
