@@ -13,10 +13,12 @@
 //            linearization point loses the variance, and where the mean shift arises.
 //   cuts     per rate: how often summing single-flip changes at an accelerator layer's output (clamped to its
 //            range), then running the rest of the network exactly, gives the faulty top-1 class of the flips applied
-//            together; the last cut is the logits (the improved model's jumps). Says where flips stop adding up.
+//            together, and (in parentheses) the accuracy that gives; the last cut is the logits (the improved
+//            model's jumps). Says where flips stop adding up.
+//   segments each segment of the fault space, its bits and the rate above which the model calls it dense.
 //
-//   bench_dense_regime --config configs/sweeps/cnn_int8_activations.yaml [--mode moments|carry|cuts] [--images 60]
-//                      [--trials 300] --ber 1e-4 --ber 1e-3 ...
+//   bench_dense_regime --config configs/sweeps/cnn_int8_activations.yaml [--mode moments|carry|cuts|segments]
+//                      [--images 60] [--trials 300] --ber 1e-4 --ber 1e-3 ...
 #include <CLI/CLI.hpp>
 #include <fmt/core.h>
 
@@ -233,11 +235,11 @@ void cuts(const SweepConfig& c, const LoadedNetwork& ln, int images, int trials,
   const int layers = int(accel.size()), bits = net.data_bits;
   fmt::print("| ber | simulated accuracy |");
   for (int j = 0; j + 1 < layers; ++j) fmt::print(" agree at {} |", net.ops[accel[size_t(j)]].name);
-  fmt::print(" agree at the logits |\n|---|---|");
+  fmt::print(" agree at the logits |\n|---|---|");  // each with (the accuracy it gives)
   for (int j = 0; j < layers; ++j) fmt::print("---|");
   fmt::print("\n");
   for (double ber : bers) {
-    std::vector<int> agree(size_t(layers), 0);
+    std::vector<int> agree(size_t(layers), 0), right(size_t(layers), 0);
     int correct = 0, n = 0;
     FaultModel fm;
     fm.ber = ber;
@@ -273,14 +275,25 @@ void cuts(const SweepConfig& c, const LoadedNetwork& ln, int images, int trials,
           }
           ReadFlippingEngine engine(c.infer.accel, flips, j + 1, bits);
           for (size_t o = cut + 1; o < net.ops.size(); ++o) net.run_op(o, acts, engine);
-          agree[size_t(j)] += top1_of(acts[size_t(net.output_value)].data) == truth;
+          const int top1 = top1_of(acts[size_t(net.output_value)].data);
+          agree[size_t(j)] += top1 == truth;
+          right[size_t(j)] += top1 == ln.test.labels[size_t(i)];
         }
       }
     }
     fmt::print("| {:.2e} | {:.4f} |", ber, double(correct) / n);
-    for (int a : agree) fmt::print(" {:.3f} |", double(a) / n);
+    for (size_t j = 0; j < agree.size(); ++j)
+      fmt::print(" {:.3f} ({:.4f}) |", double(agree[j]) / n, double(right[j]) / n);
     fmt::print("\n");
   }
+}
+
+/// Each segment of the fault space: its bits and the rate above which its flips are dense (poisson_limit).
+void segments(const SweepConfig& c, const LoadedNetwork& ln, int, int, const std::vector<double>&) {
+  const FaultSpace space(ln.net, c.target, resolve_layers(ln.net, c.layer_names, c.file), c.infer.accel.acc_bits);
+  for (const FaultSpace::Segment& seg : space.segments())
+    fmt::print("layer {} kind {} bits {} dense above {:.3g}\n", seg.layer, int(seg.kind), seg.values * uint64_t(seg.value_bits),
+               c.model.poisson_limit / double(seg.values * uint64_t(seg.value_bits)));
 }
 
 }  // namespace
@@ -291,7 +304,7 @@ int main(int argc, char** argv) {
   int images = 60, trials = 300;
   std::vector<double> bers;
   app.add_option("--config", config, "sweep config")->required()->check(CLI::ExistingFile);
-  app.add_option("--mode", mode, "moments, carry or cuts")->check(CLI::IsMember({"moments", "carry", "cuts"}));
+  app.add_option("--mode", mode, "moments, carry or cuts")->check(CLI::IsMember({"moments", "carry", "cuts", "segments"}));
   app.add_option("--images", images, "test images from the config's first_image")->check(CLI::PositiveNumber);
   app.add_option("--trials", trials, "simulated trials per image and rate")->check(CLI::PositiveNumber);
   app.add_option("--ber", bers, "per-bit error rates")->required();
@@ -299,7 +312,7 @@ int main(int argc, char** argv) {
   try {
     const SweepConfig c = load_sweep_config(config);
     const LoadedNetwork ln = load_network(c.infer, images, c.first_image, c.file);
-    (mode == "moments" ? moments : mode == "carry" ? carry : cuts)(c, ln, images, trials, bers);
+    (mode == "moments" ? moments : mode == "carry" ? carry : mode == "cuts" ? cuts : segments)(c, ln, images, trials, bers);
   } catch (const std::exception& e) {
     fmt::print(stderr, "bench_dense_regime: {}\n", e.what());
     return 1;
