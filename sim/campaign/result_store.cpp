@@ -140,8 +140,8 @@ std::string sql_check(const char* column, MaskingStage m) { return enum_check(co
 
 /// `id` is unique, not the table's key: rows are stored in the order they arrive, each at the end of the table, and
 /// only the index on `id` takes them in id order. A campaign's rows arrive image by image, scattered over the ids;
-/// kept in id order (schema 3), each row rewrote a page of its own, and storing one cost 8 µs at 20,000 rows and
-/// 28 µs at 400,000 (BENCHMARKS.md).
+/// kept in id order (schema 3), each row rewrote a page of its own, and storing one cost 15 µs at 20,000 rows and
+/// 46 µs at 400,000 (BENCHMARKS.md).
 std::string injections_schema() {
   std::string sql = "CREATE TABLE IF NOT EXISTS injections (\n";
   bool first = true;
@@ -406,8 +406,8 @@ std::vector<ResultStore::ClassOutcomes> ResultStore::outcomes_by_class() const {
 
 void ResultStore::insert(const std::vector<InjectionRecord>& records) {
   if (records.empty()) return;
-  // In the order of their ids, which is the table's: a campaign's rows arrive image by image, scattered over the
-  // ids, and stored as they came each would dirty a page of its own (a third of the cost, BENCHMARKS.md).
+  // In the order of their ids, the index's: a campaign's rows arrive image by image, scattered over the ids, and
+  // each would otherwise dirty an index page of its own.
   std::vector<const InjectionRecord*> by_id;
   by_id.reserve(records.size());
   for (const InjectionRecord& r : records) by_id.push_back(&r);
