@@ -288,6 +288,158 @@ void cuts(const SweepConfig& c, const LoadedNetwork& ln, int images, int trials,
   }
 }
 
+/// The improved model's compound-Poisson mixture with every flip a jump (no normal), its jumps summed two ways: at
+/// the logits (the model's jumps), and at the values the last accelerator layer's side of the network reads from
+/// the second-to-last layer's side (clamped to their stored range), the rest of the network run exactly on the sum.
+/// Against the simulation and the improved model on the same images.
+void junction(const SweepConfig& c, const LoadedNetwork& ln, int images, int trials, const std::vector<double>& bers) {
+  const nn::QNetwork& net = ln.net;
+  SwFaultSim sim(net, c.infer.accel);
+  ModelOptions mo = c.model;
+  mo.plain_normal = false;
+  const DataModel model(net, c.infer.accel, c.target, resolve_layers(net, c.layer_names, c.file), mo);
+  const FaultSpace& space = model.space();
+  const std::vector<size_t> accel = net.accel_ops();
+  const int layers = int(accel.size()), bits = net.data_bits;
+  const size_t cut = accel[size_t(layers - 2)];
+  std::vector<size_t> producer(net.values.size(), SIZE_MAX);
+  for (size_t o = 0; o < net.ops.size(); ++o) producer[size_t(net.ops[o].output)] = o;
+  std::vector<int> carried;  // values made at or before the cut that the ops after it read
+  for (size_t o = cut + 1; o < net.ops.size(); ++o)
+    for (int v : net.ops[o].inputs)
+      if (producer[size_t(v)] <= cut && std::find(carried.begin(), carried.end(), v) == carried.end())
+        carried.push_back(v);
+  const auto range = [&](int v) {
+    const nn::QOp& op = net.ops[producer[size_t(v)]];
+    int64_t lo = -(int64_t(1) << (bits - 1)), hi = (int64_t(1) << (bits - 1)) - 1;
+    if (op.type == nn::QOpType::kAccel && op.layer.requant.relu) lo = op.layer.requant.zero_point;
+    return std::pair{lo, hi};
+  };
+  double lambda_max = 0;
+  for (double b : bers) lambda_max = std::max(lambda_max, double(space.total_bits()) * b);
+  const size_t k_max = size_t(lambda_max + 8 * std::sqrt(lambda_max) + 8);
+  const int paths = mo.compound_draws;
+  std::vector<double> sim_acc(bers.size()), model_acc(bers.size()), logit_acc(bers.size()), cut_acc(bers.size());
+  for (int i = 0; i < images; ++i) {
+    const int label = ln.test.labels[size_t(i)];
+    const FeatureMap x = net.quantize_image(ln.test.image(size_t(i)));
+    sim.load_image(x);
+    const std::vector<FeatureMap> golden = sim.golden();
+    const uint64_t id = uint64_t(c.first_image + i);
+    // The pool, stratified as CompoundPoisson's.
+    std::mt19937_64 rng(stream_seed(c.seed, id, 77));
+    struct Sample {
+      BitFlip flip;
+      double weight;
+      std::vector<int32_t> logits;                // change
+      std::vector<std::vector<int32_t>> values;   // change of each carried value (empty: read after the cut)
+    };
+    std::vector<Sample> pool;
+    const uint64_t n = space.total_bits();
+    for (const FaultSpace::Segment& seg : space.segments()) {
+      const uint64_t vb = uint64_t(seg.value_bits);
+      const double share = double(seg.values * vb) / double(n);
+      const uint64_t per_bit = std::max<uint64_t>(4, uint64_t(std::llround(double(mo.single_flip_samples) * share / double(vb))));
+      std::uniform_int_distribution<uint64_t> value(0, seg.values - 1);
+      for (uint64_t s = 0; s < per_bit * vb; ++s) {
+        Sample smp{space.site(seg.first_bit + value(rng) * vb + s % vb), share / double(per_bit * vb), {}, {}};
+        const std::vector<FeatureMap> faulty = sim.run_full(x, {smp.flip});
+        const std::vector<int32_t>& zf = faulty[size_t(net.output_value)].data;
+        for (size_t k = 0; k < zf.size(); ++k) smp.logits.push_back(zf[k] - golden[size_t(net.output_value)].data[k]);
+        if (smp.flip.layer <= layers - 2 || smp.flip.kind != SiteKind::kActivation)
+          for (int v : carried) {
+            std::vector<int32_t> d(golden[size_t(v)].data.size());
+            for (size_t k = 0; k < d.size(); ++k) d[k] = faulty[size_t(v)].data[k] - golden[size_t(v)].data[k];
+            smp.values.push_back(std::move(d));
+          }
+        pool.push_back(std::move(smp));
+      }
+    }
+    // Flips of the last layer's weights change no carried value: they are applied exactly in its run, as are its
+    // input's.
+    std::vector<double> cumulative;
+    double total = 0;
+    for (const Sample& smp : pool) cumulative.push_back(total += smp.weight);
+    const auto pick = [&](double u) {
+      return std::min(pool.size() - 1, size_t(std::upper_bound(cumulative.begin(), cumulative.end(), u * total) -
+                                               cumulative.begin()));
+    };
+    std::vector<double> a_logit(k_max + 1, 0), a_cut(k_max + 1, 0);
+    const std::vector<int32_t>& z = golden[size_t(net.output_value)].data;
+    for (int m = 0; m < paths; ++m) {
+      std::vector<int64_t> logit_sum(z.size(), 0);
+      std::vector<std::vector<int64_t>> value_sum;
+      for (int v : carried) value_sum.emplace_back(golden[size_t(v)].data.size(), 0);
+      std::vector<BitFlip> tail_flips;
+      std::vector<FeatureMap> scratch = golden;  // the carried values are rewritten before every tail run
+      for (size_t k = 0; k <= k_max; ++k) {
+        if (k > 0) {
+          const Sample& smp = pool[pick(unit_uniform(stream_seed(c.seed, id, uint64_t(m), k)))];
+          for (size_t q = 0; q < z.size(); ++q) logit_sum[q] += smp.logits[q];
+          if (smp.values.empty() || smp.flip.layer == layers - 1) tail_flips.push_back(smp.flip);
+          else
+            for (size_t v = 0; v < carried.size(); ++v)
+              for (size_t q = 0; q < value_sum[v].size(); ++q) value_sum[v][q] += smp.values[v][q];
+        }
+        int best = 0;
+        int64_t best_v = INT64_MIN;
+        for (size_t q = 0; q < z.size(); ++q) {
+          const int64_t val = std::clamp<int64_t>(z[q] + logit_sum[q], -(int64_t(1) << (bits - 1)), (int64_t(1) << (bits - 1)) - 1);
+          if (val > best_v) best_v = val, best = int(q);
+        }
+        a_logit[k] += best == label;
+        std::vector<FeatureMap>& acts = scratch;
+        for (size_t v = 0; v < carried.size(); ++v) {
+          const auto [lo, hi] = range(carried[v]);
+          FeatureMap& a = acts[size_t(carried[v])];
+          const std::vector<int32_t>& g = golden[size_t(carried[v])].data;
+          for (size_t q = 0; q < a.data.size(); ++q) a.data[q] = int32_t(std::clamp<int64_t>(g[q] + value_sum[v][q], lo, hi));
+        }
+        // The last layer's weight flips, applied to a copy of the network.
+        std::vector<BitFlip> read_flips;
+        bool weights = false;
+        for (const BitFlip& f : tail_flips) {
+          if (f.kind == SiteKind::kActivation) read_flips.push_back(f);
+          else weights = true;
+        }
+        ReadFlippingEngine engine(c.infer.accel, read_flips, layers - 1, bits);
+        if (weights) {
+          nn::QNetwork tail = net;
+          for (const BitFlip& f : tail_flips) {
+            ConvLayer& l = tail.ops[accel[size_t(f.layer)]].layer;
+            if (f.kind == SiteKind::kWeight) l.weights[f.index] = flip_bit(l.weights[f.index], f.bit, bits);
+          }
+          for (size_t o = cut + 1; o < net.ops.size(); ++o) tail.run_op(o, acts, engine);
+        } else {
+          for (size_t o = cut + 1; o < net.ops.size(); ++o) net.run_op(o, acts, engine);
+        }
+        a_cut[k] += top1_of(acts[size_t(net.output_value)].data) == label;
+      }
+    }
+    const ImageModel im(model, sim, label, stream_seed(c.seed, id));
+    for (size_t b = 0; b < bers.size(); ++b) {
+      const double lambda = double(n) * bers[b];
+      double p = std::exp(-lambda), l = 0, cc = 0;
+      for (size_t k = 0; k <= k_max; ++k) {
+        if (k > 0) p *= lambda / double(k);
+        l += p * a_logit[k] / paths;
+        cc += p * a_cut[k] / paths;
+      }
+      logit_acc[b] += l;
+      cut_acc[b] += cc;
+      model_acc[b] += im.improved(bers[b]).correct;
+      FaultModel fm;
+      fm.ber = bers[b];
+      sim_acc[b] += simulate(sim, space, fm, label, c.seed, b, id, trials).accuracy;
+    }
+  }
+  fmt::print("| ber | expected flips | simulated | improved model | every flip a jump, summed at the logits | summed at "
+             "the last layer's inputs' side ({}) |\n|---|---|---|---|---|---|\n", net.ops[cut].name);
+  for (size_t b = 0; b < bers.size(); ++b)
+    fmt::print("| {:.2e} | {:.1f} | {:.4f} | {:.4f} | {:.4f} | {:.4f} |\n", bers[b], double(space.total_bits()) * bers[b],
+               sim_acc[b] / images, model_acc[b] / images, logit_acc[b] / images, cut_acc[b] / images);
+}
+
 /// Each segment of the fault space: its bits and the rate above which its flips are dense (poisson_limit).
 void segments(const SweepConfig& c, const LoadedNetwork& ln, int, int, const std::vector<double>&) {
   const FaultSpace space(ln.net, c.target, resolve_layers(ln.net, c.layer_names, c.file), c.infer.accel.acc_bits);
@@ -304,7 +456,7 @@ int main(int argc, char** argv) {
   int images = 60, trials = 300;
   std::vector<double> bers;
   app.add_option("--config", config, "sweep config")->required()->check(CLI::ExistingFile);
-  app.add_option("--mode", mode, "moments, carry or cuts")->check(CLI::IsMember({"moments", "carry", "cuts", "segments"}));
+  app.add_option("--mode", mode, "moments, carry or cuts")->check(CLI::IsMember({"moments", "carry", "cuts", "segments", "junction"}));
   app.add_option("--images", images, "test images from the config's first_image")->check(CLI::PositiveNumber);
   app.add_option("--trials", trials, "simulated trials per image and rate")->check(CLI::PositiveNumber);
   app.add_option("--ber", bers, "per-bit error rates")->required();
@@ -312,7 +464,7 @@ int main(int argc, char** argv) {
   try {
     const SweepConfig c = load_sweep_config(config);
     const LoadedNetwork ln = load_network(c.infer, images, c.first_image, c.file);
-    (mode == "moments" ? moments : mode == "carry" ? carry : mode == "cuts" ? cuts : segments)(c, ln, images, trials, bers);
+    (mode == "moments" ? moments : mode == "carry" ? carry : mode == "cuts" ? cuts : mode == "junction" ? junction : segments)(c, ln, images, trials, bers);
   } catch (const std::exception& e) {
     fmt::print(stderr, "bench_dense_regime: {}\n", e.what());
     return 1;
