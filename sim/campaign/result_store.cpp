@@ -411,7 +411,8 @@ void ResultStore::insert(const std::vector<InjectionRecord>& records) {
   std::vector<const InjectionRecord*> by_id;
   by_id.reserve(records.size());
   for (const InjectionRecord& r : records) by_id.push_back(&r);
-  std::sort(by_id.begin(), by_id.end(), [](const InjectionRecord* a, const InjectionRecord* b) { return a->id < b->id; });
+  std::sort(by_id.begin(), by_id.end(),
+            [](const InjectionRecord* a, const InjectionRecord* b) { return a->id < b->id; });
   // Rows go in kRowsPerInsert to a statement, the rest one at a time: each statement opens the table anew, which
   // costs as much as storing a row or two (a campaign's parent stores tens of thousands of rows a second).
   constexpr size_t kRowsPerInsert = 16;

@@ -15,9 +15,12 @@
 //            range), then running the rest of the network exactly, gives the faulty top-1 class of the flips applied
 //            together, and (in parentheses) the accuracy that gives; the last cut is the logits (the improved
 //            model's jumps). Says where flips stop adding up.
+//   junction per rate: the improved model's mixture with every flip a jump, the jumps summed at the logits and,
+//            instead, at what the last accelerator layer's side reads (clamped), the rest run exactly; against the
+//            simulation and the improved model on the same images. Says whether summing one layer earlier holds.
 //   segments each segment of the fault space, its bits and the rate above which the model calls it dense.
 //
-//   bench_dense_regime --config configs/sweeps/cnn_int8_activations.yaml [--mode moments|carry|cuts|segments]
+//   bench_dense_regime --config configs/sweeps/cnn_int8_activations.yaml [--mode moments|carry|cuts|junction|segments]
 //                      [--images 60] [--trials 300] --ber 1e-4 --ber 1e-3 ...
 #include <CLI/CLI.hpp>
 #include <fmt/core.h>
@@ -331,15 +334,16 @@ void junction(const SweepConfig& c, const LoadedNetwork& ln, int images, int tri
     struct Sample {
       BitFlip flip;
       double weight;
-      std::vector<int32_t> logits;                // change
-      std::vector<std::vector<int32_t>> values;   // change of each carried value (empty: read after the cut)
+      std::vector<int32_t> logits;               // change
+      std::vector<std::vector<int32_t>> values;  // change of each carried value (empty: read after the cut)
     };
     std::vector<Sample> pool;
     const uint64_t n = space.total_bits();
     for (const FaultSpace::Segment& seg : space.segments()) {
       const uint64_t vb = uint64_t(seg.value_bits);
       const double share = double(seg.values * vb) / double(n);
-      const uint64_t per_bit = std::max<uint64_t>(4, uint64_t(std::llround(double(mo.single_flip_samples) * share / double(vb))));
+      const uint64_t per_bit =
+          std::max<uint64_t>(4, uint64_t(std::llround(double(mo.single_flip_samples) * share / double(vb))));
       std::uniform_int_distribution<uint64_t> value(0, seg.values - 1);
       for (uint64_t s = 0; s < per_bit * vb; ++s) {
         Sample smp{space.site(seg.first_bit + value(rng) * vb + s % vb), share / double(per_bit * vb), {}, {}};
@@ -361,8 +365,8 @@ void junction(const SweepConfig& c, const LoadedNetwork& ln, int images, int tri
     double total = 0;
     for (const Sample& smp : pool) cumulative.push_back(total += smp.weight);
     const auto pick = [&](double u) {
-      return std::min(pool.size() - 1, size_t(std::upper_bound(cumulative.begin(), cumulative.end(), u * total) -
-                                               cumulative.begin()));
+      return std::min(pool.size() - 1,
+                      size_t(std::upper_bound(cumulative.begin(), cumulative.end(), u * total) - cumulative.begin()));
     };
     std::vector<double> a_logit(k_max + 1, 0), a_cut(k_max + 1, 0);
     const std::vector<int32_t>& z = golden[size_t(net.output_value)].data;
@@ -376,7 +380,8 @@ void junction(const SweepConfig& c, const LoadedNetwork& ln, int images, int tri
         if (k > 0) {
           const Sample& smp = pool[pick(unit_uniform(stream_seed(c.seed, id, uint64_t(m), k)))];
           for (size_t q = 0; q < z.size(); ++q) logit_sum[q] += smp.logits[q];
-          if (smp.values.empty() || smp.flip.layer == layers - 1) tail_flips.push_back(smp.flip);
+          if (smp.values.empty() || smp.flip.layer == layers - 1)
+            tail_flips.push_back(smp.flip);
           else
             for (size_t v = 0; v < carried.size(); ++v)
               for (size_t q = 0; q < value_sum[v].size(); ++q) value_sum[v][q] += smp.values[v][q];
@@ -384,7 +389,8 @@ void junction(const SweepConfig& c, const LoadedNetwork& ln, int images, int tri
         int best = 0;
         int64_t best_v = INT64_MIN;
         for (size_t q = 0; q < z.size(); ++q) {
-          const int64_t val = std::clamp<int64_t>(z[q] + logit_sum[q], -(int64_t(1) << (bits - 1)), (int64_t(1) << (bits - 1)) - 1);
+          const int64_t val =
+              std::clamp<int64_t>(z[q] + logit_sum[q], -(int64_t(1) << (bits - 1)), (int64_t(1) << (bits - 1)) - 1);
           if (val > best_v) best_v = val, best = int(q);
         }
         a_logit[k] += best == label;
@@ -393,14 +399,17 @@ void junction(const SweepConfig& c, const LoadedNetwork& ln, int images, int tri
           const auto [lo, hi] = range(carried[v]);
           FeatureMap& a = acts[size_t(carried[v])];
           const std::vector<int32_t>& g = golden[size_t(carried[v])].data;
-          for (size_t q = 0; q < a.data.size(); ++q) a.data[q] = int32_t(std::clamp<int64_t>(g[q] + value_sum[v][q], lo, hi));
+          for (size_t q = 0; q < a.data.size(); ++q)
+            a.data[q] = int32_t(std::clamp<int64_t>(g[q] + value_sum[v][q], lo, hi));
         }
         // The last layer's weight flips, applied to a copy of the network.
         std::vector<BitFlip> read_flips;
         bool weights = false;
         for (const BitFlip& f : tail_flips) {
-          if (f.kind == SiteKind::kActivation) read_flips.push_back(f);
-          else weights = true;
+          if (f.kind == SiteKind::kActivation)
+            read_flips.push_back(f);
+          else
+            weights = true;
         }
         ReadFlippingEngine engine(c.infer.accel, read_flips, layers - 1, bits);
         if (weights) {
@@ -433,18 +442,22 @@ void junction(const SweepConfig& c, const LoadedNetwork& ln, int images, int tri
       sim_acc[b] += simulate(sim, space, fm, label, c.seed, b, id, trials).accuracy;
     }
   }
-  fmt::print("| ber | expected flips | simulated | improved model | every flip a jump, summed at the logits | summed at "
-             "the last layer's inputs' side ({}) |\n|---|---|---|---|---|---|\n", net.ops[cut].name);
+  fmt::print(
+      "| ber | expected flips | simulated | improved model | every flip a jump, summed at the logits | summed at "
+      "the last layer's inputs' side ({}) |\n|---|---|---|---|---|---|\n",
+      net.ops[cut].name);
   for (size_t b = 0; b < bers.size(); ++b)
-    fmt::print("| {:.2e} | {:.1f} | {:.4f} | {:.4f} | {:.4f} | {:.4f} |\n", bers[b], double(space.total_bits()) * bers[b],
-               sim_acc[b] / images, model_acc[b] / images, logit_acc[b] / images, cut_acc[b] / images);
+    fmt::print("| {:.2e} | {:.1f} | {:.4f} | {:.4f} | {:.4f} | {:.4f} |\n", bers[b],
+               double(space.total_bits()) * bers[b], sim_acc[b] / images, model_acc[b] / images, logit_acc[b] / images,
+               cut_acc[b] / images);
 }
 
 /// Each segment of the fault space: its bits and the rate above which its flips are dense (poisson_limit).
 void segments(const SweepConfig& c, const LoadedNetwork& ln, int, int, const std::vector<double>&) {
   const FaultSpace space(ln.net, c.target, resolve_layers(ln.net, c.layer_names, c.file), c.infer.accel.acc_bits);
   for (const FaultSpace::Segment& seg : space.segments())
-    fmt::print("layer {} kind {} bits {} dense above {:.3g}\n", seg.layer, int(seg.kind), seg.values * uint64_t(seg.value_bits),
+    fmt::print("layer {} kind {} bits {} dense above {:.3g}\n", seg.layer, int(seg.kind),
+               seg.values * uint64_t(seg.value_bits),
                c.model.poisson_limit / double(seg.values * uint64_t(seg.value_bits)));
 }
 
@@ -456,7 +469,8 @@ int main(int argc, char** argv) {
   int images = 60, trials = 300;
   std::vector<double> bers;
   app.add_option("--config", config, "sweep config")->required()->check(CLI::ExistingFile);
-  app.add_option("--mode", mode, "moments, carry or cuts")->check(CLI::IsMember({"moments", "carry", "cuts", "segments", "junction"}));
+  app.add_option("--mode", mode, "moments, carry, cuts, junction or segments")
+      ->check(CLI::IsMember({"moments", "carry", "cuts", "junction", "segments"}));
   app.add_option("--images", images, "test images from the config's first_image")->check(CLI::PositiveNumber);
   app.add_option("--trials", trials, "simulated trials per image and rate")->check(CLI::PositiveNumber);
   app.add_option("--ber", bers, "per-bit error rates")->required();
@@ -464,7 +478,12 @@ int main(int argc, char** argv) {
   try {
     const SweepConfig c = load_sweep_config(config);
     const LoadedNetwork ln = load_network(c.infer, images, c.first_image, c.file);
-    (mode == "moments" ? moments : mode == "carry" ? carry : mode == "cuts" ? cuts : mode == "junction" ? junction : segments)(c, ln, images, trials, bers);
+    const auto run = mode == "moments" ? moments
+                     : mode == "carry" ? carry
+                     : mode == "cuts"  ? cuts
+                     : mode == "junction" ? junction
+                                          : segments;
+    run(c, ln, images, trials, bers);
   } catch (const std::exception& e) {
     fmt::print(stderr, "bench_dense_regime: {}\n", e.what());
     return 1;
