@@ -15,6 +15,23 @@ constexpr uint64_t kMinSamplesPerBit = 4;
 
 }  // namespace
 
+std::vector<PoolFlip> stratified_flips(const FaultSpace& space, int samples, std::mt19937_64& rng) {
+  std::vector<PoolFlip> out;
+  const uint64_t n = space.total_bits();
+  if (n == 0 || samples <= 0) return out;
+  for (size_t g = 0; g < space.segments().size(); ++g) {
+    const FaultSpace::Segment& seg = space.segments()[g];
+    const uint64_t bits = uint64_t(seg.value_bits);
+    const double share = double(seg.values * bits) / double(n);
+    const uint64_t per_bit =
+        std::max<uint64_t>(kMinSamplesPerBit, uint64_t(std::llround(double(samples) * share / double(bits))));
+    std::uniform_int_distribution<uint64_t> value(0, seg.values - 1);
+    for (uint64_t s = 0; s < per_bit * bits; ++s)
+      out.push_back({space.site(seg.first_bit + value(rng) * bits + s % bits), g, share / double(per_bit * bits)});
+  }
+  return out;
+}
+
 CompoundPoisson::CompoundPoisson(const FaultSpace& space, SwFaultSim& sim, int label, int samples, int draws,
                                  uint64_t seed)
     : logits_(sim.golden_logits()), label_(label), classes_(logits_.size()), draws_(std::max(1, draws)), seed_(seed) {
@@ -27,20 +44,11 @@ CompoundPoisson::CompoundPoisson(const FaultSpace& space, SwFaultSim& sim, int l
 
   std::mt19937_64 rng(seed);
   std::vector<double> weights;
-  for (size_t g = 0; g < space.segments().size(); ++g) {
-    const FaultSpace::Segment& seg = space.segments()[g];
-    const uint64_t bits = uint64_t(seg.value_bits);
-    const double share = double(seg.values * bits) / double(n);
-    const uint64_t per_bit =
-        std::max<uint64_t>(kMinSamplesPerBit, uint64_t(std::llround(double(samples) * share / double(bits))));
-    std::uniform_int_distribution<uint64_t> value(0, seg.values - 1);
-    for (uint64_t s = 0; s < per_bit * bits; ++s) {
-      const BitFlip flip = space.site(seg.first_bit + value(rng) * bits + s % bits);
-      top1_.push_back(sim.inject({flip}).top1);
-      for (size_t k = 0; k < classes_; ++k) jumps_.push_back(sim.last_logits()[k] - logits_[k]);
-      weights.push_back(share / double(per_bit * bits));
-      segment_.push_back(g);
-    }
+  for (const PoolFlip& f : stratified_flips(space, samples, rng)) {
+    top1_.push_back(sim.inject({f.flip}).top1);
+    for (size_t k = 0; k < classes_; ++k) jumps_.push_back(sim.last_logits()[k] - logits_[k]);
+    weights.push_back(f.weight);
+    segment_.push_back(f.segment);
   }
   double total = 0;
   for (double w : weights) cumulative_.push_back(total += w);

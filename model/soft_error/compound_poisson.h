@@ -45,6 +45,16 @@ struct JumpTail {
   }
 };
 
+/// One flip of the pool of simulated single flips, and the share of the stored bits it stands for.
+struct PoolFlip {
+  BitFlip flip;
+  size_t segment = 0;  ///< its segment in the fault space
+  double weight = 0;   ///< the weights of a pool sum to 1
+};
+/// The pool's flips, drawn with `rng`: about `samples` in all, each segment of `space` a multiple of its value
+/// width, every bit position of every segment equally often and at least a few times.
+std::vector<PoolFlip> stratified_flips(const FaultSpace& space, int samples, std::mt19937_64& rng);
+
 class CompoundPoisson {
  public:
   /// Simulates about `samples` single flips of the image loaded in `sim` (each segment of `space` gets a multiple

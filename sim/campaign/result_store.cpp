@@ -101,7 +101,7 @@ const char* sql_type(const std::string&) { return "TEXT"; }
 const char* sql_type(Outcome) { return "TEXT"; }
 const char* sql_type(MaskingStage) { return "TEXT"; }
 
-/// The values an enum column may hold (MaskingStage::kInsideAccelerator is never stored).
+/// The values an enum column may hold: those its parser accepts (MaskingStage::kInsideAccelerator is never stored).
 std::vector<const char*> stored_texts(Outcome) {
   std::vector<const char*> out;
   for (Outcome o : kAllOutcomes) out.push_back(to_string(o));
@@ -110,7 +110,7 @@ std::vector<const char*> stored_texts(Outcome) {
 std::vector<const char*> stored_texts(MaskingStage) {
   std::vector<const char*> out;
   for (MaskingStage m : kAllMaskingStages)
-    if (m != MaskingStage::kInsideAccelerator) out.push_back(to_string(m));
+    if (parse_masking_stage(to_string(m))) out.push_back(to_string(m));
   return out;
 }
 /// "'a', 'b'": for messages.

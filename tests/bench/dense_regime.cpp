@@ -338,26 +338,18 @@ void junction(const SweepConfig& c, const LoadedNetwork& ln, int images, int tri
       std::vector<std::vector<int32_t>> values;  // change of each carried value (empty: read after the cut)
     };
     std::vector<Sample> pool;
-    const uint64_t n = space.total_bits();
-    for (const FaultSpace::Segment& seg : space.segments()) {
-      const uint64_t vb = uint64_t(seg.value_bits);
-      const double share = double(seg.values * vb) / double(n);
-      const uint64_t per_bit =
-          std::max<uint64_t>(4, uint64_t(std::llround(double(mo.single_flip_samples) * share / double(vb))));
-      std::uniform_int_distribution<uint64_t> value(0, seg.values - 1);
-      for (uint64_t s = 0; s < per_bit * vb; ++s) {
-        Sample smp{space.site(seg.first_bit + value(rng) * vb + s % vb), share / double(per_bit * vb), {}, {}};
-        const std::vector<FeatureMap> faulty = sim.run_full(x, {smp.flip});
-        const std::vector<int32_t>& zf = faulty[size_t(net.output_value)].data;
-        for (size_t k = 0; k < zf.size(); ++k) smp.logits.push_back(zf[k] - golden[size_t(net.output_value)].data[k]);
-        if (smp.flip.layer <= layers - 2 || smp.flip.kind != SiteKind::kActivation)
-          for (int v : carried) {
-            std::vector<int32_t> d(golden[size_t(v)].data.size());
-            for (size_t k = 0; k < d.size(); ++k) d[k] = faulty[size_t(v)].data[k] - golden[size_t(v)].data[k];
-            smp.values.push_back(std::move(d));
-          }
-        pool.push_back(std::move(smp));
-      }
+    for (const PoolFlip& f : stratified_flips(space, mo.single_flip_samples, rng)) {
+      Sample smp{f.flip, f.weight, {}, {}};
+      const std::vector<FeatureMap> faulty = sim.run_full(x, {smp.flip});
+      const std::vector<int32_t>& zf = faulty[size_t(net.output_value)].data;
+      for (size_t k = 0; k < zf.size(); ++k) smp.logits.push_back(zf[k] - golden[size_t(net.output_value)].data[k]);
+      if (smp.flip.layer <= layers - 2 || smp.flip.kind != SiteKind::kActivation)
+        for (int v : carried) {
+          std::vector<int32_t> d(golden[size_t(v)].data.size());
+          for (size_t k = 0; k < d.size(); ++k) d[k] = faulty[size_t(v)].data[k] - golden[size_t(v)].data[k];
+          smp.values.push_back(std::move(d));
+        }
+      pool.push_back(std::move(smp));
     }
     // Flips of the last layer's weights change no carried value: they are applied exactly in its run, as are its
     // input's.
@@ -427,7 +419,7 @@ void junction(const SweepConfig& c, const LoadedNetwork& ln, int images, int tri
     }
     const ImageModel im(model, sim, label, stream_seed(c.seed, id));
     for (size_t b = 0; b < bers.size(); ++b) {
-      const double lambda = double(n) * bers[b];
+      const double lambda = double(space.total_bits()) * bers[b];
       double p = std::exp(-lambda), l = 0, cc = 0;
       for (size_t k = 0; k <= k_max; ++k) {
         if (k > 0) p *= lambda / double(k);
