@@ -18,14 +18,21 @@
 //   junction per rate: the improved model's mixture with every flip a jump, the jumps summed at the logits and,
 //            instead, at what the last accelerator layer's side reads (clamped), the rest run exactly; against the
 //            simulation and the improved model on the same images. Says whether summing one layer earlier holds.
+//   attenuated per rate: every flip a jump of the pool summed at the logits, as is and scaled by the square root of
+//            the correlated model's label variance at the effective gates over the same at the golden gates.
+//            Says whether single flips, damped as much as the gates close, have the simulated shape.
+//   images   one CSV line per image and rate: simulated and modelled accuracy, the golden margin, the label logit's
+//            mean and variance simulated and in the model's normal. Says which images carry the model's error.
 //   segments each segment of the fault space, its bits and the rate above which the model calls it dense.
 //
-//   bench_dense_regime --config configs/sweeps/cnn_int8_activations.yaml [--mode moments|carry|cuts|junction|segments]
+//   bench_dense_regime --config configs/sweeps/cnn_int8_activations.yaml
+//                      [--mode moments|attenuated|images|carry|cuts|junction|segments]
 //                      [--images 60] [--trials 300] --ber 1e-4 --ber 1e-3 ...
 #include <CLI/CLI.hpp>
 #include <fmt/core.h>
 
 #include <algorithm>
+#include <limits>
 #include <Eigen/Dense>
 
 #include "model/accel/golden.h"
@@ -33,6 +40,7 @@
 #include "model/soft_error/adjoint.h"
 #include "model/soft_error/bit_flip.h"
 #include "model/soft_error/compound_poisson.h"
+#include "model/soft_error/correlated_model.h"
 #include "model/soft_error/data_model.h"
 #include "model/soft_error/logit_accuracy.h"
 #include "model/soft_error/sweep_config.h"
@@ -444,6 +452,113 @@ void junction(const SweepConfig& c, const LoadedNetwork& ln, int images, int tri
                cut_acc[b] / images);
 }
 
+/// Every flip a jump from the pool, summed at the logits, as is and each scaled by a: a^2 the ratio of the label
+/// logit's variance under the correlated model at the effective gates to the same at the golden gates.
+void attenuated(const SweepConfig& c, const LoadedNetwork& ln, int images, int trials,
+                const std::vector<double>& bers) {
+  SwFaultSim sim(ln.net, c.infer.accel);
+  ModelOptions mo = c.model;
+  mo.plain_normal = false;
+  const DataModel model(ln.net, c.infer.accel, c.target, resolve_layers(ln.net, c.layer_names, c.file), mo);
+  const FlipSumTable sums(ln.net.data_bits);
+  const bool weights = c.target != FaultTarget::kActivations, activations = c.target != FaultTarget::kWeights;
+  const int paths = 1000;  // summed-jump trials per image and rate
+  fmt::print("| ber | simulated | model | summed jumps | attenuated | a (mean) | label logit variance, simulated / "
+             "attenuated | label logit mean, simulated / attenuated |\n|---|---|---|---|---|---|---|---|\n");
+  for (size_t b = 0; b < bers.size(); ++b) {
+    double simulated_acc = 0, model_acc = 0, summed_acc = 0, attenuated_acc = 0, scale = 0;
+    double var_sim = 0, var_att = 0, mean_sim = 0, mean_att = 0;
+    FaultModel fm;
+    fm.ber = bers[b];
+    const double lambda = double(model.space().total_bits()) * bers[b];
+    for (int i = 0; i < images; ++i) {
+      const uint64_t id = uint64_t(c.first_image + i);
+      const int label = ln.test.labels[size_t(i)];
+      sim.load_image(ln.net.quantize_image(ln.test.image(size_t(i))));
+      const std::vector<int32_t> z = sim.golden_logits();
+      const ImageModel im(model, sim, label, stream_seed(c.seed, id));
+      const Simulated simulated = simulate(sim, model.space(), fm, label, c.seed, b, id, trials);
+      const double golden_var =
+          CorrelatedImage(ln.net, sim.golden(), sums, weights, activations).logits(model.rates(bers[b])).cov(label,
+                                                                                                             label);
+      const double effective_var = im.gaussian(bers[b]).cov(label, label);
+      const double a = golden_var > 0 ? std::sqrt(std::min(1.0, effective_var / golden_var)) : 1.0;
+      const CompoundPoisson pool(model.space(), sim, label, mo.single_flip_samples, mo.compound_draws,
+                                 stream_seed(c.seed, id));
+      const JumpTail every_flip = pool.tail(lambda, std::vector<bool>(model.space().segments().size(), true), 0);
+      std::mt19937_64 rng(stream_seed(c.seed, id, 99));
+      std::poisson_distribution<int> count(lambda);
+      std::uniform_real_distribution<double> u(0, 1);
+      const auto top1 = [&](const Eigen::VectorXd& e, double f) {
+        int best = 0;
+        double best_z = -std::numeric_limits<double>::infinity();
+        for (Eigen::Index k = 0; k < e.size(); ++k) {
+          const double zk = std::round(z[size_t(k)] + f * e[k]);
+          if (zk > best_z) best = int(k), best_z = zk;
+        }
+        return best;
+      };
+      Eigen::VectorXd e(Eigen::Index(z.size()));
+      double m1 = 0, m2 = 0;
+      int summed_ok = 0, attenuated_ok = 0;
+      for (int t = 0; t < paths; ++t) {
+        e.setZero();
+        every_flip.add(count(rng), [&](int) { return u(rng); }, e);
+        summed_ok += top1(e, 1.0) == label;
+        attenuated_ok += top1(e, a) == label;
+        m1 += a * e[label];
+        m2 += a * a * e[label] * e[label];
+      }
+      m1 /= paths;
+      simulated_acc += simulated.accuracy;
+      model_acc += im.improved(bers[b]).correct;
+      summed_acc += double(summed_ok) / paths;
+      attenuated_acc += double(attenuated_ok) / paths;
+      scale += a;
+      var_sim += simulated.moments.cov(label, label);
+      var_att += m2 / paths - m1 * m1;
+      mean_sim += simulated.moments.mean[label];
+      mean_att += m1;
+    }
+    fmt::print("| {:.2e} | {:.4f} | {:.4f} | {:.4f} | {:.4f} | {:.3f} | {:.0f} / {:.0f} | {:.1f} / {:.1f} |\n",
+               bers[b], simulated_acc / images, model_acc / images, summed_acc / images, attenuated_acc / images,
+               scale / images, var_sim / images, var_att / images, mean_sim / images, mean_att / images);
+  }
+}
+
+/// One CSV line per image and rate: the simulated accuracy against the improved model's, the golden margin of the
+/// label over the best other class, and the label logit's mean and variance, simulated against the model's normal.
+/// Says whether the model's error is spread over the images or carried by a few, and which.
+void per_image(const SweepConfig& c, const LoadedNetwork& ln, int images, int trials, const std::vector<double>& bers) {
+  SwFaultSim sim(ln.net, c.infer.accel);
+  ModelOptions mo = c.model;
+  mo.plain_normal = false;
+  const DataModel model(ln.net, c.infer.accel, c.target, resolve_layers(ln.net, c.layer_names, c.file), mo);
+  fmt::print("image,label,golden_top1,margin,ber,simulated,model,mean_simulated,mean_model,var_simulated,var_model\n");
+  for (int i = 0; i < images; ++i) {
+    const uint64_t id = uint64_t(c.first_image + i);
+    const int label = ln.test.labels[size_t(i)];
+    sim.load_image(ln.net.quantize_image(ln.test.image(size_t(i))));
+    const std::vector<int32_t> z = sim.golden_logits();
+    int32_t best_other = std::numeric_limits<int32_t>::min();
+    for (size_t k = 0; k < z.size(); ++k)
+      if (int(k) != label) best_other = std::max(best_other, z[k]);
+    const ImageModel im(model, sim, label, stream_seed(c.seed, id));
+    for (size_t b = 0; b < bers.size(); ++b) {
+      FaultModel fm;
+      fm.ber = bers[b];
+      const Simulated simulated = simulate(sim, model.space(), fm, label, c.seed, b, id, trials);
+      const std::vector<bool> sparse = model.sparse_segments(bers[b]);
+      const bool dense = std::find(sparse.begin(), sparse.end(), false) != sparse.end();
+      const LogitGaussian g = dense ? im.gaussian(bers[b]) : LogitGaussian{};
+      fmt::print("{},{},{},{},{:.3g},{:.4f},{:.4f},{:.2f},{:.2f},{:.1f},{:.1f}\n", id, label, im.golden_top1(),
+                 z[size_t(label)] - best_other, bers[b], simulated.accuracy, im.improved(bers[b]).correct,
+                 simulated.moments.mean[label], dense ? g.mean[label] : 0.0, simulated.moments.cov(label, label),
+                 dense ? g.cov(label, label) : 0.0);
+    }
+  }
+}
+
 /// Each segment of the fault space: its bits and the rate above which its flips are dense (poisson_limit).
 void segments(const SweepConfig& c, const LoadedNetwork& ln, int, int, const std::vector<double>&) {
   const FaultSpace space(ln.net, c.target, resolve_layers(ln.net, c.layer_names, c.file), c.infer.accel.acc_bits);
@@ -461,8 +576,8 @@ int main(int argc, char** argv) {
   int images = 60, trials = 300;
   std::vector<double> bers;
   app.add_option("--config", config, "sweep config")->required()->check(CLI::ExistingFile);
-  app.add_option("--mode", mode, "moments, carry, cuts, junction or segments")
-      ->check(CLI::IsMember({"moments", "carry", "cuts", "junction", "segments"}));
+  app.add_option("--mode", mode, "moments, attenuated, images, carry, cuts, junction or segments")
+      ->check(CLI::IsMember({"moments", "attenuated", "images", "carry", "cuts", "junction", "segments"}));
   app.add_option("--images", images, "test images from the config's first_image")->check(CLI::PositiveNumber);
   app.add_option("--trials", trials, "simulated trials per image and rate")->check(CLI::PositiveNumber);
   app.add_option("--ber", bers, "per-bit error rates")->required();
@@ -471,6 +586,8 @@ int main(int argc, char** argv) {
     const SweepConfig c = load_sweep_config(config);
     const LoadedNetwork ln = load_network(c.infer, images, c.first_image, c.file);
     const auto run = mode == "moments" ? moments
+                     : mode == "images" ? per_image
+                     : mode == "attenuated" ? attenuated
                      : mode == "carry" ? carry
                      : mode == "cuts"  ? cuts
                      : mode == "junction" ? junction
