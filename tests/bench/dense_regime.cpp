@@ -529,20 +529,27 @@ void attenuated(const SweepConfig& c, const LoadedNetwork& ln, int images, int t
 /// One CSV line per image and rate: the simulated accuracy against the improved model's, the golden margin of the
 /// label over the best other class, and the label logit's mean and variance, simulated against the model's normal.
 /// Says whether the model's error is spread over the images or carried by a few, and which.
-void per_image(const SweepConfig& c, const LoadedNetwork& ln, int images, int trials, const std::vector<double>& bers) {
+void per_image(const SweepConfig& c, const LoadedNetwork& ln, int images, int trials,
+               const std::vector<double>& bers) {
   SwFaultSim sim(ln.net, c.infer.accel);
   ModelOptions mo = c.model;
   mo.plain_normal = false;
   const DataModel model(ln.net, c.infer.accel, c.target, resolve_layers(ln.net, c.layer_names, c.file), mo);
-  fmt::print("image,label,golden_top1,margin,ber,simulated,model,mean_simulated,mean_model,var_simulated,var_model\n");
+  fmt::print("image,label,golden_top1,margin,ber,simulated,model,mean_simulated,mean_model,var_simulated,var_model,"
+             "margin_mean_simulated,margin_mean_model,margin_var_simulated,margin_var_model\n");
   for (int i = 0; i < images; ++i) {
     const uint64_t id = uint64_t(c.first_image + i);
     const int label = ln.test.labels[size_t(i)];
     sim.load_image(ln.net.quantize_image(ln.test.image(size_t(i))));
     const std::vector<int32_t> z = sim.golden_logits();
-    int32_t best_other = std::numeric_limits<int32_t>::min();
+    int runner_up = label == 0 ? 1 : 0;  // the best other class: the margin is the label's logit minus its
     for (size_t k = 0; k < z.size(); ++k)
-      if (int(k) != label) best_other = std::max(best_other, z[k]);
+      if (int(k) != label && z[k] > z[size_t(runner_up)]) runner_up = int(k);
+    const int32_t best_other = z[size_t(runner_up)];
+    const auto margin_moments = [&](const LogitGaussian& m) {
+      return std::pair{m.mean[label] - m.mean[runner_up],
+                       m.cov(label, label) + m.cov(runner_up, runner_up) - 2 * m.cov(label, runner_up)};
+    };
     const ImageModel im(model, sim, label, stream_seed(c.seed, id));
     for (size_t b = 0; b < bers.size(); ++b) {
       FaultModel fm;
@@ -551,10 +558,13 @@ void per_image(const SweepConfig& c, const LoadedNetwork& ln, int images, int tr
       const std::vector<bool> sparse = model.sparse_segments(bers[b]);
       const bool dense = std::find(sparse.begin(), sparse.end(), false) != sparse.end();
       const LogitGaussian g = dense ? im.gaussian(bers[b]) : LogitGaussian{};
-      fmt::print("{},{},{},{},{:.3g},{:.4f},{:.4f},{:.2f},{:.2f},{:.1f},{:.1f}\n", id, label, im.golden_top1(),
-                 z[size_t(label)] - best_other, bers[b], simulated.accuracy, im.improved(bers[b]).correct,
-                 simulated.moments.mean[label], dense ? g.mean[label] : 0.0, simulated.moments.cov(label, label),
-                 dense ? g.cov(label, label) : 0.0);
+      const auto [sim_margin_mean, sim_margin_var] = margin_moments(simulated.moments);
+      const auto [model_margin_mean, model_margin_var] = dense ? margin_moments(g) : std::pair{0.0, 0.0};
+      fmt::print("{},{},{},{},{:.3g},{:.4f},{:.4f},{:.2f},{:.2f},{:.1f},{:.1f},{:.2f},{:.2f},{:.1f},{:.1f}\n", id, label,
+                 im.golden_top1(), z[size_t(label)] - best_other, bers[b], simulated.accuracy,
+                 im.improved(bers[b]).correct, simulated.moments.mean[label], dense ? g.mean[label] : 0.0,
+                 simulated.moments.cov(label, label), dense ? g.cov(label, label) : 0.0, sim_margin_mean,
+                 model_margin_mean, sim_margin_var, model_margin_var);
     }
   }
 }
