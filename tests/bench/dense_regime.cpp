@@ -22,7 +22,8 @@
 //            the correlated model's label variance at the effective gates over the same at the golden gates.
 //            Says whether single flips, damped as much as the gates close, have the simulated shape.
 //   images   one CSV line per image and rate: simulated and modelled accuracy, the golden margin, the label logit's
-//            mean and variance simulated and in the model's normal. Says which images carry the model's error.
+//            and the margin's (label minus golden runner-up) mean and variance, simulated and in the model's normal,
+//            and the margin's variance linearized at the golden gates. Says which images carry the model's error.
 //   segments each segment of the fault space, its bits and the rate above which the model calls it dense.
 //
 //   bench_dense_regime --config configs/sweeps/cnn_int8_activations.yaml
@@ -536,7 +537,9 @@ void per_image(const SweepConfig& c, const LoadedNetwork& ln, int images, int tr
   mo.plain_normal = false;
   const DataModel model(ln.net, c.infer.accel, c.target, resolve_layers(ln.net, c.layer_names, c.file), mo);
   fmt::print("image,label,golden_top1,margin,ber,simulated,model,mean_simulated,mean_model,var_simulated,var_model,"
-             "margin_mean_simulated,margin_mean_model,margin_var_simulated,margin_var_model\n");
+             "margin_mean_simulated,margin_mean_model,margin_var_simulated,margin_var_model,margin_var_golden_gates\n");
+  const FlipSumTable sums(ln.net.data_bits);
+  const bool weights = c.target != FaultTarget::kActivations, activations = c.target != FaultTarget::kWeights;
   for (int i = 0; i < images; ++i) {
     const uint64_t id = uint64_t(c.first_image + i);
     const int label = ln.test.labels[size_t(i)];
@@ -560,11 +563,14 @@ void per_image(const SweepConfig& c, const LoadedNetwork& ln, int images, int tr
       const LogitGaussian g = dense ? im.gaussian(bers[b]) : LogitGaussian{};
       const auto [sim_margin_mean, sim_margin_var] = margin_moments(simulated.moments);
       const auto [model_margin_mean, model_margin_var] = dense ? margin_moments(g) : std::pair{0.0, 0.0};
-      fmt::print("{},{},{},{},{:.3g},{:.4f},{:.4f},{:.2f},{:.2f},{:.1f},{:.1f},{:.2f},{:.2f},{:.1f},{:.1f}\n", id, label,
+      const LogitGaussian golden_gates =
+          CorrelatedImage(ln.net, sim.golden(), sums, weights, activations).logits(model.rates(bers[b]));
+      fmt::print("{},{},{},{},{:.3g},{:.4f},{:.4f},{:.2f},{:.2f},{:.1f},{:.1f},{:.2f},{:.2f},{:.1f},{:.1f},{:.1f}\n",
+                 id, label,
                  im.golden_top1(), z[size_t(label)] - best_other, bers[b], simulated.accuracy,
                  im.improved(bers[b]).correct, simulated.moments.mean[label], dense ? g.mean[label] : 0.0,
                  simulated.moments.cov(label, label), dense ? g.cov(label, label) : 0.0, sim_margin_mean,
-                 model_margin_mean, sim_margin_var, model_margin_var);
+                 model_margin_mean, sim_margin_var, model_margin_var, margin_moments(golden_gates).second);
     }
   }
 }
