@@ -28,12 +28,13 @@
 //
 //   bench_dense_regime --config configs/sweeps/cnn_int8_activations.yaml
 //                      [--mode moments|attenuated|images|carry|cuts|junction|segments]
-//                      [--images 60] [--trials 300] --ber 1e-4 --ber 1e-3 ...
+//                      [--images 60] [--trials 300] [--first-image N] [--tail-jumps X] --ber 1e-4 --ber 1e-3 ...
 #include <CLI/CLI.hpp>
 #include <fmt/core.h>
 
 #include <algorithm>
 #include <limits>
+#include <optional>
 #include <Eigen/Dense>
 
 #include "model/accel/golden.h"
@@ -597,9 +598,19 @@ int main(int argc, char** argv) {
   app.add_option("--images", images, "test images from the config's first_image")->check(CLI::PositiveNumber);
   app.add_option("--trials", trials, "simulated trials per image and rate")->check(CLI::PositiveNumber);
   app.add_option("--ber", bers, "per-bit error rates")->required();
+  std::optional<int> first_image;
+  std::optional<double> tail_jumps;
+  app.add_option("--first-image", first_image,
+                 "first test image instead of the config's (the shipped sweeps hold out 5,000-5,999: measure on "
+                 "0-4,999)")
+      ->check(CLI::NonNegativeNumber);
+  app.add_option("--tail-jumps", tail_jumps, "the model's tail_jumps instead of the config's")
+      ->check(CLI::NonNegativeNumber);
   CLI11_PARSE(app, argc, argv);
   try {
-    const SweepConfig c = load_sweep_config(config);
+    SweepConfig c = load_sweep_config(config);
+    if (first_image) c.first_image = *first_image;
+    if (tail_jumps) c.model.tail_jumps = *tail_jumps;
     const LoadedNetwork ln = load_network(c.infer, images, c.first_image, c.file);
     const auto run = mode == "moments" ? moments
                      : mode == "images" ? per_image
