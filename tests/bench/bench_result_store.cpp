@@ -3,10 +3,10 @@
 // Usage: bench_result_store [ROWS]; prints one JSON object.
 #include <algorithm>
 #include <chrono>
-#include <random>
 #include <cstdio>
 #include <filesystem>
 #include <nlohmann/json.hpp>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -49,7 +49,7 @@ int main(int argc, char** argv) {
   records.reserve(lines.size());  // as the parent reuses its batch
   for (const std::string& line : lines) records.push_back(injection_from_line(line));
   const double parse_us = lap();
-  const size_t kBatch = getenv("BATCH") ? std::stoul(getenv("BATCH")) : 4096;
+  constexpr size_t kBatch = 4096;  // the parent's batch (campaign_runner.cpp)
   for (size_t first = 0; first < records.size(); first += kBatch)
     store.insert({records.begin() + std::ptrdiff_t(first),
                   records.begin() + std::ptrdiff_t(std::min(records.size(), first + kBatch))});

@@ -77,6 +77,18 @@ Simulated simulate(SwFaultSim& sim, const FaultSpace& space, const FaultModel& f
   return {double(correct) / trials, {mu, cov}};
 }
 
+/// Test image i of the config, loaded in `sim`: its id (what the streams of its trials and pool are seeded by),
+/// its label and its golden logits.
+struct TestImage {
+  uint64_t id = 0;
+  int label = 0;
+  std::vector<int32_t> z;
+};
+TestImage load_test_image(const SweepConfig& c, const LoadedNetwork& ln, SwFaultSim& sim, int i) {
+  sim.load_image(ln.net.quantize_image(ln.test.image(size_t(i))));
+  return {uint64_t(c.first_image + i), ln.test.labels[size_t(i)], sim.golden_logits()};
+}
+
 void moments(const SweepConfig& c, const LoadedNetwork& ln, int images, int trials, const std::vector<double>& bers) {
   SwFaultSim sim(ln.net, c.infer.accel);
   ModelOptions mo = c.model;
@@ -92,10 +104,7 @@ void moments(const SweepConfig& c, const LoadedNetwork& ln, int images, int tria
     FaultModel fm;
     fm.ber = bers[b];
     for (int i = 0; i < images; ++i) {
-      const uint64_t id = uint64_t(c.first_image + i);
-      const int label = ln.test.labels[size_t(i)];
-      sim.load_image(ln.net.quantize_image(ln.test.image(size_t(i))));
-      const std::vector<int32_t> z = sim.golden_logits();
+      const auto [id, label, z] = load_test_image(c, ln, sim, i);
       const ImageModel im(model, sim, label, stream_seed(c.seed, id));
       const Simulated simulated = simulate(sim, model.space(), fm, label, c.seed, b, id, trials);
       const Eigen::VectorXd& mu = simulated.moments.mean;
@@ -454,6 +463,13 @@ void junction(const SweepConfig& c, const LoadedNetwork& ln, int images, int tri
                cut_acc[b] / images);
 }
 
+/// The correlated model of the image loaded in `sim`, linearized at its golden gates over every segment.
+CorrelatedImage golden_gate_image(const SweepConfig& c, const LoadedNetwork& ln, const SwFaultSim& sim,
+                                  const FlipSumTable& sums) {
+  return CorrelatedImage(ln.net, sim.golden(), sums, c.target != FaultTarget::kActivations,
+                         c.target != FaultTarget::kWeights);
+}
+
 /// Every flip a jump from the pool, summed at the logits, as is and each scaled by a: a^2 the ratio of the label
 /// logit's variance under the correlated model at the effective gates to the same at the golden gates.
 void attenuated(const SweepConfig& c, const LoadedNetwork& ln, int images, int trials,
@@ -463,43 +479,42 @@ void attenuated(const SweepConfig& c, const LoadedNetwork& ln, int images, int t
   mo.plain_normal = false;
   const DataModel model(ln.net, c.infer.accel, c.target, resolve_layers(ln.net, c.layer_names, c.file), mo);
   const FlipSumTable sums(ln.net.data_bits);
-  const bool weights = c.target != FaultTarget::kActivations, activations = c.target != FaultTarget::kWeights;
   const int paths = 1000;  // summed-jump trials per image and rate
-  fmt::print("| ber | simulated | model | summed jumps | attenuated | a (mean) | label logit variance, simulated / "
-             "attenuated | label logit mean, simulated / attenuated |\n|---|---|---|---|---|---|---|---|\n");
-  for (size_t b = 0; b < bers.size(); ++b) {
+  struct Sums {  // over the images, at one rate
     double simulated_acc = 0, model_acc = 0, summed_acc = 0, attenuated_acc = 0, scale = 0;
     double var_sim = 0, var_att = 0, mean_sim = 0, mean_att = 0;
-    FaultModel fm;
-    fm.ber = bers[b];
-    const double lambda = double(model.space().total_bits()) * bers[b];
-    for (int i = 0; i < images; ++i) {
-      const uint64_t id = uint64_t(c.first_image + i);
-      const int label = ln.test.labels[size_t(i)];
-      sim.load_image(ln.net.quantize_image(ln.test.image(size_t(i))));
-      const std::vector<int32_t> z = sim.golden_logits();
-      const ImageModel im(model, sim, label, stream_seed(c.seed, id));
-      const Simulated simulated = simulate(sim, model.space(), fm, label, c.seed, b, id, trials);
-      const double golden_var =
-          CorrelatedImage(ln.net, sim.golden(), sums, weights, activations).logits(model.rates(bers[b])).cov(label,
-                                                                                                             label);
+  };
+  std::vector<Sums> at(bers.size());
+  for (int i = 0; i < images; ++i) {
+    const TestImage image = load_test_image(c, ln, sim, i);
+    const int label = image.label;
+    const std::vector<int32_t>& z = image.z;
+    const ImageModel im(model, sim, label, stream_seed(c.seed, image.id));
+    const CorrelatedImage golden_gates = golden_gate_image(c, ln, sim, sums);
+    const CompoundPoisson pool(model.space(), sim, label, mo.single_flip_samples, mo.compound_draws,
+                               stream_seed(c.seed, image.id));
+    const auto top1 = [&](const Eigen::VectorXd& e, double f) {
+      int best = 0;
+      double best_z = -std::numeric_limits<double>::infinity();
+      for (Eigen::Index k = 0; k < e.size(); ++k) {
+        const double zk = std::round(z[size_t(k)] + f * e[k]);
+        if (zk > best_z) best = int(k), best_z = zk;
+      }
+      return best;
+    };
+    for (size_t b = 0; b < bers.size(); ++b) {
+      FaultModel fm;
+      fm.ber = bers[b];
+      const double lambda = double(model.space().total_bits()) * bers[b];
+      const Simulated simulated = simulate(sim, model.space(), fm, label, c.seed, b, image.id, trials);
+      const double golden_var = golden_gates.logits(model.rates(bers[b])).cov(label, label);
       const double effective_var = im.gaussian(bers[b]).cov(label, label);
       const double a = golden_var > 0 ? std::sqrt(std::min(1.0, effective_var / golden_var)) : 1.0;
-      const CompoundPoisson pool(model.space(), sim, label, mo.single_flip_samples, mo.compound_draws,
-                                 stream_seed(c.seed, id));
       const JumpTail every_flip = pool.tail(lambda, std::vector<bool>(model.space().segments().size(), true), 0);
-      std::mt19937_64 rng(stream_seed(c.seed, id, 99));
+      // The same paths at every rate: the stream depends on the image only.
+      std::mt19937_64 rng(stream_seed(c.seed, image.id, 99));
       std::poisson_distribution<int> count(lambda);
       std::uniform_real_distribution<double> u(0, 1);
-      const auto top1 = [&](const Eigen::VectorXd& e, double f) {
-        int best = 0;
-        double best_z = -std::numeric_limits<double>::infinity();
-        for (Eigen::Index k = 0; k < e.size(); ++k) {
-          const double zk = std::round(z[size_t(k)] + f * e[k]);
-          if (zk > best_z) best = int(k), best_z = zk;
-        }
-        return best;
-      };
       Eigen::VectorXd e(Eigen::Index(z.size()));
       double m1 = 0, m2 = 0;
       int summed_ok = 0, attenuated_ok = 0;
@@ -512,19 +527,26 @@ void attenuated(const SweepConfig& c, const LoadedNetwork& ln, int images, int t
         m2 += a * a * e[label] * e[label];
       }
       m1 /= paths;
-      simulated_acc += simulated.accuracy;
-      model_acc += im.improved(bers[b]).correct;
-      summed_acc += double(summed_ok) / paths;
-      attenuated_acc += double(attenuated_ok) / paths;
-      scale += a;
-      var_sim += simulated.moments.cov(label, label);
-      var_att += m2 / paths - m1 * m1;
-      mean_sim += simulated.moments.mean[label];
-      mean_att += m1;
+      Sums& s = at[b];
+      s.simulated_acc += simulated.accuracy;
+      s.model_acc += im.improved(bers[b]).correct;
+      s.summed_acc += double(summed_ok) / paths;
+      s.attenuated_acc += double(attenuated_ok) / paths;
+      s.scale += a;
+      s.var_sim += simulated.moments.cov(label, label);
+      s.var_att += m2 / paths - m1 * m1;
+      s.mean_sim += simulated.moments.mean[label];
+      s.mean_att += m1;
     }
+  }
+  fmt::print("| ber | simulated | model | summed jumps | attenuated | a (mean) | label logit variance, simulated / "
+             "attenuated | label logit mean, simulated / attenuated |\n|---|---|---|---|---|---|---|---|\n");
+  for (size_t b = 0; b < bers.size(); ++b) {
+    const Sums& s = at[b];
     fmt::print("| {:.2e} | {:.4f} | {:.4f} | {:.4f} | {:.4f} | {:.3f} | {:.0f} / {:.0f} | {:.1f} / {:.1f} |\n",
-               bers[b], simulated_acc / images, model_acc / images, summed_acc / images, attenuated_acc / images,
-               scale / images, var_sim / images, var_att / images, mean_sim / images, mean_att / images);
+               bers[b], s.simulated_acc / images, s.model_acc / images, s.summed_acc / images,
+               s.attenuated_acc / images, s.scale / images, s.var_sim / images, s.var_att / images,
+               s.mean_sim / images, s.mean_att / images);
   }
 }
 
@@ -540,12 +562,10 @@ void per_image(const SweepConfig& c, const LoadedNetwork& ln, int images, int tr
   fmt::print("image,label,golden_top1,margin,ber,simulated,model,mean_simulated,mean_model,var_simulated,var_model,"
              "margin_mean_simulated,margin_mean_model,margin_var_simulated,margin_var_model,margin_var_golden_gates\n");
   const FlipSumTable sums(ln.net.data_bits);
-  const bool weights = c.target != FaultTarget::kActivations, activations = c.target != FaultTarget::kWeights;
   for (int i = 0; i < images; ++i) {
-    const uint64_t id = uint64_t(c.first_image + i);
-    const int label = ln.test.labels[size_t(i)];
-    sim.load_image(ln.net.quantize_image(ln.test.image(size_t(i))));
-    const std::vector<int32_t> z = sim.golden_logits();
+    const TestImage image = load_test_image(c, ln, sim, i);
+    const int label = image.label;
+    const std::vector<int32_t>& z = image.z;
     int runner_up = label == 0 ? 1 : 0;  // the best other class: the margin is the label's logit minus its
     for (size_t k = 0; k < z.size(); ++k)
       if (int(k) != label && z[k] > z[size_t(runner_up)]) runner_up = int(k);
@@ -554,20 +574,20 @@ void per_image(const SweepConfig& c, const LoadedNetwork& ln, int images, int tr
       return std::pair{m.mean[label] - m.mean[runner_up],
                        m.cov(label, label) + m.cov(runner_up, runner_up) - 2 * m.cov(label, runner_up)};
     };
-    const ImageModel im(model, sim, label, stream_seed(c.seed, id));
+    const ImageModel im(model, sim, label, stream_seed(c.seed, image.id));
+    const CorrelatedImage golden_gate_model = golden_gate_image(c, ln, sim, sums);
     for (size_t b = 0; b < bers.size(); ++b) {
       FaultModel fm;
       fm.ber = bers[b];
-      const Simulated simulated = simulate(sim, model.space(), fm, label, c.seed, b, id, trials);
+      const Simulated simulated = simulate(sim, model.space(), fm, label, c.seed, b, image.id, trials);
       const std::vector<bool> sparse = model.sparse_segments(bers[b]);
       const bool dense = std::find(sparse.begin(), sparse.end(), false) != sparse.end();
       const LogitGaussian g = dense ? im.gaussian(bers[b]) : LogitGaussian{};
       const auto [sim_margin_mean, sim_margin_var] = margin_moments(simulated.moments);
       const auto [model_margin_mean, model_margin_var] = dense ? margin_moments(g) : std::pair{0.0, 0.0};
-      const LogitGaussian golden_gates =
-          CorrelatedImage(ln.net, sim.golden(), sums, weights, activations).logits(model.rates(bers[b]));
+      const LogitGaussian golden_gates = golden_gate_model.logits(model.rates(bers[b]));
       fmt::print("{},{},{},{},{:.3g},{:.4f},{:.4f},{:.2f},{:.2f},{:.1f},{:.1f},{:.2f},{:.2f},{:.1f},{:.1f},{:.1f}\n",
-                 id, label,
+                 image.id, label,
                  im.golden_top1(), z[size_t(label)] - best_other, bers[b], simulated.accuracy,
                  im.improved(bers[b]).correct, simulated.moments.mean[label], dense ? g.mean[label] : 0.0,
                  simulated.moments.cov(label, label), dense ? g.cov(label, label) : 0.0, sim_margin_mean,
