@@ -133,8 +133,7 @@ Sensitivity conv_weight_sensitivity(const ConvLayer& l, const FeatureMap& in, co
 }
 
 std::vector<Sensitivity> output_sensitivities(const nn::QNetwork& net, const std::vector<FeatureMap>& golden,
-                                              const std::vector<std::vector<int64_t>>& golden_acc,
-                                              const LayerGates* gates) {
+                                              const std::vector<std::vector<int64_t>>& golden_acc) {
   const Eigen::Index d = Eigen::Index(golden[size_t(net.output_value)].data.size());
   std::vector<Sensitivity> sens(net.values.size());
   auto at = [&](int v) -> Sensitivity& {
@@ -163,9 +162,8 @@ std::vector<Sensitivity> output_sensitivities(const nn::QNetwork& net, const std
         Sensitivity acc = so;
         const std::vector<int64_t>& a = golden_acc[size_t(layer)];
         for (Eigen::Index k = 0; k < acc.rows(); ++k)
-          acc.row(k) *= gates ? (*gates)[size_t(layer)][size_t(k)]
-                              : requant_gate(a[size_t(k)], op.layer.requant, net.data_bits,
-                                             op.layer.clip_of(int(k % op.layer.out_channels)));
+          acc.row(k) *= requant_gate(a[size_t(k)], op.layer.requant, net.data_bits,
+                                     op.layer.clip_of(int(k % op.layer.out_channels)));
         at(op.inputs[0]) += conv_input_sensitivity(op.layer, gin.height, gin.width, acc);
         break;
       }

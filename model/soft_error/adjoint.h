@@ -30,15 +30,10 @@ std::vector<std::vector<int64_t>> golden_accumulators(const nn::QNetwork& net, c
 /// range, 0 where clamped, r/2 exactly on a bound (a disturbance passes in one direction only).
 double requant_gate(int64_t acc, const Requant& rq, int data_bits, const ClipRange* clip = nullptr);
 
-/// Per accelerator layer (accel_ops() order), per output: the requantizer derivative dy/dacc to use instead of the
-/// golden requant_gate(), e.g. its expected value under a disturbance (statistical linearization).
-using LayerGates = std::vector<std::vector<double>>;
-
 /// dz/dy for the output value of every accelerator layer (index = accel_ops() position), by back-propagation from
-/// the logits through the golden run, with the requantizers' golden gates or `gates` when given.
+/// the logits through the golden run, with the requantizers' golden gates.
 std::vector<Sensitivity> output_sensitivities(const nn::QNetwork& net, const std::vector<FeatureMap>& golden,
-                                              const std::vector<std::vector<int64_t>>& golden_acc,
-                                              const LayerGates* gates = nullptr);
+                                              const std::vector<std::vector<int64_t>>& golden_acc);
 
 /// Back-propagates accumulator sensitivities `acc_sens` (out_height*out_width*out_channels x D) of a convolution
 /// to its input map (in_h x in_w x in_channels): the sensitivity to each stored input value as this layer reads it.

@@ -33,24 +33,22 @@ CorrelatedBasis::CorrelatedBasis(const nn::QNetwork& net, const std::vector<Feat
 }
 
 CorrelatedImage::CorrelatedImage(const nn::QNetwork& net, const std::vector<FeatureMap>& golden,
-                                 const FlipSumTable& sums, bool weights, bool activations, const LayerGates* gates)
-    : CorrelatedImage(net, golden, sums, std::make_shared<CorrelatedBasis>(net, golden, sums, weights, activations),
-                      gates) {}
+                                 const FlipSumTable& sums, bool weights, bool activations)
+    : CorrelatedImage(net, golden, sums, std::make_shared<CorrelatedBasis>(net, golden, sums, weights, activations)) {}
 
 CorrelatedImage::CorrelatedImage(const nn::QNetwork& net, const std::vector<FeatureMap>& golden,
-                                 const FlipSumTable& sums, std::shared_ptr<const CorrelatedBasis> basis,
-                                 const LayerGates* gates)
+                                 const FlipSumTable& sums, std::shared_ptr<const CorrelatedBasis> basis)
     : net_(net), accel_ops_(net.accel_ops()), basis_(std::move(basis)) {
   classes_ = Eigen::Index(golden[size_t(net.output_value)].data.size());
   const std::vector<std::vector<int64_t>>& golden_acc = basis_->golden.acc;
   const bool weights = basis_->weights, activations = basis_->activations;
-  out_sens_ = model::output_sensitivities(net, golden, golden_acc, gates ? gates : &basis_->gates);
+  out_sens_ = model::output_sensitivities(net, golden, golden_acc);
   layers_.resize(accel_ops_.size());
   for (size_t l = 0; l < accel_ops_.size(); ++l) {
     const nn::QOp& op = net.ops[accel_ops_[l]];
     const FeatureMap& in = golden[size_t(op.inputs[0])];
     Layer& L = layers_[l];
-    L.gate = gates ? (*gates)[l] : basis_->gates[l];
+    L.gate = basis_->gates[l];
     Sensitivity acc_sens = out_sens_[l];
     for (size_t k = 0; k < L.gate.size(); ++k) acc_sens.row(Eigen::Index(k)) *= L.gate[k];
     if (activations) {

@@ -46,13 +46,12 @@ struct CorrelatedBasis {
 class CorrelatedImage {
  public:
   /// `golden`: every value of the image's golden run. Only layers and kinds with `weights` / `activations` set are
-  /// prepared (a rate for a kind not prepared is ignored). `gates`: the requantizers' derivatives to linearize
-  /// around (default: the golden ones; see effective_gate() for many flips).
+  /// prepared (a rate for a kind not prepared is ignored). Linearized at the golden point.
   CorrelatedImage(const nn::QNetwork& net, const std::vector<FeatureMap>& golden, const FlipSumTable& sums,
-                  bool weights, bool activations, const LayerGates* gates = nullptr);
-  /// The same from a basis computed once for the image (several linearization points share it).
+                  bool weights, bool activations);
+  /// The same from a basis computed once for the image.
   CorrelatedImage(const nn::QNetwork& net, const std::vector<FeatureMap>& golden, const FlipSumTable& sums,
-                  std::shared_ptr<const CorrelatedBasis> basis, const LayerGates* gates = nullptr);
+                  std::shared_ptr<const CorrelatedBasis> basis);
 
   /// Logit disturbance at per-layer rates.
   LogitGaussian logits(const FaultRates& rates) const;

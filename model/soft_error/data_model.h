@@ -10,11 +10,10 @@
 //    errors such as a sign-bit flip, exactly where a normal fails); with every segment sparse, a mixture over the
 //    number K of flipped bits. Above it a segment's flips are dense and meet in the same neurons, and their logit
 //    disturbance is a normal whose covariance comes from the correlated model
-//    (correlated_model.h: coherent disturbances, linear downstream, linearized at the requantizers' expected slopes
-//    under the disturbance) and whose mean comes from the layer-to-layer model run with sparse disturbances (its
-//    non-linear mean shifts: ReLU rectifying noise, saturation clipping it, max pooling picking up positive noise,
-//    which accumulate with depth), plus their largest single-flip jumps kept as jumps beside the sparse segments'
-//    (JumpTail).
+//    (correlated_model.h: coherent disturbances, carried linearly downstream of the golden run) and whose mean comes
+//    from the layer-to-layer model run with sparse disturbances (its non-linear mean shifts: ReLU rectifying noise,
+//    saturation clipping it, max pooling picking up positive noise, which accumulate with depth), beside the sparse
+//    segments' jumps (JumpTail).
 #pragma once
 
 #include <cstdint>
@@ -41,7 +40,7 @@ struct ModelOptions {
   int compound_draws = 256;       ///< Monte Carlo paths of summed jumps per image (K >= 2 flips)
   int draw_pairs = 512;           ///< antithetic normal draw pairs for the correlated normal's accuracy
   double poisson_limit = 5;       ///< above this expected flip count in a segment, its flips enter the normal
-  double tail_jumps = 0.5;        ///< of the dense segments' flips, the largest arriving this often per trial stay jumps
+  double tail_jumps = 0;          ///< of the dense segments' flips, the largest arriving this often per trial stay jumps
   bool plain_normal = true;      ///< also evaluate the plain normal model (the slower of the two)
   uint64_t seed = 1;
 };

@@ -221,12 +221,6 @@ MeanVar requantized_moments(const RequantPoint& at, double mean, double var) {
   return y;
 }
 
-double effective_gate(const RequantPoint& at, double mean, double var) {
-  const double c = at.centre + at.scale * mean, s = at.scale * std::sqrt(var);
-  if (s <= 0) return c > at.lo && c < at.hi ? at.scale : (c == at.lo || c == at.hi ? at.scale / 2 : 0.0);
-  return at.scale * (normal_cdf((at.hi - c) / s) - normal_cdf((at.lo - c) / s));
-}
-
 MeanVar requantized_moments(int64_t golden_acc, double mean, double var, const Requant& rq, int data_bits) {
   return requantized_moments(requant_point(golden_acc, rq, data_bits), mean, var);
 }

@@ -69,11 +69,6 @@ RequantPoint requant_point(int64_t golden_acc, const Requant& rq, int data_bits,
 /// Disturbance moments of a requantized output: the faulty accumulator ~ N(golden_acc + mean, var) through the
 /// layer's requantizer (scale, round half up, fused ReLU, saturation), minus the golden output.
 MeanVar requantized_moments(const RequantPoint& at, double mean, double var);
-/// The expected derivative of the requantized output with respect to the accumulator when the accumulator is
-/// disturbed by N(mean, var): scale times the chance of landing inside the clamping bounds. Statistical
-/// linearization: a neuron that noise pushes against ReLU or saturation passes less of a further change than its
-/// golden slope says, one that noise lifts off a bound passes some.
-double effective_gate(const RequantPoint& at, double mean, double var);
 
 MeanVar requantized_moments(int64_t golden_acc, double mean, double var, const Requant& rq, int data_bits);
 

@@ -10,7 +10,7 @@
 //     injections: 100                 # per image and rate (software and accelerated methods)
 //     seed: 1
 //     model: {single_flip_samples: 128, compound_draws: 256, draw_pairs: 512,   # optional
-//             poisson_limit: 5, tail_jumps: 0.5}
+//             poisson_limit: 5, tail_jumps: 0}
 #pragma once
 
 #include <cstdint>

@@ -18,16 +18,13 @@
 //   junction per rate: the improved model's mixture with every flip a jump, the jumps summed at the logits and,
 //            instead, at what the last accelerator layer's side reads (clamped), the rest run exactly; against the
 //            simulation and the improved model on the same images. Says whether summing one layer earlier holds.
-//   attenuated per rate: every flip a jump of the pool summed at the logits, as is and scaled by the square root of
-//            the correlated model's label variance at the effective gates over the same at the golden gates.
-//            Says whether single flips, damped as much as the gates close, have the simulated shape.
 //   images   one CSV line per image and rate: simulated and modelled accuracy, the golden margin, the label logit's
 //            and the margin's (label minus golden runner-up) mean and variance, simulated and in the model's normal,
 //            and the margin's variance linearized at the golden gates. Says which images carry the model's error.
 //   segments each segment of the fault space, its bits and the rate above which the model calls it dense.
 //
 //   bench_dense_regime --config configs/sweeps/cnn_int8_activations.yaml
-//                      [--mode moments|attenuated|images|carry|cuts|junction|segments]
+//                      [--mode moments|images|carry|cuts|junction|segments]
 //                      [--images 60] [--trials 300] [--first-image N] [--tail-jumps X] --ber 1e-4 --ber 1e-3 ...
 #include <CLI/CLI.hpp>
 #include <fmt/core.h>
@@ -470,86 +467,6 @@ CorrelatedImage golden_gate_image(const SweepConfig& c, const LoadedNetwork& ln,
                          c.target != FaultTarget::kWeights);
 }
 
-/// Every flip a jump from the pool, summed at the logits, as is and each scaled by a: a^2 the ratio of the label
-/// logit's variance under the correlated model at the effective gates to the same at the golden gates.
-void attenuated(const SweepConfig& c, const LoadedNetwork& ln, int images, int trials,
-                const std::vector<double>& bers) {
-  SwFaultSim sim(ln.net, c.infer.accel);
-  ModelOptions mo = c.model;
-  mo.plain_normal = false;
-  const DataModel model(ln.net, c.infer.accel, c.target, resolve_layers(ln.net, c.layer_names, c.file), mo);
-  const FlipSumTable sums(ln.net.data_bits);
-  const int paths = 1000;  // summed-jump trials per image and rate
-  struct Sums {  // over the images, at one rate
-    double simulated_acc = 0, model_acc = 0, summed_acc = 0, attenuated_acc = 0, scale = 0;
-    double var_sim = 0, var_att = 0, mean_sim = 0, mean_att = 0;
-  };
-  std::vector<Sums> at(bers.size());
-  for (int i = 0; i < images; ++i) {
-    const TestImage image = load_test_image(c, ln, sim, i);
-    const int label = image.label;
-    const std::vector<int32_t>& z = image.z;
-    const ImageModel im(model, sim, label, stream_seed(c.seed, image.id));
-    const CorrelatedImage golden_gates = golden_gate_image(c, ln, sim, sums);
-    const CompoundPoisson pool(model.space(), sim, label, mo.single_flip_samples, mo.compound_draws,
-                               stream_seed(c.seed, image.id));
-    const auto top1 = [&](const Eigen::VectorXd& e, double f) {
-      int best = 0;
-      double best_z = -std::numeric_limits<double>::infinity();
-      for (Eigen::Index k = 0; k < e.size(); ++k) {
-        const double zk = std::round(z[size_t(k)] + f * e[k]);
-        if (zk > best_z) best = int(k), best_z = zk;
-      }
-      return best;
-    };
-    for (size_t b = 0; b < bers.size(); ++b) {
-      FaultModel fm;
-      fm.ber = bers[b];
-      const double lambda = double(model.space().total_bits()) * bers[b];
-      const Simulated simulated = simulate(sim, model.space(), fm, label, c.seed, b, image.id, trials);
-      const double golden_var = golden_gates.logits(model.rates(bers[b])).cov(label, label);
-      const double effective_var = im.gaussian(bers[b]).cov(label, label);
-      const double a = golden_var > 0 ? std::sqrt(std::min(1.0, effective_var / golden_var)) : 1.0;
-      const JumpTail every_flip = pool.tail(lambda, std::vector<bool>(model.space().segments().size(), true), 0);
-      // The same paths at every rate: the stream depends on the image only.
-      std::mt19937_64 rng(stream_seed(c.seed, image.id, 99));
-      std::poisson_distribution<int> count(lambda);
-      std::uniform_real_distribution<double> u(0, 1);
-      Eigen::VectorXd e(Eigen::Index(z.size()));
-      double m1 = 0, m2 = 0;
-      int summed_ok = 0, attenuated_ok = 0;
-      for (int t = 0; t < paths; ++t) {
-        e.setZero();
-        every_flip.add(count(rng), [&](int) { return u(rng); }, e);
-        summed_ok += top1(e, 1.0) == label;
-        attenuated_ok += top1(e, a) == label;
-        m1 += a * e[label];
-        m2 += a * a * e[label] * e[label];
-      }
-      m1 /= paths;
-      Sums& s = at[b];
-      s.simulated_acc += simulated.accuracy;
-      s.model_acc += im.improved(bers[b]).correct;
-      s.summed_acc += double(summed_ok) / paths;
-      s.attenuated_acc += double(attenuated_ok) / paths;
-      s.scale += a;
-      s.var_sim += simulated.moments.cov(label, label);
-      s.var_att += m2 / paths - m1 * m1;
-      s.mean_sim += simulated.moments.mean[label];
-      s.mean_att += m1;
-    }
-  }
-  fmt::print("| ber | simulated | model | summed jumps | attenuated | a (mean) | label logit variance, simulated / "
-             "attenuated | label logit mean, simulated / attenuated |\n|---|---|---|---|---|---|---|---|\n");
-  for (size_t b = 0; b < bers.size(); ++b) {
-    const Sums& s = at[b];
-    fmt::print("| {:.2e} | {:.4f} | {:.4f} | {:.4f} | {:.4f} | {:.3f} | {:.0f} / {:.0f} | {:.1f} / {:.1f} |\n",
-               bers[b], s.simulated_acc / images, s.model_acc / images, s.summed_acc / images,
-               s.attenuated_acc / images, s.scale / images, s.var_sim / images, s.var_att / images,
-               s.mean_sim / images, s.mean_att / images);
-  }
-}
-
 /// One CSV line per image and rate: the simulated accuracy against the improved model's, the golden margin of the
 /// label over the best other class, and the label logit's mean and variance, simulated against the model's normal.
 /// Says whether the model's error is spread over the images or carried by a few, and which.
@@ -613,8 +530,8 @@ int main(int argc, char** argv) {
   int images = 60, trials = 300;
   std::vector<double> bers;
   app.add_option("--config", config, "sweep config")->required()->check(CLI::ExistingFile);
-  app.add_option("--mode", mode, "moments, attenuated, images, carry, cuts, junction or segments")
-      ->check(CLI::IsMember({"moments", "attenuated", "images", "carry", "cuts", "junction", "segments"}));
+  app.add_option("--mode", mode, "moments, images, carry, cuts, junction or segments")
+      ->check(CLI::IsMember({"moments", "images", "carry", "cuts", "junction", "segments"}));
   app.add_option("--images", images, "test images from the config's first_image")->check(CLI::PositiveNumber);
   app.add_option("--trials", trials, "simulated trials per image and rate")->check(CLI::PositiveNumber);
   app.add_option("--ber", bers, "per-bit error rates")->required();
@@ -634,7 +551,6 @@ int main(int argc, char** argv) {
     const LoadedNetwork ln = load_network(c.infer, images, c.first_image, c.file);
     const auto run = mode == "moments" ? moments
                      : mode == "images" ? per_image
-                     : mode == "attenuated" ? attenuated
                      : mode == "carry" ? carry
                      : mode == "cuts"  ? cuts
                      : mode == "junction" ? junction

@@ -130,26 +130,6 @@ TEST(FlipReach, WindowsAndWholeNetwork) {
   EXPECT_NEAR(hits[size_t(net.output_value)], p * (double(all.total_bits()) - other_rows), 1e-9 * double(all.total_bits()));
 }
 
-// The effective gate is the derivative of the requantized mean with respect to the accumulator mean: the golden
-// gate without noise, and a finite difference of requantized_moments() with it.
-TEST(EffectiveGate, IsTheSlopeOfTheRequantizedMean) {
-  Requant rq;
-  rq.multiplier = 1 << 14;
-  rq.shift = 20;  // scale 1/64
-  rq.zero_point = 0;
-  rq.relu = true;
-  for (int64_t acc : {-3000, 0, 640, 7000}) {
-    const RequantPoint at = requant_point(acc, rq, 8);
-    EXPECT_DOUBLE_EQ(effective_gate(at, 0, 0), requant_gate(acc, rq, 8)) << acc;
-    for (double sd : {200.0, 2000.0}) {
-      const double h = 20;
-      const double slope =
-          (requantized_moments(at, h, sd * sd).mean - requantized_moments(at, -h, sd * sd).mean) / (2 * h);
-      EXPECT_NEAR(effective_gate(at, 0, sd * sd), slope, 0.05 * at.scale) << acc << " sd " << sd;
-    }
-  }
-}
-
 // Flips in a layer's inputs reach each of its outputs rarely but hard: the sparse layer-to-layer pass predicts the
 // layer's mean output shift (after requantization and ReLU) closer to the bit-exact simulator than the plain normal
 // pass, which rectifies a thin normal spread into a positive drift.
