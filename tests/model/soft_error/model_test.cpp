@@ -156,7 +156,7 @@ TEST(DataModel, TopOneChangesJustPastTheSwitchMatchSimulation) {
 
 // Accelerated trials draw from the improved model's own distribution: their counts land on its P(top-1 unchanged)
 // within binomial bounds, at a rate with few flips (a multinomial split of the flip counts, then jumps) and at one
-// with many (the correlated normal plus the jump tail).
+// with many (the correlated normal beside the sparse segments' jumps).
 TEST(DataModel, AcceleratedTrialsAgreeWithTheModelsOdds) {
   const nn::QNetwork net = make_network("tiny_cnn", 8);
   SwFaultSim sim(net, accel_for(8));
