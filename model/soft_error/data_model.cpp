@@ -131,8 +131,8 @@ const ImageModel::Cached& ImageModel::at_rate(double rate, bool gaussian) const 
   // segment's flips are still few per neuron: in a trial most requantizers sit where the golden run put them and
   // pass a further disturbance at their golden slope. Their expected slope under a normal with the layer-to-layer
   // variance (statistical linearization) closes them as if every neuron were disturbed in every trial; on 1,000
-  // choosing images it left the deep CNN's activations half their margin variance and 2-3 points optimistic
-  // (findings.md, finding 9).
+  // choosing images it left the deep CNN's activations about half their margin variance and 3-6 points optimistic
+  // at 1e-3 (findings.md, finding 9).
   if (!golden_image_) golden_image_ = std::make_unique<CorrelatedImage>(net, golden_, model_.sums_, basis());
   c.g = golden_image_->logits(rates);
   // The mean from the layer-to-layer model with sparse disturbances (its non-linear shifts).
