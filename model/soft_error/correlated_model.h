@@ -30,7 +30,7 @@
 
 namespace flipsim::model {
 
-/// What the correlated model needs of one image at any rate and any linearization point: the golden accumulators
+/// What the correlated model needs of one image at any rate: the golden accumulators
 /// and each accelerator layer's moment convolutions.
 struct CorrelatedBasis {
   /// `acc`: the golden accumulators when known already (empty: computed here).
@@ -42,11 +42,11 @@ struct CorrelatedBasis {
   bool weights, activations;
 };
 
-/// The rate-independent part of the correlated model for one image and one linearization point.
+/// The rate-independent part of the correlated model for one image, linearized at its golden point.
 class CorrelatedImage {
  public:
   /// `golden`: every value of the image's golden run. Only layers and kinds with `weights` / `activations` set are
-  /// prepared (a rate for a kind not prepared is ignored). Linearized at the golden point.
+  /// prepared (a rate for a kind not prepared is ignored).
   CorrelatedImage(const nn::QNetwork& net, const std::vector<FeatureMap>& golden, const FlipSumTable& sums,
                   bool weights, bool activations);
   /// The same from a basis computed once for the image.
@@ -60,7 +60,7 @@ class CorrelatedImage {
   struct Layer {
     Eigen::MatrixXd gram_act;     ///< sum_i S2(x_i) G_i G_i^T
     Eigen::MatrixXd gram_weight;  ///< sum_w S2(w) H_w H_w^T
-    std::vector<double> gate;     ///< dy/dacc per output at the linearization point
+    std::vector<double> gate;     ///< dy/dacc per output at the golden point
   };
   const nn::QNetwork& net_;
   std::vector<size_t> accel_ops_;
