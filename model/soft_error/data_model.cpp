@@ -116,7 +116,7 @@ const ImageModel::Cached& ImageModel::at_rate(double rate, bool gaussian) const 
   const GoldenRequant& golden_acc = basis()->golden;
   if (!gaussian) {
     if (c.normal_mean.empty()) {
-      const MapMoments m = model_.moments_.logit_moments(golden_, model_.rates(rate), nullptr, &golden_acc);
+      const MapMoments m = model_.moments_.logit_moments(golden_, model_.rates(rate), &golden_acc);
       c.normal_mean = m.mean;
       c.normal_var = m.var;
     }
@@ -126,7 +126,7 @@ const ImageModel::Cached& ImageModel::at_rate(double rate, bool gaussian) const 
   // The normal covers only the dense segments' flips; the sparse segments' flips stay jumps (the tail below).
   const std::vector<bool> sparse_segments = model_.sparse_segments(rate);
   const FaultRates rates = model_.dense_rates(sparse_segments, rate);
-  const MapMoments sparse = model_.moments_.logit_moments(golden_, rates, nullptr, &golden_acc, true);
+  const MapMoments sparse = model_.moments_.logit_moments(golden_, rates, &golden_acc, true);
   // The covariance from the correlated model linearized at the golden point (computed once per image). A dense
   // segment's flips are still few per neuron: in a trial most requantizers sit where the golden run put them and
   // pass a further disturbance at their golden slope. Their expected slope under a normal with the layer-to-layer

@@ -111,7 +111,7 @@ class ImageModel {
   mutable std::vector<std::vector<int64_t>> golden_acc_;  ///< the simulator's, until the basis takes them
   CompoundPoisson jumps_;
   mutable std::shared_ptr<const CorrelatedBasis> basis_;  ///< prepared when a dense rate is first asked for
-  mutable std::unique_ptr<CorrelatedImage> golden_image_;  ///< linearized at the golden point, when one serves
+  mutable std::unique_ptr<CorrelatedImage> golden_image_;  ///< the golden linearization, prepared with basis_
   mutable std::map<double, Cached> cache_;
 };
 

@@ -244,13 +244,11 @@ MomentModel::MomentModel(const nn::QNetwork& net, const AccelConfig& accel)
 }
 
 std::vector<MapMoments> MomentModel::propagate(const std::vector<FeatureMap>& golden, const FaultRates& rates,
-                                               std::vector<MapMoments>* acc_out,
                                                const GoldenRequant* golden_acc, bool sparse) const {
   const std::vector<double> hits = sparse ? expected_hits(net_, golden, rates) : std::vector<double>();
 
   const int bits = net_.data_bits;
   std::vector<MapMoments> mom(net_.values.size());
-  if (acc_out) acc_out->assign(rates.size(), MapMoments());
   for (size_t i = 0; i < net_.ops.size(); ++i) {
     const nn::QOp& op = net_.ops[i];
     const MapMoments& a = mom[size_t(op.inputs[0])];
@@ -273,7 +271,6 @@ std::vector<MapMoments> MomentModel::propagate(const std::vector<FeatureMap>& go
           cached = weight_cache_.emplace(std::pair{layer, r.weight}, weight_terms(op.layer, sums_, r.weight)).first;
         out = accumulator_moments(op.layer, ga, a, sums_, r.weight, r.activation, golden_acc ? nullptr : &acc,
                                   golden_acc ? &golden_acc->acc[size_t(layer)] : nullptr, &cached->second);
-        if (acc_out) (*acc_out)[size_t(layer)] = out;
         for (size_t k = 0; k < n; ++k) {
           const RequantPoint at =
               golden_acc ? golden_acc->points[size_t(layer)][k] : requant_point(acc[k], op.layer.requant, bits,
@@ -413,9 +410,8 @@ std::vector<MapMoments> MomentModel::propagate(const std::vector<FeatureMap>& go
 }
 
 MapMoments MomentModel::logit_moments(const std::vector<FeatureMap>& golden, const FaultRates& rates,
-                                      std::vector<MapMoments>* acc, const GoldenRequant* golden_acc,
-                                      bool sparse) const {
-  std::vector<MapMoments> all = propagate(golden, rates, acc, golden_acc, sparse);
+                                      const GoldenRequant* golden_acc, bool sparse) const {
+  std::vector<MapMoments> all = propagate(golden, rates, golden_acc, sparse);
   MapMoments logits = std::move(all[size_t(net_.output_value)]);
   if (logits.empty()) {
     const size_t n = golden[size_t(net_.output_value)].data.size();

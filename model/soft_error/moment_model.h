@@ -88,19 +88,16 @@ class MomentModel {
 
   /// Disturbance moments of every value (index = value id) of one image's golden run `golden` (every value, as
   /// QNetwork::run returns) under per-layer flip rates.
-  /// `acc`, when given, receives every accelerator layer's accumulator moments (accel_ops() order; empty = none).
   /// `golden_acc`, when given, are the image's golden accumulators and requantizer points (from
   /// golden_accumulators() in adjoint.h).
   /// `sparse`: where few flips can reach an element (flip_reach.h), treat its disturbance at requantizers and
   /// ReLUs as a compound Poisson sum of that many flips instead of one normal (compound_moments() in
   /// moment_model.cpp).
   std::vector<MapMoments> propagate(const std::vector<FeatureMap>& golden, const FaultRates& rates,
-                                    std::vector<MapMoments>* acc = nullptr,
                                     const GoldenRequant* golden_acc = nullptr, bool sparse = false) const;
   /// Only the logits' moments (zero where no flip reaches them); the arguments as for propagate().
   MapMoments logit_moments(const std::vector<FeatureMap>& golden, const FaultRates& rates,
-                           std::vector<MapMoments>* acc = nullptr, const GoldenRequant* golden_acc = nullptr,
-                           bool sparse = false) const;
+                           const GoldenRequant* golden_acc = nullptr, bool sparse = false) const;
 
  private:
 

@@ -154,7 +154,7 @@ TEST(SparsePropagation, FirstLayerMeanShiftIsCloserToSimulation) {
   rates[0].activation = rate.ber;
   const MomentModel model(net, accel_for(8));
   const std::vector<MapMoments> plain_pass = model.propagate(sim.golden(), rates);
-  const std::vector<MapMoments> sparse_pass = model.propagate(sim.golden(), rates, nullptr, nullptr, true);
+  const std::vector<MapMoments> sparse_pass = model.propagate(sim.golden(), rates, nullptr, true);
   double plain = 0, sparse = 0;
   for (double m : plain_pass[size_t(out)].mean) plain += m;
   for (double m : sparse_pass[size_t(out)].mean) sparse += m;
