@@ -5,7 +5,7 @@
 //    propagated layer to layer through requantization, ReLU, saturation and pooling with neurons independent
 //    (moment_model.h); accuracy from the image's golden logit margins (p_correct_normal()).
 //  - "improved": per segment of the fault space (a layer's weights, or the inputs a layer reads), flips are sparse
-//    while the segment's expected count N_s p is at most poisson_limit: their disturbance is a sum of jumps drawn
+//    while the segment's expected count N_s p is at most its kind's poisson limit: their disturbance is a sum of jumps drawn
 //    from bit-exactly simulated single flips of the image (compound_poisson.h: keeps the heavy tail of rare, large
 //    errors such as a sign-bit flip, exactly where a normal fails); with every segment sparse, a mixture over the
 //    number K of flipped bits. Above it a segment's flips are dense and meet in the same neurons, and their logit
@@ -39,7 +39,10 @@ struct ModelOptions {
   int single_flip_samples = 128;  ///< simulated single flips per image: the compound-Poisson jumps
   int compound_draws = 256;       ///< Monte Carlo paths of summed jumps per image (K >= 2 flips)
   int draw_pairs = 512;           ///< antithetic normal draw pairs for the correlated normal's accuracy
-  double poisson_limit = 5;       ///< above this expected flip count in a segment, its flips enter the normal
+  /// Above these expected flip counts in a segment, its flips enter the normal: a layer's weights, the inputs a
+  /// layer reads (docs/model.md §6: chosen on test images 1,000-1,999).
+  double poisson_limit_weights = 2;
+  double poisson_limit_activations = 5;
   double tail_jumps = 0;          ///< of the dense segments' flips, the largest arriving this often per trial stay jumps
   bool plain_normal = true;      ///< also evaluate the plain normal model (the slower of the two)
   uint64_t seed = 1;
@@ -127,7 +130,7 @@ class DataModel {
   FaultTarget target() const { return target_; }
   /// Per-layer rates for a uniform per-bit rate in scope.
   FaultRates rates(double ber) const;
-  /// Per fault-space segment: whether its expected flips at `ber` are few (at most poisson_limit), so that its
+  /// Per fault-space segment: whether its expected flips at `ber` are few (at most its kind's limit), so that its
   /// flips stay jumps; the others are dense and enter the normal.
   std::vector<bool> sparse_segments(double ber) const;
   /// rates(ber) on the segments that sparse_segments(ber) (`sparse`) calls dense.

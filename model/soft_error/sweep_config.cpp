@@ -75,11 +75,17 @@ SweepConfig load_sweep_config(const std::string& path) {
   c.seed = uint64_t(s.get_int("seed", 0, (1ll << 62), 1));
   if (s.has("model")) {
     const YamlFields m = s.child("model");
-    m.allow_only({"single_flip_samples", "compound_draws", "draw_pairs", "poisson_limit", "tail_jumps"});
+    m.allow_only({"single_flip_samples", "compound_draws", "draw_pairs", "poisson_limit", "poisson_limit_weights",
+                  "poisson_limit_activations", "tail_jumps"});
     c.model.single_flip_samples = int(m.get_int("single_flip_samples", 0, 100000, c.model.single_flip_samples));
     c.model.compound_draws = int(m.get_int("compound_draws", 1, 1000000, c.model.compound_draws));
     c.model.draw_pairs = int(m.get_int("draw_pairs", 16, 1000000, c.model.draw_pairs));
-    c.model.poisson_limit = m.get_double("poisson_limit", 0.0, 1e9, c.model.poisson_limit);
+    // poisson_limit: one count for both kinds, which the per-kind keys then override.
+    if (m.has("poisson_limit"))
+      c.model.poisson_limit_weights = c.model.poisson_limit_activations = m.get_double("poisson_limit", 0.0, 1e9, 0);
+    c.model.poisson_limit_weights = m.get_double("poisson_limit_weights", 0.0, 1e9, c.model.poisson_limit_weights);
+    c.model.poisson_limit_activations =
+        m.get_double("poisson_limit_activations", 0.0, 1e9, c.model.poisson_limit_activations);
     c.model.tail_jumps = m.get_double("tail_jumps", 0.0, 1e6, c.model.tail_jumps);
   }
   c.model.seed = c.seed;

@@ -10,7 +10,8 @@
 //     injections: 100                 # per image and rate (software and accelerated methods)
 //     seed: 1
 //     model: {single_flip_samples: 128, compound_draws: 256, draw_pairs: 512,   # optional
-//             poisson_limit: 5, tail_jumps: 0}
+//             poisson_limit_weights: 2, poisson_limit_activations: 5,     # or poisson_limit: N for both
+//             tail_jumps: 0}
 #pragma once
 
 #include <cstdint>

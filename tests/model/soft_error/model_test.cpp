@@ -176,7 +176,9 @@ TEST(DataModel, AcceleratedTrialsAgreeWithTheModelsOdds) {
       const double p = image.improved(ber).unchanged;
       const TrialCounts c = image.sample(ber, trials, rng);
       const double sampled = double(c.unchanged) / double(trials);
-      const double model_draws = flips < options.poisson_limit ? options.compound_draws : 2.0 * options.draw_pairs;
+      const double model_draws = flips < std::min(options.poisson_limit_weights, options.poisson_limit_activations)
+                                     ? options.compound_draws
+                                     : 2.0 * options.draw_pairs;
       const double var = std::max(p * (1 - p), 1e-3);
       EXPECT_NEAR(sampled, p, 4 * (std::sqrt(var / double(trials)) + std::sqrt(var / model_draws)))
           << "image " << i << ", " << flips << " expected flips";

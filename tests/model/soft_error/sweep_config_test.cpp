@@ -77,6 +77,22 @@ TEST_F(SweepConfigErrors, ValidMinimalConfig) {
   EXPECT_NEAR(r.bers[4], 1e-2, 1e-12);
 }
 
+// poisson_limit sets one count for both kinds of segment; the per-kind keys override it.
+TEST_F(SweepConfigErrors, PoissonLimitPerKind) {
+  const std::string head = "  target: both\n  bers: [1.0e-6]\n";
+  const SweepConfig d = load_sweep_config(write(head));
+  EXPECT_EQ(d.model.poisson_limit_weights, ModelOptions().poisson_limit_weights);
+  EXPECT_EQ(d.model.poisson_limit_activations, ModelOptions().poisson_limit_activations);
+  const SweepConfig both = load_sweep_config(write(head + "  model: {poisson_limit: 3}\n"));
+  EXPECT_EQ(both.model.poisson_limit_weights, 3);
+  EXPECT_EQ(both.model.poisson_limit_activations, 3);
+  const SweepConfig one = load_sweep_config(write(head + "  model: {poisson_limit: 3, poisson_limit_weights: 1}\n"));
+  EXPECT_EQ(one.model.poisson_limit_weights, 1);
+  EXPECT_EQ(one.model.poisson_limit_activations, 3);
+  EXPECT_NE(error_of(head + "  model: {poisson_limit_activations: -1}\n").find("sweep.model.poisson_limit_activations"),
+            std::string::npos);
+}
+
 TEST_F(SweepConfigErrors, NameFileKeyAndExpectation) {
   struct Case {
     std::string body, expect;
