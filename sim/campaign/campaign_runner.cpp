@@ -94,23 +94,33 @@ void run_share(const CampaignSetup& setup, const Timeline& timeline, const std::
   // Its pieces come in image order, so it never returns to an image it has left: one image's checkpoints at a
   // time, the next recorded into their memory (fresh memory is what a second worker paid most for).
   runner.keep_trajectories(1);
-  std::vector<Injection> all;
-  all.reserve(remaining.size());
-  for (uint64_t id : remaining) all.push_back(draw_injection(id, setup.config, *setup.space, *setup.map, timeline));
-  std::stable_sort(all.begin(), all.end(), [](const Injection& a, const Injection& b) { return a.image < b.image; });
-  const size_t begin = all.size() * first / slots, end = all.size() * last / slots;
+  // The plan is a small entry per injection, each injection drawn again when it runs (draws are a few dozen
+  // nanoseconds): holding them all drawn, a hundred bytes each in fresh memory, was most of a worker's start.
+  struct Planned {
+    uint64_t id;
+    int image;
+    bool rtl;  ///< needs the RTL
+  };
+  const auto draw = [&](uint64_t id) { return draw_injection(id, setup.config, *setup.space, *setup.map, timeline); };
+  std::vector<Planned> plan;
+  plan.reserve(remaining.size());
+  for (uint64_t id : remaining) plan.push_back({id, draw(id).image, false});
+  std::stable_sort(plan.begin(), plan.end(), [](const Planned& a, const Planned& b) { return a.image < b.image; });
+  const size_t begin = plan.size() * first / slots, end = plan.size() * last / slots;
+  const auto run = [&](size_t i) { write_line(to_line(runner.run(draw(plan[i].id), engine))); };
   if (!pieces_taken) {
-    for (size_t i = begin; i < end; ++i) write_line(to_line(runner.run(all[i], engine)));
+    for (size_t i = begin; i < end; ++i) run(i);
     return;
   }
   const size_t sharing = last - first;
-  const size_t rtl_end = size_t(
-      std::stable_partition(all.begin() + std::ptrdiff_t(begin), all.begin() + std::ptrdiff_t(end),
-                            [&](const Injection& inj) { return runner.needs_rtl(inj, engine); }) -
-      all.begin());
+  for (size_t i = begin; i < end; ++i) plan[i].rtl = runner.needs_rtl(draw(plan[i].id), engine);
+  const size_t rtl_end = size_t(std::stable_partition(plan.begin() + std::ptrdiff_t(begin),
+                                                      plan.begin() + std::ptrdiff_t(end),
+                                                      [](const Planned& p) { return p.rtl; }) -
+                                plan.begin());
   std::vector<size_t> starts;  // where each piece begins, then the range's end
   for (size_t i = begin; i < rtl_end; ++i)
-    if (i == begin || all[i].image != all[i - 1].image) starts.push_back(i);
+    if (i == begin || plan[i].image != plan[i - 1].image) starts.push_back(i);
   if (starts.size() < 2 * sharing) {
     starts.clear();
     for (size_t k = 0; k < 2 * sharing; ++k) starts.push_back(begin + (rtl_end - begin) * k / (2 * sharing));
@@ -119,7 +129,7 @@ void run_share(const CampaignSetup& setup, const Timeline& timeline, const std::
   for (size_t i = rtl_end; i < end; i += software_piece) starts.push_back(i);
   starts.push_back(end);
   for (uint64_t k = pieces_taken->take(); k + 1 < starts.size(); k = pieces_taken->take())
-    for (size_t i = starts[k]; i < starts[k + 1]; ++i) write_line(to_line(runner.run(all[i], engine)));
+    for (size_t i = starts[k]; i < starts[k + 1]; ++i) run(i);
 }
 
 /// Rank 0's message to the other ranks: the plan, or why there is none.
