@@ -34,7 +34,7 @@ void register_validate(CLI::App& app, int& exit_code) {
       ->check(CLI::Range(1, 256));
   c->add_flag("--json", o->json,
               "print one JSON object: points [{x, measured, ci_low, ci_high, predicted, ...}], max_abs_error, "
-              "model_seconds, campaign_seconds, ...");
+              "model_seconds, campaign_seconds (this run's), campaign_injections, campaign_injections_run, ...");
   c->callback([o, &exit_code] {
     const MpiSession mpi;
     ValidateOptions options;

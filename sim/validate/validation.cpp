@@ -150,6 +150,8 @@ void measure_points(const ValidationConfig& config, const ValidateOptions& optio
       run.engine = CampaignEngine::kHybrid;
       const nlohmann::json summary = run_campaign(stem + ".yaml", run, mpi);
       r.campaign_seconds += summary["seconds"].get<double>();
+      r.campaign_injections += summary["planned"].get<uint64_t>();
+      r.campaign_injections_run += summary["run_injections"].get<uint64_t>();
       tally_point(p.db, p);
       if (config.crosscheck > 0) {
         const auto t0 = std::chrono::steady_clock::now();
@@ -387,6 +389,8 @@ nlohmann::json to_json(const ValidationResult& r) {
           {"predicted_points", r.predicted_points},
           {"model_seconds", r.model_seconds},
           {"campaign_seconds", r.campaign_seconds},
+          {"campaign_injections", r.campaign_injections},
+          {"campaign_injections_run", r.campaign_injections_run},
           {"crosscheck_mismatches", r.crosscheck_mismatches}};
 }
 

@@ -74,6 +74,10 @@ struct ValidationResult {
   std::vector<ValidationPoint> points;
   double model_seconds = 0;
   double campaign_seconds = 0;  ///< wall time of this run's campaigns and cross-checks
+  /// The campaigns' injections, and how many of them this run simulated: fewer when it resumed stored ones, and
+  /// then campaign_seconds is not what the measurement cost.
+  uint64_t campaign_injections = 0;
+  uint64_t campaign_injections_run = 0;
   uint64_t crosscheck_mismatches = 0;
   /// max |predicted - measured| over the points with a prediction (-1: none)
   double max_abs_error = -1;
@@ -92,7 +96,7 @@ LayerResidency layer_residency(Buffer buffer, const AccelConfig& accel, const Co
 /// JSON: name, config, buffer, network, images, first_image, golden_accuracy, prediction, residency, points (each
 /// {x, expected_flips, measured, ci_low, ci_high, trials, predicted, error, crosscheck_injections,
 /// crosscheck_mismatches, db}), max_abs_error, inside_interval, predicted_points, model_seconds,
-/// campaign_seconds, crosscheck_mismatches.
+/// campaign_seconds, campaign_injections, campaign_injections_run, crosscheck_mismatches.
 nlohmann::json to_json(const ValidationResult& r);
 
 const char* prediction_name(PredictionKind k);

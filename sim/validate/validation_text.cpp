@@ -22,6 +22,12 @@ void print_mismatches_and_score(const ValidationResult& r) {
                r.inside_interval, r.predicted_points);
 }
 
+void print_seconds(const ValidationResult& r) {
+  fmt::print("  model {:.2f} s, campaigns {:.1f} s (this run, which simulated {} of their {} injections{})\n",
+             r.model_seconds, r.campaign_seconds, r.campaign_injections_run, r.campaign_injections,
+             r.campaign_injections_run < r.campaign_injections ? "; an earlier run stored the others" : "");
+}
+
 /// A single-upset study: per class, P(SDC) and P(critical SDC) over the upsets the register model carries.
 void print_upset_study(const ValidationResult& r) {
   const ValidationConfig& c = r.config;
@@ -44,7 +50,7 @@ void print_upset_study(const ValidationResult& r) {
                             : std::string("-"),
                crosscheck_cell(p));
   print_mismatches_and_score(r);
-  fmt::print("  model {:.2f} s, campaigns {:.1f} s (this run)\n", r.model_seconds, r.campaign_seconds);
+  print_seconds(r);
 }
 
 }  // namespace
@@ -75,7 +81,7 @@ void print_validation(const ValidationResult& r) {
   for (const LayerResidency& l : r.residency)
     fmt::print("  {:<10} {:>6} {:>10} {:>12} {:>8.3f}\n", l.layer, l.passes, l.values, l.loaded_bits,
                l.loads_per_value);
-  fmt::print("  model {:.2f} s, campaigns {:.1f} s (this run)\n", r.model_seconds, r.campaign_seconds);
+  print_seconds(r);
 }
 
 }  // namespace flipsim

@@ -79,6 +79,8 @@ TEST(ValidateCli, MeasuresPredictsAndResumes) {
   EXPECT_GE(a["max_abs_error"].get<double>(), 0.0);
   EXPECT_GT(a["model_seconds"].get<double>(), 0.0);
   EXPECT_GT(a["campaign_seconds"].get<double>(), 0.0);
+  EXPECT_EQ(a["campaign_injections"].get<uint64_t>(), 3u * 36u);
+  EXPECT_EQ(a["campaign_injections_run"].get<uint64_t>(), a["campaign_injections"].get<uint64_t>());
   EXPECT_EQ(a["residency"].size(), 5u);  // LeNet-5's five accelerator layers
   EXPECT_TRUE(std::filesystem::exists(plots + "/ci_wbuf.png"));
 
@@ -90,6 +92,9 @@ TEST(ValidateCli, MeasuresPredictsAndResumes) {
     EXPECT_EQ(a["points"][i]["measured"], b["points"][i]["measured"]);
     EXPECT_EQ(a["points"][i]["predicted"], b["points"][i]["predicted"]);
   }
+  // Its campaign seconds are this run's, which simulated nothing: it says so.
+  EXPECT_EQ(b["campaign_injections"], a["campaign_injections"]);
+  EXPECT_EQ(b["campaign_injections_run"].get<uint64_t>(), 0u);
 
   // flipsim model on the study: the same prediction, no campaign run and none written.
   const test::CliRun model = test::run_flipsim("model " + study + " --json");
