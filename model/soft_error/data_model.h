@@ -5,9 +5,10 @@
 //    propagated layer to layer through requantization, ReLU, saturation and pooling with neurons independent
 //    (moment_model.h); accuracy from the image's golden logit margins (p_correct_normal()).
 //  - "improved": per segment of the fault space (a layer's weights, or the inputs a layer reads), flips are sparse
-//    while the segment's expected count N_s p is at most its kind's poisson limit: their disturbance is a sum of jumps drawn
-//    from bit-exactly simulated single flips of the image (compound_poisson.h: keeps the heavy tail of rare, large
-//    errors such as a sign-bit flip, exactly where a normal fails); with every segment sparse, a mixture over the
+//    while the segment's expected count N_s p is at most its kind's Poisson limit (2 for weights, 5 for
+//    activations): their disturbance is a sum of jumps drawn from bit-exactly simulated single flips of the image
+//    (compound_poisson.h: keeps the heavy tail of rare, large errors such as a sign-bit flip, exactly where a
+//    normal fails); with every segment sparse, a mixture over the
 //    number K of flipped bits. Above it a segment's flips are dense and meet in the same neurons, and their logit
 //    disturbance is a normal whose covariance comes from the correlated model
 //    (correlated_model.h: coherent disturbances, carried linearly downstream of the golden run) and whose mean comes
