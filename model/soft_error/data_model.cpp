@@ -90,7 +90,7 @@ std::vector<bool> DataModel::sparse_segments(double ber) const {
   // never the many small flips meeting in one neuron that make a normal.
   // A weight flip moves a whole output channel, an activation flip a patch: summed as jumps, a few weight flips
   // already overstate the loss (on the deep CNN's int8 weights 1.2 points at 1e-3 with one limit for both), where
-  // the activations' few flips still want jumps (their normal was up to 2.7 points optimistic with the lower one).
+  // the activations' few flips still want jumps (their normal was up to 2.5 points optimistic with the lower one).
   std::vector<bool> sparse;
   for (const FaultSpace::Segment& seg : space_.segments()) {
     const double limit = seg.kind == SiteKind::kWeight ? options_.poisson_limit_weights
