@@ -191,7 +191,8 @@ def summary_row(stem, r, rel):
         worst = f"{100 * max(abs(p['error']) for p in pts):.2f}"
         within = f"{sum(abs(p['error']) <= 0.01 for p in nar)}/{len(nar)}"
         inside = f"{sum(p['ci_low'] <= p['predicted'] <= p['ci_high'] for p in pts)}/{len(pts)}"
-    ratio = f"{campaign_ratio(r):.3f}" if campaign_ratio(r) is not None else "resumed"
+    ratio = campaign_ratio(r)
+    ratio = f"{ratio:.3f}" if ratio is not None else "resumed" if r["campaign_seconds"] > 0 else "–"
     trials = r["points"][0]["trials"]
     xc = sum(p["crosscheck_injections"] for p in r["points"])
     return (f"| [{stem}]({rel}/{stem}.png) | {net} | "
@@ -254,8 +255,8 @@ def write_markdown(a, results, software, reports, upset_studies):
     nar = [p for p in all_pts if narrow(p)]
     inside = sum(p["ci_low"] <= p["predicted"] <= p["ci_high"] for p in all_pts)
     within = sum(abs(p["error"]) <= 0.01 for p in nar)
-    ratios = [campaign_ratio(r) for _, r in results
-              if r["prediction"] == "data-level model" and campaign_ratio(r) is not None]
+    ratios = [x for x in (campaign_ratio(r) for _, r in results if r["prediction"] == "data-level model")
+              if x is not None]
     w("**Against the targets** (the studies the data-level model predicts: its weight, input-activation and bias")
     w("terms for `wbuf`, `abuf` and `bbuf`).")
     w("")

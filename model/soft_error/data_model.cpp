@@ -92,12 +92,9 @@ std::vector<bool> DataModel::sparse_segments(double ber) const {
   // already overstate the loss (on the deep CNN's int8 weights 1.2 points at 1e-3 with one limit for both), where
   // the activations' few flips still want jumps (their normal was up to 2.5 points optimistic with the lower one).
   std::vector<bool> sparse;
-  for (const FaultSpace::Segment& seg : space_.segments()) {
-    const double limit = seg.kind == SiteKind::kWeight ? options_.poisson_limit_weights
-                                                        : options_.poisson_limit_activations;
+  for (const FaultSpace::Segment& seg : space_.segments())
     sparse.push_back(seg.kind == SiteKind::kBias || seg.kind == SiteKind::kClip ||
-                     double(seg.values) * double(seg.value_bits) * ber <= limit);
-  }
+                     double(seg.values) * double(seg.value_bits) * ber <= options_.poisson_limit(seg.kind));
   return sparse;
 }
 

@@ -44,6 +44,9 @@ struct ModelOptions {
   /// layer reads (docs/model.md §6: chosen on test images 1,000-1,999).
   double poisson_limit_weights = 2;
   double poisson_limit_activations = 5;
+  double poisson_limit(SiteKind kind) const {
+    return kind == SiteKind::kWeight ? poisson_limit_weights : poisson_limit_activations;
+  }
   double tail_jumps = 0;          ///< of the dense segments' flips, the largest arriving this often per trial stay jumps
   bool plain_normal = true;      ///< also evaluate the plain normal model (the slower of the two)
   uint64_t seed = 1;

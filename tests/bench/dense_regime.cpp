@@ -519,8 +519,7 @@ void segments(const SweepConfig& c, const LoadedNetwork& ln, int, int, const std
   for (const FaultSpace::Segment& seg : space.segments())
     fmt::print("layer {} kind {} bits {} dense above {:.3g}\n", seg.layer, int(seg.kind),
                seg.values * uint64_t(seg.value_bits),
-               (seg.kind == SiteKind::kWeight ? c.model.poisson_limit_weights : c.model.poisson_limit_activations) /
-                   double(seg.values * uint64_t(seg.value_bits)));
+               c.model.poisson_limit(seg.kind) / double(seg.values * uint64_t(seg.value_bits)));
 }
 
 }  // namespace
