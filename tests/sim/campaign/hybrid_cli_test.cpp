@@ -309,7 +309,7 @@ namespace flipsim {
 namespace {
 
 TEST(BenchCampaign, JsonHasTheDocumentedKeysAndMeasuredRates) {
-  const test::CliRun r = test::run_flipsim("bench campaign --full 2 --hybrid 12 --crosscheck 0 --json");
+  const test::CliRun r = test::run_flipsim("bench campaign --full 2 --hybrid 12 --crosscheck 0 --repeat 2 --json");
   ASSERT_EQ(r.status, 0) << r.output;
   const nlohmann::json j = nlohmann::json::parse(r.output.substr(r.output.find('{')));
   for (const char* key : {"full_rtl_inj_per_s", "hybrid_inj_per_s", "software_inj_per_s", "speedup_hybrid_vs_full",
@@ -319,6 +319,10 @@ TEST(BenchCampaign, JsonHasTheDocumentedKeysAndMeasuredRates) {
   EXPECT_EQ(j.at("crosscheck_mismatches").get<uint64_t>(), 0u);
   EXPECT_NEAR(j["speedup_hybrid_vs_full"].get<double>(),
               j["hybrid_inj_per_s"].get<double>() / j["full_rtl_inj_per_s"].get<double>(), 1e-9);
+  // Two alternated pairs: the reported scaling is the median (here the mean) of the two pairs' ratios.
+  const auto runs = j.at("worker_scaling_runs").get<std::vector<double>>();
+  ASSERT_EQ(runs.size(), 2u);
+  EXPECT_NEAR(j["worker_scaling"].get<double>(), (runs[0] + runs[1]) / 2, 1e-9);
 }
 
 }  // namespace
