@@ -393,8 +393,15 @@ std::vector<MapMoments> MomentModel::propagate(const std::vector<FeatureMap>& go
           const double mb = b.empty() ? 0 : b.mean[k], vb = b.empty() ? 0 : b.var[k];
           if (ma == 0 && va == 0 && mb == 0 && vb == 0) continue;
           const double sum = double(nn::rescale(ga.data[k], op.add.a) + nn::rescale(gb.data[k], op.add.b));
-          const MeanVar y = rounded_clamped_normal(sum + ra * ma + rb * mb, std::sqrt(ra * ra * va + rb * rb * vb), lo, hi);
-          out.mean[k] = y.mean - gout.data[k];
+          const auto given = [&](double m, double v) {
+            MeanVar y = rounded_clamped_normal(sum + m, std::sqrt(v), lo, hi);
+            y.mean -= gout.data[k];
+            return y;
+          };
+          // Its ReLU and saturation see the few flips that reach them as jumps, as a layer's requantizer does.
+          const double m = ra * ma + rb * mb, v = ra * ra * va + rb * rb * vb;
+          const MeanVar y = sparse ? compound_moments(m, v, hits[size_t(op.output)], given) : given(m, v);
+          out.mean[k] = y.mean;
           out.var[k] = y.var;
         }
         break;

@@ -90,9 +90,9 @@ class MomentModel {
   /// QNetwork::run returns) under per-layer flip rates.
   /// `golden_acc`, when given, are the image's golden accumulators and requantizer points (from
   /// golden_accumulators() in adjoint.h).
-  /// `sparse`: where few flips can reach an element (flip_reach.h), treat its disturbance at requantizers and
-  /// ReLUs as a compound Poisson sum of that many flips instead of one normal (compound_moments() in
-  /// moment_model.cpp).
+  /// `sparse`: where few flips can reach an element (flip_reach.h), treat its disturbance at requantizers, ReLUs
+  /// and residual Adds as a compound Poisson sum of that many flips instead of one normal (compound_moments() in
+  /// moment_model.cpp), and at max pooling likewise (sparse_max()).
   std::vector<MapMoments> propagate(const std::vector<FeatureMap>& golden, const FaultRates& rates,
                                     const GoldenRequant* golden_acc = nullptr, bool sparse = false) const;
   /// Only the logits' moments (zero where no flip reaches them); the arguments as for propagate().
