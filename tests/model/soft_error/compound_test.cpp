@@ -130,36 +130,44 @@ TEST(FlipReach, WindowsAndWholeNetwork) {
   EXPECT_NEAR(hits[size_t(net.output_value)], p * (double(all.total_bits()) - other_rows), 1e-9 * double(all.total_bits()));
 }
 
+// The summed mean shift of value `out` when the input bits of accelerator layer `layer` flip at 2e-3 on test image 2:
+// simulated bit-exactly (3,000 trials), by the plain layer-to-layer pass and by the sparse one.
+struct MeanShifts {
+  double simulated = 0, plain = 0, sparse = 0;
+};
+MeanShifts mean_shifts(const nn::QNetwork& net, int layer, int out, uint64_t seed) {
+  SwFaultSim sim(net, accel_for(8));
+  const FeatureMap input = net.quantize_image(test_images().image(2));
+  sim.load_image(input);
+  const FaultSpace space(net, FaultTarget::kActivations, {layer});
+  const std::vector<int32_t>& golden = sim.golden()[size_t(out)].data;
+  FaultModel rate;
+  rate.ber = 2e-3;
+  std::mt19937_64 rng(seed);
+  const int trials = 3000;
+  MeanShifts m;
+  for (int t = 0; t < trials; ++t) {
+    const std::vector<FeatureMap> all = sim.run_full(input, sample_faults(space, rate, rng));
+    for (size_t k = 0; k < golden.size(); ++k) m.simulated += double(all[size_t(out)].data[k] - golden[k]) / trials;
+  }
+  FaultRates rates(net.accel_ops().size());
+  rates[size_t(layer)].activation = rate.ber;
+  const MomentModel model(net, accel_for(8));
+  const std::vector<MapMoments> plain_pass = model.propagate(sim.golden(), rates);
+  const std::vector<MapMoments> sparse_pass = model.propagate(sim.golden(), rates, nullptr, true);
+  for (double d : plain_pass[size_t(out)].mean) m.plain += d;
+  for (double d : sparse_pass[size_t(out)].mean) m.sparse += d;
+  return m;
+}
+
 // Flips in a layer's inputs reach each of its outputs rarely but hard: the sparse layer-to-layer pass predicts the
 // layer's mean output shift (after requantization and ReLU) closer to the bit-exact simulator than the plain normal
 // pass, which rectifies a thin normal spread into a positive drift.
 TEST(SparsePropagation, FirstLayerMeanShiftIsCloserToSimulation) {
   const nn::QNetwork net = make_network("tiny_cnn", 8);
-  SwFaultSim sim(net, accel_for(8));
-  const FeatureMap input = net.quantize_image(test_images().image(2));
-  sim.load_image(input);
-  const FaultSpace space(net, FaultTarget::kActivations, {0});
-  const int out = net.ops[net.accel_ops()[0]].output;
-  const std::vector<int32_t>& golden = sim.golden()[size_t(out)].data;
-  FaultModel rate;
-  rate.ber = 2e-3;
-  std::mt19937_64 rng(11);
-  const int trials = 3000;
-  double simulated = 0;
-  for (int t = 0; t < trials; ++t) {
-    const std::vector<FeatureMap> all = sim.run_full(input, sample_faults(space, rate, rng));
-    for (size_t k = 0; k < golden.size(); ++k) simulated += double(all[size_t(out)].data[k] - golden[k]) / trials;
-  }
-  FaultRates rates(net.accel_ops().size());
-  rates[0].activation = rate.ber;
-  const MomentModel model(net, accel_for(8));
-  const std::vector<MapMoments> plain_pass = model.propagate(sim.golden(), rates);
-  const std::vector<MapMoments> sparse_pass = model.propagate(sim.golden(), rates, nullptr, true);
-  double plain = 0, sparse = 0;
-  for (double m : plain_pass[size_t(out)].mean) plain += m;
-  for (double m : sparse_pass[size_t(out)].mean) sparse += m;
-  EXPECT_LT(std::abs(sparse - simulated), std::abs(plain - simulated))
-      << "simulated " << simulated << " sparse " << sparse << " plain " << plain;
+  const MeanShifts m = mean_shifts(net, 0, net.ops[net.accel_ops()[0]].output, 11);
+  EXPECT_LT(std::abs(m.sparse - m.simulated), std::abs(m.plain - m.simulated))
+      << "simulated " << m.simulated << " sparse " << m.sparse << " plain " << m.plain;
 }
 
 // The same at a residual Add with its ReLU: a 3x3 convolution's input flips reach the Add through it a few at a
@@ -167,34 +175,13 @@ TEST(SparsePropagation, FirstLayerMeanShiftIsCloserToSimulation) {
 // requantizer (before, it took one normal there even in the sparse pass, and so did no better than the plain one).
 TEST(SparsePropagation, ResidualAddMeanShiftIsCloserToSimulation) {
   const nn::QNetwork net = make_network("tiny_resnet", 8);
-  SwFaultSim sim(net, accel_for(8));
-  const FeatureMap input = net.quantize_image(test_images().image(2));
-  sim.load_image(input);
-  const FaultSpace space(net, FaultTarget::kActivations, {1});
   int out = -1;
   for (const nn::QOp& op : net.ops)
     if (op.type == nn::QOpType::kAdd && op.add.relu) out = op.output;
   ASSERT_GE(out, 0) << "tiny_resnet's Add has its ReLU";
-  const std::vector<int32_t>& golden = sim.golden()[size_t(out)].data;
-  FaultModel rate;
-  rate.ber = 2e-3;
-  std::mt19937_64 rng(12);
-  const int trials = 3000;
-  double simulated = 0;
-  for (int t = 0; t < trials; ++t) {
-    const std::vector<FeatureMap> all = sim.run_full(input, sample_faults(space, rate, rng));
-    for (size_t k = 0; k < golden.size(); ++k) simulated += double(all[size_t(out)].data[k] - golden[k]) / trials;
-  }
-  FaultRates rates(net.accel_ops().size());
-  rates[1].activation = rate.ber;
-  const MomentModel model(net, accel_for(8));
-  const std::vector<MapMoments> plain_pass = model.propagate(sim.golden(), rates);
-  const std::vector<MapMoments> sparse_pass = model.propagate(sim.golden(), rates, nullptr, true);
-  double plain = 0, sparse = 0;
-  for (double m : plain_pass[size_t(out)].mean) plain += m;
-  for (double m : sparse_pass[size_t(out)].mean) sparse += m;
-  EXPECT_LT(std::abs(sparse - simulated), std::abs(plain - simulated))
-      << "simulated " << simulated << " sparse " << sparse << " plain " << plain;
+  const MeanShifts m = mean_shifts(net, 1, out, 12);
+  EXPECT_LT(std::abs(m.sparse - m.simulated), std::abs(m.plain - m.simulated))
+      << "simulated " << m.simulated << " sparse " << m.sparse << " plain " << m.plain;
 }
 
 }  // namespace
