@@ -100,12 +100,15 @@ void run_share(const CampaignSetup& setup, const Timeline& timeline, const std::
   struct Planned {
     uint64_t id;
     int image;
-    bool rtl;  ///< needs the RTL
+    bool rtl;  ///< needs the RTL (decided only where workers share the range in pieces)
   };
   const auto draw = [&](uint64_t id) { return draw_injection(id, setup.config, *setup.space, *setup.map, timeline); };
   std::vector<Planned> plan;
   plan.reserve(remaining.size());
-  for (uint64_t id : remaining) plan.push_back({id, draw(id).image, false});
+  for (uint64_t id : remaining) {
+    const Injection injection = draw(id);
+    plan.push_back({id, injection.image, pieces_taken && runner.needs_rtl(injection, engine)});
+  }
   std::stable_sort(plan.begin(), plan.end(), [](const Planned& a, const Planned& b) { return a.image < b.image; });
   const size_t begin = plan.size() * first / slots, end = plan.size() * last / slots;
   const auto run = [&](size_t i) { write_line(to_line(runner.run(draw(plan[i].id), engine))); };
@@ -114,7 +117,6 @@ void run_share(const CampaignSetup& setup, const Timeline& timeline, const std::
     return;
   }
   const size_t sharing = last - first;
-  for (size_t i = begin; i < end; ++i) plan[i].rtl = runner.needs_rtl(draw(plan[i].id), engine);
   const size_t rtl_end = size_t(std::stable_partition(plan.begin() + std::ptrdiff_t(begin),
                                                       plan.begin() + std::ptrdiff_t(end),
                                                       [](const Planned& p) { return p.rtl; }) -
@@ -176,7 +178,7 @@ nlohmann::json run_campaign(const std::string& config_path, const CampaignRunOpt
     batch.clear();
     last_flush = std::chrono::steady_clock::now();
   };
-  auto on_line = [&](const std::string& line) {
+  auto on_line = [&](std::string_view line) {
     if (!line.empty() && line.front() == '{') {
       errors.push_back(nlohmann::json::parse(line).at("error"));
       return;

@@ -121,7 +121,7 @@ CrosscheckResult crosscheck_engines(const std::string& config_path, const Crossc
   }
   ProgressLine progress("cross-checked injections", total, 0, options.progress);
   std::vector<std::string> errors;
-  while (pool.pump(200, [&](const std::string& line) {
+  while (pool.pump(200, [&](std::string_view line) {
     const auto j = nlohmann::json::parse(line);
     if (j.contains("error")) {
       errors.push_back(j["error"]);

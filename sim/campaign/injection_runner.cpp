@@ -322,7 +322,7 @@ std::string probe_timeline(const CampaignSetup& setup) {
     InjectionRunner runner(setup, 0);
     write_line(runner.probe().to_json());
   });
-  while (probe.pump(1000, [&](const std::string& line) {
+  while (probe.pump(1000, [&](std::string_view line) {
     const auto j = nlohmann::json::parse(line);
     if (j.contains("error")) error = j["error"];
     else timeline_json = line;

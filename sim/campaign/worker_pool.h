@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <functional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace flipsim {
@@ -43,8 +44,8 @@ class WorkerPool {
   void spawn(const std::function<void(const WriteLine&)>& body);
 
   /// Waits up to `timeout_ms` for output and calls `on_line` for every complete line. Returns false once every
-  /// worker has closed its pipe.
-  bool pump(int timeout_ms, const std::function<void(const std::string&)>& on_line);
+  /// worker has closed its pipe. A line is valid only during its call.
+  bool pump(int timeout_ms, const std::function<void(std::string_view)>& on_line);
 
   /// Waits for every worker; returns one message for each that was killed by a signal.
   std::vector<std::string> reap();
