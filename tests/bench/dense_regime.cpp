@@ -14,7 +14,7 @@
 //   cuts     per rate: how often summing single-flip changes at an accelerator layer's output (clamped to its
 //            range), then running the rest of the network exactly, gives the faulty top-1 class of the flips applied
 //            together, and (in parentheses) the accuracy that gives; the last cut is the logits (the improved
-//            model's jumps). Says where flips stop adding up.
+//            model's jumps; a weight sweep has that cut only). Says where flips stop adding up.
 //   junction per rate: the improved model's mixture with every flip a jump, the jumps summed at the logits and,
 //            instead, at what the last accelerator layer's side reads (clamped), the rest run exactly; against the
 //            simulation and the improved model on the same images. Says whether summing one layer earlier holds.
@@ -246,16 +246,17 @@ struct ReadFlippingEngine : ConvEngine {
 };
 
 void cuts(const SweepConfig& c, const LoadedNetwork& ln, int images, int trials, const std::vector<double>& bers) {
-  if (c.target != FaultTarget::kActivations) throw std::runtime_error("--mode cuts: an activation sweep only");
   const nn::QNetwork& net = ln.net;
   SwFaultSim sim(net, c.infer.accel);
   const FaultSpace space(net, c.target, resolve_layers(net, c.layer_names, c.file), c.infer.accel.acc_bits);
   const std::vector<size_t> accel = net.accel_ops();
   const int layers = int(accel.size()), bits = net.data_bits;
+  // A weight's flip changes its layer's outputs, not a value the layers after a cut read: only the logits'.
+  const int first_cut = c.target == FaultTarget::kActivations ? 0 : layers - 1;
   fmt::print("| ber | simulated accuracy |");
-  for (int j = 0; j + 1 < layers; ++j) fmt::print(" agree at {} |", net.ops[accel[size_t(j)]].name);
+  for (int j = first_cut; j + 1 < layers; ++j) fmt::print(" agree at {} |", net.ops[accel[size_t(j)]].name);
   fmt::print(" agree at the logits |\n|---|---|");  // each with (the accuracy it gives)
-  for (int j = 0; j < layers; ++j) fmt::print("---|");
+  for (int j = first_cut; j < layers; ++j) fmt::print("---|");
   fmt::print("\n");
   for (double ber : bers) {
     std::vector<int> agree(size_t(layers), 0), right(size_t(layers), 0);
@@ -273,7 +274,7 @@ void cuts(const SweepConfig& c, const LoadedNetwork& ln, int images, int trials,
         correct += truth == ln.test.labels[size_t(i)];
         std::vector<std::vector<FeatureMap>> single;
         for (const BitFlip& f : flips) single.push_back(sim.run_full(x, {f}));
-        for (int j = 0; j < layers; ++j) {
+        for (int j = first_cut; j < layers; ++j) {
           // Cut after accelerator layer j (the last: the logits): every value up to it is the golden one plus the
           // single-flip changes of the flips read at or before it, clamped to the stored range.
           const size_t cut = j + 1 < layers ? accel[size_t(j)] : net.ops.size() - 1;
@@ -301,7 +302,7 @@ void cuts(const SweepConfig& c, const LoadedNetwork& ln, int images, int trials,
       }
     }
     fmt::print("| {:.2e} | {:.4f} |", ber, double(correct) / n);
-    for (size_t j = 0; j < agree.size(); ++j)
+    for (size_t j = size_t(first_cut); j < agree.size(); ++j)
       fmt::print(" {:.3f} ({:.4f}) |", double(agree[j]) / n, double(right[j]) / n);
     fmt::print("\n");
   }
