@@ -111,38 +111,6 @@ void put_field(std::string& out, const std::string& v) {
 void put_field(std::string& out, Outcome v) { out += to_string(v); }
 void put_field(std::string& out, MaskingStage v) { out += to_string(v); }
 
-template <class T>
-bool get_field(std::string_view text, T& v) {
-  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), v);
-  return error == std::errc() && end == text.data() + text.size();
-}
-bool get_field(std::string_view text, std::string& v) {
-  if (text.find('\\') == std::string_view::npos) {
-    v.assign(text);
-    return true;
-  }
-  v.clear();
-  for (size_t i = 0; i < text.size(); ++i) {
-    if (text[i] != '\\') {
-      v += text[i];
-      continue;
-    }
-    if (++i == text.size()) return false;
-    v += text[i] == 't' ? '\t' : text[i] == 'n' ? '\n' : text[i];
-  }
-  return true;
-}
-bool get_field(std::string_view text, Outcome& v) {
-  const auto o = parse_outcome(text);
-  if (o) v = *o;
-  return bool(o);
-}
-bool get_field(std::string_view text, MaskingStage& v) {
-  const auto s = parse_masking_stage(text);
-  if (s) v = *s;
-  return bool(s);
-}
-
 }  // namespace
 
 nlohmann::json to_json(const InjectionRecord& r) {
@@ -175,21 +143,70 @@ std::string to_line(const InjectionRecord& r) {
   return out;
 }
 
-InjectionRecord injection_from_line(std::string_view line) {
-  InjectionRecord r;
-  size_t at = 0;
-  bool first = true;
-  for_each_injection_field([&](const char* column, auto member) {
-    if (!first && (at >= line.size() || line[at++] != '\t'))
+namespace {
+template <class T>
+bool parse_number(std::string_view text, T& v) {
+  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), v);
+  return error == std::errc() && end == text.data() + text.size();
+}
+}  // namespace
+
+bool parse_injection_field(std::string_view text, uint64_t& v) { return parse_number(text, v); }
+bool parse_injection_field(std::string_view text, int64_t& v) { return parse_number(text, v); }
+bool parse_injection_field(std::string_view text, int& v) { return parse_number(text, v); }
+bool parse_injection_field(std::string_view text, double& v) { return parse_number(text, v); }
+bool parse_injection_field(std::string_view text, std::string& v) {
+  if (text.find('\\') == std::string_view::npos) {
+    v.assign(text);
+    return true;
+  }
+  v.clear();
+  for (size_t i = 0; i < text.size(); ++i) {
+    if (text[i] != '\\') {
+      v += text[i];
+      continue;
+    }
+    if (++i == text.size()) return false;
+    v += text[i] == 't' ? '\t' : text[i] == 'n' ? '\n' : text[i];
+  }
+  return true;
+}
+bool parse_injection_field(std::string_view text, Outcome& v) {
+  const auto o = parse_outcome(text);
+  if (o) v = *o;
+  return bool(o);
+}
+bool parse_injection_field(std::string_view text, MaskingStage& v) {
+  const auto s = parse_masking_stage(text);
+  if (s) v = *s;
+  return bool(s);
+}
+
+std::array<std::string_view, kInjectionFields> split_injection_line(std::string_view line) {
+  if (line.empty()) throw std::runtime_error("injection record line: empty, no field 'id'");
+  std::array<std::string_view, kInjectionFields> fields;
+  size_t at = 0, i = 0;
+  for_each_injection_field([&](const char* column, auto) {
+    if (i > 0 && (at >= line.size() || line[at++] != '\t'))
       throw std::runtime_error(std::string("injection record line: no field '") + column + "'");
-    first = false;
     const size_t end = std::min(line.find('\t', at), line.size());
-    if (!get_field(line.substr(at, end - at), r.*member))
-      throw std::runtime_error(std::string("injection record line: field '") + column + "' is not of its type: '" +
-                               std::string(line.substr(at, end - at)) + "'");
+    fields[i++] = line.substr(at, end - at);
     at = end;
   });
   if (at != line.size()) throw std::runtime_error("injection record line: more fields than columns");
+  return fields;
+}
+
+InjectionRecord injection_from_line(std::string_view line) {
+  const std::array<std::string_view, kInjectionFields> fields = split_injection_line(line);
+  InjectionRecord r;
+  size_t i = 0;
+  for_each_injection_field([&](const char* column, auto member) {
+    const std::string_view text = fields[i++];
+    if (!parse_injection_field(text, r.*member))
+      throw std::runtime_error(std::string("injection record line: field '") + column + "' is not of its type: '" +
+                               std::string(text) + "'");
+  });
   return r;
 }
 

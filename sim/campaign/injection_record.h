@@ -94,6 +94,11 @@ struct InjectionRecord {
 #undef FLIPSIM_DECLARE_FIELD
 };
 
+/// How many fields a record has (the columns of `injections`).
+#define FLIPSIM_COUNT_FIELD(type, member, column, init) +1
+inline constexpr size_t kInjectionFields = 0 FLIPSIM_INJECTION_RECORD_FIELDS(FLIPSIM_COUNT_FIELD);
+#undef FLIPSIM_COUNT_FIELD
+
 /// Calls f(column, member pointer) for every field, in column order.
 template <class F>
 void for_each_injection_field(F&& f) {
@@ -114,6 +119,18 @@ InjectionRecord injection_from_json(const nlohmann::json& j);
 std::string to_line(const InjectionRecord& r);
 /// Throws std::runtime_error naming the field that is missing or not of its type.
 InjectionRecord injection_from_line(std::string_view line);
+/// A line's fields in place, in column order, text still escaped: what the campaign's parent binds straight into
+/// the database (ResultStore::insert_lines) without building records. Throws std::runtime_error naming the first
+/// missing field, or when there are more fields than columns.
+std::array<std::string_view, kInjectionFields> split_injection_line(std::string_view line);
+/// One field of a line as its type (text unescaped); false when the text is not of that type.
+bool parse_injection_field(std::string_view text, uint64_t& v);
+bool parse_injection_field(std::string_view text, int64_t& v);
+bool parse_injection_field(std::string_view text, int& v);
+bool parse_injection_field(std::string_view text, double& v);
+bool parse_injection_field(std::string_view text, std::string& v);
+bool parse_injection_field(std::string_view text, Outcome& v);
+bool parse_injection_field(std::string_view text, MaskingStage& v);
 
 /// The column names in order, joined by `separator` (the CSV header with ",", SQL column lists with ", ").
 std::string injection_columns(const char* separator);

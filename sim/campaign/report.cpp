@@ -1,5 +1,6 @@
 #include "sim/campaign/report.h"
 
+#include <algorithm>
 #include <fstream>
 #include <utility>
 
@@ -75,9 +76,13 @@ nlohmann::json campaign_report(const ResultStore& store, double confidence) {
 }
 
 nlohmann::json campaign_summary(const ResultStore& store, double confidence) {
-  const CampaignRow row = store.campaign();
+  return campaign_summary(store.campaign(), store.path(), store.outcomes_by_class(), confidence);
+}
+
+nlohmann::json campaign_summary(const CampaignRow& row, const std::string& db,
+                                const std::vector<ResultStore::ClassOutcomes>& counts, double confidence) {
   CampaignTally t;
-  for (const ResultStore::ClassOutcomes& c : store.outcomes_by_class()) {
+  for (const ResultStore::ClassOutcomes& c : counts) {
     t.all.add(c.outcome, c.n);
     t.by_class[c.site_class].add(c.outcome, c.n);
   }
@@ -94,13 +99,52 @@ nlohmann::json campaign_summary(const ResultStore& store, double confidence) {
     for (const auto& [from, to] : kSummaryKeys) out[to] = r[from];
   }
   return {{"campaign", row.name},
-          {"db", store.path()},
+          {"db", db},
           {"accelerator", row.accelerator},
           {"injections", t.all.n()},
           {"planned", row.total},
           {"by_outcome", by_outcome},
           {"by_class", classes},
           {"confidence", confidence}};
+}
+
+OutcomeTally::OutcomeTally(const std::vector<ResultStore::ClassOutcomes>& counts) {
+  for (const ResultStore::ClassOutcomes& c : counts) add(c.site_class, c.outcome, c.n);
+}
+
+void OutcomeTally::add(std::string_view line) {
+  const auto column = [](const char* name) {
+    size_t at = 0, found = 0;
+    for_each_injection_field([&](const char* c, auto) {
+      if (std::string_view(c) == name) found = at;
+      ++at;
+    });
+    return found;
+  };
+  static const size_t kClass = column("class"), kOutcome = column("outcome");
+  const auto fields = split_injection_line(line);
+  Outcome outcome = Outcome::kMasked;
+  std::string unescaped_class;
+  const bool plain = fields[kClass].find('\\') == std::string_view::npos;
+  if (!parse_injection_field(fields[kOutcome], outcome) ||
+      (!plain && !parse_injection_field(fields[kClass], unescaped_class)))
+    throw std::runtime_error("injection record line: field 'outcome' or 'class' is not of its type: '" +
+                             std::string(line) + "'");
+  add(plain ? fields[kClass] : std::string_view(unescaped_class), outcome, 1);
+}
+
+void OutcomeTally::add(std::string_view site_class, Outcome outcome, uint64_t n) {
+  auto it = std::find_if(by_class_.begin(), by_class_.end(), [&](const auto& c) { return c.first == site_class; });
+  if (it == by_class_.end()) it = by_class_.insert(it, {std::string(site_class), {}});
+  it->second[size_t(outcome)] += n;
+}
+
+std::vector<ResultStore::ClassOutcomes> OutcomeTally::counts() const {
+  std::vector<ResultStore::ClassOutcomes> out;
+  for (const auto& [site_class, by_outcome] : by_class_)
+    for (Outcome o : kAllOutcomes)
+      if (by_outcome[size_t(o)] > 0) out.push_back({site_class, o, by_outcome[size_t(o)]});
+  return out;
 }
 
 void write_injections_csv(const ResultStore& store, const std::string& path) {

@@ -12,6 +12,7 @@
 #include <map>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "sim/campaign/result_store.h"
@@ -53,6 +54,24 @@ nlohmann::json campaign_report(const ResultStore& store, double confidence = 0.9
 /// "by_outcome": {stored outcome: n}, "by_class": {class: {n, sdc_critical, sdc, masked, hang, rate, ci_low,
 /// ci_high}}}, where rate and its interval are the critical-SDC rate's.
 nlohmann::json campaign_summary(const ResultStore& store, double confidence = 0.95);
+/// The same from the campaign's row, its database's path and its rows' outcomes by class.
+nlohmann::json campaign_summary(const CampaignRow& campaign, const std::string& db,
+                                const std::vector<ResultStore::ClassOutcomes>& counts, double confidence = 0.95);
+
+/// Outcomes by site class, counted as a campaign stores its rows: its summary without reading them back.
+class OutcomeTally {
+ public:
+  OutcomeTally() = default;
+  explicit OutcomeTally(const std::vector<ResultStore::ClassOutcomes>& counts);
+  /// Counts a worker's result line (to_line()'s format); throws std::runtime_error on a malformed one.
+  void add(std::string_view line);
+  std::vector<ResultStore::ClassOutcomes> counts() const;
+
+ private:
+  void add(std::string_view site_class, Outcome outcome, uint64_t n);
+  /// A campaign's few classes, searched in turn (a map's lookup cost more than the line's split).
+  std::vector<std::pair<std::string, std::array<uint64_t, kAllOutcomes.size()>>> by_class_;
+};
 
 /// Writes every injection row as CSV (a header line, then one line per injection).
 void write_injections_csv(const ResultStore& store, const std::string& path);

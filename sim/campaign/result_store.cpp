@@ -6,9 +6,11 @@
 #include <algorithm>
 #include <array>
 #include <cerrno>
+#include <deque>
 #include <fstream>
 #include <map>
 #include <sstream>
+#include <type_traits>
 #include <utility>
 
 #include "model/common/config_error.h"
@@ -92,7 +94,8 @@ class Statement {
   sqlite3_stmt* stmt_ = nullptr;
 };
 
-// One overload per field type: how it is declared, bound and read in SQL.
+// One overload per field type: how it is declared, bound and read in SQL. (bind_value, not bind: a std::string
+// argument would find std::bind by argument-dependent lookup, a better match for a non-const one, and bind nothing.)
 
 const char* sql_type(uint64_t) { return "INTEGER"; }
 const char* sql_type(int64_t) { return "INTEGER"; }
@@ -155,16 +158,16 @@ std::string injections_schema() {
   return sql + "\n);\n";
 }
 
-void bind(sqlite3_stmt* s, int i, uint64_t v) { sqlite3_bind_int64(s, i, int64_t(v)); }
-void bind(sqlite3_stmt* s, int i, int64_t v) { sqlite3_bind_int64(s, i, v); }
-void bind(sqlite3_stmt* s, int i, int v) { sqlite3_bind_int(s, i, v); }
-void bind(sqlite3_stmt* s, int i, double v) { sqlite3_bind_double(s, i, v); }
+void bind_value(sqlite3_stmt* s, int i, uint64_t v) { sqlite3_bind_int64(s, i, int64_t(v)); }
+void bind_value(sqlite3_stmt* s, int i, int64_t v) { sqlite3_bind_int64(s, i, v); }
+void bind_value(sqlite3_stmt* s, int i, int v) { sqlite3_bind_int(s, i, v); }
+void bind_value(sqlite3_stmt* s, int i, double v) { sqlite3_bind_double(s, i, v); }
 // SQLITE_STATIC: every text bound outlives the statement's step (insert() binds from the records it was given).
-void bind(sqlite3_stmt* s, int i, const std::string& v) {
+void bind_value(sqlite3_stmt* s, int i, const std::string& v) {
   sqlite3_bind_text(s, i, v.data(), int(v.size()), SQLITE_STATIC);
 }
-void bind(sqlite3_stmt* s, int i, Outcome v) { sqlite3_bind_text(s, i, to_string(v), -1, SQLITE_STATIC); }
-void bind(sqlite3_stmt* s, int i, MaskingStage v) { sqlite3_bind_text(s, i, to_string(v), -1, SQLITE_STATIC); }
+void bind_value(sqlite3_stmt* s, int i, Outcome v) { sqlite3_bind_text(s, i, to_string(v), -1, SQLITE_STATIC); }
+void bind_value(sqlite3_stmt* s, int i, MaskingStage v) { sqlite3_bind_text(s, i, to_string(v), -1, SQLITE_STATIC); }
 
 /// Reads one row; `where` names the file and the row for errors.
 class RowReader {
@@ -408,15 +411,8 @@ std::vector<ResultStore::ClassOutcomes> ResultStore::outcomes_by_class() const {
   return out;
 }
 
-void ResultStore::insert(const std::vector<InjectionRecord>& records) {
-  if (records.empty()) return;
-  // In the order of their ids, the index's: a campaign's rows arrive image by image, scattered over the ids, and
-  // each would otherwise dirty an index page of its own.
-  std::vector<const InjectionRecord*> by_id;
-  by_id.reserve(records.size());
-  for (const InjectionRecord& r : records) by_id.push_back(&r);
-  std::sort(by_id.begin(), by_id.end(),
-            [](const InjectionRecord* a, const InjectionRecord* b) { return a->id < b->id; });
+void ResultStore::insert_rows(size_t rows, const std::function<void(size_t, sqlite3_stmt*, int&)>& bind_row) {
+  if (rows == 0) return;
   // Rows go in kRowsPerInsert to a statement, the rest one at a time: each statement opens the table anew, which
   // costs as much as storing a row or two (a campaign's parent stores tens of thousands of rows a second).
   constexpr size_t kRowsPerInsert = 16;
@@ -424,18 +420,17 @@ void ResultStore::insert(const std::vector<InjectionRecord>& records) {
   for_each_injection_field([&](const char*, auto) { row += row.empty() ? "(?" : ",?"; });
   row += ")";
   const std::string insert = "INSERT INTO injections (" + injection_columns(", ") + ") VALUES ";
-  std::string rows = row;
-  for (size_t k = 1; k < kRowsPerInsert; ++k) rows += "," + row;
+  std::string many_rows = row;
+  for (size_t k = 1; k < kRowsPerInsert; ++k) many_rows += "," + row;
   exec("BEGIN IMMEDIATE");
   try {
-    Statement many(db_, insert + rows, path_), one(db_, insert + row, path_);
-    for (size_t first = 0; first < records.size();) {
-      const size_t count = records.size() - first >= kRowsPerInsert ? kRowsPerInsert : 1;
+    Statement many(db_, insert + many_rows, path_), one(db_, insert + row, path_);
+    for (size_t first = 0; first < rows;) {
+      const size_t count = rows - first >= kRowsPerInsert ? kRowsPerInsert : 1;
       Statement& s = count == kRowsPerInsert ? many : one;
       sqlite3_reset(s.get());
       int i = 1;
-      for (size_t r = first; r < first + count; ++r)
-        for_each_injection_field([&](const char*, auto member) { bind(s.get(), i++, by_id[r]->*member); });
+      for (size_t r = first; r < first + count; ++r) bind_row(r, s.get(), i);
       s.step(path_);
       first += count;
     }
@@ -444,6 +439,68 @@ void ResultStore::insert(const std::vector<InjectionRecord>& records) {
     exec("ROLLBACK");
     throw;
   }
+}
+
+// Both in the order of their ids, the index's: a campaign's rows arrive image by image, scattered over the ids,
+// and each would otherwise dirty an index page of its own.
+
+void ResultStore::insert(const std::vector<InjectionRecord>& records) {
+  std::vector<const InjectionRecord*> by_id;
+  by_id.reserve(records.size());
+  for (const InjectionRecord& r : records) by_id.push_back(&r);
+  std::sort(by_id.begin(), by_id.end(),
+            [](const InjectionRecord* a, const InjectionRecord* b) { return a->id < b->id; });
+  insert_rows(by_id.size(), [&](size_t r, sqlite3_stmt* s, int& i) {
+    for_each_injection_field([&](const char*, auto member) { bind_value(s, i++, by_id[r]->*member); });
+  });
+}
+
+void ResultStore::insert_lines(std::string_view lines) {
+  using Fields = std::array<std::string_view, kInjectionFields>;
+  std::vector<Fields> rows;
+  std::vector<std::pair<uint64_t, size_t>> by_id;  // (id, row): sorting these, not the rows, moves 16 bytes a row
+  const size_t count = size_t(std::count(lines.begin(), lines.end(), '\n')) + 1;
+  rows.reserve(count);
+  by_id.reserve(count);
+  for (size_t begin = 0; begin < lines.size();) {
+    const size_t end = std::min(lines.find('\n', begin), lines.size());
+    try {
+      rows.push_back(split_injection_line(lines.substr(begin, end - begin)));
+    } catch (const std::runtime_error& e) {
+      throw ConfigError(path_ + ": a worker's result: " + e.what() + " (nothing of its batch was stored)");
+    }
+    uint64_t id = 0;
+    if (!parse_injection_field(rows.back()[0], id))
+      throw ConfigError(path_ + ": a worker's result: field 'id' is not of its type: '" +
+                        std::string(rows.back()[0]) + "' (nothing of its batch was stored)");
+    by_id.emplace_back(id, rows.size() - 1);
+    begin = end + 1;
+  }
+  std::sort(by_id.begin(), by_id.end());
+  std::deque<std::string> unescaped;  // text with escapes, bound until the transaction ends
+  insert_rows(by_id.size(), [&](size_t r, sqlite3_stmt* s, int& i) {
+    const Fields& fields = rows[by_id[r].second];
+    size_t f = 0;
+    for_each_injection_field([&](const char* column, auto member) {
+      using Field = std::remove_reference_t<decltype(std::declval<InjectionRecord&>().*member)>;
+      const std::string_view text = fields[f++];
+      if constexpr (std::is_same_v<Field, std::string>) {
+        if (text.find('\\') == std::string_view::npos) {
+          sqlite3_bind_text(s, i++, text.data(), int(text.size()), SQLITE_STATIC);
+          return;
+        }
+      }
+      Field value{};
+      if (!parse_injection_field(text, value))
+        throw ConfigError(path_ + ": a worker's result for injection " + std::to_string(by_id[r].first) +
+                          ": field '" + column + "' is not of its type: '" + std::string(text) +
+                          "' (nothing of its batch was stored)");
+      if constexpr (std::is_same_v<Field, std::string>)
+        bind_value(s, i++, unescaped.emplace_back(std::move(value)));
+      else
+        bind_value(s, i++, value);
+    });
+  });
 }
 
 std::vector<InjectionRecord> ResultStore::injections() const {

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <random>
 
 #include "campaign_test_util.h"
 #include "model/common/stats.h"
@@ -88,6 +89,32 @@ TEST(Aggregation, TablesGroupByLayerBitAndPe) {
   EXPECT_EQ(t.by_layer.at("conv1").n(), 6u);
   EXPECT_EQ(t.by_bit.at(3).critical(), 2u);
   EXPECT_EQ(t.by_pe.at("0,0").n() + t.by_pe.at("0,1").n(), 6u);
+}
+
+// The campaign's summary counts its rows as it stores them; it must be the summary read back from the database,
+// for the rows of an earlier run (resumed) and this run's together.
+TEST(Aggregation, TallyKeptWhileStoringIsTheSummaryReadBack) {
+  const std::string db = test::temp_dir() + "/tally.db";
+  for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(db + suffix);
+  ResultStore store(db);
+  store.create_campaign(CampaignRow{"tally", "/dev/null", "text", 1, 400, "{}", "8x8_d8_a32", "net.onnx"});
+  std::mt19937_64 rng(3);
+  const std::vector<std::string> classes = {"pe_psum", "ctrl", "wbuf", "a\tb"};
+  std::vector<InjectionRecord> earlier;
+  std::string lines;
+  for (uint64_t id = 0; id < 400; ++id) {
+    InjectionRecord r = injection(id, classes[rng() % classes.size()], kAllOutcomes[rng() % kAllOutcomes.size()]);
+    if (id < 150) earlier.push_back(r);
+    else lines += to_line(r) + "\n";
+  }
+  store.insert(earlier);
+  OutcomeTally tally(store.outcomes_by_class());
+  for (size_t begin = 0, end; (end = lines.find('\n', begin)) != std::string::npos; begin = end + 1)
+    tally.add(std::string_view(lines).substr(begin, end - begin));
+  store.insert_lines(lines);
+  EXPECT_EQ(campaign_summary(store.campaign(), store.path(), tally.counts()), campaign_summary(store));
+  EXPECT_EQ(campaign_summary(store)["injections"], 400);
+  EXPECT_THROW(tally.add("not a result"), std::runtime_error);
 }
 
 }  // namespace

@@ -125,6 +125,58 @@ TEST(InjectionRecord, ManyRowsAtOnceSurviveTheDatabase) {
   EXPECT_EQ(ResultStore(db).injections().size(), records.size());
 }
 
+/// The campaign's parent binds its workers' lines straight into the database: on random rows of every outcome
+/// and stage, text with the pipe's escapes, extreme numbers and ids in any order, the rows are those that storing
+/// the lines' records gives; a malformed line or a duplicate id stores nothing of its batch.
+TEST(ResultStore, WorkerLinesAreStoredAsTheirRecordsAre) {
+  std::mt19937_64 rng(11);
+  std::vector<InjectionRecord> records;
+  std::vector<MaskingStage> stages;
+  for (MaskingStage m : kAllMaskingStages)
+    if (parse_masking_stage(to_string(m))) stages.push_back(m);
+  const std::vector<std::string> texts = {"",   "fc3", "a\tb\\t\nc\\", "\\", "conv \"1\", fused",
+                                         "array.pe[3][5].psum_q[17]"};
+  for (uint64_t id = 0; id < 300; ++id) {
+    InjectionRecord r = sample_record(id * 7919 % 1000 + (id == 0 ? uint64_t(-1) - 1000 : 0));
+    r.image = int(rng() % 1000) - 1;
+    r.site_id = id % 5 == 0 ? INT64_MIN : int64_t(rng());
+    r.site = texts[rng() % texts.size()];
+    r.layer = texts[rng() % texts.size()];
+    r.first_diff = texts[rng() % texts.size()];
+    r.mask = rng();
+    r.outcome = kAllOutcomes[rng() % kAllOutcomes.size()];
+    r.masked_at = stages[rng() % stages.size()];
+    r.max_logit_dev = std::ldexp(double(rng() >> 11), int(rng() % 200) - 150);
+    records.push_back(r);
+  }
+  std::shuffle(records.begin(), records.end(), rng);
+  const std::string by_records = fresh_db("by_records"), by_lines = fresh_db("by_lines");
+  ResultStore(by_records).insert(records);
+  std::string lines;
+  for (const InjectionRecord& r : records) lines += to_line(r) + "\n";
+  ResultStore(by_lines).insert_lines(lines);
+  const auto expected = ResultStore(by_records).injections(), got = ResultStore(by_lines).injections();
+  ASSERT_EQ(got.size(), records.size());
+  for (size_t i = 0; i < got.size(); ++i) expect_same(got[i], expected[i]);
+
+  // A malformed line in the middle of a batch: named, with its injection and field, and none of the batch stored.
+  const auto error = [&](const std::string& batch) {
+    try {
+      ResultStore(by_lines).insert_lines(batch);
+    } catch (const ConfigError& e) {
+      return std::string(e.what());
+    }
+    return std::string();
+  };
+  std::string bad = to_line(sample_record(5000)) + "\n" + to_line(sample_record(5001)) + "\n";
+  bad.replace(bad.rfind("sdc_critical"), 12, "sdc_maybe");
+  EXPECT_NE(error(bad).find("injection 5001: field 'outcome'"), std::string::npos) << error(bad);
+  EXPECT_NE(error(bad).find(by_lines), std::string::npos) << error(bad);
+  EXPECT_NE(error(to_line(sample_record(5002)) + "\n1\t2\n").find("no field 'label'"), std::string::npos);
+  EXPECT_NE(error(to_line(sample_record(5003)) + "\n" + to_line(records[7]) + "\n"), "");
+  EXPECT_EQ(ResultStore(by_lines).injections().size(), records.size());
+}
+
 /// The message of `line`'s parse failure, or "" if it parsed.
 std::string line_error(const std::string& line) {
   try {
