@@ -107,12 +107,17 @@ void run_share(const CampaignSetup& setup, const Timeline& timeline, const std::
   const auto draw = [&](uint64_t id) { return draw_injection(id, setup.config, *setup.space, *setup.map, timeline); };
   std::vector<Planned> plan;
   plan.reserve(remaining.size());
+  // Where these workers take every injection, each is drawn once; where they take a share (beside other MPI
+  // ranks), only the share's routes are decided, on a second draw.
+  const bool whole = first == 0 && last == slots;
   for (uint64_t id : remaining) {
     const Injection injection = draw(id);
-    plan.push_back({id, injection.image, pieces_taken && runner.needs_rtl(injection, engine)});
+    plan.push_back({id, injection.image, pieces_taken && whole && runner.needs_rtl(injection, engine)});
   }
   std::stable_sort(plan.begin(), plan.end(), [](const Planned& a, const Planned& b) { return a.image < b.image; });
   const size_t begin = plan.size() * first / slots, end = plan.size() * last / slots;
+  if (pieces_taken && !whole)
+    for (size_t i = begin; i < end; ++i) plan[i].rtl = runner.needs_rtl(draw(plan[i].id), engine);
   const auto run = [&](size_t i) { write_line(to_line(runner.run(draw(plan[i].id), engine))); };
   if (!pieces_taken) {
     for (size_t i = begin; i < end; ++i) run(i);
