@@ -17,6 +17,14 @@ std::vector<int64_t> layer_accumulators(const FeatureMap& input, const ConvLayer
 /// Direct convolution: accumulators wrap at acc_bits, outputs are requantized by the PPU rules.
 FeatureMap golden_conv(const FeatureMap& input, const ConvLayer& layer, int data_bits, int acc_bits);
 
+/// golden_conv(input, ...) from the layer's fault-free run on `golden_input` (its layer_accumulators() and its
+/// output): an output whose window covers no input that differs is the golden one, and the others are their
+/// golden accumulators plus the differences' products (wrapping is modular, so the sum wraps as the direct one).
+/// A campaign's faulty runs change a few of a layer's inputs: this costs what they reach, not the whole layer.
+FeatureMap golden_conv_changed(const FeatureMap& input, const FeatureMap& golden_input,
+                               const std::vector<int64_t>& golden_accumulators, const FeatureMap& golden_output,
+                               const ConvLayer& layer, int data_bits, int acc_bits);
+
 /// Golden engine for a given accelerator configuration (no timing).
 class GoldenEngine : public ConvEngine {
  public:

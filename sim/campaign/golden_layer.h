@@ -14,6 +14,13 @@ namespace flipsim {
 /// Golden output of a layer for its golden input (null when `input` is not the golden one).
 using GoldenLayer = std::function<const FeatureMap*(const std::string& layer, const FeatureMap& input)>;
 
+/// An accelerator layer's fault-free run: its input, its layer_accumulators() and its output.
+struct GoldenLayerRun {
+  const FeatureMap* input = nullptr;
+  const std::vector<int64_t>* accumulators = nullptr;
+  const FeatureMap* output = nullptr;
+};
+
 /// The GoldenLayer of a network's fault-free run (`values`, every value of it; both must outlive the result).
 inline GoldenLayer known_golden_layers(const nn::QNetwork& net, const std::vector<FeatureMap>& values) {
   return [&net, &values](const std::string& layer, const FeatureMap& input) -> const FeatureMap* {

@@ -56,6 +56,21 @@ const std::vector<std::vector<int64_t>>& InjectionRunner::golden_accumulators(in
   return it->second;
 }
 
+const std::vector<GoldenLayerRun>& InjectionRunner::golden_runs(int image) {
+  auto it = golden_runs_.find(image);
+  if (it == golden_runs_.end()) {
+    const std::vector<FeatureMap>& values = golden(image);
+    const std::vector<std::vector<int64_t>>& accumulators = golden_accumulators(image);
+    std::vector<GoldenLayerRun> runs;
+    for (size_t k = 0; k < setup_.net.accel_ops().size(); ++k) {
+      const nn::QOp& q = setup_.net.ops[setup_.net.accel_ops()[k]];
+      runs.push_back({&values[size_t(q.inputs[0])], &accumulators[k], &values[size_t(q.output)]});
+    }
+    it = golden_runs_.emplace(image, std::move(runs)).first;
+  }
+  return it->second;
+}
+
 void InjectionRunner::start_clean() {
   engine_.harness().reset();
   engine_.harness().scrub();
@@ -276,7 +291,7 @@ InjectionRunner::FaultyRun InjectionRunner::run_register(const Injection& inj) {
         return pass == carried->pass() ? upset_changes : std::vector<model::LaneChange>{};
       },
       [&](const std::string& layer, const FeatureMap& input) { return golden_layer(inj.image, layer, input); },
-      &run.observed, &golden_accumulators(inj.image));
+      &run.observed, &golden_runs(inj.image));
   run.values = setup_.net.run(setup_.net.quantize_image(setup_.test.image(size_t(inj.image))), reg);
   run.layers = reg.pass_layers();
   return run;

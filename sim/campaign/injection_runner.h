@@ -59,6 +59,8 @@ class InjectionRunner {
   const std::vector<FeatureMap>& golden(int image);
   /// Every accelerator layer's layer_accumulators() in image `image`'s fault-free run (accel_ops() order).
   const std::vector<std::vector<int64_t>>& golden_accumulators(int image);
+  /// Every accelerator layer's fault-free run in image `image` (accel_ops() order).
+  const std::vector<GoldenLayerRun>& golden_runs(int image);
 
   /// What a faulty run leaves for classification, whichever engine ran it.
   struct FaultyRun {
@@ -98,6 +100,7 @@ class InjectionRunner {
   PpuObserver ppu_;
   std::map<int, std::vector<FeatureMap>> golden_;
   std::map<int, std::vector<std::vector<int64_t>>> golden_accumulators_;
+  std::map<int, std::vector<GoldenLayerRun>> golden_runs_;  ///< into golden_ and golden_accumulators_
   std::unique_ptr<StateLayout> layout_;
   model::ArraySchedule schedule_;
   std::vector<std::string> pass_layers_;  ///< the layer of every pass of a fault-free inference

@@ -193,13 +193,13 @@ std::vector<model::AccumulatorChange> CarriedUpset::accumulator_changes(
 
 RegisterEngine::RegisterEngine(const AccelConfig& config, const model::ArraySchedule& schedule, Changes changes,
                                GoldenLayer golden_layer, ObservedRows* observed,
-                               const std::vector<std::vector<int64_t>>* golden_accumulators)
+                               const std::vector<GoldenLayerRun>* golden_runs)
     : config_(config),
       schedule_(schedule),
       changes_(std::move(changes)),
       golden_layer_(std::move(golden_layer)),
       observed_(observed),
-      golden_accumulators_(golden_accumulators) {}
+      golden_runs_(golden_runs) {}
 
 FeatureMap RegisterEngine::run(const FeatureMap& input, const ConvLayer& layer, LayerRun* run) {
   const int index_of_layer = layers_++;
@@ -208,11 +208,16 @@ FeatureMap RegisterEngine::run(const FeatureMap& input, const ConvLayer& layer, 
     throw std::logic_error("register route: layer '" + layer.name + "' is not the schedule's layer " +
                            std::to_string(index_of_layer));
   const FeatureMap* known = golden_layer_(layer.name, input);
-  FeatureMap output = golden_output(known, config_, layer, input);
+  const GoldenLayerRun* golden_run = golden_runs_ ? &(*golden_runs_)[size_t(index_of_layer)] : nullptr;
+  const bool golden_shape = golden_run && golden_run->input->height == input.height &&
+                            golden_run->input->width == input.width && golden_run->input->channels == input.channels;
+  FeatureMap output = known || !golden_shape
+                          ? golden_output(known, config_, layer, input)
+                          : golden_conv_changed(input, *golden_run->input, *golden_run->accumulators,
+                                                *golden_run->output, layer, config_.data_bits, config_.acc_bits);
   // The golden accumulators of a layer that sees its golden input are known; otherwise each changed row's are
   // summed here.
-  const std::vector<int64_t>* golden_acc =
-      known && golden_accumulators_ ? &(*golden_accumulators_)[size_t(index_of_layer)] : nullptr;
+  const std::vector<int64_t>* golden_acc = known && golden_run ? golden_run->accumulators : nullptr;
   for (const LayerPass& pass : plan.passes) {
     const int index = passes_++;
     pass_layers_.push_back(layer.name);

@@ -70,11 +70,12 @@ class RegisterEngine : public ConvEngine {
   using Changes = std::function<std::vector<model::LaneChange>(int pass, const FeatureMap& input)>;
 
   /// The upset does `changes` to the passes of the network run on `config`, whose layers `schedule` plans;
-  /// `observed` receives the PPU rows it changes, keyed by (pass, output-buffer address). `golden_accumulators`
-  /// (when given): every accelerator layer's layer_accumulators() for its golden input, used where a layer sees it.
+  /// `observed` receives the PPU rows it changes, keyed by (pass, output-buffer address). `golden_runs` (when
+  /// given): every accelerator layer's fault-free run, in order: a layer that sees its golden input takes its
+  /// accumulators from it, and one that does not computes only the outputs its changed inputs reach.
   RegisterEngine(const AccelConfig& config, const model::ArraySchedule& schedule, Changes changes,
                  GoldenLayer golden_layer, ObservedRows* observed,
-                 const std::vector<std::vector<int64_t>>* golden_accumulators = nullptr);
+                 const std::vector<GoldenLayerRun>* golden_runs = nullptr);
   FeatureMap run(const FeatureMap& input, const ConvLayer& layer, LayerRun* run = nullptr) override;
   std::string name() const override { return "register"; }
 
@@ -87,7 +88,7 @@ class RegisterEngine : public ConvEngine {
   Changes changes_;
   GoldenLayer golden_layer_;
   ObservedRows* observed_;
-  const std::vector<std::vector<int64_t>>* golden_accumulators_;
+  const std::vector<GoldenLayerRun>* golden_runs_;
   int layers_ = 0;  ///< accelerator layers run so far
   int passes_ = 0;
   std::vector<std::string> pass_layers_;
