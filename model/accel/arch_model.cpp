@@ -1,5 +1,7 @@
 #include "model/accel/arch_model.h"
 
+#include <algorithm>
+
 #include "model/accel/requant.h"
 
 namespace flipsim {
@@ -24,6 +26,12 @@ ArchModel::ArchModel(const AccelConfig& config) : config_(config) {
   buffers_[int(Buffer::kBbuf)].assign(config.bbuf_depth, BufferWord(config.cols, 0));
   buffers_[int(Buffer::kAccbuf)].assign(config.accbuf_depth, BufferWord(config.cols, 0));
   buffers_[int(Buffer::kObuf)].assign(config.obuf_depth, BufferWord(config.cols, 0));
+}
+
+void ArchModel::clear() {
+  for (std::vector<BufferWord>& buffer : buffers_)
+    for (BufferWord& word : buffer) std::fill(word.begin(), word.end(), 0);
+  on_read_ = {};
 }
 
 int ArchModel::lane_bits(Buffer b) const {

@@ -22,9 +22,13 @@ namespace flipsim {
 class BerArchEngine : public ConvEngine {
  public:
   /// `observed` receives every row the post-processing unit requantizes, keyed by (pass, output-buffer address)
-  /// as the RTL's PPU taps give them; rows of layers that compute their golden output are left out.
-  BerArchEngine(const AccelConfig& config, const SiteMap& map, const Injection& injection, GoldenLayer golden_layer,
-                ObservedRows* observed);
+  /// as the RTL's PPU taps give them; rows of layers that no flip reaches are left out (they matter only while every
+  /// layer's output is golden: accelerator_masking_stage in outcome.h). `golden_runs` (when given): every
+  /// accelerator layer's fault-free run, in order, from which such a layer computes only the outputs its changed
+  /// inputs reach.
+  /// `model` (cleared here) is the architectural model of the accelerator it runs on, reused across injections.
+  BerArchEngine(ArchModel& model, const SiteMap& map, const Injection& injection, GoldenLayer golden_layer,
+                ObservedRows* observed, const std::vector<GoldenLayerRun>* golden_runs = nullptr);
   FeatureMap run(const FeatureMap& input, const ConvLayer& layer, LayerRun* run = nullptr) override;
   std::string name() const override { return "arch_ber"; }
 
@@ -36,11 +40,13 @@ class BerArchEngine : public ConvEngine {
   const ProtectionEvents& protection_events() const { return events_; }
 
  private:
-  ArchModel model_;
+  ArchModel& model_;
   const SiteMap& map_;
   const Injection& injection_;
   GoldenLayer golden_layer_;
   ObservedRows* observed_;
+  const std::vector<GoldenLayerRun>* golden_runs_;
+  int layers_ = 0;  ///< accelerator layers run so far
   int flips_ = 0;
   std::vector<std::string> pass_layers_;
   ProtectionEvents events_;

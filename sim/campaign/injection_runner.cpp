@@ -26,7 +26,8 @@ InjectionRunner::InjectionRunner(const CampaignSetup& setup, uint64_t watchdog_c
     : setup_(setup),
       engine_(with_watchdog(setup.config.network.accel, watchdog_cycles), rtl),
       ppu_(setup.config.network.accel.cols, setup.config.network.accel.acc_bits),
-      schedule_(setup.net, setup.config.network.accel) {
+      schedule_(setup.net, setup.config.network.accel),
+      arch_model_(setup.config.network.accel) {
   if (!ppu_.available()) throw std::runtime_error("the RTL build has no PPU observation taps (fs_ppu obs_*)");
   for (int p = 0; p < schedule_.passes(); ++p)
     pass_layers_.push_back(setup.net.ops[setup.net.accel_ops()[size_t(schedule_.layer_of_pass(p))]].layer.name);
@@ -255,9 +256,9 @@ InjectionRunner::FaultyRun InjectionRunner::run_hybrid(const Injection& inj, con
 InjectionRunner::FaultyRun InjectionRunner::run_architectural(const Injection& inj) {
   FaultyRun run;
   BerArchEngine arch(
-      setup_.config.network.accel, *setup_.map, inj,
+      arch_model_, *setup_.map, inj,
       [&](const std::string& layer, const FeatureMap& input) { return golden_layer(inj.image, layer, input); },
-      &run.observed);
+      &run.observed, &golden_runs(inj.image));
   run.values = setup_.net.run(setup_.net.quantize_image(setup_.test.image(size_t(inj.image))), arch);
   run.flips = arch.flips();
   run.layers = arch.pass_layers();

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "model/accel/arch_model.h"
 #include "model/soft_error/register_model.h"
 #include "sim/campaign/campaign_setup.h"
 #include "sim/campaign/fault_plan.h"
@@ -103,6 +104,7 @@ class InjectionRunner {
   std::map<int, std::vector<GoldenLayerRun>> golden_runs_;  ///< into golden_ and golden_accumulators_
   std::unique_ptr<StateLayout> layout_;
   model::ArraySchedule schedule_;
+  ArchModel arch_model_;  ///< the bit-error-rate route's, cleared for each injection
   std::vector<std::string> pass_layers_;  ///< the layer of every pass of a fault-free inference
   std::map<int, GoldenTrajectory> trajectories_;
   std::vector<DutState> spare_states_;  ///< evicted trajectories' states, whose memory the next one reuses
