@@ -107,6 +107,33 @@ TEST(ArchModel, ReportsEveryTileEnd) {
   EXPECT_EQ(plan.n_tiles, 2);
 }
 
+// A bit-error-rate campaign reuses one model across injections: cleared, it is the model it was constructed as.
+TEST(ArchModel, ClearedIsFreshlyConstructed) {
+  AccelConfig config;
+  std::mt19937_64 rng(4);
+  const ConvShape s{6, 6, 10, 12, 3, 1, 1};
+  const ConvLayer layer = random_conv(s, 8, ValueMix::kUniform, rng);
+  const FeatureMap input = random_map(6, 6, 10, 8, ValueMix::kUniform, rng);
+  const LayerPlan plan = plan_layer(6, 6, layer, config);
+  ArchModel used(config);
+  size_t reads = 0;
+  used.observe_reads([&](Buffer, size_t) { ++reads; });
+  used.load(Buffer::kAbuf, abuf_image(input, plan, plan.passes[0], config));
+  used.load(Buffer::kWbuf, wbuf_image(layer, plan, plan.passes[0], config));
+  used.load(Buffer::kBbuf, bbuf_image(layer, plan.passes[0], config));
+  used.execute(plan.passes[0].desc);
+  ASSERT_GT(reads, 0u);
+  const ArchModel fresh(config);
+  bool differed = false;
+  for (int b = 0; b < kNumBuffers; ++b) differed |= used.buffer(Buffer(b)) != fresh.buffer(Buffer(b));
+  ASSERT_TRUE(differed);
+  used.clear();
+  for (int b = 0; b < kNumBuffers; ++b) EXPECT_EQ(used.buffer(Buffer(b)), fresh.buffer(Buffer(b))) << b;
+  const size_t before = reads;
+  used.execute(plan.passes[0].desc);
+  EXPECT_EQ(reads, before) << "the read observer survived clear()";
+}
+
 TEST(LayerPlan, SplitsLayersThatDoNotFit) {
   const AccelConfig config = narrow_config();
   std::mt19937_64 rng(3);
