@@ -64,8 +64,8 @@ class ResultStore {
   /// A row whose values do not fit the record (a text where a number belongs, an unknown outcome) is a
   /// ConfigError naming the file, the injection and the column.
   std::vector<InjectionRecord> injections() const;
-  /// How many injections of each site class ended in each outcome, counted by SQLite without reading the rows
-  /// (a tenth of the time at 20,000 rows).
+  /// How many injections of each site class ended in each outcome, from one scan of those two columns (not whole
+  /// records; a campaign keeps its own count while it runs, OutcomeTally in report.h).
   struct ClassOutcomes {
     std::string site_class;
     Outcome outcome = Outcome::kMasked;
