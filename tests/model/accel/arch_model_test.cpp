@@ -84,53 +84,53 @@ INSTANTIATE_TEST_SUITE_P(
                       Case{"conv_wide_rows", ConvShape{30, 30, 10, 5, 3, 1, 1}}),
     [](const auto& info) { return std::string(info.param.name); });
 
-TEST(ArchModel, ReportsEveryTileEnd) {
+/// A 3x3 convolution of 10 channels into 12 on a 6x6 map, one pass on the default array, its buffers loaded.
+struct LoadedPass {
   AccelConfig config;
-  std::mt19937_64 rng(1);
-  const ConvShape s{6, 6, 10, 12, 3, 1, 1};
-  const ConvLayer layer = random_conv(s, 8, ValueMix::kUniform, rng);
-  const FeatureMap input = random_map(6, 6, 10, 8, ValueMix::kUniform, rng);
-  const LayerPlan plan = plan_layer(6, 6, layer, config);
-  ASSERT_EQ(plan.passes.size(), 1u);
-  ArchModel model(config);
-  model.load(Buffer::kAbuf, abuf_image(input, plan, plan.passes[0], config));
-  model.load(Buffer::kWbuf, wbuf_image(layer, plan, plan.passes[0], config));
-  model.load(Buffer::kBbuf, bbuf_image(layer, plan.passes[0], config));
+  std::mt19937_64 rng{1};
+  ConvLayer layer = random_conv(ConvShape{6, 6, 10, 12, 3, 1, 1}, 8, ValueMix::kUniform, rng);
+  FeatureMap input = random_map(6, 6, 10, 8, ValueMix::kUniform, rng);
+  LayerPlan plan = plan_layer(6, 6, layer, config);
+  void load(ArchModel& model) const {
+    model.load(Buffer::kAbuf, abuf_image(input, plan, plan.passes[0], config));
+    model.load(Buffer::kWbuf, wbuf_image(layer, plan, plan.passes[0], config));
+    model.load(Buffer::kBbuf, bbuf_image(layer, plan.passes[0], config));
+  }
+};
+
+TEST(ArchModel, ReportsEveryTileEnd) {
+  const LoadedPass p;
+  ASSERT_EQ(p.plan.passes.size(), 1u);
+  ArchModel model(p.config);
+  p.load(model);
   int tiles = 0;
-  model.execute(plan.passes[0].desc, [&](const TileEnd& t) {
-    EXPECT_EQ(t.k_tile, tiles % plan.k_tiles);
-    EXPECT_EQ(t.n_tile, tiles / plan.k_tiles);
+  model.execute(p.plan.passes[0].desc, [&](const TileEnd& t) {
+    EXPECT_EQ(t.k_tile, tiles % p.plan.k_tiles);
+    EXPECT_EQ(t.n_tile, tiles / p.plan.k_tiles);
     ++tiles;
   });
-  EXPECT_EQ(tiles, plan.k_tiles * plan.n_tiles);
-  EXPECT_EQ(plan.k_tiles, 3 * 3 * 2);
-  EXPECT_EQ(plan.n_tiles, 2);
+  EXPECT_EQ(tiles, p.plan.k_tiles * p.plan.n_tiles);
+  EXPECT_EQ(p.plan.k_tiles, 3 * 3 * 2);
+  EXPECT_EQ(p.plan.n_tiles, 2);
 }
 
 // A bit-error-rate campaign reuses one model across injections: cleared, it is the model it was constructed as.
 TEST(ArchModel, ClearedIsFreshlyConstructed) {
-  AccelConfig config;
-  std::mt19937_64 rng(4);
-  const ConvShape s{6, 6, 10, 12, 3, 1, 1};
-  const ConvLayer layer = random_conv(s, 8, ValueMix::kUniform, rng);
-  const FeatureMap input = random_map(6, 6, 10, 8, ValueMix::kUniform, rng);
-  const LayerPlan plan = plan_layer(6, 6, layer, config);
-  ArchModel used(config);
+  const LoadedPass p;
+  ArchModel used(p.config);
   size_t reads = 0;
   used.observe_reads([&](Buffer, size_t) { ++reads; });
-  used.load(Buffer::kAbuf, abuf_image(input, plan, plan.passes[0], config));
-  used.load(Buffer::kWbuf, wbuf_image(layer, plan, plan.passes[0], config));
-  used.load(Buffer::kBbuf, bbuf_image(layer, plan.passes[0], config));
-  used.execute(plan.passes[0].desc);
+  p.load(used);
+  used.execute(p.plan.passes[0].desc);
   ASSERT_GT(reads, 0u);
-  const ArchModel fresh(config);
+  const ArchModel fresh(p.config);
   bool differed = false;
   for (int b = 0; b < kNumBuffers; ++b) differed |= used.buffer(Buffer(b)) != fresh.buffer(Buffer(b));
   ASSERT_TRUE(differed);
   used.clear();
   for (int b = 0; b < kNumBuffers; ++b) EXPECT_EQ(used.buffer(Buffer(b)), fresh.buffer(Buffer(b))) << b;
   const size_t before = reads;
-  used.execute(plan.passes[0].desc);
+  used.execute(p.plan.passes[0].desc);
   EXPECT_EQ(reads, before) << "the read observer survived clear()";
 }
 
