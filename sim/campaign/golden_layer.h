@@ -31,11 +31,17 @@ inline GoldenLayer known_golden_layers(const nn::QNetwork& net, const std::vecto
   };
 }
 
-/// `layer`'s fault-free output for `input`: `known` (a GoldenLayer's answer) when `input` is golden, else the golden
-/// model's.
+/// `layer`'s fault-free output for `input`: `known` (a GoldenLayer's answer) when `input` is golden; else, from `run`
+/// (the layer's fault-free run, when given and of `input`'s shape), only the outputs the changed inputs reach
+/// (golden_conv_changed); else the golden model's, whole.
 inline FeatureMap golden_output(const FeatureMap* known, const AccelConfig& config, const ConvLayer& layer,
-                                const FeatureMap& input) {
-  return known ? *known : GoldenEngine(config).run(input, layer);
+                                const FeatureMap& input, const GoldenLayerRun* run = nullptr) {
+  if (known) return *known;
+  if (run && run->input->height == input.height && run->input->width == input.width &&
+      run->input->channels == input.channels)
+    return golden_conv_changed(input, *run->input, *run->accumulators, *run->output, layer, config.data_bits,
+                               config.acc_bits);
+  return GoldenEngine(config).run(input, layer);
 }
 
 }  // namespace flipsim

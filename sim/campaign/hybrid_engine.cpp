@@ -20,31 +20,24 @@ bool is_checkpoint(uint64_t k) { return k == 1 || (k > 0 && k % kCheckpointInter
 /// abuf, wbuf and bbuf: the host writes them before a pass, the controller only reads them during it.
 bool read_only_in_pass(Buffer b) { return b == Buffer::kAbuf || b == Buffer::kWbuf || b == Buffer::kBbuf; }
 
-/// The bytes where two states differ.
-std::set<size_t> differences(const std::string& a, const std::string& b) {
-  std::set<size_t> out;
+/// Calls at(i) for every byte i (within the shorter) where two states differ.
+template <class At>
+void for_each_difference(const std::string& a, const std::string& b, At&& at) {
   constexpr size_t kBlock = 64;  // states are mostly equal: compare blocks, then the bytes of a differing one
   const size_t n = std::min(a.size(), b.size());
   for (size_t from = 0; from < n; from += kBlock) {
     const size_t len = std::min(kBlock, n - from);
     if (std::memcmp(a.data() + from, b.data() + from, len) == 0) continue;
     for (size_t i = from; i < from + len; ++i)
-      if (a[i] != b[i]) out.insert(i);
+      if (a[i] != b[i]) at(i);
   }
-  return out;
 }
 
-/// ORs into `bits` the bits where the two states differ (`bits` as long as the shorter). Byte by byte into a set
-/// cost the layout's calibration more than its simulation: a few thousand bytes differ at each of hundreds of
-/// sampled cycles.
-void or_differences(const std::string& a, const std::string& b, std::string& bits) {
-  constexpr size_t kBlock = 64;
-  const size_t n = std::min({a.size(), b.size(), bits.size()});
-  for (size_t from = 0; from < n; from += kBlock) {
-    const size_t len = std::min(kBlock, n - from);
-    if (std::memcmp(a.data() + from, b.data() + from, len) == 0) continue;
-    for (size_t i = from; i < from + len; ++i) bits[i] = char(bits[i] | (a[i] ^ b[i]));
-  }
+/// The bytes where two states differ.
+std::set<size_t> differences(const std::string& a, const std::string& b) {
+  std::set<size_t> out;
+  for_each_difference(a, b, [&](size_t i) { out.insert(i); });
+  return out;
 }
 
 /// The one byte in `a` and not in `b`, or npos when there are none or several.
@@ -100,7 +93,7 @@ std::map<size_t, char> data_bits(Harness& harness, const AccelConfig& config, co
   };
   // Descriptor by descriptor (which bits of a product vary depends on the multiplier, say), two data sets each.
   constexpr int kDescriptors = 3, kDataSets = 2;
-  std::string varying(start.model.size(), '\0');
+  std::string varying;  // per byte of the state, the bits seen to differ
   for (int d = 0; d < kDescriptors; ++d) {
     ConvLayer first = random_conv(shape, config.data_bits, ValueMix::kUniform, rng);
     // Every bit of the multiplier in play (a scale's multiplier can end in zeros, and so would every product).
@@ -112,7 +105,11 @@ std::map<size_t, char> data_bits(Harness& harness, const AccelConfig& config, co
       layer.requant = first.requant;
       const size_t again = run(layer, [&](size_t i, const std::string& state) {
         if (i >= reference.size()) return;
-        or_differences(reference[i], state, varying);
+        // Into one buffer: byte by byte into a set and a map cost the calibration more than its simulation (a few
+        // thousand bytes differ at each of hundreds of sampled cycles).
+        const std::string& ref = reference[i];
+        varying.resize(std::max(varying.size(), state.size()), '\0');
+        for_each_difference(ref, state, [&](size_t at) { varying[at] = char(varying[at] | (ref[at] ^ state[at])); });
       });
       if (again != cycles) throw std::runtime_error("hybrid engine: a pass took different cycles on different data");
     }

@@ -209,12 +209,7 @@ FeatureMap RegisterEngine::run(const FeatureMap& input, const ConvLayer& layer, 
                            std::to_string(index_of_layer));
   const FeatureMap* known = golden_layer_(layer.name, input);
   const GoldenLayerRun* golden_run = golden_runs_ ? &(*golden_runs_)[size_t(index_of_layer)] : nullptr;
-  const bool golden_shape = golden_run && golden_run->input->height == input.height &&
-                            golden_run->input->width == input.width && golden_run->input->channels == input.channels;
-  FeatureMap output = known || !golden_shape
-                          ? golden_output(known, config_, layer, input)
-                          : golden_conv_changed(input, *golden_run->input, *golden_run->accumulators,
-                                                *golden_run->output, layer, config_.data_bits, config_.acc_bits);
+  FeatureMap output = golden_output(known, config_, layer, input, golden_run);
   // The golden accumulators of a layer that sees its golden input are known; otherwise each changed row's are
   // summed here.
   const std::vector<int64_t>* golden_acc = known && golden_run ? golden_run->accumulators : nullptr;
