@@ -1,6 +1,7 @@
 #include "sim/campaign/campaign_runner.h"
 
 #include <sched.h>
+#include <sys/resource.h>
 
 #include <algorithm>
 #include <chrono>
@@ -32,6 +33,13 @@ int usable_cores() {
   cpu_set_t set;
   if (sched_getaffinity(0, sizeof(set), &set) == 0) return std::max(1, CPU_COUNT(&set));
   return int(std::max(1u, std::thread::hardware_concurrency()));
+}
+
+/// CPU seconds (user and system) of this process (RUSAGE_SELF) or of its children waited for (RUSAGE_CHILDREN).
+double cpu_seconds(int who) {
+  rusage u{};
+  getrusage(who, &u);
+  return double(u.ru_utime.tv_sec + u.ru_stime.tv_sec) + 1e-6 * double(u.ru_utime.tv_usec + u.ru_stime.tv_usec);
 }
 
 /// A campaign ready to run on rank 0: its input checked, its database owned by this process and holding the
@@ -166,6 +174,7 @@ nlohmann::json run_campaign(const std::string& config_path, const CampaignRunOpt
   const CampaignConfig& config = p.setup->config;
   const Timeline timeline = Timeline::from_json(p.row.timeline_json);
   const auto t0 = std::chrono::steady_clock::now();
+  const double parent_cpu0 = cpu_seconds(RUSAGE_SELF), workers_cpu0 = cpu_seconds(RUSAGE_CHILDREN);
 
   // Under MPI every rank is one harness: rank 0's runs in a child beside the database work.
   const int wanted = options.workers ? options.workers : ranks > 1 ? 1 : config.workers ? config.workers
@@ -236,6 +245,10 @@ nlohmann::json run_campaign(const std::string& config_path, const CampaignRunOpt
   summary["seconds"] = seconds;
   summary["run_injections"] = p.remaining.size();
   summary["injections_per_second"] = seconds > 0 ? double(p.remaining.size()) / seconds : 0.0;
+  // Where the time went on this machine: the parent stores every row while the local workers run injections, and
+  // on as many cores as workers the two compete (BENCHMARKS.md, worker scaling). Other ranks' time is their own.
+  summary["parent_cpu_seconds"] = cpu_seconds(RUSAGE_SELF) - parent_cpu0;
+  summary["workers_cpu_seconds"] = cpu_seconds(RUSAGE_CHILDREN) - workers_cpu0;
   summary["workers"] = slots;
   summary["ranks"] = ranks;
   summary["shard"] = std::to_string(p.row.shard) + "/" + std::to_string(p.row.shards);

@@ -60,14 +60,14 @@ std::string write_config(const std::string& dir, const BenchOptions& o, const st
   return path;
 }
 
-double campaign_rate(const std::string& config, const std::string& db, int workers, CampaignEngine engine) {
+nlohmann::json campaign_run(const std::string& config, const std::string& db, int workers, CampaignEngine engine) {
   CampaignRunOptions options;
   options.db = db;
   options.workers = workers;
   options.progress = false;
   options.engine = engine;
   const MpiSession mpi;
-  return run_campaign(config, options, mpi)["injections_per_second"].get<double>();
+  return run_campaign(config, options, mpi);
 }
 
 /// flipsim's software-level injector on the same network: single-bit weight flips, 100 per image.
@@ -105,20 +105,35 @@ nlohmann::json bench_campaign(const BenchOptions& o) {
   j["mix"] = o.mix;
   j["full_rtl_injections"] = o.full;
   j["hybrid_injections"] = o.hybrid;
-  j["full_rtl_inj_per_s"] = campaign_rate(full_config, dir + "/full.db", 1, CampaignEngine::kFull);
+  j["full_rtl_inj_per_s"] =
+      campaign_run(full_config, dir + "/full.db", 1, CampaignEngine::kFull)["injections_per_second"].get<double>();
   // Each pair back to back, into fresh databases: the machine's load drifts between pairs more than within one.
-  std::vector<double> one, two, ratio;
+  // Beside the rates, the CPU each run spent per injection in its workers and per row in its parent: two workers
+  // and the parent share two cores, so the scaling is bounded by 2 W1 / (W2 + P).
+  std::vector<double> one, two, ratio, worker_us_one, worker_us_two, parent_us;
   for (int r = 0; r < o.repeat; ++r) {
     const std::string run = std::to_string(r);
-    one.push_back(campaign_rate(hybrid_config, dir + "/hybrid1_" + run + ".db", 1, CampaignEngine::kHybrid));
-    two.push_back(campaign_rate(hybrid_config, dir + "/hybrid2_" + run + ".db", 2, CampaignEngine::kHybrid));
+    const auto us_per_injection = [&](const nlohmann::json& s, const char* key) {
+      return s[key].get<double>() * 1e6 / double(o.hybrid);
+    };
+    const nlohmann::json s1 = campaign_run(hybrid_config, dir + "/hybrid1_" + run + ".db", 1, CampaignEngine::kHybrid);
+    const nlohmann::json s2 = campaign_run(hybrid_config, dir + "/hybrid2_" + run + ".db", 2, CampaignEngine::kHybrid);
+    one.push_back(s1["injections_per_second"].get<double>());
+    two.push_back(s2["injections_per_second"].get<double>());
     ratio.push_back(two.back() / one.back());
+    worker_us_one.push_back(us_per_injection(s1, "workers_cpu_seconds"));
+    worker_us_two.push_back(us_per_injection(s2, "workers_cpu_seconds"));
+    parent_us.push_back(us_per_injection(s1, "parent_cpu_seconds"));
+    parent_us.push_back(us_per_injection(s2, "parent_cpu_seconds"));
   }
   const double hybrid1 = median(one);
   j["hybrid_inj_per_s"] = hybrid1;
   j["hybrid_2_workers_inj_per_s"] = median(two);
   j["worker_scaling"] = median(ratio);
   j["worker_scaling_runs"] = ratio;
+  j["worker_cpu_us_per_injection_1_worker"] = median(worker_us_one);
+  j["worker_cpu_us_per_injection_2_workers"] = median(worker_us_two);
+  j["parent_cpu_us_per_row"] = median(parent_us);
   j["software_inj_per_s"] = software_rate(o);
   j["speedup_hybrid_vs_full"] = hybrid1 / j["full_rtl_inj_per_s"].get<double>();
   CrosscheckResult c;
@@ -177,6 +192,9 @@ void register_bench(CLI::App& app, int& exit_code) {
       fmt::print("  (medians of {} alternated pairs; 2 workers / 1 in each pair: {:.2f})\n", runs.size(),
                  fmt::join(runs, ", "));
     }
+    fmt::print("  CPU per injection: workers {:.1f} us (1 worker), {:.1f} us (2 workers); parent {:.1f} us a row\n",
+               j["worker_cpu_us_per_injection_1_worker"].get<double>(),
+               j["worker_cpu_us_per_injection_2_workers"].get<double>(), j["parent_cpu_us_per_row"].get<double>());
     fmt::print("  software-level, 1 thread: {:>10.1f} injections/s (weights, data level: no hardware)\n",
                j["software_inj_per_s"].get<double>());
     fmt::print("  cross-check: {} injections ({} by the hybrid engine), {} mismatches\n",

@@ -23,6 +23,9 @@ void print_summary(const nlohmann::json& s) {
   if (s.contains("seconds"))
     fmt::print("  this run: {} injections in {:.1f} s ({:.2f}/s, {} workers)\n", s["run_injections"].get<uint64_t>(),
                s["seconds"].get<double>(), s["injections_per_second"].get<double>(), s["workers"].get<int>());
+  if (s.contains("parent_cpu_seconds"))
+    fmt::print("  CPU: workers {:.1f} s, this process (storing the rows) {:.1f} s\n",
+               s["workers_cpu_seconds"].get<double>(), s["parent_cpu_seconds"].get<double>());
   if (s.value("shard", "0/1") != "0/1") fmt::print("  shard {} (merge the shards with flipsim merge)\n", s["shard"].get<std::string>());
   fmt::print("  outcomes:");
   for (const auto& [k, v] : s["by_outcome"].items()) fmt::print(" {}={}", k, v.get<uint64_t>());

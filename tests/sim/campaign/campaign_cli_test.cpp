@@ -4,6 +4,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <nlohmann/json.hpp>
 
 #include "sim/campaign/result_store.h"
 #include "campaign_cli_util.h"
@@ -28,8 +29,14 @@ TEST(CampaignCli, SameSeedSameRowsWhateverTheWorkerCount) {
   const std::string config = test::write_campaign("determinism", kSmall);
   const std::string a = fresh_db("det_a"), b = fresh_db("det_b"), c = fresh_db("det_c");
   ASSERT_EQ(flipsim("campaign " + config + " --db " + a + " --workers 1 --json").status, 0);
-  ASSERT_EQ(flipsim("campaign " + config + " --db " + b + " --workers 2 --json").status, 0);
+  const CliRun two = flipsim("campaign " + config + " --db " + b + " --workers 2 --json");
+  ASSERT_EQ(two.status, 0) << two.output;
   ASSERT_EQ(flipsim("campaign " + config + " --db " + c + " --workers 2 --json").status, 0);
+  // The workers' CPU is counted once they are reaped (they ran RTL injections: well above nothing), the parent's
+  // beside it.
+  const nlohmann::json summary = nlohmann::json::parse(two.output.substr(two.output.find('{')));
+  EXPECT_GT(summary.at("workers_cpu_seconds").get<double>(), 0.01) << two.output;
+  EXPECT_GT(summary.at("parent_cpu_seconds").get<double>(), 0.0) << two.output;
   const auto ra = rows(a);
   ASSERT_EQ(ra.size(), 16u);
   EXPECT_EQ(ra, rows(b));
