@@ -1,7 +1,6 @@
 #include "sim/campaign/campaign_runner.h"
 
 #include <sched.h>
-#include <sys/resource.h>
 
 #include <algorithm>
 #include <chrono>
@@ -12,6 +11,7 @@
 #include <thread>
 
 #include "model/common/config_error.h"
+#include "model/common/cpu_time.h"
 #include "model/common/progress.h"
 #include "model/common/stats.h"
 #include "sim/campaign/injection_runner.h"
@@ -33,13 +33,6 @@ int usable_cores() {
   cpu_set_t set;
   if (sched_getaffinity(0, sizeof(set), &set) == 0) return std::max(1, CPU_COUNT(&set));
   return int(std::max(1u, std::thread::hardware_concurrency()));
-}
-
-/// CPU seconds (user and system) of this process (RUSAGE_SELF) or of its children waited for (RUSAGE_CHILDREN).
-double cpu_seconds(int who) {
-  rusage u{};
-  getrusage(who, &u);
-  return double(u.ru_utime.tv_sec + u.ru_stime.tv_sec) + 1e-6 * double(u.ru_utime.tv_usec + u.ru_stime.tv_usec);
 }
 
 /// A campaign ready to run on rank 0: its input checked, its database owned by this process and holding the

@@ -111,11 +111,11 @@ nlohmann::json bench_campaign(const BenchOptions& o) {
   // Beside the rates, the CPU each run spent per injection in its workers and per row in its parent: two workers
   // and the parent share two cores, so the scaling is bounded by 2 W1 / (W2 + P).
   std::vector<double> one, two, ratio, worker_us_one, worker_us_two, parent_us;
+  const auto us_per_injection = [&](const nlohmann::json& s, const char* key) {
+    return s[key].get<double>() * 1e6 / double(o.hybrid);
+  };
   for (int r = 0; r < o.repeat; ++r) {
     const std::string run = std::to_string(r);
-    const auto us_per_injection = [&](const nlohmann::json& s, const char* key) {
-      return s[key].get<double>() * 1e6 / double(o.hybrid);
-    };
     const nlohmann::json s1 = campaign_run(hybrid_config, dir + "/hybrid1_" + run + ".db", 1, CampaignEngine::kHybrid);
     const nlohmann::json s2 = campaign_run(hybrid_config, dir + "/hybrid2_" + run + ".db", 2, CampaignEngine::kHybrid);
     one.push_back(s1["injections_per_second"].get<double>());

@@ -2,8 +2,6 @@
 // straight into the database in the parent's batches (ResultStore::insert_lines, the parent's path), against
 // reading each line back into a record and storing the records (ResultStore::insert, as the parent did).
 // Usage: bench_result_store [ROWS]; prints one JSON object.
-#include <sys/resource.h>
-
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -13,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "model/common/cpu_time.h"
 #include "sim/campaign/result_store.h"
 
 int main(int argc, char** argv) {
@@ -48,18 +47,13 @@ int main(int argc, char** argv) {
   ResultStore store(db), lines_store(lines_db);
   // Wall time, and the process's CPU time: the parent shares two cores with the workers, so what it costs them is
   // its CPU; the wall time adds the waits for the disk.
-  const auto cpu_now = [] {
-    rusage u{};
-    getrusage(RUSAGE_SELF, &u);
-    return double(u.ru_utime.tv_sec + u.ru_stime.tv_sec) + 1e-6 * double(u.ru_utime.tv_usec + u.ru_stime.tv_usec);
-  };
   auto t = std::chrono::steady_clock::now();
-  double cpu = cpu_now(), cpu_us = 0;
+  double cpu = cpu_seconds(), cpu_us = 0;
   const auto lap = [&] {
     const auto now = std::chrono::steady_clock::now();
     const double us = std::chrono::duration<double>(now - t).count() / double(rows) * 1e6;
     const double cpu_then = cpu;
-    cpu = cpu_now();
+    cpu = cpu_seconds();
     cpu_us = (cpu - cpu_then) / double(rows) * 1e6;
     t = now;
     return us;
