@@ -12,6 +12,12 @@ Uses Debian's matplotlib: run with /usr/bin/python3 (the flipsim binary calls it
     findings.py generate [--flipsim BIN] [--out docs/findings.md] [--cache DIR] [--threads N]
                                                    run every configs/sweeps/*.yaml with all three methods and
                                                    write the findings page with its tables and plots
+    findings.py choose [--flipsim BIN] [--cache DIR] [--threads N]
+                                                   the model of BIN against software fault simulation on the
+                                                   choosing images (test images 1,000-1,999 of every shipped
+                                                   sweep; software results cached in docs/findings/choosing):
+                                                   what a change to the model is judged on before the held-out
+                                                   images of `generate` are looked at
 """
 
 import argparse
@@ -212,8 +218,14 @@ def main():
     p.add_argument("--out", default=os.path.join(REPO, "docs", "findings.md"))
     p.add_argument("--cache", default=None, help="directory of result JSON (reused when present)")
     p.add_argument("--threads", type=int, default=1)
+    p = sub.add_parser("choose")
+    p.add_argument("--flipsim", default=os.path.join(REPO, "build", "cli", "flipsim"))
+    p.add_argument("--cache", default=os.path.join(REPO, "docs", "findings", "choosing"))
+    p.add_argument("--threads", type=int, default=2)
     a = ap.parse_args()
-    if a.cmd == "plot":
+    if a.cmd == "choose":
+        choose(a)
+    elif a.cmd == "plot":
         plot(a.out, a.files)
     elif a.cmd == "plot-layers":
         plot_layers(a.out, a.file)
@@ -389,6 +401,43 @@ def generate(a):
             shutil.copy(src, os.path.join(figdir, stem + ".png"))
 
     write_markdown(a, res, checks, layers, rel)
+
+
+# Test images the model's constants and structure are chosen on: disjoint from the held-out 5,000-5,999 of the
+# shipped sweeps (and from the checking network, which is never used to choose anything).
+CHOOSING_FIRST_IMAGE = 1000
+
+
+def choose(a):
+    """Prints, for every shipped sweep on the choosing images, the model's worst error, its rates inside the
+    software interval and the sum of its errors, with the totals over weight and activation sweeps."""
+    os.makedirs(a.cache, exist_ok=True)
+    totals = {t: [0, 0, 0.0, 0.0] for t in TARGETS}  # rates inside, rates, sum of |errors|, worst
+    print(f"{'sweep':28} {'worst pts':>9} {'inside':>7} {'sum |err|':>9}")
+    for net, _ in NETS:
+        for bits in WIDTHS:
+            for t in TARGETS:
+                stem = f"{net}_int{bits}_{t}"
+                cfg = sweep_config(stem)
+                if not cfg:
+                    continue
+                first = ["--first-image", str(CHOOSING_FIRST_IMAGE), "--json", "--threads", str(a.threads)]
+                sw_file = os.path.join(a.cache, f"{stem}.software.json")
+                if not os.path.exists(sw_file):
+                    with open(sw_file, "w") as out:
+                        json.dump(run([a.flipsim, "sweep", cfg, "--method", "software"] + first), out, indent=1)
+                sw = load(sw_file)
+                model = run([a.flipsim, "model", cfg] + first)
+                errors = [100 * abs(o["accuracy"] - s["accuracy"]) for s, o in zip(sw["points"], model["points"])]
+                n_in, n = inside(sw, model)
+                print(f"{stem:28} {max(errors):9.2f} {n_in:>4}/{n:<2} {sum(errors):9.2f}", flush=True)
+                tot = totals[t]
+                tot[0] += n_in
+                tot[1] += n
+                tot[2] += sum(errors)
+                tot[3] = max(tot[3], max(errors))
+    for t, (n_in, n, total, worst_pts) in totals.items():
+        print(f"{t}: inside {n_in} of {n} rates, sum of |errors| {total:.2f} points, worst {worst_pts:.2f}")
 
 
 def inside(sw, other):
