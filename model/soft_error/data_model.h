@@ -6,7 +6,7 @@
 //    (moment_model.h); accuracy from the image's golden logit margins (p_correct_normal()).
 //  - "improved": per segment of the fault space (a layer's weights, or the inputs a layer reads), flips are sparse
 //    while the segment's expected count N_s p is at most its kind's Poisson limit (2 for weights, 5 for
-//    activations): their disturbance is a sum of jumps drawn from bit-exactly simulated single flips of the image
+//    activations; the logit layer's weights count per output channel, where flips add exactly): their disturbance is a sum of jumps drawn from bit-exactly simulated single flips of the image
 //    (compound_poisson.h: keeps the heavy tail of rare, large errors such as a sign-bit flip, exactly where a
 //    normal fails); with every segment sparse, a mixture over the
 //    number K of flipped bits. Above it a segment's flips are dense and meet in the same neurons, and their logit
@@ -134,8 +134,9 @@ class DataModel {
   FaultTarget target() const { return target_; }
   /// Per-layer rates for a uniform per-bit rate in scope.
   FaultRates rates(double ber) const;
-  /// Per fault-space segment: whether its expected flips at `ber` are few (at most its kind's limit), so that its
-  /// flips stay jumps; the others are dense and enter the normal.
+  /// Per fault-space segment: whether its expected flips at `ber` are few (at most its kind's limit; for the weights
+  /// of the layer that computes the logits, its expected flips per output channel), so that its flips stay jumps;
+  /// the others are dense and enter the normal.
   std::vector<bool> sparse_segments(double ber) const;
   /// rates(ber) on the segments that sparse_segments(ber) (`sparse`) calls dense.
   FaultRates dense_rates(const std::vector<bool>& sparse, double ber) const;

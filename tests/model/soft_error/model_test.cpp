@@ -154,6 +154,41 @@ TEST(DataModel, TopOneChangesJustPastTheSwitchMatchSimulation) {
   }
 }
 
+// The logit layer's weight flips in different channels add exactly (nothing downstream rectifies them), so they stay
+// jumps while their flips per channel are few, far past the limit on the whole segment, and the model's top-1-change
+// rate follows the simulation there (the normal was pessimistic, docs/model.md §6).
+TEST(DataModel, LogitLayerWeightFlipsStayJumpsAndMatchSimulation) {
+  const nn::QNetwork net = make_network("lenet5", 8);
+  SwFaultSim sim(net, accel_for(8));
+  ModelOptions options;
+  options.plain_normal = false;
+  const int logit_layer = int(net.accel_ops().size()) - 1;
+  const DataModel model(net, accel_for(8), FaultTarget::kWeights, {logit_layer}, options);
+  const double n = double(model.space().total_bits());
+  const int images = 60, trials = 300;
+  for (double flips : {8.0, 16.0}) {
+    FaultModel rate;
+    rate.ber = flips / n;
+    ASSERT_GT(flips, options.poisson_limit_weights);
+    EXPECT_TRUE(model.sparse_segments(rate.ber).at(0)) << flips << " expected flips";
+    std::mt19937_64 rng(7);
+    double simulated = 0, predicted = 0;
+    for (int i = 0; i < images; ++i) {
+      sim.load_image(net.quantize_image(test_images().image(size_t(i))));
+      const int golden = top1_of(sim.golden_logits());
+      for (int t = 0; t < trials; ++t) simulated += sim.inject(sample_faults(model.space(), rate, rng)).top1 != golden;
+      predicted += 1 - model.predict(sim, test_images().labels[size_t(i)], {rate.ber}, uint64_t(i)).improved_unchanged[0];
+    }
+    simulated /= double(images) * trials;
+    predicted /= images;
+    EXPECT_GT(simulated, 0.001) << flips << " expected flips";
+    EXPECT_NEAR(predicted, simulated, 3 * std::sqrt(simulated / (double(images) * trials)) + 0.2 * simulated)
+        << flips << " expected flips";
+  }
+  // Flips per channel past the limit: dense.
+  EXPECT_FALSE(model.sparse_segments(3 * options.poisson_limit_weights * 10 / n).at(0));
+}
+
 // Accelerated trials draw from the improved model's own distribution: their counts land on its P(top-1 unchanged)
 // within binomial bounds, at a rate with few flips (a multinomial split of the flip counts, then jumps) and at one
 // with many (the correlated normal beside the sparse segments' jumps).
