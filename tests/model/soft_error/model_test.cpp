@@ -121,37 +121,40 @@ TEST_P(LowRateLimit, MatchesEnumeratedSingleFlips) {
 INSTANTIATE_TEST_SUITE_P(DataModel, LowRateLimit, ::testing::Values(FaultTarget::kActivations, FaultTarget::kBiases),
                          [](const auto& info) { return std::string(fault_target_name(info.param)); });
 
+// P(top-1 changed) on LeNet-5 int8's first `images` test images at `flips` expected flips in `model`'s space:
+// simulated (`trials` injections per image) against the model's, which must agree within three binomial standard
+// deviations of the simulation plus a fifth for the model's own sampling (its pool of 128 simulated single flips
+// per image).
+void expect_top1_changes_match(const nn::QNetwork& net, const DataModel& model, double flips, int images, int trials,
+                               uint64_t seed) {
+  SwFaultSim sim(net, accel_for(8));
+  FaultModel rate;
+  rate.ber = flips / double(model.space().total_bits());
+  std::mt19937_64 rng(seed);
+  double simulated = 0, predicted = 0;
+  for (int i = 0; i < images; ++i) {
+    sim.load_image(net.quantize_image(test_images().image(size_t(i))));
+    const int golden = top1_of(sim.golden_logits());
+    for (int t = 0; t < trials; ++t) simulated += sim.inject(sample_faults(model.space(), rate, rng)).top1 != golden;
+    predicted += 1 - model.predict(sim, test_images().labels[size_t(i)], {rate.ber}, uint64_t(i)).improved_unchanged[0];
+  }
+  simulated /= double(images) * trials;
+  predicted /= images;
+  EXPECT_GT(simulated, 0.001) << flips << " expected flips";  // the check is of something that happens
+  EXPECT_NEAR(predicted, simulated, 3 * std::sqrt(simulated / (double(images) * trials)) + 0.2 * simulated)
+      << flips << " expected flips";
+}
+
 // Issue 13's regression: just past the switch from counting flips to the normal (6-20 expected flips in LeNet-5's
 // weights), where most flips land in the wide fully-connected layers while the logit layer's few, large ones are
 // still sparse, the model's P(top-1 changed) lands on the simulator's within binomial bounds (the global switch
 // predicted it 1.4-2.6 times too often there).
 TEST(DataModel, TopOneChangesJustPastTheSwitchMatchSimulation) {
   const nn::QNetwork net = make_network("lenet5", 8);
-  SwFaultSim sim(net, accel_for(8));
   ModelOptions options;
   options.plain_normal = false;
   const DataModel model(net, accel_for(8), FaultTarget::kWeights, {}, options);
-  const double n = double(model.space().total_bits());
-  const int images = 60, trials = 400;
-  for (double flips : {6.0, 12.0, 20.0}) {
-    FaultModel rate;
-    rate.ber = flips / n;
-    std::mt19937_64 rng(5);
-    double simulated = 0, predicted = 0;
-    for (int i = 0; i < images; ++i) {
-      sim.load_image(net.quantize_image(test_images().image(size_t(i))));
-      const int golden = top1_of(sim.golden_logits());
-      for (int t = 0; t < trials; ++t) simulated += sim.inject(sample_faults(model.space(), rate, rng)).top1 != golden;
-      predicted += 1 - model.predict(sim, test_images().labels[size_t(i)], {rate.ber}, uint64_t(i)).improved_unchanged[0];
-    }
-    simulated /= double(images) * trials;
-    predicted /= images;
-    EXPECT_GT(simulated, 0.001) << flips << " expected flips";  // the check is of something that happens
-    // Three binomial standard deviations of the simulation, plus a fifth for the model's own sampling (its pool of
-    // 128 simulated single flips per image).
-    EXPECT_NEAR(predicted, simulated, 3 * std::sqrt(simulated / (double(images) * trials)) + 0.2 * simulated)
-        << flips << " expected flips";
-  }
+  for (double flips : {6.0, 12.0, 20.0}) expect_top1_changes_match(net, model, flips, 60, 400, 5);
 }
 
 // The logit layer's weight flips in different channels add exactly (nothing downstream rectifies them), so they stay
@@ -159,33 +162,17 @@ TEST(DataModel, TopOneChangesJustPastTheSwitchMatchSimulation) {
 // rate follows the simulation there (the normal was pessimistic, docs/model.md §6).
 TEST(DataModel, LogitLayerWeightFlipsStayJumpsAndMatchSimulation) {
   const nn::QNetwork net = make_network("lenet5", 8);
-  SwFaultSim sim(net, accel_for(8));
   ModelOptions options;
   options.plain_normal = false;
   const int logit_layer = int(net.accel_ops().size()) - 1;
   const DataModel model(net, accel_for(8), FaultTarget::kWeights, {logit_layer}, options);
   const double n = double(model.space().total_bits());
-  const int images = 60, trials = 300;
   for (double flips : {8.0, 16.0}) {
-    FaultModel rate;
-    rate.ber = flips / n;
     ASSERT_GT(flips, options.poisson_limit_weights);
-    EXPECT_TRUE(model.sparse_segments(rate.ber).at(0)) << flips << " expected flips";
-    std::mt19937_64 rng(7);
-    double simulated = 0, predicted = 0;
-    for (int i = 0; i < images; ++i) {
-      sim.load_image(net.quantize_image(test_images().image(size_t(i))));
-      const int golden = top1_of(sim.golden_logits());
-      for (int t = 0; t < trials; ++t) simulated += sim.inject(sample_faults(model.space(), rate, rng)).top1 != golden;
-      predicted += 1 - model.predict(sim, test_images().labels[size_t(i)], {rate.ber}, uint64_t(i)).improved_unchanged[0];
-    }
-    simulated /= double(images) * trials;
-    predicted /= images;
-    EXPECT_GT(simulated, 0.001) << flips << " expected flips";
-    EXPECT_NEAR(predicted, simulated, 3 * std::sqrt(simulated / (double(images) * trials)) + 0.2 * simulated)
-        << flips << " expected flips";
+    EXPECT_TRUE(model.sparse_segments(flips / n).at(0)) << flips << " expected flips";
+    expect_top1_changes_match(net, model, flips, 60, 300, 7);
   }
-  // Flips per channel past the limit: dense.
+  // Flips per channel past the limit (ten logits): dense.
   EXPECT_FALSE(model.sparse_segments(3 * options.poisson_limit_weights * 10 / n).at(0));
 }
 
