@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <boost/random/normal_distribution.hpp>
 #include <cmath>
+#include <limits>
 
 #include "model/soft_error/logit_accuracy.h"
 
@@ -53,6 +54,26 @@ DataModel::DataModel(const nn::QNetwork& net, const AccelConfig& accel, FaultTar
   const Eigen::Index classes = Eigen::Index(net.values[size_t(net.output_value)].channels);
   draws_ = standard_normal_draws(classes, options_.draw_pairs, stream_seed(options_.seed, 0x6d6f64656cull));
   tail_seed_ = stream_seed(options_.seed, 0x7461696cull);
+  // Bias and clip-range flips stay jumps at any rate: a few hundred words, each flip moving a whole channel,
+  // never the many small flips meeting in one neuron that make a normal.
+  // A weight flip moves a whole output channel, an activation flip a patch: summed as jumps, a few weight flips
+  // already overstate the loss (on the deep CNN's int8 weights 1.2 points at 1e-3 with one limit for both), where
+  // the activations' few flips still want jumps (their normal was up to 2.5 points optimistic with the lower one).
+  const std::vector<size_t> accel_ops = net.accel_ops();
+  for (const FaultSpace::Segment& seg : space_.segments()) {
+    if (seg.kind == SiteKind::kBias || seg.kind == SiteKind::kClip) {
+      dense_above_.push_back(std::numeric_limits<double>::infinity());
+      continue;
+    }
+    // Where the layer computes the logits themselves, flips in different channels never meet downstream and add
+    // exactly: what counts against the limit is the flips per channel. (Chosen on the choosing images,
+    // docs/model.md §6: the logit layer's weights in the normal were pessimistic.)
+    const nn::QOp& op = net.ops[accel_ops[size_t(seg.layer)]];
+    const double channels =
+        seg.kind == SiteKind::kWeight && op.output == net.output_value ? double(op.layer.out_channels) : 1.0;
+    dense_above_.push_back(options_.poisson_limit(seg.kind) * channels /
+                           (double(seg.values) * double(seg.value_bits)));
+  }
   tail_uniforms_.resize(kTailUniforms, draws_.cols());
   for (Eigen::Index s = 0; s < draws_.cols(); ++s)
     for (int j = 0; j < kTailUniforms; ++j) tail_uniforms_(j, s) = hashed_tail_uniform(s, j);
@@ -86,23 +107,8 @@ ImageModel::ImageModel(const DataModel& model, SwFaultSim& sim, int label, uint6
              image_seed) {}
 
 std::vector<bool> DataModel::sparse_segments(double ber) const {
-  // Bias and clip-range flips stay jumps at any rate: a few hundred words, each flip moving a whole channel,
-  // never the many small flips meeting in one neuron that make a normal.
-  // A weight flip moves a whole output channel, an activation flip a patch: summed as jumps, a few weight flips
-  // already overstate the loss (on the deep CNN's int8 weights 1.2 points at 1e-3 with one limit for both), where
-  // the activations' few flips still want jumps (their normal was up to 2.5 points optimistic with the lower one).
   std::vector<bool> sparse;
-  const std::vector<size_t> accel = net_.accel_ops();
-  for (const FaultSpace::Segment& seg : space_.segments()) {
-    // A weight flip moves one output channel. Where the layer computes the logits themselves, flips in different
-    // channels never meet downstream and add exactly: what counts against the limit is the flips per channel.
-    // (Chosen on the choosing images, docs/model.md §6: the logit layer's weights in the normal were pessimistic.)
-    const nn::QOp& op = net_.ops[accel[size_t(seg.layer)]];
-    const double meet =
-        seg.kind == SiteKind::kWeight && op.output == net_.output_value ? double(op.layer.out_channels) : 1.0;
-    sparse.push_back(seg.kind == SiteKind::kBias || seg.kind == SiteKind::kClip ||
-                     double(seg.values) * double(seg.value_bits) * ber / meet <= options_.poisson_limit(seg.kind));
-  }
+  for (double above : dense_above_) sparse.push_back(ber <= above);
   return sparse;
 }
 

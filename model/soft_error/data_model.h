@@ -6,7 +6,8 @@
 //    (moment_model.h); accuracy from the image's golden logit margins (p_correct_normal()).
 //  - "improved": per segment of the fault space (a layer's weights, or the inputs a layer reads), flips are sparse
 //    while the segment's expected count N_s p is at most its kind's Poisson limit (2 for weights, 5 for
-//    activations; the logit layer's weights count per output channel, where flips add exactly): their disturbance is a sum of jumps drawn from bit-exactly simulated single flips of the image
+//    activations; the logit layer's weights count per output channel, where flips add exactly): their
+//    disturbance is a sum of jumps drawn from bit-exactly simulated single flips of the image
 //    (compound_poisson.h: keeps the heavy tail of rare, large errors such as a sign-bit flip, exactly where a
 //    normal fails); with every segment sparse, a mixture over the
 //    number K of flipped bits. Above it a segment's flips are dense and meet in the same neurons, and their logit
@@ -138,6 +139,9 @@ class DataModel {
   /// of the layer that computes the logits, its expected flips per output channel), so that its flips stay jumps;
   /// the others are dense and enter the normal.
   std::vector<bool> sparse_segments(double ber) const;
+  /// Per fault-space segment, the per-bit rate above which sparse_segments() calls it dense (infinite for bias and
+  /// clip-range words, which stay jumps at any rate).
+  const std::vector<double>& dense_above() const { return dense_above_; }
   /// rates(ber) on the segments that sparse_segments(ber) (`sparse`) calls dense.
   FaultRates dense_rates(const std::vector<bool>& sparse, double ber) const;
 
@@ -154,6 +158,7 @@ class DataModel {
   FlipSumTable sums_;
   MomentModel moments_;
   Eigen::MatrixXd draws_;
+  std::vector<double> dense_above_;  ///< per segment, see dense_above()
   /// The uniform of normal draw s's j-th pick among the tail jumps (j = 0: their count), the same for every image
   /// and rate (common random numbers); the first kTailUniforms picks of every draw are drawn once, in the table.
   double tail_uniform(Eigen::Index s, int j) const {

@@ -514,13 +514,13 @@ void per_image(const SweepConfig& c, const LoadedNetwork& ln, int images, int tr
   }
 }
 
-/// Each segment of the fault space: its bits and the rate above which its flips are dense (poisson_limit).
+/// Each segment of the fault space: its bits and the rate above which the model calls its flips dense.
 void segments(const SweepConfig& c, const LoadedNetwork& ln, int, int, const std::vector<double>&) {
-  const FaultSpace space(ln.net, c.target, resolve_layers(ln.net, c.layer_names, c.file), c.infer.accel.acc_bits);
-  for (const FaultSpace::Segment& seg : space.segments())
-    fmt::print("layer {} kind {} bits {} dense above {:.3g}\n", seg.layer, int(seg.kind),
-               seg.values * uint64_t(seg.value_bits),
-               c.model.poisson_limit(seg.kind) / double(seg.values * uint64_t(seg.value_bits)));
+  const DataModel model(ln.net, c.infer.accel, c.target, resolve_layers(ln.net, c.layer_names, c.file), c.model);
+  const std::vector<FaultSpace::Segment>& segs = model.space().segments();
+  for (size_t g = 0; g < segs.size(); ++g)
+    fmt::print("layer {} kind {} bits {} dense above {:.3g}\n", segs[g].layer, int(segs[g].kind),
+               segs[g].values * uint64_t(segs[g].value_bits), model.dense_above()[g]);
 }
 
 }  // namespace
